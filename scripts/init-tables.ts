@@ -1,0 +1,9 @@
+import { seedUsers } from '../src/resources/seed.js';
+import { runScript } from './support/run.js';
+
+/** `npm run init-tables`: tables and queues exist (createWallet makes sure), then 10 new users. */
+await runScript(async (wallet) => {
+  const users = await seedUsers(wallet.clients.ddb, wallet.config, 10);
+  process.stdout.write(`tables ${wallet.config.tables.users}, ${wallet.config.tables.transactions} and queues ready; seeded:\n`);
+  for (const user of users) process.stdout.write(`  ${user.userId}  balance ${user.balance}\n`);
+});

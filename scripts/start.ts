@@ -1,0 +1,67 @@
+import { createWallet, type Wallet } from '../src/wallet.js';
+import { seedUsersIfEmpty } from '../src/resources/seed.js';
+import { describe } from './support/run.js';
+
+/**
+ * `npm start`: the embedded stack (unless endpoints are configured), seed
+ * users if there are none, the worker, and a copy-paste example. Runs until
+ * SIGINT/SIGTERM, then stops gracefully: in-flight messages finish, exit 0.
+ */
+let wallet: Wallet | undefined;
+let stopping = false;
+
+async function stop(code: number, reason: string) {
+  if (stopping) return;
+  stopping = true;
+  wallet?.logger.info({ reason }, 'shutting down');
+  await wallet?.close().catch((err: unknown) => wallet?.logger.error({ err }, 'error while shutting down'));
+  process.exit(code);
+}
+
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stop(0, signal));
+process.on('uncaughtException', (err) => {
+  wallet?.logger.fatal({ err }, 'uncaught exception');
+  void stop(1, 'uncaughtException');
+});
+process.on('unhandledRejection', (err) => {
+  wallet?.logger.fatal({ err }, 'unhandled rejection');
+  void stop(1, 'unhandledRejection');
+});
+
+try {
+  wallet = await createWallet();
+  const seeded = await seedUsersIfEmpty(wallet.clients.ddb, wallet.config);
+  wallet.startWorker();
+  printBanner(wallet, seeded?.[0]?.userId);
+  if (seeded) for (const user of seeded) process.stdout.write(`  seeded user ${user.userId}  balance ${user.balance}\n`);
+} catch (error) {
+  process.stderr.write(`${describe(error)}\n`);
+  await stop(1, 'start-up failed');
+}
+
+function printBanner(running: Wallet, exampleUser = '<userId>') {
+  const { config, queueUrls } = running;
+  const endpoint = config.endpoints.sqs ?? '(AWS default)';
+  const aws = `AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test aws --region ${config.region}${config.endpoints.sqs ? ` --endpoint-url ${config.endpoints.sqs}` : ''}`;
+  const body = JSON.stringify({ idempotentKey: `demo-${Date.now()}`, userId: exampleUser, amount: '10.00', type: 'credit' });
+  process.stdout.write(
+    [
+      '',
+      `wallet worker running (${config.stack} stack)`,
+      `  SQS endpoint       ${endpoint}`,
+      `  DynamoDB endpoint  ${config.endpoints.dynamodb ?? '(AWS default)'}`,
+      `  command queue      ${queueUrls.command}`,
+      `  reply queue        ${queueUrls.reply}`,
+      `  dead-letter queue  ${queueUrls.deadLetter}`,
+      `  tables             ${config.tables.users}, ${config.tables.transactions}`,
+      '',
+      'try it from another terminal:',
+      `  ${aws} sqs send-message --queue-url ${queueUrls.command} --message-body '${body}'`,
+      `  ${aws} sqs receive-message --queue-url ${queueUrls.reply} --wait-time-seconds 10`,
+      `  npm run balance -- ${exampleUser}`,
+      '',
+      'Ctrl-C stops it gracefully.',
+      '',
+    ].join('\n'),
+  );
+}

@@ -1,0 +1,56 @@
+import { Agent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { Config } from './config.js';
+
+export interface AwsClients {
+  sqs: SQSClient;
+  /** Document client that reads every Number as a NumberValue (its exact decimal string), never a JS number. */
+  ddb: DynamoDBDocumentClient;
+  destroy(): void;
+}
+
+/** Emulators accept any credentials; real AWS uses the normal provider chain. */
+const EMULATOR_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
+
+/**
+ * Builds both clients with keep-alive agents sized to our concurrency (the
+ * SDK default pool of 50 sockets would silently cap throughput or leak).
+ */
+export function createAwsClients(config: Config, endpoints: { sqs?: string; dynamodb?: string } = config.endpoints): AwsClients {
+  const requestHandler = () =>
+    new NodeHttpHandler({
+      httpAgent: new Agent({ keepAlive: true, maxSockets: config.maxSockets }),
+      httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: config.maxSockets }),
+      connectionTimeout: 3_000,
+      requestTimeout: 30_000,
+    });
+  const credentials = config.stack === 'aws' ? {} : { credentials: EMULATOR_CREDENTIALS };
+  const sqs = new SQSClient({
+    region: config.region,
+    requestHandler: requestHandler(),
+    ...credentials,
+    ...(endpoints.sqs && { endpoint: endpoints.sqs, useQueueUrlAsEndpoint: false }),
+  });
+  const dynamodb = new DynamoDBClient({
+    region: config.region,
+    requestHandler: requestHandler(),
+    ...credentials,
+    ...(endpoints.dynamodb && { endpoint: endpoints.dynamodb }),
+  });
+  const ddb = DynamoDBDocumentClient.from(dynamodb, {
+    marshallOptions: { removeUndefinedValues: true },
+    unmarshallOptions: { wrapNumbers: true },
+  });
+  return {
+    sqs,
+    ddb,
+    destroy() {
+      sqs.destroy();
+      dynamodb.destroy();
+    },
+  };
+}

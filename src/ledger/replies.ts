@@ -1,0 +1,49 @@
+import type { ParsedCommand } from '../messages/command.js';
+import type { Reply } from '../messages/reply.js';
+import { formatCents, parseAmount } from '../money/money.js';
+import type { ApplyOutcome } from './apply-command.js';
+
+/** The reply for a decided command is built from the stored record only, so every delivery gets the same one. */
+export function replyForOutcome(outcome: ApplyOutcome): Reply {
+  if (outcome.kind === 'key_reused') {
+    // Echo the refused command, never anything of the stored one.
+    const { command } = outcome;
+    return {
+      idempotentKey: command.idempotentKey,
+      userId: command.userId,
+      type: command.type,
+      amount: formatCents(parseAmount(command.amount)),
+      status: 'rejected',
+      reason: 'idempotency_key_reused',
+      processedAt: outcome.decidedAt,
+      replayed: false,
+    };
+  }
+  const { record, replayed } = outcome;
+  const common = {
+    idempotentKey: record.idempotentKey,
+    userId: record.userId,
+    type: record.type,
+    amount: formatCents(record.amount),
+    transactionId: record.transactionId,
+    processedAt: record.timestamp,
+    replayed,
+  };
+  return record.status === 'applied'
+    ? { ...common, status: 'applied', newBalance: formatCents(record.newBalance) }
+    : { ...common, status: 'rejected', reason: record.reason };
+}
+
+/** The reply to a message that is not a valid command, or undefined when not even its key could be read. */
+export function replyForInvalid(parsed: Extract<ParsedCommand, { ok: false }>, now = new Date()): Reply | undefined {
+  if (parsed.idempotentKey === undefined) return undefined;
+  return {
+    idempotentKey: parsed.idempotentKey,
+    ...(parsed.userId !== undefined && { userId: parsed.userId }),
+    status: 'rejected',
+    reason: 'invalid_command',
+    issues: parsed.issues,
+    processedAt: now.toISOString(),
+    replayed: false,
+  };
+}

@@ -1,0 +1,87 @@
+import { z } from 'zod';
+import { isWireAmountFormat, parseAmount } from '../money/money.js';
+
+/** No C0/C1 control characters (which also excludes NUL, newlines and DEL). */
+const NO_CONTROL_CHARACTERS = /^[^\p{Cc}]*$/u;
+
+function boundedText(field: string, max: number) {
+  return z
+    .string({ error: `${field} must be a string` })
+    .refine((value) => [...value].length >= 1, { message: `${field} must not be empty` })
+    .refine((value) => [...value].length <= max, { message: `${field} must be at most ${max} characters` })
+    .refine((value) => NO_CONTROL_CHARACTERS.test(value), { message: `${field} must not contain control characters` });
+}
+
+export const AmountSchema = z
+  .string({ error: 'amount must be a decimal string' })
+  .refine(isWireAmountFormat, {
+    message: 'amount must be plain digits with at most 2 fractional digits and 15 integer digits (no sign, exponent, spaces or leading zeros)',
+  })
+  .refine((value) => !isWireAmountFormat(value) || /[1-9]/.test(value), { message: 'amount must be greater than zero' });
+
+export const TransactionTypeSchema = z.enum(['credit', 'debit'], { error: 'type must be "credit" or "debit"' });
+
+/** The body of a message on the command queue (SPEC "Command message"). */
+export const CommandSchema = z.strictObject({
+  idempotentKey: boundedText('idempotentKey', 255),
+  userId: boundedText('userId', 128),
+  amount: AmountSchema,
+  type: TransactionTypeSchema,
+});
+
+export type Command = z.infer<typeof CommandSchema>;
+export type TransactionType = z.infer<typeof TransactionTypeSchema>;
+
+/** Largest body the worker will parse; matches the SQS message size limit (256 KiB). */
+export const MAX_COMMAND_BODY_BYTES = 256 * 1024;
+
+export interface CommandIssue {
+  path: string;
+  message: string;
+}
+
+export type ParsedCommand =
+  | { ok: true; command: Command }
+  | { ok: false; issues: CommandIssue[]; idempotentKey?: string; userId?: string };
+
+/**
+ * Parses a raw queue body. Never throws: a bad body yields its issues and,
+ * where it can be read, the key (so the producer can be told).
+ */
+export function parseCommandBody(body: string | undefined): ParsedCommand {
+  if (body === undefined || body.length === 0) return { ok: false, issues: [{ path: '', message: 'message body is empty' }] };
+  if (Buffer.byteLength(body, 'utf8') > MAX_COMMAND_BODY_BYTES) {
+    return { ok: false, issues: [{ path: '', message: `message body exceeds ${MAX_COMMAND_BODY_BYTES} bytes` }] };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return { ok: false, issues: [{ path: '', message: 'message body is not valid JSON' }] };
+  }
+  return parseCommand(json);
+}
+
+/** Validates an already-decoded command (from a queue body, an API call or a script). */
+export function parseCommand(json: unknown): ParsedCommand {
+  const result = CommandSchema.safeParse(json);
+  if (result.success) return { ok: true, command: result.data };
+  return {
+    ok: false,
+    issues: result.error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message })),
+    ...readableField(json, 'idempotentKey', 255),
+    ...readableField(json, 'userId', 128),
+  };
+}
+
+/** Picks a field out of an invalid command only when it is itself valid, so replies never echo garbage. */
+function readableField(json: unknown, field: 'idempotentKey' | 'userId', max: number): Record<string, string> {
+  if (typeof json !== 'object' || json === null) return {};
+  const value = (json as Record<string, unknown>)[field];
+  return boundedText(field, max).safeParse(value).success ? { [field]: value as string } : {};
+}
+
+/** The amount of a valid command, in cents. */
+export function commandCents(command: Command): bigint {
+  return parseAmount(command.amount);
+}

@@ -1,0 +1,23 @@
+import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Config } from '../config.js';
+import { UserNotFoundError } from '../errors.js';
+import { userFromItem } from '../ledger/items.js';
+import { formatCents } from '../money/money.js';
+
+export interface QueryDeps {
+  ddb: DynamoDBDocumentClient;
+  config: Pick<Config, 'tables'>;
+}
+
+export interface Balance {
+  userId: string;
+  /** Decimal string in major units, two fractional digits ("74.50"). */
+  balance: string;
+}
+
+/** The user's balance as of now (strongly consistent); UserNotFoundError for an unknown user. */
+export async function getCurrentBalance(deps: QueryDeps, { userId }: { userId: string }): Promise<Balance> {
+  const { Item } = await deps.ddb.send(new GetCommand({ TableName: deps.config.tables.users, Key: { userId }, ConsistentRead: true }));
+  if (!Item) throw new UserNotFoundError(userId);
+  return { userId, balance: formatCents(userFromItem(Item).balance) };
+}

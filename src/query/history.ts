@@ -1,0 +1,80 @@
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { InvalidRequestError } from '../errors.js';
+import { recordFromItem, type TransactionRecord } from '../ledger/items.js';
+import { formatCents } from '../money/money.js';
+import { HISTORY_INDEX } from '../resources/definitions.js';
+import type { QueryDeps } from './balance.js';
+
+export interface HistoryEntry {
+  idempotentKey: string;
+  transactionId: string;
+  userId: string;
+  type: 'credit' | 'debit';
+  amount: string;
+  status: 'applied' | 'rejected';
+  reason?: 'insufficient_funds' | 'user_not_found';
+  newBalance?: string;
+  timestamp: string;
+}
+
+export interface HistoryPage {
+  items: HistoryEntry[];
+  /** Pass back as `cursor` for the next (older) page; absent on the last page. */
+  nextCursor?: string;
+}
+
+export const DEFAULT_HISTORY_LIMIT = 20;
+export const MAX_HISTORY_LIMIT = 100;
+
+const CursorSchema = z.strictObject({ idempotentKey: z.string(), userId: z.string(), timestamp: z.string() });
+
+/** A user's decided transactions, newest first, a page at a time (the userId + timestamp index). */
+export async function listTransactions(
+  deps: QueryDeps,
+  { userId, limit = DEFAULT_HISTORY_LIMIT, cursor }: { userId: string; limit?: number; cursor?: string },
+): Promise<HistoryPage> {
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_HISTORY_LIMIT) {
+    throw new InvalidRequestError(`limit must be an integer from 1 to ${MAX_HISTORY_LIMIT}`, [{ path: 'limit', message: 'out of range' }]);
+  }
+  const startKey = cursor === undefined ? undefined : decodeCursor(cursor, userId);
+  const { Items = [], LastEvaluatedKey } = await deps.ddb.send(
+    new QueryCommand({
+      TableName: deps.config.tables.transactions,
+      IndexName: HISTORY_INDEX,
+      KeyConditionExpression: 'userId = :userId',
+      ExpressionAttributeValues: { ':userId': userId },
+      ScanIndexForward: false,
+      Limit: limit,
+      ...(startKey && { ExclusiveStartKey: startKey }),
+    }),
+  );
+  return {
+    items: Items.map((item) => toEntry(recordFromItem(item))),
+    ...(LastEvaluatedKey && { nextCursor: Buffer.from(JSON.stringify(LastEvaluatedKey)).toString('base64url') }),
+  };
+}
+
+function decodeCursor(cursor: string, userId: string): z.infer<typeof CursorSchema> {
+  try {
+    const key = CursorSchema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+    if (key.userId === userId) return key;
+  } catch {
+    // fall through to the typed error below
+  }
+  throw new InvalidRequestError('cursor is not one returned for this user', [{ path: 'cursor', message: 'invalid' }]);
+}
+
+function toEntry(record: TransactionRecord): HistoryEntry {
+  const common = {
+    idempotentKey: record.idempotentKey,
+    transactionId: record.transactionId,
+    userId: record.userId,
+    type: record.type,
+    amount: formatCents(record.amount),
+    timestamp: record.timestamp,
+  };
+  return record.status === 'applied'
+    ? { ...common, status: 'applied', newBalance: formatCents(record.newBalance) }
+    : { ...common, status: 'rejected', reason: record.reason };
+}

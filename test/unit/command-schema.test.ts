@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { CommandSchema, MAX_COMMAND_BODY_BYTES, parseCommandBody } from '../../src/messages/command.js';
+
+const valid = { idempotentKey: 'order-42-refund', userId: '0b6c-user', amount: '25.50', type: 'debit' };
+
+describe('command schema', () => {
+  it.each(['10', '0.5', '25.50'])('accepts amount %j', (amount) => {
+    expect(CommandSchema.safeParse({ ...valid, amount }).success).toBe(true);
+  });
+
+  it.each(['1e2', ' 5', '5abc', '0.001', '-1', '010', '0', '0.00', '1000000000000000'])('refuses amount %j', (amount) => {
+    const result = CommandSchema.safeParse({ ...valid, amount });
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0]?.path).toEqual(['amount']);
+  });
+
+  it('refuses a numeric amount (money travels as a string)', () => {
+    expect(CommandSchema.safeParse({ ...valid, amount: 10 }).success).toBe(false);
+  });
+
+  it.each(['credit', 'debit'])('accepts type %s', (type) => {
+    expect(CommandSchema.safeParse({ ...valid, type }).success).toBe(true);
+  });
+
+  it.each(['refund', 'CREDIT', '', 1])('refuses type %j', (type) => {
+    expect(CommandSchema.safeParse({ ...valid, type }).success).toBe(false);
+  });
+
+  it('accepts keys of 1 and 255 characters, refuses 0 and 256', () => {
+    expect(CommandSchema.safeParse({ ...valid, idempotentKey: 'k' }).success).toBe(true);
+    expect(CommandSchema.safeParse({ ...valid, idempotentKey: 'k'.repeat(255) }).success).toBe(true);
+    expect(CommandSchema.safeParse({ ...valid, idempotentKey: '' }).success).toBe(false);
+    expect(CommandSchema.safeParse({ ...valid, idempotentKey: 'k'.repeat(256) }).success).toBe(false);
+  });
+
+  it('counts characters, not UTF-16 units, in the 255 limit', () => {
+    expect(CommandSchema.safeParse({ ...valid, idempotentKey: '💶'.repeat(255) }).success).toBe(true);
+  });
+
+  it('accepts user ids of up to 128 characters only', () => {
+    expect(CommandSchema.safeParse({ ...valid, userId: 'u'.repeat(128) }).success).toBe(true);
+    expect(CommandSchema.safeParse({ ...valid, userId: 'u'.repeat(129) }).success).toBe(false);
+    expect(CommandSchema.safeParse({ ...valid, userId: '' }).success).toBe(false);
+  });
+
+  it.each(['a\nb', 'a\u0000b', 'tab\there', 'del\u007f', 'c1\u0085'])('refuses control characters in keys and user ids (%j)', (text) => {
+    expect(CommandSchema.safeParse({ ...valid, idempotentKey: text }).success).toBe(false);
+    expect(CommandSchema.safeParse({ ...valid, userId: text }).success).toBe(false);
+  });
+
+  it('refuses unknown fields', () => {
+    const result = CommandSchema.safeParse({ ...valid, currency: 'EUR' });
+    expect(result.success).toBe(false);
+  });
+
+  it('refuses missing fields, naming each', () => {
+    const result = CommandSchema.safeParse({});
+    expect(result.error?.issues.map((issue) => issue.path[0]).sort()).toEqual(['amount', 'idempotentKey', 'type', 'userId']);
+  });
+});
+
+describe('parseCommandBody', () => {
+  it('parses a valid body', () => {
+    expect(parseCommandBody(JSON.stringify(valid))).toEqual({ ok: true, command: valid });
+  });
+
+  it('reports a non-JSON body without a key', () => {
+    expect(parseCommandBody('not json')).toEqual({ ok: false, issues: [{ path: '', message: 'message body is not valid JSON' }] });
+  });
+
+  it.each(['null', '[]', '"text"', '42'])('reports a JSON body that is not an object (%s)', (body) => {
+    const parsed = parseCommandBody(body);
+    expect(parsed.ok).toBe(false);
+  });
+
+  it('keeps a readable key and user of an invalid command, for the reply', () => {
+    const parsed = parseCommandBody(JSON.stringify({ ...valid, amount: '1e2' }));
+    expect(parsed).toMatchObject({ ok: false, idempotentKey: valid.idempotentKey, userId: valid.userId });
+  });
+
+  it('does not echo a key that is itself invalid', () => {
+    const parsed = parseCommandBody(JSON.stringify({ ...valid, idempotentKey: 'bad\nkey' }));
+    expect(parsed.ok).toBe(false);
+    expect(parsed).not.toHaveProperty('idempotentKey');
+  });
+
+  it('refuses a body over 256 KiB before parsing it', () => {
+    const body = JSON.stringify({ ...valid, padding: 'x'.repeat(MAX_COMMAND_BODY_BYTES) });
+    const parsed = parseCommandBody(body);
+    expect(parsed).toMatchObject({ ok: false, issues: [{ message: expect.stringContaining('exceeds') }] });
+  });
+});
