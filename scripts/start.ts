@@ -49,7 +49,7 @@ function printBanner(running: Wallet, exampleUser = '<userId>') {
       '',
       `wallet worker running (${config.stack} stack)`,
       `  SQS endpoint       ${endpoint}`,
-      `  DynamoDB endpoint  ${config.endpoints.dynamodb ?? '(AWS default)'}`,
+      `  DynamoDB endpoint  ${config.endpoints.dynamodb ?? '(AWS default)'}${running.dynamodbLocalPid ? `  (DynamoDB Local, pid ${running.dynamodbLocalPid})` : ''}`,
       `  command queue      ${queueUrls.command}`,
       `  reply queue        ${queueUrls.reply}`,
       `  dead-letter queue  ${queueUrls.deadLetter}`,

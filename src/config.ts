@@ -19,7 +19,7 @@ export const EnvSchema = z.object({
     .enum(['embedded', 'endpoint', 'aws'])
     .optional()
     .describe('embedded (in-process fauxqs + DynamoDB Local), endpoint (use the endpoint URLs as they are) or aws; default: endpoint when one is set, else embedded'),
-  WALLET_PROVISION: booleanFromText.default(false).describe('On WALLET_STACK=aws: create queues and tables if missing (otherwise they come from deploy/)'),
+  WALLET_PROVISION: booleanFromText.default(false).describe('On WALLET_STACK=aws: create queues and tables if missing (default false: they come from the infrastructure template)'),
   WALLET_EMBEDDED_SQS_PORT: port.default(4566).describe('Port of the embedded SQS emulator (fauxqs)'),
   WALLET_EMBEDDED_DYNAMODB_PORT: port.default(8000).describe('Port of the embedded DynamoDB Local'),
   WALLET_EMBEDDED_DYNAMODB_HEAP_MB: positiveInt.default(512).describe('Heap cap (-Xmx) of the embedded DynamoDB Local JVM, in MiB'),
@@ -32,7 +32,7 @@ export const EnvSchema = z.object({
   WALLET_TRANSACTIONS_TABLE: tableName.default('Transactions').describe('Transactions table name'),
   WALLET_MAX_RECEIVE_COUNT: positiveInt.max(1000).default(5).describe('Deliveries of a failing command before SQS moves it to the DLQ'),
   WALLET_VISIBILITY_TIMEOUT_SECONDS: positiveInt.max(43200).default(30).describe('Visibility timeout of received commands'),
-  WALLET_WAIT_TIME_SECONDS: z.coerce.number().int().min(0).max(20).default(20).describe('SQS long-poll wait; also bounds how long a graceful stop waits for the last poll'),
+  WALLET_WAIT_TIME_SECONDS: z.coerce.number().int().min(0).max(20).default(20).describe('SQS long-poll wait in seconds (a stop ends the poll at once)'),
   WALLET_POLLERS: positiveInt.max(64).default(4).describe('Concurrent SQS pollers (sqs-consumer instances) per worker process'),
   WALLET_BATCH_SIZE: positiveInt.max(10).default(10).describe('Messages per receive (SQS maximum 10)'),
   WALLET_RETRY_BASE_SECONDS: z.coerce.number().int().min(0).max(300).default(2).describe('First retry delay of a transiently failed command; doubles per delivery (capped at 300 s)'),

@@ -37,6 +37,8 @@ export interface Wallet {
   queueUrls: QueueUrls;
   /** True when this wallet started the embedded stack itself (no other process is serving it). */
   startedEmbeddedStack: boolean;
+  /** Process id of the DynamoDB Local JVM this wallet started, if any. */
+  dynamodbLocalPid?: number;
   /** Applies a command directly (no queue) and returns what its reply would be. */
   transact(command: unknown): Promise<Reply>;
   getCurrentBalance(query: { userId: string }): Promise<Balance>;
@@ -91,6 +93,7 @@ export async function createWallet(options: WalletOptions = {}): Promise<Wallet>
     clients,
     queueUrls,
     startedEmbeddedStack: stack !== undefined,
+    ...(stack && { dynamodbLocalPid: stack.dynamodbPid }),
     async transact(input) {
       const parsed = parseCommand(input);
       if (!parsed.ok) throw new InvalidRequestError('invalid command', parsed.issues);

@@ -32,6 +32,8 @@ export type TransactionRecord =
   | (RecordBase & { status: 'applied'; newBalance: Cents; version: number })
   | (RecordBase & { status: 'rejected'; reason: StickyRejection });
 
+export type AppliedRecord = Extract<TransactionRecord, { status: 'applied' }>;
+
 export type Item = Record<string, unknown>;
 
 export function userFromItem(item: Item): UserState {

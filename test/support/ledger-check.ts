@@ -1,11 +1,11 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { recordFromItem, type TransactionRecord } from '../../src/ledger/items.js';
+import { recordFromItem, type AppliedRecord, type TransactionRecord } from '../../src/ledger/items.js';
 import { formatCents, parseStoredNumber } from '../../src/money/money.js';
 import { HISTORY_INDEX } from '../../src/resources/definitions.js';
 import type { Wallet } from '../../src/wallet.js';
 
 export interface LedgerReport {
-  applied: TransactionRecord[];
+  applied: AppliedRecord[];
   rejected: TransactionRecord[];
   /** Human-readable violations of SPEC rule 6; empty when the ledger is consistent. */
   problems: string[];
@@ -33,7 +33,7 @@ export async function checkLedger(wallet: Wallet, userId: string, openingBalance
     startKey = page.LastEvaluatedKey;
   } while (startKey);
 
-  const applied = records.flatMap((record) => (record.status === 'applied' ? [record] : [])).sort((a, b) => a.version - b.version);
+  const applied = records.flatMap((record): AppliedRecord[] => (record.status === 'applied' ? [record] : [])).sort((a, b) => a.version - b.version);
   const problems: string[] = [];
   let balance = parseStoredNumber(openingBalance);
   applied.forEach((record, index) => {

@@ -1,0 +1,89 @@
+import { execFile } from 'node:child_process';
+import { createServer, type Server } from 'node:net';
+import { promisify } from 'node:util';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { startEmbeddedStack } from '../../src/local-stack/embedded-stack.js';
+import { findFreePort, PortInUseError } from '../../src/local-stack/ports.js';
+import { createLogger } from '../../src/logger.js';
+import { isProcessAlive, runScript, type RunningScript } from '../support/child-process.js';
+import { eventually } from '../support/eventually.js';
+
+const run = promisify(execFile);
+const running: RunningScript[] = [];
+const servers: Server[] = [];
+afterEach(async () => {
+  for (const script of running.splice(0)) script.child.kill('SIGKILL');
+  await Promise.all(servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))));
+});
+
+async function occupy(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  servers.push(server);
+  const address = server.address();
+  return typeof address === 'object' && address ? address.port : 0;
+}
+
+async function freePorts(): Promise<Record<string, string>> {
+  return { WALLET_EMBEDDED_SQS_PORT: String(await findFreePort()), WALLET_EMBEDDED_DYNAMODB_PORT: String(await findFreePort()) };
+}
+
+describe('the embedded stack', () => {
+  it.each([
+    ['WALLET_EMBEDDED_SQS_PORT', 'SQS'],
+    ['WALLET_EMBEDDED_DYNAMODB_PORT', 'DynamoDB'],
+  ])('fails fast with PortInUseError when %s is taken', async (variable) => {
+    const config = loadConfig({ ...(await freePorts()), [variable]: String(await occupy()) });
+    const started = Date.now();
+    const error = await startEmbeddedStack(config, createLogger('silent')).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(PortInUseError);
+    expect((error as Error).message).toContain(variable);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('kills DynamoDB Local when its parent process is SIGKILLed', async () => {
+    const script = runScript('test/support/embedded-stack-child.ts', await freePorts());
+    running.push(script);
+    const pid = Number((await script.waitForOutput(/DYNAMODB_PID=(\d+)/))[1]);
+    expect(isProcessAlive(pid)).toBe(true);
+    script.child.kill('SIGKILL');
+    await eventually('the JVM to die with its parent', () => (isProcessAlive(pid) ? undefined : true), 10_000);
+  });
+
+  it('kills DynamoDB Local when its parent crashes with an uncaught exception', async () => {
+    const script = runScript('test/support/embedded-stack-child.ts', await freePorts(), ['--crash']);
+    running.push(script);
+    const pid = Number((await script.waitForOutput(/DYNAMODB_PID=(\d+)/))[1]);
+    expect(await script.exited).not.toBe(0);
+    await eventually('the JVM to die with its parent', () => (isProcessAlive(pid) ? undefined : true), 10_000);
+  });
+
+  it('runs `npm start` end to end: an outside aws CLI client sends a command and reads the reply; Ctrl-C stops everything, exit 0', async () => {
+    const start = runScript('scripts/start.ts', { ...(await freePorts()), WALLET_WAIT_TIME_SECONDS: '2', LOG_LEVEL: 'warn' });
+    running.push(start);
+    const [, commandQueue] = await start.waitForOutput(/command queue\s+(\S+)/);
+    const [, replyQueue] = await start.waitForOutput(/reply queue\s+(\S+)/);
+    const [, endpoint] = await start.waitForOutput(/SQS endpoint\s+(\S+)/);
+    const [, userId, balance] = await start.waitForOutput(/seeded user (\S+)\s+balance (\d+\.\d\d)/);
+    const aws = (...args: string[]) =>
+      run('aws', ['--region', 'us-east-1', '--endpoint-url', endpoint ?? '', '--output', 'json', ...args], {
+        env: { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' },
+      });
+    const body = JSON.stringify({ idempotentKey: 'cli-demo-1', userId, amount: '10.00', type: 'credit' });
+    await aws('sqs', 'send-message', '--queue-url', commandQueue ?? '', '--message-body', body);
+    const received = await eventually('a reply on the reply queue', async () => {
+      const { stdout } = await aws('sqs', 'receive-message', '--queue-url', replyQueue ?? '', '--wait-time-seconds', '2');
+      return stdout.trim() ? (JSON.parse(stdout) as { Messages: { Body: string }[] }) : undefined;
+    });
+    const reply = JSON.parse(received.Messages[0]?.Body ?? '{}') as Record<string, unknown>;
+    expect(reply).toMatchObject({ idempotentKey: 'cli-demo-1', status: 'applied', replayed: false });
+    expect(reply.newBalance).toBe((Number(balance) + 10).toFixed(2));
+
+    const pid = Number((await start.waitForOutput(/DynamoDB Local, pid (\d+)/))[1]);
+    expect(isProcessAlive(pid)).toBe(true);
+    start.child.kill('SIGINT');
+    expect(await start.exited).toBe(0);
+    expect(isProcessAlive(pid)).toBe(false);
+  });
+});

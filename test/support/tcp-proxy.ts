@@ -1,0 +1,56 @@
+import { createServer, connect, type Server, type Socket } from 'node:net';
+
+/**
+ * A TCP proxy in front of a real emulator, to take it "off the network" and
+ * back without touching its state: the outage is real to the SDK.
+ */
+export class TcpProxy {
+  private readonly sockets = new Set<Socket>();
+  private down = false;
+  refusedConnections = 0;
+
+  private constructor(
+    private readonly server: Server,
+    readonly endpoint: string,
+  ) {}
+
+  static async start(target: string): Promise<TcpProxy> {
+    const { hostname, port } = new URL(target);
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    const proxy = new TcpProxy(server, `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`);
+    server.on('connection', (client) => {
+      if (proxy.down) {
+        proxy.refusedConnections++;
+        client.destroy();
+        return;
+      }
+      const upstream = connect(Number(port), hostname);
+      for (const socket of [client, upstream]) {
+        proxy.sockets.add(socket);
+        socket.on('close', () => proxy.sockets.delete(socket));
+        socket.on('error', () => socket.destroy());
+      }
+      client.pipe(upstream).pipe(client);
+      client.on('close', () => upstream.destroy());
+      upstream.on('close', () => client.destroy());
+    });
+    return proxy;
+  }
+
+  /** Drops every open connection and refuses new ones until restore(). */
+  cut(): void {
+    this.down = true;
+    for (const socket of this.sockets) socket.destroy();
+  }
+
+  restore(): void {
+    this.down = false;
+  }
+
+  async close(): Promise<void> {
+    this.cut();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
