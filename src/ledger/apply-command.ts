@@ -9,6 +9,7 @@ import { ConflictRetriesExhaustedError, StoreUnavailableError } from '../errors.
 import { commandCents, type Command } from '../messages/command.js';
 import { formatCents } from '../money/money.js';
 import { recordFromItem, recordToItem, userFromItem, type TransactionRecord, type UserState } from './items.js';
+import type { UserStateCache } from './user-cache.js';
 
 export type ApplyOutcome =
   | { kind: 'decided'; record: TransactionRecord; replayed: boolean }
@@ -18,6 +19,8 @@ export interface LedgerDeps {
   ddb: DynamoDBDocumentClient;
   config: Pick<Config, 'tables' | 'maxConflictRetries'>;
   logger: Logger;
+  /** Known user states; with a hit the happy path is one transaction and no read. */
+  userCache?: UserStateCache;
 }
 
 /**
@@ -26,15 +29,26 @@ export interface LedgerDeps {
  * exactly as read) are one TransactWriteItems, so a command is either fully
  * decided or not at all. When the key exists, the stored outcome is returned.
  *
- * Happy path: one consistent read of the user, one transaction.
+ * Happy path: one consistent read of the user (none when the cache knows
+ * it), one transaction.
  */
 export async function applyCommand(deps: LedgerDeps, command: Command): Promise<ApplyOutcome> {
+  const { userCache } = deps;
   const amount = commandCents(command);
-  let user = await readUser(deps, command.userId);
+  let user = userCache?.get(command.userId) ?? (await readUser(deps, command.userId));
   for (let attempt = 0; attempt <= deps.config.maxConflictRetries; attempt++) {
     const record = decide(command, amount, user);
-    const failure = await writeDecision(deps, record, user);
-    if (failure.kind === 'written') return { kind: 'decided', record, replayed: false };
+    let failure: WriteResult;
+    try {
+      failure = await writeDecision(deps, record, user);
+    } catch (error) {
+      userCache?.forget(command.userId);
+      throw error;
+    }
+    if (failure.kind === 'written') {
+      if (user) userCache?.set(record.status === 'applied' ? { ...user, balance: record.newBalance, version: record.version, updatedAt: record.timestamp } : user);
+      return { kind: 'decided', record, replayed: false };
+    }
     if (failure.kind === 'key_exists') {
       return isSameCommand(failure.stored, command, amount)
         ? { kind: 'decided', record: failure.stored, replayed: true }
@@ -43,7 +57,10 @@ export async function applyCommand(deps: LedgerDeps, command: Command): Promise<
     if (failure.kind === 'user_changed') {
       // The cancellation handed back the user item as it is now: retry on it without another read.
       user = failure.current;
+      if (user) userCache?.set(user);
+      else userCache?.forget(command.userId);
     } else {
+      userCache?.forget(command.userId);
       await sleep(backoffMs(attempt));
       user = await readUser(deps, command.userId);
     }

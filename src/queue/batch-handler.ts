@@ -3,6 +3,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { applyCommand } from '../ledger/apply-command.js';
+import { UserStateCache } from '../ledger/user-cache.js';
 import { replyForInvalid, replyForOutcome } from '../ledger/replies.js';
 import { parseCommandBody, type Command } from '../messages/command.js';
 import type { Reply } from '../messages/reply.js';
@@ -35,6 +36,7 @@ type MessageResult = { message: Message; log: Logger } & ({ ok: true; reply?: Re
  */
 export function createBatchHandler(deps: BatchDeps, hooks: WorkerHooks = {}) {
   const userLock = new KeyedLock();
+  const ledger = { ...deps, userCache: new UserStateCache() };
 
   async function handleMessage(message: Message): Promise<MessageResult> {
     const parsed = parseCommandBody(message.Body);
@@ -50,7 +52,7 @@ export function createBatchHandler(deps: BatchDeps, hooks: WorkerHooks = {}) {
     }
     const { command } = parsed;
     try {
-      const reply = await userLock.run(command.userId, async () => replyForOutcome(await applyCommand(deps, command)));
+      const reply = await userLock.run(command.userId, async () => replyForOutcome(await applyCommand(ledger, command)));
       await hooks.afterApply?.(command, reply);
       log.info({ status: reply.status, reason: reply.reason, newBalance: reply.newBalance, replayed: reply.replayed }, 'command decided');
       return { message, log, ok: true, reply };

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Worker } from '../../src/queue/worker.js';
 import type { Wallet } from '../../src/wallet.js';
 import { eventually } from '../support/eventually.js';
+import { checkLedger } from '../support/ledger-check.js';
 import { ReplyCollector } from '../support/reply-collector.js';
 import { createTestWallet, createUser, uniqueKey } from '../support/wallet.js';
 
@@ -55,6 +56,21 @@ describe('the worker, through the queues', () => {
     const [first, second] = both;
     expect({ ...first, replayed: null }).toEqual({ ...second, replayed: null });
     await expect(wallet.getCurrentBalance({ userId })).resolves.toMatchObject({ balance: '15.00' });
+  });
+
+  it('uses the true balance when another writer changed the user behind the worker (its cached state is stale)', async () => {
+    const userId = await createUser(wallet, '100');
+    const first = uniqueKey('warm');
+    await wallet.publishTransaction({ idempotentKey: first, userId, type: 'debit', amount: '10' });
+    await replies.waitForKey(first);
+    // Another writer (a second service instance, or this one's direct API) moves the balance.
+    await wallet.transact({ idempotentKey: uniqueKey('elsewhere'), userId, type: 'credit', amount: '0.55' });
+    const second = uniqueKey('after-change');
+    await wallet.publishTransaction({ idempotentKey: second, userId, type: 'debit', amount: '90.55' });
+    const [reply] = await replies.waitForKey(second);
+    expect(reply).toMatchObject({ status: 'applied', newBalance: '0.00' });
+    const ledger = await checkLedger(wallet, userId, '100');
+    expect(ledger.problems).toEqual([]);
   });
 
   it('answers a waiting publisher with its reply (publishTransaction waitForReply)', async () => {
