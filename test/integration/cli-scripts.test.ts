@@ -1,0 +1,73 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Wallet } from '../../src/wallet.js';
+import { runScript } from '../support/child-process.js';
+import { createTestWallet } from '../support/wallet.js';
+
+let wallet: Wallet;
+let env: Record<string, string>;
+beforeAll(async () => {
+  wallet = await createTestWallet();
+  wallet.startWorker({ pollers: 1 });
+  env = {
+    AWS_ENDPOINT_URL_SQS: wallet.config.endpoints.sqs ?? '',
+    AWS_ENDPOINT_URL_DYNAMODB: wallet.config.endpoints.dynamodb ?? '',
+    WALLET_COMMAND_QUEUE: wallet.config.queues.command,
+    WALLET_REPLY_QUEUE: wallet.config.queues.reply,
+    WALLET_DEAD_LETTER_QUEUE: wallet.config.queues.deadLetter,
+    LOG_LEVEL: 'warn',
+  };
+});
+afterAll(async () => {
+  await wallet.close();
+});
+
+async function run(script: string, args: string[]): Promise<string> {
+  const child = runScript(script, env, args);
+  const code = await child.exited;
+  expect(code, child.output()).toBe(0);
+  return child.output();
+}
+
+describe('command-line scripts against a configured endpoint', () => {
+  it('init-tables seeds 10 users with balances from 50 to 120; publish, balance and history use them', async () => {
+    const seeded = await run('scripts/init-tables.ts', []);
+    const users = [...seeded.matchAll(/^ {2}(\S+) {2}balance (\d+\.\d\d)$/gm)].map((match) => ({ userId: match[1] ?? '', balance: match[2] ?? '' }));
+    expect(users).toHaveLength(10);
+    for (const user of users) {
+      expect(user.userId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(Number(user.balance)).toBeGreaterThanOrEqual(50);
+      expect(Number(user.balance)).toBeLessThanOrEqual(120);
+    }
+    const [user] = users;
+    if (!user) throw new Error('no user seeded');
+
+    const published = await run('scripts/publish.ts', ['--user', user.userId, '--amount', '10.00', '--type', 'credit', '--key', `cli-${user.userId}`]);
+    const reply = JSON.parse(published.slice(published.indexOf('{'))) as Record<string, unknown>;
+    expect(reply).toMatchObject({ status: 'applied', idempotentKey: `cli-${user.userId}`, newBalance: (Number(user.balance) + 10).toFixed(2) });
+
+    const balance = JSON.parse(await run('scripts/balance.ts', [user.userId])) as Record<string, unknown>;
+    expect(balance).toEqual({ userId: user.userId, balance: (Number(user.balance) + 10).toFixed(2) });
+
+    const history = JSON.parse(await run('scripts/history.ts', [user.userId])) as { items: { idempotentKey: string }[] };
+    expect(history.items.map((item) => item.idempotentKey)).toEqual([`cli-${user.userId}`]);
+  });
+
+  it('publish refuses an invalid command with the issue and exit code 1, sending nothing', async () => {
+    const child = runScript('scripts/publish.ts', env, ['--user', 'u', '--amount', '1e2', '--type', 'credit']);
+    expect(await child.exited).toBe(1);
+    expect(child.output()).toContain('error (invalid_request)');
+    expect(child.output()).toContain('amount:');
+  });
+
+  it('balance of an unknown user is a typed error, exit code 1', async () => {
+    const child = runScript('scripts/balance.ts', env, ['nobody-at-all']);
+    expect(await child.exited).toBe(1);
+    expect(child.output()).toContain('error (user_not_found)');
+  });
+
+  it('a bad configuration variable stops a script with a message naming it', async () => {
+    const child = runScript('scripts/balance.ts', { ...env, WALLET_MAX_RECEIVE_COUNT: 'many' }, ['x']);
+    expect(await child.exited).toBe(1);
+    expect(child.output()).toContain('WALLET_MAX_RECEIVE_COUNT');
+  });
+});
