@@ -147,13 +147,14 @@ function userOperation(usersTable: string, record: TransactionRecord, user: User
       TableName: usersTable,
       Key: key,
       UpdateExpression: 'SET balance = :newBalance, version = :newVersion, updatedAt = :now',
-      ConditionExpression: `${unchanged} AND :newBalance >= :zero`,
+      // Never negative, stated on the item itself as well as implied by the unchanged balance.
+      ConditionExpression: record.type === 'debit' ? `${unchanged} AND balance >= :amount` : unchanged,
       ExpressionAttributeValues: {
         ...seen,
         ':newBalance': NumberValue.from(formatCents(record.newBalance)),
         ':newVersion': record.version,
         ':now': record.timestamp,
-        ':zero': 0,
+        ...(record.type === 'debit' && { ':amount': NumberValue.from(formatCents(record.amount)) }),
       },
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
     },
