@@ -50,8 +50,9 @@ export async function applyCommand(deps: LedgerDeps, command: Command): Promise<
       return { kind: 'decided', record, replayed: false };
     }
     if (failure.kind === 'key_exists') {
+      // Our own transactionId means this very attempt committed (a retried request): not a replay.
       return isSameCommand(failure.stored, command, amount)
-        ? { kind: 'decided', record: failure.stored, replayed: true }
+        ? { kind: 'decided', record: failure.stored, replayed: failure.stored.transactionId !== record.transactionId }
         : { kind: 'key_reused', command, decidedAt: new Date().toISOString() };
     }
     if (failure.kind === 'user_changed') {
