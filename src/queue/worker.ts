@@ -82,7 +82,7 @@ export function startWorker(deps: BatchDeps, options: WorkerOptions = {}): Worke
       endLongPolls.abort();
       await Promise.all(
         consumers.map(async (consumer) => {
-          // Not events.once: it rejects on the 'error' the aborted long poll emits, failing every stop.
+          // Not events.once(): it would reject on the 'error' the aborted long poll emits.
           const stopped = new Promise<void>((resolve) => consumer.once('stopped', () => resolve()));
           consumer.stop({ abort: false });
           await stopped;
