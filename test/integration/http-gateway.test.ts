@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsClients } from '../../src/clients.js';
 import { findFreePort } from '../../src/local-stack/ports.js';
+import { getCurrentBalance } from '../../src/query/balance.js';
 import type { Wallet } from '../../src/wallet.js';
 import { getJson, postJson, startApi, type RunningApi } from '../support/api-server.js';
 import { eventually } from '../support/eventually.js';
@@ -126,7 +127,7 @@ describe('HTTP gateway without a worker or stores', () => {
     const api = await startApi({
       ...wallet,
       clients,
-      getCurrentBalance: (query) => import('../../src/query/balance.js').then(({ getCurrentBalance }) => getCurrentBalance({ ddb: clients.ddb, config: wallet.config }, query)),
+      getCurrentBalance: (query) => getCurrentBalance({ ddb: clients.ddb, config: wallet.config }, query),
     });
     try {
       expect(await getJson(`${api.baseUrl}/health`)).toEqual({ status: 503, body: { status: 'unavailable', checks: { sqs: 'unavailable', dynamodb: 'unavailable' } } });

@@ -5,10 +5,10 @@ import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import { DescribeTableCommand, type TableDescription } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, GetQueueUrlCommand } from '@aws-sdk/client-sqs';
-import { inject } from 'vitest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { LOCALSTACK_INIT_SCRIPT_PATH, renderLocalStackInitScript } from '../../src/resources/localstack-init.js';
-import type { Wallet } from '../../src/wallet.js';
+import { loadConfig } from '../../src/config.js';
+import { createWallet, type Wallet } from '../../src/wallet.js';
 import { createTestWallet, testEnv } from '../support/wallet.js';
 
 const run = promisify(execFile);
@@ -63,8 +63,6 @@ describe('LocalStack init script', () => {
         expect(stdout).toContain('wallet resources ready');
       }
       // A wallet on the script's resources, created without provisioning: it only looks them up.
-      const { createWallet } = await import('../../src/wallet.js');
-      const { loadConfig } = await import('../../src/config.js');
       scriptWallet = await createWallet({ config: { ...loadConfig(scriptEnv), provision: false }, logger: reference.logger });
     });
 
