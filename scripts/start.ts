@@ -1,3 +1,6 @@
+import { loadConfig } from '../src/config.js';
+import { startDynamoDbAdmin, type DynamoDbAdmin } from '../src/local-stack/dynamodb-admin.js';
+import { createLogger } from '../src/logger.js';
 import { createWallet, type Wallet } from '../src/wallet.js';
 import { seedUsersIfEmpty } from '../src/resources/seed.js';
 import { describe } from './support/run.js';
@@ -6,14 +9,17 @@ import { describe } from './support/run.js';
  * `npm start`: the embedded stack (unless endpoints are configured), seed
  * users if there are none, the worker, and a copy-paste example. Runs until
  * SIGINT/SIGTERM, then stops gracefully: in-flight messages finish, exit 0.
+ * `npm start -- --admin` also serves the DynamoDB Admin UI.
  */
 let wallet: Wallet | undefined;
+let admin: DynamoDbAdmin | undefined;
 let stopping = false;
 
 async function stop(code: number, reason: string) {
   if (stopping) return;
   stopping = true;
   wallet?.logger.info({ reason }, 'shutting down');
+  await admin?.stop().catch(() => undefined);
   await wallet?.close().catch((err: unknown) => wallet?.logger.error({ err }, 'error while shutting down'));
   process.exit(code);
 }
@@ -29,7 +35,13 @@ process.on('unhandledRejection', (err) => {
 });
 
 try {
-  wallet = await createWallet();
+  const config = loadConfig();
+  // Human-readable lines for a person at a terminal; JSON when piped to a file or a log shipper.
+  wallet = await createWallet({ config, logger: createLogger(config.logLevel, 'wallet', { pretty: process.stdout.isTTY }) });
+  const dynamodbEndpoint = wallet.config.endpoints.dynamodb;
+  if (process.argv.includes('--admin') && dynamodbEndpoint) {
+    admin = await startDynamoDbAdmin({ dynamodbEndpoint, port: config.dynamodbAdminPort });
+  }
   const seeded = await seedUsersIfEmpty(wallet.clients.ddb, wallet.config);
   wallet.startWorker();
   printBanner(wallet, seeded?.[0]?.userId);
@@ -54,6 +66,7 @@ function printBanner(running: Wallet, exampleUser = '<userId>') {
       `  reply queue        ${queueUrls.reply}`,
       `  dead-letter queue  ${queueUrls.deadLetter}`,
       `  tables             ${config.tables.users}, ${config.tables.transactions}`,
+      admin ? `  DynamoDB Admin UI  ${admin.url}` : `  DynamoDB Admin UI  npm run admin (or npm start -- --admin), port ${config.dynamodbAdminPort}`,
       '',
       'try it from another terminal:',
       `  ${aws} sqs send-message --queue-url ${queueUrls.command} --message-body '${body}'`,

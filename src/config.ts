@@ -25,6 +25,7 @@ export const EnvSchema = z.object({
   WALLET_EMBEDDED_DYNAMODB_HEAP_MB: positiveInt.default(512).describe('Heap cap (-Xmx) of the embedded DynamoDB Local JVM, in MiB'),
   WALLET_EMBEDDED_DYNAMODB_DATA_DIR: z.string().min(1).optional().describe('Keep embedded DynamoDB data in this directory instead of in memory'),
   WALLET_DYNAMODB_ADMIN_PORT: port.default(8001).describe('Port of the DynamoDB Admin UI'),
+  WALLET_API_PORT: port.default(3000).describe('Port of the HTTP gateway (`npm run api`)'),
   WALLET_COMMAND_QUEUE: queueName.default('wallet-commands').describe('Command queue name'),
   WALLET_REPLY_QUEUE: queueName.default('wallet-replies').describe('Reply queue name'),
   WALLET_DEAD_LETTER_QUEUE: queueName.default('wallet-commands-dlq').describe('Dead-letter queue of the command queue'),
@@ -51,6 +52,7 @@ export interface Config {
   endpoints: { sqs?: string; dynamodb?: string };
   embedded: { sqsPort: number; dynamodbPort: number; dynamodbHeapMb: number; dynamodbDataDir?: string };
   dynamodbAdminPort: number;
+  apiPort: number;
   queues: { command: string; reply: string; deadLetter: string };
   tables: { users: string; transactions: string };
   maxReceiveCount: number;
@@ -102,6 +104,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ...(e.WALLET_EMBEDDED_DYNAMODB_DATA_DIR && { dynamodbDataDir: e.WALLET_EMBEDDED_DYNAMODB_DATA_DIR }),
     },
     dynamodbAdminPort: e.WALLET_DYNAMODB_ADMIN_PORT,
+    apiPort: e.WALLET_API_PORT,
     queues: { command: e.WALLET_COMMAND_QUEUE, reply: e.WALLET_REPLY_QUEUE, deadLetter: e.WALLET_DEAD_LETTER_QUEUE },
     tables: { users: e.WALLET_USERS_TABLE, transactions: e.WALLET_TRANSACTIONS_TABLE },
     maxReceiveCount: e.WALLET_MAX_RECEIVE_COUNT,

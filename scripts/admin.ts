@@ -1,0 +1,37 @@
+import { loadConfig } from '../src/config.js';
+import { startDynamoDbAdmin, type DynamoDbAdmin } from '../src/local-stack/dynamodb-admin.js';
+import { createLogger } from '../src/logger.js';
+import { createWallet, type Wallet } from '../src/wallet.js';
+import { describe } from './support/run.js';
+
+/**
+ * `npm run admin`: the DynamoDB Admin UI on WALLET_DYNAMODB_ADMIN_PORT (8001)
+ * against the configured DynamoDB: the embedded stack `npm start` runs (or one
+ * started here), or the endpoint set (LocalStack). Never real AWS.
+ */
+let wallet: Wallet | undefined;
+let admin: DynamoDbAdmin | undefined;
+let stopping = false;
+
+async function stop(code: number) {
+  if (stopping) return;
+  stopping = true;
+  await admin?.stop().catch(() => undefined);
+  await wallet?.close().catch(() => undefined);
+  process.exit(code);
+}
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => void stop(0));
+
+try {
+  const config = loadConfig();
+  if (config.stack === 'aws') throw new Error('dynamodb-admin is a local tool: set AWS_ENDPOINT_URL (LocalStack) or use the embedded stack');
+  wallet = await createWallet({ config, shareRunningStack: true, logger: createLogger(config.logLevel, 'wallet', { pretty: process.stdout.isTTY }) });
+  const endpoint = wallet.config.endpoints.dynamodb;
+  if (!endpoint) throw new Error('no DynamoDB endpoint configured');
+  admin = await startDynamoDbAdmin({ dynamodbEndpoint: endpoint, port: config.dynamodbAdminPort });
+  process.stdout.write(`DynamoDB Admin UI on ${admin.url}  (DynamoDB ${endpoint})\n`);
+  if (wallet.startedEmbeddedStack) process.stdout.write('note: no running `npm start` found, so this started an empty embedded stack of its own\n');
+} catch (error) {
+  process.stderr.write(`${describe(error)}\n`);
+  await stop(1);
+}

@@ -1,0 +1,34 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { createServer } from 'dynamodb-admin';
+import { PortInUseError } from './ports.js';
+
+export interface DynamoDbAdmin {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * The DynamoDB Admin UI (the `dynamodb-admin` package, in-process) on
+ * 127.0.0.1:port against a local DynamoDB endpoint. It is a local tool only:
+ * it uses dummy credentials and must never be pointed at real AWS.
+ */
+export async function startDynamoDbAdmin(options: { dynamodbEndpoint: string; port: number }): Promise<DynamoDbAdmin> {
+  const app = createServer({ dynamoEndpoint: options.dynamodbEndpoint });
+  const server: Server = await new Promise((resolve, reject) => {
+    const listening = app.listen(options.port, '127.0.0.1');
+    listening.once('listening', () => resolve(listening));
+    listening.once('error', (error: NodeJS.ErrnoException) => {
+      reject(error.code === 'EADDRINUSE' ? new PortInUseError(options.port, 'the DynamoDB Admin UI', 'WALLET_DYNAMODB_ADMIN_PORT') : error);
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    async stop() {
+      // The UI's browsers keep connections alive; close them or close() waits for them.
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

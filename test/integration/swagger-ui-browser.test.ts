@@ -1,0 +1,62 @@
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Wallet } from '../../src/wallet.js';
+import { startApi, type RunningApi } from '../support/api-server.js';
+import { createTestWallet } from '../support/wallet.js';
+
+/** Debian's chromium package (installed by .ci/run; locally: apt-get install chromium). */
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** Flags for a sandbox-less container without network: no first-run, sync or update traffic. */
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+describe('Swagger UI', () => {
+  let wallet: Wallet;
+  let api: RunningApi;
+  let browser: Browser;
+  let screenshots: string;
+
+  beforeAll(async () => {
+    wallet = await createTestWallet();
+    api = await startApi(wallet);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    screenshots = await mkdtemp(join(tmpdir(), 'wallet-docs-'));
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await api?.close();
+    await wallet?.close();
+    if (screenshots) await rm(screenshots, { recursive: true, force: true });
+  });
+
+  it('renders the API title and every operation at /docs from locally served assets', async () => {
+    const page = await browser.newPage();
+    const foreignRequests: string[] = [];
+    page.on('request', (request) => {
+      if (!request.url().startsWith(api.baseUrl) && !request.url().startsWith('data:')) foreignRequests.push(request.url());
+    });
+    await page.goto(`${api.baseUrl}/docs`);
+    await page.locator('.swagger-ui .info .title').filter({ hasText: 'Wallet API' }).waitFor({ timeout: 20_000 });
+    const operations = page.locator('.opblock-summary-path');
+    await operations.nth(3).waitFor();
+    expect(await operations.allTextContents()).toEqual(
+      expect.arrayContaining(['/transactions', '/users/{userId}/balance', '/users/{userId}/transactions', '/health'].map((path) => expect.stringContaining(path))),
+    );
+    const file = join(screenshots, 'docs.png');
+    await page.screenshot({ path: file, fullPage: true });
+    expect((await stat(file)).size).toBeGreaterThan(10_000);
+    expect(foreignRequests).toEqual([]);
+  });
+});

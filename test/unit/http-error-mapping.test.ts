@@ -1,0 +1,35 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidRequestError, ReplyTimeoutError, StoreUnavailableError, UserNotFoundError } from '../../src/errors.js';
+import { mapError } from '../../src/http/error-mapping.js';
+
+describe('mapError', () => {
+  it('maps an invalid request to 400 and lists its issues', () => {
+    const issues = [{ path: 'amount', message: 'must be positive' }];
+    expect(mapError(new InvalidRequestError('invalid command', issues))).toEqual({
+      status: 400,
+      body: { error: 'invalid_request', message: 'invalid command', issues },
+    });
+  });
+
+  it.each([
+    [new UserNotFoundError('u1'), 404, 'user_not_found'],
+    [new ReplyTimeoutError('no reply'), 504, 'reply_timeout'],
+    [new StoreUnavailableError('down'), 503, 'store_unavailable'],
+  ])('maps %s by its class and code', (error, status, code) => {
+    expect(mapError(error)).toMatchObject({ status, body: { error: code } });
+  });
+
+  it('maps an unreachable store (socket error inside an SDK error) to 503', () => {
+    const socketError = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
+    expect(mapError(new Error('request failed', { cause: socketError }))).toMatchObject({ status: 503, body: { error: 'store_unavailable' } });
+  });
+
+  it('never decides by message text: an untyped error that merely says "user not found" is a 500', () => {
+    expect(mapError(new Error('user not found'))).toEqual({ status: 500, body: { error: 'internal_error', message: 'internal error' } });
+  });
+
+  it('keeps the 4xx status of a request error raised by the framework', () => {
+    const bodyTooLarge = Object.assign(new Error('Request body is too large'), { statusCode: 413, code: 'FST_ERR_CTP_BODY_TOO_LARGE' });
+    expect(mapError(bodyTooLarge)).toMatchObject({ status: 413, body: { error: 'bad_request' } });
+  });
+});
