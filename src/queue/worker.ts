@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import { ChangeMessageVisibilityBatchCommand, type Message } from '@aws-sdk/client-sqs';
 import { Consumer } from 'sqs-consumer';
 import { withAbortableReceive } from './abortable-receive.js';
@@ -83,7 +82,9 @@ export function startWorker(deps: BatchDeps, options: WorkerOptions = {}): Worke
       endLongPolls.abort();
       await Promise.all(
         consumers.map(async (consumer) => {
-          const stopped = once(consumer, 'stopped');
+          // Not events.once: it rejects on the 'error' the aborted long poll emits, which
+          // would end stop() before the batches in flight have finished.
+          const stopped = new Promise<void>((resolve) => consumer.once('stopped', () => resolve()));
           consumer.stop({ abort: false });
           await stopped;
         }),
