@@ -2,17 +2,10 @@ import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { EnvSchema, loadConfig, type Config } from '../../src/config.js';
 import { HISTORY_INDEX, queueDefinitions, tableDefinitions } from '../../src/resources/definitions.js';
-import {
-  buildTemplate,
-  FIFO_CONFIG,
-  QUEUE_LOGICAL_IDS,
-  STOP_TIMEOUT_SECONDS,
-  TABLE_EXTRAS,
-  TABLE_LOGICAL_IDS,
-  TEMPLATE_CONFIG,
-  workerEnvironment,
-  type Cfn,
-} from '../../deploy/template.js';
+import { FIFO_CONFIG, TEMPLATE_CONFIG, type Cfn } from '../../deploy/cfn.js';
+import { QUEUE_LOGICAL_IDS, TABLE_EXTRAS, TABLE_LOGICAL_IDS } from '../../deploy/storage.js';
+import { buildTemplate } from '../../deploy/template.js';
+import { STOP_TIMEOUT_SECONDS, workerEnvironment } from '../../deploy/worker-service.js';
 import { renderTemplate, TEMPLATE_PATH } from '../../scripts/synth-template.js';
 import { resolveCfn } from '../support/cfn-resolve.js';
 
