@@ -14,8 +14,11 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 # --- stage 2: the runtime image ----------------------------------------------
 FROM ${NODE_IMAGE} AS runtime
+# TSX_DISABLE_CACHE: tsx compiles in memory instead of caching in /tmp, so the container
+# runs on a read-only root filesystem (with an unwritable /tmp, tsx's cache crashes start-up).
 ENV NODE_ENV=production \
     WALLET_STACK=aws \
+    TSX_DISABLE_CACHE=1 \
     NPM_CONFIG_UPDATE_NOTIFIER=false
 WORKDIR /app
 # Owned by root and not writable by the worker's user: the code cannot be changed at run time.

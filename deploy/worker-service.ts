@@ -107,15 +107,13 @@ export function workerResources(): Record<string, Resource> {
         RuntimePlatform: { OperatingSystemFamily: 'LINUX', CpuArchitecture: 'X86_64' },
         ExecutionRoleArn: getAtt('WorkerExecutionRole', 'Arn'),
         TaskRoleArn: getAtt('WorkerTaskRole', 'Arn'),
-        // The root filesystem is read-only; tsx keeps its compile cache in /tmp.
-        Volumes: [{ Name: 'tmp' }],
         ContainerDefinitions: [
           {
             Name: 'worker',
             Image: ref('ImageUri'),
             Essential: true,
+            // Nothing in the container writes to disk: the image sets TSX_DISABLE_CACHE=1 (tsx would write its cache to /tmp).
             ReadonlyRootFilesystem: true,
-            MountPoints: [{ SourceVolume: 'tmp', ContainerPath: '/tmp', ReadOnly: false }],
             // An init process as PID 1 forwards SIGTERM to node and reaps zombies.
             LinuxParameters: { InitProcessEnabled: true },
             StopTimeout: STOP_TIMEOUT_SECONDS,

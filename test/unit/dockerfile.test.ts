@@ -68,6 +68,11 @@ describe('Dockerfile', () => {
     expect(finalStage.some((i) => i.keyword === 'ENV' && /\bWALLET_STACK=aws\b/.test(i.args))).toBe(true);
   });
 
+  it('runs on a read-only root filesystem: tsx compiles without writing a cache', () => {
+    // deploy/worker-service.ts sets ReadonlyRootFilesystem; tsx's cache in /tmp would crash start-up there.
+    expect(finalStage.some((i) => i.keyword === 'ENV' && /\bTSX_DISABLE_CACHE=1\b/.test(i.args))).toBe(true);
+  });
+
   it('copies only files that exist and that .dockerignore lets through; keeps secrets and local state out', () => {
     const copied = instructions
       .filter((i) => i.keyword === 'COPY' && !i.args.includes('--from='))
