@@ -82,7 +82,8 @@ export function startWorker(deps: BatchDeps, options: WorkerOptions = {}): Worke
       endLongPolls.abort();
       await Promise.all(
         consumers.map(async (consumer) => {
-          // Not events.once(): it would reject on the 'error' the aborted long poll emits.
+          // Not events.once: it rejects on the 'error' the aborted long poll emits, which
+          // would end stop() before the batches in flight have finished.
           const stopped = new Promise<void>((resolve) => consumer.once('stopped', () => resolve()));
           consumer.stop({ abort: false });
           await stopped;

@@ -1,0 +1,141 @@
+/**
+ * What the worker's task role may do, call site by call site. Every AWS SDK
+ * command imported under src/ (and every one sqs-consumer sends) has an entry
+ * here: either the grants it needs, or why the worker never makes that call.
+ * test/unit/worker-permissions.test.ts scans the code and fails when a call
+ * site is missing here, so a new SDK call cannot ship without a decision on
+ * its permission. deploy/template.ts builds the IAM policy from this file.
+ */
+
+/** Logical ids of the template resources a grant can name. */
+export type GrantTarget = 'CommandQueue' | 'ReplyQueue' | 'DeadLetterQueue' | 'UsersTable' | 'TransactionsTable';
+
+export interface Grant {
+  actions: string[];
+  on: GrantTarget[];
+  /** Only inside TransactWriteItems (condition dynamodb:EnclosingOperation). */
+  inTransaction?: boolean;
+}
+
+export type CallSite = { grants: Grant[]; why: string } | { notGranted: string };
+
+/**
+ * The IAM actions that authorize each SDK command. SQS batch APIs have no
+ * actions of their own: SendMessageBatch is authorized by sqs:SendMessage and
+ * so on. A TransactWriteItems is authorized per item by the action of the
+ * item's operation (Put, Update, Delete, ConditionCheck).
+ */
+export const IAM_ACTIONS_BY_COMMAND: Record<string, string[]> = {
+  GetQueueUrlCommand: ['sqs:GetQueueUrl'],
+  GetQueueAttributesCommand: ['sqs:GetQueueAttributes'],
+  SetQueueAttributesCommand: ['sqs:SetQueueAttributes'],
+  CreateQueueCommand: ['sqs:CreateQueue'],
+  ReceiveMessageCommand: ['sqs:ReceiveMessage'],
+  DeleteMessageCommand: ['sqs:DeleteMessage'],
+  DeleteMessageBatchCommand: ['sqs:DeleteMessage'],
+  ChangeMessageVisibilityCommand: ['sqs:ChangeMessageVisibility'],
+  ChangeMessageVisibilityBatchCommand: ['sqs:ChangeMessageVisibility'],
+  SendMessageCommand: ['sqs:SendMessage'],
+  SendMessageBatchCommand: ['sqs:SendMessage'],
+  GetCommand: ['dynamodb:GetItem'],
+  PutCommand: ['dynamodb:PutItem'],
+  ScanCommand: ['dynamodb:Scan'],
+  QueryCommand: ['dynamodb:Query'],
+  TransactWriteCommand: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'],
+  CreateTableCommand: ['dynamodb:CreateTable'],
+  waitUntilTableExists: ['dynamodb:DescribeTable'],
+};
+
+/** The TransactWriteItems item operation each IAM action authorizes. */
+export const TRANSACT_ITEM_ACTIONS: Record<string, string> = {
+  Put: 'dynamodb:PutItem',
+  Update: 'dynamodb:UpdateItem',
+  Delete: 'dynamodb:DeleteItem',
+  ConditionCheck: 'dynamodb:ConditionCheckItem',
+};
+
+const PROVISIONING = 'provisioning only: emulators, or WALLET_PROVISION=true; on AWS the template owns the queues and tables';
+const CLIENT_SIDE = 'producer / client side (scripts, tests, the wallet API); clients run with their own role';
+
+/** Keyed `<file or package>#<command>`. */
+export const WORKER_CALL_SITES: Record<string, CallSite> = {
+  // Start-up on WALLET_STACK=aws: lookUpQueues resolves all three URLs.
+  'src/resources/provision.ts#GetQueueUrlCommand': {
+    why: 'lookUpQueues at start-up',
+    grants: [{ actions: ['sqs:GetQueueUrl'], on: ['CommandQueue', 'ReplyQueue', 'DeadLetterQueue'] }],
+  },
+  'src/resources/provision.ts#CreateQueueCommand': { notGranted: PROVISIONING },
+  'src/resources/provision.ts#GetQueueAttributesCommand': { notGranted: PROVISIONING },
+  'src/resources/provision.ts#SetQueueAttributesCommand': { notGranted: PROVISIONING },
+  'src/resources/provision.ts#CreateTableCommand': { notGranted: PROVISIONING },
+  'src/resources/provision.ts#waitUntilTableExists': { notGranted: PROVISIONING },
+  'src/resources/seed.ts#PutCommand': { notGranted: 'seeding is for local stacks (npm run init-tables)' },
+  'src/resources/seed.ts#ScanCommand': { notGranted: 'seeding is for local stacks (npm run init-tables)' },
+
+  // The poll loop and its own releases of messages.
+  'src/queue/abortable-receive.ts#ReceiveMessageCommand': {
+    why: 'wraps the long poll sqs-consumer makes on the command queue',
+    grants: [{ actions: ['sqs:ReceiveMessage'], on: ['CommandQueue'] }],
+  },
+  'src/queue/worker.ts#ChangeMessageVisibilityBatchCommand': {
+    why: 'hands back messages received while stopping',
+    grants: [{ actions: ['sqs:ChangeMessageVisibility'], on: ['CommandQueue'] }],
+  },
+  'src/queue/batch-handler.ts#ChangeMessageVisibilityBatchCommand': {
+    why: 'delays the redelivery of a command that failed transiently',
+    grants: [{ actions: ['sqs:ChangeMessageVisibility'], on: ['CommandQueue'] }],
+  },
+  'src/queue/reply-publisher.ts#SendMessageBatchCommand': {
+    why: 'publishes the replies',
+    grants: [{ actions: ['sqs:SendMessage'], on: ['ReplyQueue'] }],
+  },
+
+  // The ledger: one consistent read, one transaction.
+  'src/ledger/apply-command.ts#GetCommand': {
+    why: 'reads the user before deciding',
+    grants: [{ actions: ['dynamodb:GetItem'], on: ['UsersTable'] }],
+  },
+  'src/ledger/apply-command.ts#TransactWriteCommand': {
+    why: 'Put of the Transactions record; Update or ConditionCheck of the user',
+    grants: [
+      { actions: ['dynamodb:PutItem'], on: ['TransactionsTable'], inTransaction: true },
+      { actions: ['dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'], on: ['UsersTable'], inTransaction: true },
+    ],
+  },
+
+  'src/query/balance.ts#GetCommand': { notGranted: 'query module (npm run balance, the wallet API), not the worker' },
+  'src/query/history.ts#QueryCommand': { notGranted: 'query module (npm run history, the wallet API), not the worker' },
+  'src/queue/command-publisher.ts#SendMessageCommand': { notGranted: CLIENT_SIDE },
+  'src/queue/command-publisher.ts#ReceiveMessageCommand': { notGranted: `${CLIENT_SIDE}: waits on the reply queue` },
+  'src/queue/command-publisher.ts#DeleteMessageCommand': { notGranted: `${CLIENT_SIDE}: deletes its own reply` },
+  'src/queue/command-publisher.ts#ChangeMessageVisibilityBatchCommand': { notGranted: `${CLIENT_SIDE}: releases other clients' replies` },
+
+  // sqs-consumer's own calls, all on the command queue it was given.
+  'sqs-consumer#ReceiveMessageCommand': { why: 'the poll', grants: [{ actions: ['sqs:ReceiveMessage'], on: ['CommandQueue'] }] },
+  'sqs-consumer#DeleteMessageBatchCommand': { why: 'deletes a handled batch', grants: [{ actions: ['sqs:DeleteMessage'], on: ['CommandQueue'] }] },
+  'sqs-consumer#DeleteMessageCommand': { why: 'deletes a single handled message', grants: [{ actions: ['sqs:DeleteMessage'], on: ['CommandQueue'] }] },
+  'sqs-consumer#ChangeMessageVisibilityCommand': {
+    why: 'visibility heartbeat / release on error',
+    grants: [{ actions: ['sqs:ChangeMessageVisibility'], on: ['CommandQueue'] }],
+  },
+  'sqs-consumer#ChangeMessageVisibilityBatchCommand': {
+    why: 'visibility heartbeat / release on error, batched',
+    grants: [{ actions: ['sqs:ChangeMessageVisibility'], on: ['CommandQueue'] }],
+  },
+};
+
+/** Every grant of the table, as "action on target" lines (the form the tests compare). */
+export function grantedPermissions(callSites: Record<string, CallSite> = WORKER_CALL_SITES): Set<string> {
+  const lines = new Set<string>();
+  for (const site of Object.values(callSites)) {
+    if (!('grants' in site)) continue;
+    for (const grant of site.grants) {
+      for (const action of grant.actions) for (const target of grant.on) lines.add(permissionLine(action, target, grant.inTransaction ?? false));
+    }
+  }
+  return lines;
+}
+
+export function permissionLine(action: string, target: string, inTransaction: boolean): string {
+  return `${action} on ${target}${inTransaction ? ' in TransactWriteItems' : ''}`;
+}

@@ -1,0 +1,55 @@
+import { loadConfig } from '../src/config.js';
+import { createLogger } from '../src/logger.js';
+import { createWallet, type Wallet } from '../src/wallet.js';
+import { describe } from './support/run.js';
+
+/**
+ * The production entry point (the container's command): only the worker,
+ * against the configured stack (WALLET_STACK=aws in the image; `endpoint`
+ * for LocalStack or the scale-out test). No seeding and never an embedded
+ * stack: a worker that silently started its own emulator would consume
+ * nothing and look healthy. SIGTERM/SIGINT stop it gracefully: no new polls,
+ * in-flight commands finish, exit 0 (SPEC rule 9). A second signal exits at
+ * once; what was in flight is redelivered after its visibility timeout.
+ */
+let wallet: Wallet | undefined;
+let stopping = false;
+
+async function stop(code: number, reason: string) {
+  if (stopping) {
+    wallet?.logger.warn({ reason }, 'second stop request: exiting without waiting');
+    process.exit(code || 1);
+  }
+  stopping = true;
+  wallet?.logger.info({ reason }, 'shutting down');
+  let exitCode = code;
+  await wallet?.close().catch((err: unknown) => {
+    wallet?.logger.error({ err }, 'error while shutting down');
+    exitCode = 1;
+  });
+  process.exit(exitCode);
+}
+
+for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void stop(0, signal));
+process.on('uncaughtException', (err) => {
+  wallet?.logger.fatal({ err }, 'uncaught exception');
+  void stop(1, 'uncaughtException');
+});
+process.on('unhandledRejection', (err) => {
+  wallet?.logger.fatal({ err }, 'unhandled rejection');
+  void stop(1, 'unhandledRejection');
+});
+
+try {
+  const config = loadConfig();
+  if (config.stack === 'embedded') {
+    throw new Error('scripts/worker.ts needs WALLET_STACK=aws or an endpoint (AWS_ENDPOINT_URL*); `npm start` runs the embedded stack');
+  }
+  const logger = createLogger(config.logLevel, 'wallet-worker');
+  wallet = await createWallet({ config, logger });
+  wallet.startWorker();
+  logger.info({ stack: config.stack, queues: wallet.queueUrls, tables: config.tables }, 'worker ready');
+} catch (error) {
+  process.stderr.write(`${describe(error)}\n`);
+  await stop(1, 'start-up failed');
+}
