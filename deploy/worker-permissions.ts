@@ -105,6 +105,8 @@ export const WORKER_CALL_SITES: Record<string, CallSite> = {
 
   'src/query/balance.ts#GetCommand': { notGranted: 'query module (npm run balance, the wallet API), not the worker' },
   'src/query/history.ts#QueryCommand': { notGranted: 'query module (npm run history, the wallet API), not the worker' },
+  'src/http/health.ts#DescribeTableCommand': { notGranted: 'health check of the HTTP gateway (npm run api), not deployed with the worker' },
+  'src/http/health.ts#GetQueueAttributesCommand': { notGranted: 'health check of the HTTP gateway (npm run api), not deployed with the worker' },
   'src/queue/command-publisher.ts#SendMessageCommand': { notGranted: CLIENT_SIDE },
   'src/queue/command-publisher.ts#ReceiveMessageCommand': { notGranted: `${CLIENT_SIDE}: waits on the reply queue` },
   'src/queue/command-publisher.ts#DeleteMessageCommand': { notGranted: `${CLIENT_SIDE}: deletes its own reply` },
