@@ -43,6 +43,7 @@ export const IAM_ACTIONS_BY_COMMAND: Record<string, string[]> = {
   QueryCommand: ['dynamodb:Query'],
   TransactWriteCommand: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'],
   CreateTableCommand: ['dynamodb:CreateTable'],
+  DescribeTableCommand: ['dynamodb:DescribeTable'],
   waitUntilTableExists: ['dynamodb:DescribeTable'],
 };
 
