@@ -5,9 +5,16 @@ import { runDirect, type DirectRun, type DirectStyle, type UserSeen } from './di
 import { createProgress } from './progress.js';
 import { benchUserIds, openPhase, phaseEnv, seedBenchUsers, type BenchStack } from './stack.js';
 
+/**
+ * The ceiling: the best probe's concurrency, measured right before and right
+ * after the end-to-end run; their mean is the figure, so load that other
+ * users of a shared machine add or remove during the run cancels out.
+ */
 export interface CeilingSearch {
   probes: DirectRun[];
-  best: DirectRun;
+  before: DirectRun;
+  after: DirectRun;
+  tps: number;
 }
 
 /** One style of direct apply on fresh tables: `commands` over `users`, at each of `concurrencies`. */
@@ -33,15 +40,23 @@ export async function runDirectPhase(
   }
 }
 
-/** Probes every concurrency, then measures the best one again on a longer run (that run is the ceiling). */
-export async function findCeiling(
+/** Tries every concurrency on a short run, on one set of fresh tables. */
+export async function probeCeiling(
   stack: BenchStack,
   logger: Logger,
-  { users, probeCommands, commands, concurrencies }: { users: number; probeCommands: number; commands: number; concurrencies: number[] },
-): Promise<CeilingSearch> {
-  const probes = await runDirectPhase(stack, logger, 'ceiling', { users, commands: probeCommands, concurrencies, label: 'ceiling probe' });
-  const bestProbe = probes.reduce((best, run) => (run.tps > best.tps ? run : best));
-  const [best] = await runDirectPhase(stack, logger, 'ceiling', { users, commands, concurrencies: [bestProbe.concurrency] });
-  if (!best) throw new Error('the ceiling run returned nothing');
-  return { probes, best };
+  { users, probeCommands, concurrencies }: { users: number; probeCommands: number; concurrencies: number[] },
+): Promise<DirectRun[]> {
+  return runDirectPhase(stack, logger, 'ceiling', { users, commands: probeCommands, concurrencies, label: 'ceiling probe' });
+}
+
+export function bestOf(runs: readonly DirectRun[]): DirectRun {
+  const best = runs.reduce<DirectRun | undefined>((found, run) => (found === undefined || run.tps > found.tps ? run : found), undefined);
+  if (!best) throw new Error('no run to pick from');
+  return best;
+}
+
+export async function runCeiling(stack: BenchStack, logger: Logger, { users, commands, concurrency }: { users: number; commands: number; concurrency: number }): Promise<DirectRun> {
+  const [run] = await runDirectPhase(stack, logger, 'ceiling', { users, commands, concurrencies: [concurrency] });
+  if (!run) throw new Error('the ceiling run returned nothing');
+  return run;
 }

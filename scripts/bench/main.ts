@@ -1,6 +1,6 @@
 import { loadavg } from 'node:os';
 import { createLogger } from '../../src/logger.js';
-import { runDirectPhase, findCeiling } from './direct-phase.js';
+import { bestOf, probeCeiling, runCeiling, runDirectPhase, type CeilingSearch } from './direct-phase.js';
 import { runEndToEnd, type EndToEndOptions } from './end-to-end.js';
 import { BenchUsageError, parseBenchOptions, windowFor, type BenchOptions } from './options.js';
 import { printReport, writeResults, type BenchReport } from './report.js';
@@ -37,13 +37,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => 
 try {
   // Unmeasured: the JVM compiles its hot paths during the first few thousand writes.
   await runDirectPhase(stack, logger, 'ceiling', { users: options.users, commands: options.warmupCommands, concurrencies: [16], label: 'warm-up' });
-  const ceiling = await findCeiling(stack, logger, {
-    users: options.users,
-    probeCommands: options.probeCommands,
-    commands: options.directCommands,
-    concurrencies: options.concurrencies,
-  });
-  const best = ceiling.best.concurrency;
+  const probes = await probeCeiling(stack, logger, { users: options.users, probeCommands: options.probeCommands, concurrencies: options.concurrencies });
+  const best = bestOf(probes).concurrency;
   const direct = { users: options.users, commands: options.directCommands, concurrencies: [best] };
   const [readWrite] = await runDirectPhase(stack, logger, 'read-write', direct);
   const [seedStyle] = await runDirectPhase(stack, logger, 'seed-style', direct);
@@ -59,7 +54,11 @@ try {
     collectors: options.collectors,
     window: windowFor(options, options.workers),
   };
+  const ceilingRun = { users: options.users, commands: options.directCommands, concurrency: best };
+  const before = await runCeiling(stack, logger, ceilingRun);
   const e2e = await runEndToEnd(stack, logger, e2eOptions);
+  const after = await runCeiling(stack, logger, ceilingRun);
+  const ceiling: CeilingSearch = { probes, before, after, tps: (before.tps + after.tps) / 2 };
   const scaling = options.scaling ? await runScaling(stack, logger, options, e2eOptions, best) : undefined;
 
   const report: BenchReport = {
@@ -75,7 +74,7 @@ try {
   printReport(report);
   const path = await writeResults(report);
   process.stdout.write(`figures written to ${path}\n`);
-  process.stdout.write(`${formatResultLine({ e2eTps: e2e.tps, ceilingTps: ceiling.best.tps, p50Ms: e2e.latencyMs.p50, p99Ms: e2e.latencyMs.p99, seedStyleTps: seedStyle.tps })}\n`);
+  process.stdout.write(`${formatResultLine({ e2eTps: e2e.tps, ceilingTps: ceiling.tps, p50Ms: e2e.latencyMs.p50, p99Ms: e2e.latencyMs.p99, seedStyleTps: seedStyle.tps })}\n`);
   await stop(0);
 } catch (error) {
   process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

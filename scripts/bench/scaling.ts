@@ -8,7 +8,7 @@ import type { BenchStack } from './stack.js';
 export interface ScalingRow {
   dimension: 'workers' | 'users';
   e2e: EndToEndRun;
-  /** The ceiling for the same user count (concurrency capped at the user count: one write per user at a time). */
+  /** The ceiling for the same user count, right after the row (concurrency capped at the user count: one write per user at a time). */
   ceiling: DirectRun;
 }
 
@@ -32,25 +32,22 @@ const HOT_USER_COMMANDS = 1_000;
 
 /** Throughput with 1, 2, 4 worker processes, and with 1, 100, 1,000 users. */
 export async function runScaling(stack: BenchStack, logger: Logger, options: BenchOptions, base: EndToEndOptions, bestConcurrency: number): Promise<ScalingReport> {
-  const ceilings = new Map<number, DirectRun>();
-  const ceilingFor = async (users: number, commands: number) => {
-    const known = ceilings.get(users);
-    if (known) return known;
+  // Measured right after each row, so both sides of its ratio saw the same machine load.
+  const ceilingAfter = async (users: number, commands: number) => {
     const [run] = await runDirectPhase(stack, logger, 'ceiling', { users, commands, concurrencies: [Math.min(bestConcurrency, users)], label: `ceiling u=${users}` });
     if (!run) throw new Error('the ceiling run returned nothing');
-    ceilings.set(users, run);
     return run;
   };
 
   const rows: ScalingRow[] = [];
   for (const workers of WORKER_COUNTS) {
     const e2e = await runEndToEnd(stack, logger, { ...base, label: `w${workers}-u${options.users}`, workers, commands: options.scalingCommands, window: windowFor(options, workers) });
-    rows.push({ dimension: 'workers', e2e, ceiling: await ceilingFor(options.users, options.scalingCommands) });
+    rows.push({ dimension: 'workers', e2e, ceiling: await ceilingAfter(options.users, options.scalingCommands) });
   }
   for (const users of USER_COUNTS) {
     const commands = users === 1 ? HOT_USER_COMMANDS : options.scalingCommands;
     const e2e = await runEndToEnd(stack, logger, { ...base, label: `w${base.workers}-u${users}`, users, commands });
-    rows.push({ dimension: 'users', e2e, ceiling: await ceilingFor(users, commands) });
+    rows.push({ dimension: 'users', e2e, ceiling: await ceilingAfter(users, commands) });
   }
 
   const hot = { users: 1, commands: HOT_USER_COMMANDS, concurrencies: [1] };
