@@ -154,15 +154,20 @@ async function publish(wallet: Wallet, commands: readonly Command[], sentAt: Flo
   return performance.now();
 }
 
+const STALL_MS = 60_000;
+
 /** Reads replies until every command has one; replies are at-least-once, so duplicates are counted, not timed. */
 async function collect(wallet: Wallet, runId: string, repliedAt: Float64Array, collectors: number, onReply: () => void): Promise<{ duplicates: number; rejected: number }> {
   let remaining = repliedAt.length;
   let duplicates = 0;
   let rejected = 0;
+  let lastReplyAt = performance.now();
   const deletes: Promise<unknown>[] = [];
   await Promise.all(
     Array.from({ length: collectors }, async () => {
       while (remaining > 0) {
+        // A dead worker or a lost reply must end the bench with an error, not hang it.
+        if (performance.now() - lastReplyAt > STALL_MS) throw new Error(`no reply for ${STALL_MS / 1000} s with ${remaining} commands unanswered`);
         const { Messages = [] } = await wallet.clients.sqs.send(
           new ReceiveMessageCommand({ QueueUrl: wallet.queueUrls.reply, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, VisibilityTimeout: 300 }),
         );
@@ -177,6 +182,7 @@ async function collect(wallet: Wallet, runId: string, repliedAt: Float64Array, c
             continue;
           }
           repliedAt[index] = now;
+          lastReplyAt = now;
           if (reply.status !== 'applied') rejected++;
           remaining--;
           onReply();
