@@ -1,0 +1,141 @@
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { GetCommand, NumberValue, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { recordToItem, userFromItem, type AppliedRecord } from '../../src/ledger/items.js';
+import { commandCents, type Command } from '../../src/messages/command.js';
+import { formatCents } from '../../src/money/money.js';
+import { KeyedLock } from '../../src/queue/keyed-lock.js';
+import type { Wallet } from '../../src/wallet.js';
+import type { Progress } from './progress.js';
+import { OPENING_BALANCE_CENTS } from './stack.js';
+import { summarize, throughput, type LatencySummary } from './stats.js';
+
+/**
+ * How a command is written without the queue:
+ * - `ceiling`: the one TransactWriteItems the pipeline cannot avoid (Put the
+ *   record if its key is new + Update the user conditional on balance and
+ *   version), from state this process already knows;
+ * - `read-write`: one consistent GetItem of the user, then that transaction
+ *   (the core's happy path before its user-state cache);
+ * - `seed-style`: what a naive service does: read the key, read the user,
+ *   transact, read the user again to report the balance.
+ */
+export type DirectStyle = 'ceiling' | 'read-write' | 'seed-style';
+
+export interface DirectRun {
+  style: DirectStyle;
+  concurrency: number;
+  commands: number;
+  elapsedMs: number;
+  tps: number;
+  latencyMs: LatencySummary;
+}
+
+export interface UserSeen {
+  balance: bigint;
+  version: number;
+}
+
+/**
+ * Applies the commands with `concurrency` loops. One user's commands run one
+ * at a time (as the worker's KeyedLock does), so the optimistic checks never
+ * fail and every call is useful work.
+ */
+export async function runDirect(
+  wallet: Wallet,
+  style: DirectStyle,
+  commands: readonly Command[],
+  concurrency: number,
+  /** What this process last wrote per user (the ceiling writes from it); shared by runs on the same tables. */
+  known: Map<string, UserSeen>,
+  progress?: Progress,
+): Promise<DirectRun> {
+  const lock = new KeyedLock();
+  const latencies: number[] = [];
+  let next = 0;
+
+  async function apply(command: Command): Promise<void> {
+    const startedAt = performance.now();
+    if (style === 'seed-style') await readKey(wallet, command.idempotentKey);
+    const seen = style === 'ceiling' ? (known.get(command.userId) ?? { balance: OPENING_BALANCE_CENTS, version: 0 }) : await readUser(wallet, command.userId);
+    const written = await transact(wallet, command, seen);
+    if (style === 'seed-style') await readUser(wallet, command.userId);
+    known.set(command.userId, written);
+    latencies.push(performance.now() - startedAt);
+    progress?.tick();
+  }
+
+  const startedAt = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < commands.length) {
+        const command = commands[next++] as Command;
+        await lock.run(command.userId, () => apply(command));
+      }
+    }),
+  );
+  const elapsedMs = performance.now() - startedAt;
+  progress?.done();
+  return { style, concurrency, commands: commands.length, elapsedMs, tps: throughput(commands.length, elapsedMs), latencyMs: summarize(latencies) };
+}
+
+/** The same item shapes and conditions as the core's write (src/ledger/apply-command.ts). */
+async function transact(wallet: Wallet, command: Command, seen: UserSeen): Promise<UserSeen> {
+  const amount = commandCents(command);
+  const newBalance = command.type === 'credit' ? seen.balance + amount : seen.balance - amount;
+  const now = new Date().toISOString();
+  const record: AppliedRecord = {
+    idempotentKey: command.idempotentKey,
+    transactionId: randomUUID(),
+    userId: command.userId,
+    type: command.type,
+    amount,
+    timestamp: now,
+    status: 'applied',
+    newBalance,
+    version: seen.version + 1,
+  };
+  const { tables } = wallet.config;
+  await wallet.clients.ddb.send(
+    new TransactWriteCommand({
+      TransactItems: [
+        {
+          Put: {
+            TableName: tables.transactions,
+            Item: recordToItem(record),
+            ConditionExpression: 'attribute_not_exists(idempotentKey)',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          },
+        },
+        {
+          Update: {
+            TableName: tables.users,
+            Key: { userId: command.userId },
+            UpdateExpression: 'SET balance = :newBalance, version = :newVersion, updatedAt = :now',
+            ConditionExpression: 'attribute_exists(userId) AND balance = :seenBalance AND version = :seenVersion AND :newBalance >= :zero',
+            ExpressionAttributeValues: {
+              ':seenBalance': NumberValue.from(formatCents(seen.balance)),
+              ':seenVersion': seen.version,
+              ':newBalance': NumberValue.from(formatCents(newBalance)),
+              ':newVersion': record.version,
+              ':now': now,
+              ':zero': 0,
+            },
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          },
+        },
+      ],
+    }),
+  );
+  return { balance: newBalance, version: record.version };
+}
+
+async function readUser(wallet: Wallet, userId: string): Promise<UserSeen> {
+  const { Item } = await wallet.clients.ddb.send(new GetCommand({ TableName: wallet.config.tables.users, Key: { userId }, ConsistentRead: true }));
+  if (!Item) throw new Error(`bench user ${userId} is missing`);
+  return userFromItem(Item);
+}
+
+async function readKey(wallet: Wallet, idempotentKey: string): Promise<void> {
+  await wallet.clients.ddb.send(new GetCommand({ TableName: wallet.config.tables.transactions, Key: { idempotentKey }, ConsistentRead: true }));
+}

@@ -1,0 +1,62 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { benchCommands } from './commands.js';
+import { runDirect, type DirectRun, type DirectStyle, type UserSeen } from './direct-apply.js';
+import { createProgress } from './progress.js';
+import { benchUserIds, openPhase, phaseEnv, seedBenchUsers, type BenchStack } from './stack.js';
+
+/**
+ * The ceiling: the best probe's concurrency, measured right before and right
+ * after the end-to-end run; their mean is the figure, so load that other
+ * users of a shared machine add or remove during the run cancels out.
+ */
+export interface CeilingSearch {
+  probes: DirectRun[];
+  before: DirectRun;
+  after: DirectRun;
+  tps: number;
+}
+
+/** One style of direct apply on fresh tables: `commands` over `users`, at each of `concurrencies`. */
+export async function runDirectPhase(
+  stack: BenchStack,
+  logger: Logger,
+  style: DirectStyle,
+  { users, commands, concurrencies, label = style }: { users: number; commands: number; concurrencies: number[]; label?: string },
+): Promise<DirectRun[]> {
+  const wallet = await openPhase(phaseEnv(stack, `${label}-${randomUUID().slice(0, 8)}`), logger);
+  try {
+    const userIds = benchUserIds(users);
+    await seedBenchUsers(wallet, userIds);
+    const known = new Map<string, UserSeen>();
+    const runs: DirectRun[] = [];
+    for (const concurrency of concurrencies) {
+      const batch = benchCommands(`${style}-${concurrency}-${randomUUID().slice(0, 8)}`, commands, userIds);
+      runs.push(await runDirect(wallet, style, batch, concurrency, known, createProgress(`${label} c=${concurrency}`, batch.length)));
+    }
+    return runs;
+  } finally {
+    await wallet.close();
+  }
+}
+
+/** Tries every concurrency on a short run, on one set of fresh tables. */
+export async function probeCeiling(
+  stack: BenchStack,
+  logger: Logger,
+  { users, probeCommands, concurrencies }: { users: number; probeCommands: number; concurrencies: number[] },
+): Promise<DirectRun[]> {
+  return runDirectPhase(stack, logger, 'ceiling', { users, commands: probeCommands, concurrencies, label: 'ceiling probe' });
+}
+
+export function bestOf(runs: readonly DirectRun[]): DirectRun {
+  const best = runs.reduce<DirectRun | undefined>((found, run) => (found === undefined || run.tps > found.tps ? run : found), undefined);
+  if (!best) throw new Error('no run to pick from');
+  return best;
+}
+
+export async function runCeiling(stack: BenchStack, logger: Logger, { users, commands, concurrency }: { users: number; commands: number; concurrency: number }): Promise<DirectRun> {
+  const [run] = await runDirectPhase(stack, logger, 'ceiling', { users, commands, concurrencies: [concurrency] });
+  if (!run) throw new Error('the ceiling run returned nothing');
+  return run;
+}

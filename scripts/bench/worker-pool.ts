@@ -1,0 +1,97 @@
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { killOnExit } from '../../src/local-stack/child-processes.js';
+import type { Worker } from '../../src/queue/worker.js';
+import type { Wallet } from '../../src/wallet.js';
+import { sampleMemory, type MemorySample, type WorkerToDriver } from './worker-protocol.js';
+
+export interface WorkerReport {
+  pid: number;
+  decided: number;
+  memoryAtStart: MemorySample;
+  memoryPeak: MemorySample;
+  memoryAtEnd: MemorySample;
+}
+
+export interface WorkerPool {
+  /** Stops every worker (in-flight messages finish) and returns what each reported. */
+  stop(): Promise<WorkerReport[]>;
+  /** The run failed: end the workers at once, before the stack they poll goes away. */
+  kill(): void;
+}
+
+const WORKER_ENTRY = fileURLToPath(new URL('./worker-process.ts', import.meta.url));
+const READY_TIMEOUT_MS = 60_000;
+
+/** `count` worker OS processes on the phase's environment; resolves once all are polling. */
+export async function startWorkerProcesses(count: number, env: Record<string, string>): Promise<WorkerPool> {
+  const children = Array.from({ length: count }, () => {
+    const child = fork(WORKER_ENTRY, [], { execArgv: ['--import', 'tsx'], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    killOnExit(child);
+    return child;
+  });
+  await Promise.all(children.map((child) => nextMessage(child, 'ready', READY_TIMEOUT_MS)));
+  return {
+    async stop() {
+      return Promise.all(
+        children.map(async (child) => {
+          const stopped = nextMessage(child, 'stopped', READY_TIMEOUT_MS);
+          child.send({ type: 'stop' });
+          const report = await stopped;
+          const exited = child.exitCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', resolve));
+          await exited;
+          return report;
+        }),
+      );
+    },
+    kill() {
+      for (const child of children) child.kill('SIGKILL');
+    },
+  };
+}
+
+/** The worker inside the driver process (to compare with separate processes). */
+export function startWorkerInProcess(wallet: Wallet): WorkerPool {
+  let decided = 0;
+  const memoryAtStart = sampleMemory();
+  let memoryPeak = memoryAtStart;
+  const sampler = setInterval(() => {
+    const now = sampleMemory();
+    if (now.rssMb > memoryPeak.rssMb) memoryPeak = now;
+  }, 250);
+  const worker: Worker = wallet.startWorker({ hooks: { afterApply: () => void decided++ } });
+  return {
+    async stop() {
+      await worker.stop();
+      clearInterval(sampler);
+      return [{ pid: process.pid, decided, memoryAtStart, memoryPeak, memoryAtEnd: sampleMemory() }];
+    },
+    kill() {
+      clearInterval(sampler);
+      void worker.stop();
+    },
+  };
+}
+
+function nextMessage<T extends WorkerToDriver['type']>(child: ChildProcess, type: T, timeoutMs: number): Promise<Extract<WorkerToDriver, { type: T }>> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => fail(new Error(`worker ${child.pid} sent no '${type}' within ${timeoutMs} ms`)), timeoutMs);
+    const onMessage = (message: WorkerToDriver) => {
+      if (message.type !== type) return;
+      cleanup();
+      resolve(message as Extract<WorkerToDriver, { type: T }>);
+    };
+    const onExit = (code: number | null) => fail(new Error(`worker ${child.pid} exited (${code}) before '${type}'`));
+    function fail(error: Error) {
+      cleanup();
+      reject(error);
+    }
+    function cleanup() {
+      clearTimeout(timer);
+      child.off('message', onMessage);
+      child.off('exit', onExit);
+    }
+    child.on('message', onMessage);
+    child.once('exit', onExit);
+  });
+}

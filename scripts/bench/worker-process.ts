@@ -1,0 +1,43 @@
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { createWallet } from '../../src/wallet.js';
+import { sampleMemory, type DriverToWorker, type MemorySample, type WorkerToDriver } from './worker-protocol.js';
+
+/**
+ * One worker OS process for the bench: the service's own worker, configured
+ * from the environment the driver passes (endpoints, queues, tables, tuning).
+ * It reports its memory when ready and when stopped, so the driver can show
+ * whether RSS stays flat over the run.
+ */
+if (!process.send) throw new Error('worker-process.ts is started by the bench driver (child_process.fork)');
+const send = (message: WorkerToDriver) => process.send?.(message);
+
+const config = loadConfig(process.env);
+const logger = createLogger(config.logLevel, `bench-worker-${process.pid}`);
+const wallet = await createWallet({ config, logger });
+let decided = 0;
+const worker = wallet.startWorker({ hooks: { afterApply: () => void decided++ } });
+
+const memoryAtStart = sampleMemory();
+let memoryPeak: MemorySample = memoryAtStart;
+// Sampled rather than read once at the end: a leak shows as a growing peak.
+const sampler = setInterval(() => {
+  const now = sampleMemory();
+  if (now.rssMb > memoryPeak.rssMb) memoryPeak = now;
+}, 250);
+send({ type: 'ready', pid: process.pid, memory: memoryAtStart });
+
+async function stop(): Promise<void> {
+  await worker.stop();
+  clearInterval(sampler);
+  const memoryAtEnd = sampleMemory();
+  send({ type: 'stopped', pid: process.pid, decided, memoryAtStart, memoryPeak, memoryAtEnd });
+  await wallet.close();
+  process.disconnect();
+}
+
+process.on('message', (message: DriverToWorker) => {
+  if (message.type === 'stop') void stop();
+});
+// The driver died: nothing will ever ask us to stop.
+process.on('disconnect', () => void worker.stop().then(() => process.exit(0)));
