@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -23,7 +23,8 @@ export class ChaosStack {
   ) {}
 
   static async start(logger: Logger, heapMb = 384): Promise<ChaosStack> {
-    const dataDir = mkdtempSync(join(tmpdir(), 'wallet-chaos-ddb-'));
+    // The data only has to outlive DynamoDB Local restarts, not the machine: on tmpfs, SQLite's fsyncs cost nothing.
+    const dataDir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'wallet-chaos-ddb-'));
     const sqs = await startSqsEmulator({ port: await findFreePort(), region: 'us-east-1' });
     try {
       const port = await findFreePort();
