@@ -59,6 +59,7 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
   const clients = createAwsClients(config);
   const fleet = new WorkerFleet({ count: options.workers, env: { ...env, ...faultEnv(options) }, logDir, seed: options.seed, log });
   const problems: string[] = [];
+  let passed = false;
   try {
     await ensureTables(clients.ddb, config);
     const queueUrls = await ensureQueues(clients.sqs, config);
@@ -130,6 +131,7 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
         faults: Object.fromEntries(fleet.faults),
         logDir,
       };
+      passed = problems.length === 0;
       return result;
     } finally {
       clearInterval(ticker);
@@ -139,7 +141,7 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
     clients.destroy();
     await stack.stop();
     // Worker logs are only worth keeping when something went wrong.
-    if (problems.length === 0) rmSync(logDir, { recursive: true, force: true });
+    if (passed) rmSync(logDir, { recursive: true, force: true });
   }
 }
 

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { pick, type Random } from './random.js';
 import { parseWorkerLine, type WorkerEvent } from './worker-protocol.js';
@@ -11,6 +12,7 @@ const WORKER_ENTRY = 'scripts/chaos/chaos-worker.ts';
 const READY_TIMEOUT_MS = 60_000;
 /** How long a kill waits for the victim to be handed a batch before killing it anyway. */
 const MID_BATCH_WAIT_MS = 10_000;
+const MAX_KILL_DELAY_MS = 300;
 
 interface RunningWorker {
   id: string;
@@ -53,6 +55,8 @@ export class WorkerFleet {
   async killOneMidBatch(random: Random): Promise<string> {
     const victim = pick(random, [...this.workers.values()]);
     const gotBatch = await this.nextEvent(victim, (event) => event.kind === 'delivered', MID_BATCH_WAIT_MS);
+    // Somewhere between "just received" and "half applied": some of the batch may be committed, none replied.
+    await sleep(random() * MAX_KILL_DELAY_MS);
     victim.expectedExit = true;
     victim.child.kill('SIGKILL');
     await victim.exited;
