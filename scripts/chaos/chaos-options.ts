@@ -6,12 +6,12 @@ export interface ChaosOptions {
   pollersPerWorker: number;
   /** Worker SIGKILLs, each right after the victim was handed a batch. */
   kills: number;
-  /** DynamoDB Local stop/start cycles, each down for `ddbOutageMs`. */
+  /** DynamoDB Local stop/start cycles, each down for `ddbOutageMs`; the first is a SIGKILL, the rest SIGTERM. */
   ddbRestarts: number;
   ddbOutageMs: number;
   /** Messages published per second (paced, so the faults land while traffic flows). */
   publishPerSecond: number;
-  faults: { before: number; after: number; stall: number; slowReply: number };
+  faults: { before: number; after: number; stall: number; slowReply: number; sqs: number };
   visibilityTimeoutSeconds: number;
   /** The workers' WALLET_RETRY_BASE_SECONDS: 0 retries a failed command at once (short runs), 1 backs off 1, 2, 4… s. */
   retryBaseSeconds: number;
@@ -30,7 +30,7 @@ export const FULL_RUN: ChaosOptions = {
   ddbRestarts: 2,
   ddbOutageMs: 4_000,
   publishPerSecond: 150,
-  faults: { before: 0.05, after: 0.03, stall: 0.005, slowReply: 0.005 },
+  faults: { before: 0.05, after: 0.03, stall: 0.005, slowReply: 0.005, sqs: 0.02 },
   visibilityTimeoutSeconds: 4,
   retryBaseSeconds: 1,
   maxReceiveCount: 50,
@@ -45,8 +45,8 @@ export const TEST_RUN: ChaosOptions = {
   workers: 2,
   kills: 1,
   ddbRestarts: 1,
-  ddbOutageMs: 2_000,
-  publishPerSecond: 40,
+  ddbOutageMs: 1_500,
+  publishPerSecond: 50,
   // No backoff tail: the few commands that failed several times would otherwise wait 8–30 s to come back.
   retryBaseSeconds: 0,
   drainTimeoutMs: 60_000,

@@ -37,8 +37,9 @@ export class ChaosStack {
     }
   }
 
-  /** SIGTERMs DynamoDB Local; callers see connection refused until restartDynamoDb(). */
-  async stopDynamoDb(): Promise<void> {
+  /** Stops DynamoDB Local (SIGKILL when `hard`, else SIGTERM); callers see connection refused until restartDynamoDb(). */
+  async stopDynamoDb(hard = false): Promise<void> {
+    if (hard && this.dynamodb) process.kill(this.dynamodb.pid, 'SIGKILL');
     await this.dynamodb?.stop();
     this.dynamodb = undefined;
   }

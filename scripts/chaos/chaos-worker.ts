@@ -9,7 +9,7 @@ import { createAwsClients } from '../../src/clients.js';
 import { loadConfig } from '../../src/config.js';
 import { startWorker } from '../../src/queue/worker.js';
 import { lookUpQueues } from '../../src/resources/provision.js';
-import { countDeliveries, injectDynamoDbFaults } from './fault-injection.js';
+import { countDeliveries, injectDynamoDbFaults, injectSqsFaults } from './fault-injection.js';
 import { seededRandom } from './random.js';
 import { ChaosWorkerEnvSchema, workerLine } from './worker-protocol.js';
 
@@ -29,6 +29,7 @@ injectDynamoDbFaults(
   random,
   (fault, command) => emit(workerLine.fault(fault, command)),
 );
+injectSqsFaults(clients.sqs, chaos.CHAOS_FAULT_SQS, random, (fault, command) => emit(workerLine.fault(fault, command)));
 
 const worker = startWorker(
   { sqs: clients.sqs, ddb: clients.ddb, logger, config, queueUrls },

@@ -6,7 +6,7 @@ import {
   TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { SQSClient } from '@aws-sdk/client-sqs';
+import { RequestThrottled, type SQSClient } from '@aws-sdk/client-sqs';
 import { pick, type Random } from './random.js';
 
 /** Fractions of the worker's DynamoDB calls that fail, and how. */
@@ -20,7 +20,7 @@ export interface FaultRates {
   stallMs: number;
 }
 
-export type FaultKind = 'before' | 'after' | 'stall';
+export type FaultKind = 'before' | 'after' | 'stall' | 'sqs-before' | 'sqs-after';
 
 /** The calls the apply step makes; faults on other calls would only test the SDK. */
 const TARGETED = new Set(['TransactWriteItemsCommand', 'GetItemCommand']);
@@ -52,6 +52,32 @@ export function injectDynamoDbFaults(ddb: DynamoDBDocumentClient, rates: FaultRa
       return result;
     },
     { step: 'initialize', name: 'chaosFaultInjection', priority: 'high' },
+  );
+}
+
+/** The worker's SQS writes: publishing replies, deleting done messages, delaying failed ones. */
+const TARGETED_SQS = new Set(['SendMessageBatchCommand', 'DeleteMessageBatchCommand', 'ChangeMessageVisibilityBatchCommand']);
+
+/**
+ * Fails a fraction of the worker's SQS writes, half before they are sent and
+ * half after they took effect (a reply published, or a message deleted, that
+ * the worker believes failed).
+ */
+export function injectSqsFaults(sqs: SQSClient, rate: number, random: Random, onFault: (kind: FaultKind, command: string) => void): void {
+  sqs.middlewareStack.add(
+    (next, context) => async (args) => {
+      const command = context.commandName ?? '';
+      if (!TARGETED_SQS.has(command) || random() >= rate) return next(args);
+      const throttled = () => new RequestThrottled({ $metadata: { httpStatusCode: 400 }, message: 'Request is throttled (injected)' });
+      if (random() < 0.5) {
+        onFault('sqs-before', command);
+        throw throttled();
+      }
+      await next(args);
+      onFault('sqs-after', command);
+      throw Object.assign(new Error('socket hang up (injected)'), { name: 'TimeoutError', code: 'ECONNRESET' });
+    },
+    { step: 'initialize', name: 'chaosSqsFaultInjection', priority: 'high' },
   );
 }
 

@@ -86,8 +86,10 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
       const faults = runFaultSchedule(options, random, () => countAnswered(keys, sink) / keys.size, {
         kill: async () => log(`SIGKILL ${await fleet.killOneMidBatch(random)}`),
         restartDynamoDb: async () => {
-          log('stopping DynamoDB Local');
-          await stack.stopDynamoDb();
+          // A crash first (nothing flushed on the way out), then orderly stops.
+          const hard = ddbRestarts === 0;
+          log(`stopping DynamoDB Local (${hard ? 'SIGKILL' : 'SIGTERM'})`);
+          await stack.stopDynamoDb(hard);
           await sleep(options.ddbOutageMs);
           await stack.restartDynamoDb();
           ddbRestarts++;
@@ -165,6 +167,7 @@ function faultEnv(options: ChaosOptions): Record<string, string> {
     CHAOS_FAULT_AFTER: String(options.faults.after),
     CHAOS_FAULT_STALL: String(options.faults.stall),
     CHAOS_SLOW_REPLY: String(options.faults.slowReply),
+    CHAOS_FAULT_SQS: String(options.faults.sqs),
     // Past the visibility timeout, so the stalled message is redelivered to someone else meanwhile.
     CHAOS_STALL_MS: String(options.visibilityTimeoutSeconds * 1000 + 1500),
   };

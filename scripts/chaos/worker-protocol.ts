@@ -13,6 +13,7 @@ export const ChaosWorkerEnvSchema = z.object({
   CHAOS_FAULT_BEFORE: fraction.describe('Fraction of GetItem/TransactWriteItems calls failed before they are sent'),
   CHAOS_FAULT_AFTER: fraction.describe('Fraction of those calls whose success is reported as a failure'),
   CHAOS_FAULT_STALL: fraction.describe('Fraction of those calls held back for CHAOS_STALL_MS first'),
+  CHAOS_FAULT_SQS: fraction.describe('Fraction of reply publishes, deletes and visibility changes failed (before or after taking effect)'),
   CHAOS_SLOW_REPLY: fraction.describe('Fraction of decided commands held after the commit for CHAOS_STALL_MS'),
   CHAOS_STALL_MS: z.coerce.number().int().min(0).describe('Length of a stall; longer than the visibility timeout'),
 });
