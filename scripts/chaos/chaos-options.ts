@@ -6,8 +6,14 @@ export interface ChaosOptions {
   pollersPerWorker: number;
   /** Worker SIGKILLs, each right after the victim was handed a batch. */
   kills: number;
-  /** DynamoDB Local stop/start cycles, each down for `ddbOutageMs`; the first is a SIGKILL, the rest SIGTERM. */
+  /** DynamoDB Local stop/start cycles (SIGTERM), each down for `ddbOutageMs`. */
   ddbRestarts: number;
+  /**
+   * Make every other restart a SIGKILL, first one included. Off by default: DynamoDB Local
+   * acknowledges a TransactWriteItems and then loses it when SIGKILLed right after
+   * (seen by this harness), which no client can defend against.
+   */
+  ddbCrash: boolean;
   ddbOutageMs: number;
   /** Messages published per second (paced, so the faults land while traffic flows). */
   publishPerSecond: number;
@@ -28,6 +34,7 @@ export const FULL_RUN: ChaosOptions = {
   pollersPerWorker: 2,
   kills: 4,
   ddbRestarts: 2,
+  ddbCrash: false,
   ddbOutageMs: 4_000,
   publishPerSecond: 150,
   faults: { before: 0.05, after: 0.03, stall: 0.005, slowReply: 0.005, sqs: 0.02 },

@@ -86,8 +86,7 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
       const faults = runFaultSchedule(options, random, () => countAnswered(keys, sink) / keys.size, {
         kill: async () => log(`SIGKILL ${await fleet.killOneMidBatch(random)}`),
         restartDynamoDb: async () => {
-          // A crash first (nothing flushed on the way out), then orderly stops.
-          const hard = ddbRestarts === 0;
+          const hard = options.ddbCrash && ddbRestarts % 2 === 0;
           log(`stopping DynamoDB Local (${hard ? 'SIGKILL' : 'SIGTERM'})`);
           await stack.stopDynamoDb(hard);
           await sleep(options.ddbOutageMs);
@@ -157,7 +156,8 @@ function serviceEnv(options: ChaosOptions, endpoints: { sqs: string; dynamodb: s
     WALLET_RETRY_BASE_SECONDS: String(options.retryBaseSeconds),
     WALLET_MAX_RECEIVE_COUNT: String(options.maxReceiveCount),
     WALLET_POLLERS: String(options.pollersPerWorker),
-    LOG_LEVEL: process.env.CHAOS_LOG_LEVEL ?? 'warn',
+    // info: each decision is logged, so a violation can be traced through the kept worker logs.
+    LOG_LEVEL: process.env.CHAOS_LOG_LEVEL ?? 'info',
   };
 }
 

@@ -64,7 +64,7 @@ export function checkInvariants(evidence: ChaosEvidence): ChaosVerdict {
     }
     if (!record) {
       verdict.lost++;
-      problems.push(`no outcome recorded for key ${key}`);
+      problems.push(`no outcome recorded for key ${key}; its replies: ${replies.map((reply) => JSON.stringify(reply)).join(' ') || 'none'}`);
       continue;
     }
     const winner = planned.find(({ command }) => sameCommand(record, command));

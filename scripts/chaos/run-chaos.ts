@@ -1,5 +1,5 @@
 /**
- * `npm run chaos [-- --commands N --workers N --kills N --ddb-restarts N --seed N]`:
+ * `npm run chaos [-- --commands N --users N --workers N --kills N --ddb-restarts N --ddb-crash true --seed N]`:
  * the full chaos run. Prints progress, then as its last line
  * `CHAOS {...figures}`; exits non-zero when any invariant failed.
  */
@@ -15,6 +15,7 @@ const options: ChaosOptions = {
   workers: number('workers', FULL_RUN.workers),
   kills: number('kills', FULL_RUN.kills),
   ddbRestarts: number('ddb-restarts', FULL_RUN.ddbRestarts),
+  ddbCrash: flags.get('ddb-crash') === 'true',
   seed: number('seed', FULL_RUN.seed),
 };
 const started = Date.now();
