@@ -47,6 +47,10 @@ const worker = startWorker(
 );
 emit(workerLine.ready());
 
+// The driver never writes to our stdin; its end means the driver is gone (killed, or its test timed out).
+process.stdin.once('end', () => process.exit(1));
+process.stdin.resume();
+
 process.once('SIGTERM', () => {
   void worker.stop().then(() => {
     clients.destroy();

@@ -93,7 +93,8 @@ export class WorkerFleet {
         CHAOS_WORKER_ID: id,
         CHAOS_SEED: String(this.options.seed + this.spawned),
       },
-      stdio: ['ignore', 'pipe', logFd],
+      // stdin is a pipe the worker watches: it ends when the driver dies, however it dies.
+      stdio: ['pipe', 'pipe', logFd],
     });
     closeSync(logFd);
     const worker: RunningWorker = {
