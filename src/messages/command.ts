@@ -35,6 +35,9 @@ export type TransactionType = z.infer<typeof TransactionTypeSchema>;
 /** Largest body the worker will parse; matches the SQS message size limit (256 KiB). */
 export const MAX_COMMAND_BODY_BYTES = 256 * 1024;
 
+/** The largest body SQS can deliver (1 MiB); larger ones are not even parsed for a key. */
+const MAX_QUEUE_BODY_BYTES = 1024 * 1024;
+
 export interface CommandIssue {
   path: string;
   message: string;
@@ -50,15 +53,17 @@ export type ParsedCommand =
  */
 export function parseCommandBody(body: string | undefined): ParsedCommand {
   if (body === undefined || body.length === 0) return { ok: false, issues: [{ path: '', message: 'message body is empty' }] };
-  if (Buffer.byteLength(body, 'utf8') > MAX_COMMAND_BODY_BYTES) {
-    return { ok: false, issues: [{ path: '', message: `message body exceeds ${MAX_COMMAND_BODY_BYTES} bytes` }] };
-  }
+  const bytes = Buffer.byteLength(body, 'utf8');
+  const tooLarge = { path: '', message: `message body exceeds ${MAX_COMMAND_BODY_BYTES} bytes` };
+  if (bytes > MAX_QUEUE_BODY_BYTES) return { ok: false, issues: [tooLarge] };
   let json: unknown;
   try {
     json = JSON.parse(body);
   } catch {
-    return { ok: false, issues: [{ path: '', message: 'message body is not valid JSON' }] };
+    return { ok: false, issues: [bytes > MAX_COMMAND_BODY_BYTES ? tooLarge : { path: '', message: 'message body is not valid JSON' }] };
   }
+  // SQS delivers bodies up to 1 MiB: an oversized command is still refused, but its producer is told (SPEC rule 8).
+  if (bytes > MAX_COMMAND_BODY_BYTES) return { ok: false, issues: [tooLarge], ...readableField(json, 'idempotentKey', 255), ...readableField(json, 'userId', 128) };
   return parseCommand(json);
 }
 

@@ -89,4 +89,16 @@ describe('parseCommandBody', () => {
     const parsed = parseCommandBody(body);
     expect(parsed).toMatchObject({ ok: false, issues: [{ message: expect.stringContaining('exceeds') }] });
   });
+
+  it('still reads the key of an oversized body SQS can deliver, so its producer gets an invalid_command reply', () => {
+    const body = JSON.stringify({ ...valid, padding: 'x'.repeat(MAX_COMMAND_BODY_BYTES) });
+    expect(parseCommandBody(body)).toMatchObject({ ok: false, idempotentKey: valid.idempotentKey, userId: valid.userId });
+  });
+
+  it('does not look into a body larger than SQS allows (1 MiB)', () => {
+    const body = JSON.stringify({ ...valid, padding: 'x'.repeat(1024 * 1024) });
+    const parsed = parseCommandBody(body);
+    expect(parsed).toMatchObject({ ok: false, issues: [{ message: expect.stringContaining('exceeds') }] });
+    expect(parsed).not.toHaveProperty('idempotentKey');
+  });
 });

@@ -1,0 +1,131 @@
+import type { Command } from '../../src/messages/command.js';
+import { formatCents, parseAmount } from '../../src/money/money.js';
+import { integerBetween, pick, type Random } from './random.js';
+
+export interface PlanShape {
+  /** Distinct valid commands (reused-key variants come on top). */
+  commands: number;
+  users: number;
+  /** Fraction of commands sent more than once. */
+  duplicateRate: number;
+  /** Fraction of commands whose key is reused by another command with a different payload. */
+  reusedKeyRate: number;
+  /** Fraction of extra commands for a user that does not exist (sticky user_not_found). */
+  ghostRate: number;
+  /** Fraction of extra bodies that are not valid commands but carry a readable key. */
+  invalidRate: number;
+}
+
+export interface PlannedUser {
+  userId: string;
+  openingBalance: string;
+}
+
+/** One command as produced: sent `copies` times, possibly with differently written but equal amounts. */
+export interface PlannedCommand {
+  command: Command;
+  copies: number;
+}
+
+export interface PlannedInvalid {
+  idempotentKey: string;
+  body: string;
+}
+
+export interface ChaosPlan {
+  users: PlannedUser[];
+  /** Every valid command, reused-key variants included; several may share a key. */
+  commands: PlannedCommand[];
+  invalid: PlannedInvalid[];
+  /** Message bodies in send order; a group is sent in one SendMessageBatch (concurrent duplicates). */
+  sends: string[][];
+}
+
+/**
+ * Builds the traffic: mixed credits and debits over `users` users (openings
+ * like the seed's 50–120, so debits run into insufficient funds), plus
+ * duplicates (some in the same batch, some much later, some with the amount
+ * written differently), reused keys with another payload (sometimes sent
+ * before the original), commands for unknown users and invalid bodies.
+ */
+export function buildPlan(shape: PlanShape, random: Random, runId: string): ChaosPlan {
+  const users = Array.from({ length: shape.users }, (_, index) => ({
+    userId: `chaos-${runId}-user-${index}`,
+    openingBalance: `${integerBetween(random, 50, 120)}.00`,
+  }));
+  const commands: PlannedCommand[] = [];
+  const invalid: PlannedInvalid[] = [];
+  const singles: string[][] = [];
+  const later: string[][] = [];
+
+  for (let index = 0; index < shape.commands; index++) {
+    const command: Command = {
+      idempotentKey: `chaos-${runId}-${index}`,
+      userId: pick(random, users).userId,
+      amount: randomAmount(random),
+      type: random() < 0.55 ? 'credit' : 'debit',
+    };
+    const planned: PlannedCommand = { command, copies: 1 };
+    commands.push(planned);
+    const body = JSON.stringify(command);
+    if (random() < shape.duplicateRate) {
+      const copy = JSON.stringify({ ...command, amount: random() < 0.3 ? respell(command.amount) : command.amount });
+      if (random() < 0.5) singles.push([body, copy]);
+      else (singles.push([body]), later.push([copy]));
+      planned.copies = 2;
+    } else {
+      singles.push([body]);
+    }
+    if (random() < shape.reusedKeyRate) {
+      const reused: PlannedCommand = { command: withOtherPayload(command, users, random), copies: 1 };
+      commands.push(reused);
+      // Mostly after the original, but a reused key may well win the race.
+      (random() < 0.8 ? later : singles).push([JSON.stringify(reused.command)]);
+    }
+    if (random() < shape.ghostRate) {
+      const ghost: Command = { idempotentKey: `${command.idempotentKey}-ghost`, userId: `chaos-${runId}-ghost-${index}`, amount: randomAmount(random), type: 'credit' };
+      commands.push({ command: ghost, copies: 1 });
+      singles.push([JSON.stringify(ghost)]);
+    }
+    if (random() < shape.invalidRate) {
+      const idempotentKey = `${command.idempotentKey}-invalid`;
+      const body = JSON.stringify({ idempotentKey, userId: command.userId, amount: pick(random, ['1e2', '-5', '0.001', ' 5', '010', 5]), type: 'credit' });
+      invalid.push({ idempotentKey, body });
+      singles.push([body]);
+    }
+  }
+  return { users, commands, invalid, sends: interleave(singles, later, random) };
+}
+
+function randomAmount(random: Random): string {
+  const cents = BigInt(integerBetween(random, 1, 4000));
+  const text = formatCents(cents);
+  return random() < 0.2 ? respell(text) : text;
+}
+
+/** The same amount written another valid way ("25.50" ↔ "25.5", "10.00" ↔ "10"): still the same command. */
+function respell(amount: string): string {
+  if (amount.endsWith('.00')) return amount.slice(0, -3);
+  if (/\.\d0$/.test(amount)) return amount.slice(0, -1);
+  if (!amount.includes('.')) return `${amount}.00`;
+  if (/\.\d$/.test(amount)) return `${amount}0`;
+  return amount;
+}
+
+function withOtherPayload(command: Command, users: PlannedUser[], random: Random): Command {
+  const change = integerBetween(random, 0, 2);
+  if (change === 0) return { ...command, type: command.type === 'credit' ? 'debit' : 'credit' };
+  if (change === 1) return { ...command, amount: formatCents(parseAmount(command.amount) + 1n) };
+  const others = users.filter((user) => user.userId !== command.userId);
+  return { ...command, userId: pick(random, others).userId };
+}
+
+/** Spreads the late sends over the second half of the stream, so they arrive well after their originals. */
+function interleave(singles: string[][], later: string[][], random: Random): string[][] {
+  const sends = [...singles];
+  for (const group of later) {
+    const at = integerBetween(random, Math.floor(sends.length / 2), sends.length);
+    sends.splice(at, 0, group);
+  }
+  return sends;
+}

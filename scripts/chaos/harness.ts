@@ -1,0 +1,241 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { createAwsClients } from '../../src/clients.js';
+import { loadConfig } from '../../src/config.js';
+import { newUserItem } from '../../src/ledger/items.js';
+import { createLogger } from '../../src/logger.js';
+import { parseStoredNumber } from '../../src/money/money.js';
+import { redriveDeadLetters } from '../../src/queue/dead-letters.js';
+import { ensureQueues, ensureTables } from '../../src/resources/provision.js';
+import type { ChaosOptions } from './chaos-options.js';
+import { ChaosStack } from './chaos-stack.js';
+import { buildPlan, type ChaosPlan } from './command-plan.js';
+import { queueDepth, scanAll } from './evidence.js';
+import { checkInvariants, type ChaosVerdict } from './invariants.js';
+import { seededRandom, type Random } from './random.js';
+import { ReplySink } from './reply-sink.js';
+import { WorkerFleet } from './worker-fleet.js';
+
+export interface ChaosFigures {
+  commands: number;
+  deliveries: number;
+  worker_kills: number;
+  ddb_restarts: number;
+  lost: number;
+  double_applied: number;
+  negative_balances: number;
+  ledger_consistent: boolean;
+  replies_missing: number;
+}
+
+export interface ChaosResult {
+  figures: ChaosFigures;
+  verdict: ChaosVerdict;
+  /** Every invariant violation and harness failure; the run passed when empty. */
+  problems: string[];
+  /** Commands SQS dead-lettered during the run (redriven before the checks). */
+  deadLettered: number;
+  faults: Record<string, number>;
+  logDir: string;
+}
+
+/**
+ * One chaos run on its own embedded stack: publish the plan while killing
+ * workers, restarting DynamoDB Local and injecting SDK faults; drain;
+ * redrive the DLQ; stop the workers gracefully; then check every invariant.
+ */
+export async function runChaos(options: ChaosOptions, log: (line: string) => void): Promise<ChaosResult> {
+  const random = seededRandom(options.seed);
+  const runId = `${options.seed}-${Date.now().toString(36)}`;
+  const logDir = mkdtempSync(join(tmpdir(), 'wallet-chaos-logs-'));
+  log(`seed ${options.seed}; worker logs in ${logDir}`);
+  const stack = await ChaosStack.start(createLogger('warn', 'chaos-stack'));
+  const env = serviceEnv(options, stack.endpoints);
+  const config = loadConfig(env);
+  const clients = createAwsClients(config);
+  const fleet = new WorkerFleet({ count: options.workers, env: { ...env, ...faultEnv(options) }, logDir, seed: options.seed, log });
+  const problems: string[] = [];
+  let passed = false;
+  try {
+    await ensureTables(clients.ddb, config);
+    const queueUrls = await ensureQueues(clients.sqs, config);
+    const plan = buildPlan(options.plan, random, runId);
+    for (const user of plan.users) {
+      const item = newUserItem(user.userId, parseStoredNumber(user.openingBalance), new Date().toISOString());
+      await clients.ddb.send(new PutCommand({ TableName: config.tables.users, Item: item }));
+    }
+    const sink = new ReplySink(clients.sqs, queueUrls.reply);
+    sink.start();
+    await fleet.start();
+    const keys = new Set([...plan.commands.map((planned) => planned.command.idempotentKey), ...plan.invalid.map((body) => body.idempotentKey)]);
+    const messages = plan.sends.reduce((sum, group) => sum + group.length, 0);
+    log(`${plan.commands.length + plan.invalid.length} commands (${keys.size} keys) as ${messages} messages, ${plan.users.length} users, ${options.workers} workers`);
+
+    let published = 0;
+    let ddbRestarts = 0;
+    const progress = () =>
+      `published ${published}/${messages}, replies ${sink.replies.length}, keys answered ${countAnswered(keys, sink)}/${keys.size}, ` +
+      `deliveries ${fleet.deliveries}, kills ${fleet.kills}/${options.kills}, ddb restarts ${ddbRestarts}/${options.ddbRestarts}, faults ${JSON.stringify(Object.fromEntries(fleet.faults))}`;
+    const ticker = setInterval(() => log(progress()), 2_000);
+    try {
+      const publishing = publish(clients.sqs, queueUrls.command, plan, options.publishPerSecond, (count) => (published += count));
+      const faults = runFaultSchedule(options, random, () => countAnswered(keys, sink) / keys.size, {
+        kill: async () => log(`SIGKILL ${await fleet.killOneMidBatch(random)}`),
+        restartDynamoDb: async () => {
+          const hard = options.ddbCrash && ddbRestarts % 2 === 0;
+          log(`stopping DynamoDB Local (${hard ? 'SIGKILL' : 'SIGTERM'})`);
+          await stack.stopDynamoDb(hard);
+          await sleep(options.ddbOutageMs);
+          await stack.restartDynamoDb();
+          ddbRestarts++;
+          log('DynamoDB Local is back (same port, same data directory)');
+        },
+      });
+      await Promise.all([publishing, faults]);
+      log('all published, every fault injected; draining');
+      const drained = await drain(clients.sqs, queueUrls, keys, sink, options.drainTimeoutMs, log);
+      problems.push(...drained.problems);
+      problems.push(...(await fleet.stop()));
+      await sink.stop();
+      log(progress());
+
+      const verdict = checkInvariants({
+        plan,
+        transactionItems: await scanAll(clients.ddb, config.tables.transactions),
+        userItems: await scanAll(clients.ddb, config.tables.users),
+        replies: sink.replies,
+        unparseableReplies: sink.unparseable,
+        leftOnQueues: { command: await queueDepth(clients.sqs, queueUrls.command), deadLetter: await queueDepth(clients.sqs, queueUrls.deadLetter) },
+      });
+      problems.push(...verdict.problems, ...fleet.crashes);
+      if (fleet.kills < options.kills) problems.push(`only ${fleet.kills} of ${options.kills} worker kills happened`);
+      if (ddbRestarts < options.ddbRestarts) problems.push(`only ${ddbRestarts} of ${options.ddbRestarts} DynamoDB restarts happened`);
+      const result: ChaosResult = {
+        figures: {
+          commands: plan.commands.length + plan.invalid.length,
+          deliveries: fleet.deliveries,
+          worker_kills: fleet.kills,
+          ddb_restarts: ddbRestarts,
+          lost: verdict.lost,
+          double_applied: verdict.doubleApplied,
+          negative_balances: verdict.negativeBalances,
+          ledger_consistent: verdict.ledgerConsistent,
+          replies_missing: verdict.repliesMissing,
+        },
+        verdict,
+        problems,
+        deadLettered: drained.deadLettered,
+        faults: Object.fromEntries(fleet.faults),
+        logDir,
+      };
+      passed = problems.length === 0;
+      return result;
+    } finally {
+      clearInterval(ticker);
+    }
+  } finally {
+    await fleet.stop().catch(() => []);
+    clients.destroy();
+    await stack.stop();
+    // Worker logs are only worth keeping when something went wrong.
+    if (passed) rmSync(logDir, { recursive: true, force: true });
+  }
+}
+
+function serviceEnv(options: ChaosOptions, endpoints: { sqs: string; dynamodb: string }): Record<string, string> {
+  return {
+    WALLET_STACK: 'endpoint',
+    AWS_ENDPOINT_URL_SQS: endpoints.sqs,
+    AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
+    WALLET_VISIBILITY_TIMEOUT_SECONDS: String(options.visibilityTimeoutSeconds),
+    WALLET_WAIT_TIME_SECONDS: '1',
+    WALLET_RETRY_BASE_SECONDS: String(options.retryBaseSeconds),
+    WALLET_MAX_RECEIVE_COUNT: String(options.maxReceiveCount),
+    WALLET_POLLERS: String(options.pollersPerWorker),
+    // info: each decision is logged, so a violation can be traced through the kept worker logs.
+    LOG_LEVEL: process.env.CHAOS_LOG_LEVEL ?? 'info',
+  };
+}
+
+function faultEnv(options: ChaosOptions): Record<string, string> {
+  return {
+    CHAOS_FAULT_BEFORE: String(options.faults.before),
+    CHAOS_FAULT_AFTER: String(options.faults.after),
+    CHAOS_FAULT_STALL: String(options.faults.stall),
+    CHAOS_SLOW_REPLY: String(options.faults.slowReply),
+    CHAOS_FAULT_SQS: String(options.faults.sqs),
+    // Past the visibility timeout, so the stalled message is redelivered to someone else meanwhile.
+    CHAOS_STALL_MS: String(options.visibilityTimeoutSeconds * 1000 + 1500),
+  };
+}
+
+async function publish(sqs: SQSClient, queueUrl: string, plan: ChaosPlan, perSecond: number, onSent: (count: number) => void): Promise<void> {
+  let batch: string[] = [];
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const entries = batch.map((body, index) => ({ Id: String(index), MessageBody: body }));
+    batch = [];
+    const { Failed = [] } = await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
+    if (Failed.length > 0) throw new Error(`publishing failed: ${JSON.stringify(Failed)}`);
+    onSent(entries.length);
+    await sleep((entries.length / perSecond) * 1000);
+  };
+  // A group (a command and its concurrent duplicate) always goes out in one batch.
+  for (const group of plan.sends) {
+    if (batch.length + group.length > 10) await flush();
+    batch.push(...group);
+  }
+  await flush();
+}
+
+/** Fires the kills and DynamoDB restarts, interleaved, as progress passes 10%…80% of the keys answered. */
+async function runFaultSchedule(
+  options: ChaosOptions,
+  random: Random,
+  progress: () => number,
+  actions: { kill: () => Promise<void>; restartDynamoDb: () => Promise<void> },
+): Promise<void> {
+  const schedule = [
+    ...Array.from({ length: options.kills }, (_, index) => ({ at: 0.1 + (0.7 * (index + random())) / options.kills, run: actions.kill })),
+    ...Array.from({ length: options.ddbRestarts }, (_, index) => ({ at: 0.15 + (0.6 * (index + random())) / options.ddbRestarts, run: actions.restartDynamoDb })),
+  ].sort((a, b) => a.at - b.at);
+  for (const fault of schedule) {
+    while (progress() < fault.at) await sleep(100);
+    await fault.run();
+  }
+}
+
+/** Waits until every key has a reply and the command queue is empty, redriving anything SQS dead-lettered. */
+async function drain(
+  sqs: SQSClient,
+  queueUrls: { command: string; deadLetter: string },
+  keys: Set<string>,
+  sink: ReplySink,
+  timeoutMs: number,
+  log: (line: string) => void,
+): Promise<{ deadLettered: number; problems: string[] }> {
+  const deadline = Date.now() + timeoutMs;
+  let deadLettered = 0;
+  while (Date.now() < deadline) {
+    const [onQueue, onDeadLetter] = await Promise.all([queueDepth(sqs, queueUrls.command), queueDepth(sqs, queueUrls.deadLetter)]);
+    if (onDeadLetter > 0) {
+      const { moved } = await redriveDeadLetters(sqs, queueUrls);
+      deadLettered += moved;
+      log(`redrove ${moved} dead-lettered command(s) to the command queue`);
+      continue;
+    }
+    if (onQueue === 0 && countAnswered(keys, sink) === keys.size) return { deadLettered, problems: [] };
+    await sleep(250);
+  }
+  return { deadLettered, problems: [`not drained within ${timeoutMs} ms`] };
+}
+
+function countAnswered(keys: Set<string>, sink: ReplySink): number {
+  let answered = 0;
+  for (const key of sink.repliedKeys) if (keys.has(key)) answered++;
+  return answered;
+}

@@ -1,0 +1,195 @@
+import { recordFromItem, type AppliedRecord, type TransactionRecord } from '../../src/ledger/items.js';
+import { replyForOutcome } from '../../src/ledger/replies.js';
+import type { Command } from '../../src/messages/command.js';
+import type { Reply } from '../../src/messages/reply.js';
+import { formatCents, parseAmount, parseStoredNumber } from '../../src/money/money.js';
+import type { ChaosPlan } from './command-plan.js';
+
+/** Everything read back after the run: DynamoDB as it is, every reply, what is left on the queues. */
+export interface ChaosEvidence {
+  plan: ChaosPlan;
+  transactionItems: Record<string, unknown>[];
+  userItems: Record<string, unknown>[];
+  replies: Reply[];
+  unparseableReplies: number;
+  leftOnQueues: { command: number; deadLetter: number };
+}
+
+export interface ChaosVerdict {
+  /** Commands with no decided outcome in DynamoDB (dead-lettered and never redriven ones included). */
+  lost: number;
+  /** Commands decided or applied more than once (two different outcomes seen, or a second record). */
+  doubleApplied: number;
+  negativeBalances: number;
+  /** SPEC rule 6 holds for every user. */
+  ledgerConsistent: boolean;
+  /** Commands sent that never got a reply. */
+  repliesMissing: number;
+  problems: string[];
+}
+
+/**
+ * The invariants a chaos run must keep, checked against the plan (the
+ * expected-outcome model), DynamoDB and the replies.
+ *
+ * A key sent with several payloads (a reused key) has exactly one recorded
+ * outcome, which must be one of those payloads (whichever was decided first);
+ * every reply to that payload equals the record's reply but for `replayed`,
+ * and every reply to any other payload is `idempotency_key_reused` echoing
+ * that payload. Invalid bodies get `invalid_command` and leave no record.
+ */
+export function checkInvariants(evidence: ChaosEvidence): ChaosVerdict {
+  const problems: string[] = [];
+  const verdict = { lost: 0, doubleApplied: 0, negativeBalances: 0, ledgerConsistent: true, repliesMissing: 0 };
+  const records = new Map<string, TransactionRecord>();
+  for (const item of evidence.transactionItems) {
+    const record = recordFromItem(item);
+    if (records.has(record.idempotentKey)) {
+      verdict.doubleApplied++;
+      problems.push(`two records for key ${record.idempotentKey}`);
+    }
+    records.set(record.idempotentKey, record);
+  }
+  const repliesByKey = groupBy(evidence.replies, (reply) => reply.idempotentKey);
+  const commandsByKey = groupBy(evidence.plan.commands, (planned) => planned.command.idempotentKey);
+
+  for (const [key, planned] of commandsByKey) {
+    const record = records.get(key);
+    const replies = repliesByKey.get(key) ?? [];
+    for (const { command } of planned) {
+      if (!replies.some((reply) => sameCommand(reply, command))) {
+        verdict.repliesMissing++;
+        problems.push(`no reply to ${describe(command)}`);
+      }
+    }
+    if (!record) {
+      verdict.lost++;
+      problems.push(`no outcome recorded for key ${key}; its replies: ${replies.map((reply) => JSON.stringify(reply)).join(' ') || 'none'}`);
+      continue;
+    }
+    const winner = planned.find(({ command }) => sameCommand(record, command));
+    if (!winner) {
+      problems.push(`record for ${key} (${record.userId} ${record.type} ${formatCents(record.amount)}) matches no command sent`);
+      continue;
+    }
+    const expected = canonical(replyForOutcome({ kind: 'decided', record, replayed: false }));
+    // The record's own outcome counts: a reply with any other decision means a second one was made.
+    const outcomes = new Set<string>([expected]);
+    for (const reply of replies) {
+      if (sameCommand(reply, winner.command) && reply.reason !== 'idempotency_key_reused') {
+        outcomes.add(canonical(reply));
+        if (canonical(reply) !== expected) problems.push(`reply for ${key} differs from its record: ${canonical(reply)} vs ${expected}`);
+      } else if (reply.reason !== 'idempotency_key_reused') {
+        outcomes.add(canonical(reply));
+        problems.push(`reply for ${key} decided a payload other than the recorded one: ${canonical(reply)}`);
+      } else if (sameCommand(reply, winner.command)) {
+        problems.push(`the recorded command of ${key} was told its key was reused`);
+      } else if (reply.transactionId !== undefined || reply.newBalance !== undefined) {
+        problems.push(`idempotency_key_reused reply for ${key} reveals the original: ${canonical(reply)}`);
+      }
+    }
+    if (outcomes.size > 1) verdict.doubleApplied++;
+  }
+
+  for (const { idempotentKey } of evidence.plan.invalid) {
+    const replies = repliesByKey.get(idempotentKey) ?? [];
+    if (replies.length === 0) {
+      verdict.repliesMissing++;
+      problems.push(`no reply to invalid body ${idempotentKey}`);
+    } else if (replies.some((reply) => reply.reason !== 'invalid_command')) {
+      problems.push(`invalid body ${idempotentKey} got ${replies.map((reply) => reply.reason ?? reply.status).join(',')}`);
+    }
+    if (records.has(idempotentKey)) problems.push(`invalid body ${idempotentKey} was written to DynamoDB`);
+  }
+  for (const key of records.keys()) if (!commandsByKey.has(key)) problems.push(`record for a key never sent: ${key}`);
+  for (const key of repliesByKey.keys()) {
+    if (!commandsByKey.has(key) && !evidence.plan.invalid.some((body) => body.idempotentKey === key)) problems.push(`reply for a key never sent: ${key}`);
+  }
+
+  checkLedgers(evidence, [...records.values()], verdict, problems);
+  if (evidence.unparseableReplies > 0) problems.push(`${evidence.unparseableReplies} replies do not match the reply schema`);
+  if (evidence.leftOnQueues.command > 0) problems.push(`${evidence.leftOnQueues.command} messages left on the command queue`);
+  if (evidence.leftOnQueues.deadLetter > 0) {
+    verdict.lost += evidence.leftOnQueues.deadLetter;
+    problems.push(`${evidence.leftOnQueues.deadLetter} messages left on the dead-letter queue`);
+  }
+  return { ...verdict, problems };
+}
+
+/** SPEC rule 6 per user, plus: unknown users stay unknown, sticky rejections are plausible, nothing negative. */
+function checkLedgers(evidence: ChaosEvidence, records: TransactionRecord[], verdict: Omit<ChaosVerdict, 'problems'>, problems: string[]): void {
+  const stored = new Map(evidence.userItems.map((item) => [String(item.userId), parseStoredNumber(numberText(item.balance))]));
+  const byUser = groupBy(records, (record) => record.userId);
+  const openings = new Map(evidence.plan.users.map((user) => [user.userId, parseStoredNumber(user.openingBalance)]));
+  for (const [userId, balance] of stored) {
+    if (!openings.has(userId)) problems.push(`a user the run did not create exists: ${userId}`);
+    if (balance < 0n) verdict.negativeBalances++;
+  }
+  for (const [userId, userRecords] of byUser) {
+    if (!openings.has(userId) && userRecords.some((record) => record.status !== 'rejected' || record.reason !== 'user_not_found')) {
+      verdict.ledgerConsistent = false;
+      problems.push(`unknown user ${userId} has a record other than user_not_found`);
+    }
+  }
+  for (const [userId, opening] of openings) {
+    const userRecords = byUser.get(userId) ?? [];
+    const applied = userRecords.flatMap((record): AppliedRecord[] => (record.status === 'applied' ? [record] : [])).sort((a, b) => a.version - b.version);
+    const balances = [opening];
+    let balance = opening;
+    applied.forEach((record, index) => {
+      balance += record.type === 'credit' ? record.amount : -record.amount;
+      balances.push(balance);
+      const fault =
+        record.version !== index + 1
+          ? `version ${record.version} at position ${index + 1}`
+          : record.newBalance !== balance
+            ? `${record.idempotentKey} recorded ${formatCents(record.newBalance)}, replay gives ${formatCents(balance)}`
+            : undefined;
+      if (fault) (verdict.ledgerConsistent = false), problems.push(`${userId}: ${fault}`);
+      if (record.newBalance < 0n) verdict.negativeBalances++;
+    });
+    const now = stored.get(userId);
+    if (now !== balance) {
+      verdict.ledgerConsistent = false;
+      problems.push(`${userId}: stored balance ${now === undefined ? 'missing' : formatCents(now)}, replay ends at ${formatCents(balance)}`);
+    }
+    for (const record of userRecords) {
+      if (record.status !== 'rejected') continue;
+      // A sticky rejection must have been true of some state the ledger passed through.
+      const plausible = record.reason === 'insufficient_funds' && record.type === 'debit' && balances.some((seen) => seen < record.amount);
+      if (!plausible) problems.push(`${userId}: implausible rejection ${record.idempotentKey} (${record.reason}, ${record.type} ${formatCents(record.amount)})`);
+    }
+  }
+}
+
+function sameCommand(decided: { userId?: string | undefined; type?: string | undefined; amount?: bigint | string | undefined }, command: Command): boolean {
+  if (decided.userId !== command.userId || decided.type !== command.type || decided.amount === undefined) return false;
+  const amount = typeof decided.amount === 'bigint' ? decided.amount : parseStoredNumber(decided.amount);
+  return amount === parseAmount(command.amount);
+}
+
+/** A reply as JSON without `replayed`, the one field allowed to differ between deliveries. */
+function canonical(reply: Reply): string {
+  const { replayed: _replayed, ...rest } = reply;
+  return JSON.stringify(Object.fromEntries(Object.entries(rest).sort(([a], [b]) => a.localeCompare(b))));
+}
+
+function describe(command: Command): string {
+  return `${command.idempotentKey} (${command.userId} ${command.type} ${command.amount})`;
+}
+
+function numberText(value: unknown): string {
+  if (typeof value === 'object' && value !== null && 'value' in value && typeof value.value === 'string') return value.value;
+  return String(value);
+}
+
+function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const name = key(item);
+    const group = groups.get(name);
+    if (group) group.push(item);
+    else groups.set(name, [item]);
+  }
+  return groups;
+}

@@ -1,0 +1,36 @@
+/**
+ * `npm run chaos [-- --commands N --users N --workers N --kills N --ddb-restarts N --ddb-crash true --seed N]`:
+ * the full chaos run. Prints progress, then as its last line
+ * `CHAOS {...figures}`; exits non-zero when any invariant failed.
+ */
+import { parseArgs } from '../support/run.js';
+import { FULL_RUN, type ChaosOptions } from './chaos-options.js';
+import { runChaos } from './harness.js';
+
+const { flags } = parseArgs(process.argv.slice(2));
+const number = (name: string, fallback: number) => (flags.has(name) ? Number(flags.get(name)) : fallback);
+const options: ChaosOptions = {
+  ...FULL_RUN,
+  plan: { ...FULL_RUN.plan, commands: number('commands', FULL_RUN.plan.commands), users: number('users', FULL_RUN.plan.users) },
+  workers: number('workers', FULL_RUN.workers),
+  kills: number('kills', FULL_RUN.kills),
+  ddbRestarts: number('ddb-restarts', FULL_RUN.ddbRestarts),
+  ddbCrash: flags.get('ddb-crash') === 'true',
+  seed: number('seed', FULL_RUN.seed),
+};
+const started = Date.now();
+const log = (line: string) => process.stdout.write(`[chaos ${((Date.now() - started) / 1000).toFixed(1)}s] ${line}\n`);
+
+let exitCode = 1;
+try {
+  const result = await runChaos(options, log);
+  log(`faults injected: ${JSON.stringify(result.faults)}; dead-lettered and redriven: ${result.deadLettered}`);
+  for (const problem of result.problems.slice(0, 50)) log(`PROBLEM ${problem}`);
+  if (result.problems.length > 50) log(`… and ${result.problems.length - 50} more problems`);
+  log(result.problems.length === 0 ? 'every invariant held' : `${result.problems.length} problem(s); worker logs kept in ${result.logDir}`);
+  process.stdout.write(`CHAOS ${JSON.stringify(result.figures)}\n`);
+  exitCode = result.problems.length === 0 ? 0 : 1;
+} catch (error) {
+  process.stderr.write(`chaos run failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+}
+process.exit(exitCode);

@@ -1,0 +1,37 @@
+import { z } from 'zod';
+
+/**
+ * What a chaos worker process reads from its environment (on top of the
+ * service's own variables) and the lines it writes on stdout for the driver.
+ * Logs go to stderr, so stdout carries only these lines.
+ */
+const fraction = z.coerce.number().min(0).max(1);
+
+export const ChaosWorkerEnvSchema = z.object({
+  CHAOS_WORKER_ID: z.string().min(1).describe('Name of this worker in the driver output'),
+  CHAOS_SEED: z.coerce.number().int().describe('Seed of the fault PRNG'),
+  CHAOS_FAULT_BEFORE: fraction.describe('Fraction of GetItem/TransactWriteItems calls failed before they are sent'),
+  CHAOS_FAULT_AFTER: fraction.describe('Fraction of those calls whose success is reported as a failure'),
+  CHAOS_FAULT_STALL: fraction.describe('Fraction of those calls held back for CHAOS_STALL_MS first'),
+  CHAOS_FAULT_SQS: fraction.describe('Fraction of reply publishes, deletes and visibility changes failed (before or after taking effect)'),
+  CHAOS_SLOW_REPLY: fraction.describe('Fraction of decided commands held after the commit for CHAOS_STALL_MS'),
+  CHAOS_STALL_MS: z.coerce.number().int().min(0).describe('Length of a stall; longer than the visibility timeout'),
+});
+
+export type ChaosWorkerEnv = z.infer<typeof ChaosWorkerEnvSchema>;
+
+export type WorkerEvent = { kind: 'ready' } | { kind: 'delivered'; count: number } | { kind: 'fault'; fault: string; command: string };
+
+export const workerLine = {
+  ready: () => 'READY\n',
+  delivered: (count: number) => `DELIVERED ${count}\n`,
+  fault: (fault: string, command: string) => `FAULT ${fault} ${command}\n`,
+};
+
+export function parseWorkerLine(line: string): WorkerEvent | undefined {
+  const [word, first, second] = line.trim().split(' ');
+  if (word === 'READY') return { kind: 'ready' };
+  if (word === 'DELIVERED') return { kind: 'delivered', count: Number(first) };
+  if (word === 'FAULT') return { kind: 'fault', fault: first ?? '', command: second ?? '' };
+  return undefined;
+}

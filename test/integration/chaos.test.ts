@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { TEST_RUN } from '../../scripts/chaos/chaos-options.js';
+import { runChaos } from '../../scripts/chaos/harness.js';
+
+/**
+ * The chaos harness of `npm run chaos`, small: its own embedded stack (DynamoDB
+ * Local on disk, restarted once on the same port), two worker processes, one
+ * SIGKILL mid-batch, SDK faults before and after calls, and the same checks.
+ */
+describe('chaos', () => {
+  it('keeps every invariant through a worker kill, a DynamoDB restart and injected SDK faults', async () => {
+    const lines: string[] = [];
+    const result = await runChaos(TEST_RUN, (line) => lines.push(line));
+    expect(result.problems, lines.join('\n')).toEqual([]);
+    expect(result.figures).toMatchObject({ lost: 0, double_applied: 0, negative_balances: 0, ledger_consistent: true, replies_missing: 0 });
+    expect(result.figures.commands).toBeGreaterThanOrEqual(TEST_RUN.plan.commands);
+    expect(result.figures.worker_kills).toBeGreaterThanOrEqual(1);
+    expect(result.figures.ddb_restarts).toBeGreaterThanOrEqual(1);
+    expect(result.figures.deliveries).toBeGreaterThan(result.figures.commands);
+    expect(Object.keys(result.faults)).toEqual(expect.arrayContaining(['before', 'after']));
+  }, 180_000);
+});
