@@ -36,7 +36,7 @@ export const EnvSchema = z.object({
   WALLET_WAIT_TIME_SECONDS: z.coerce.number().int().min(0).max(20).default(20).describe('SQS long-poll wait in seconds (a stop ends the poll at once)'),
   WALLET_POLLERS: positiveInt.max(64).default(4).describe('Concurrent SQS pollers (sqs-consumer instances) per worker process'),
   WALLET_BATCH_SIZE: positiveInt.max(10).default(10).describe('Messages per receive (SQS maximum 10)'),
-  WALLET_RETRY_BASE_SECONDS: z.coerce.number().int().min(0).max(300).default(2).describe('First retry delay of a transiently failed command; doubles per delivery (capped at 300 s)'),
+  WALLET_RETRY_BASE_SECONDS: z.coerce.number().int().min(0).max(300).default(2).describe('First retry delay of a transiently failed command; doubles per delivery (capped at 60 s)'),
   WALLET_MAX_CONFLICT_RETRIES: positiveInt.max(1000).default(50).describe('Optimistic-concurrency retries of one command before it is left for redelivery'),
   WALLET_MAX_SOCKETS: positiveInt.max(4096).default(64).describe('Keep-alive sockets per AWS client'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level'),

@@ -57,7 +57,12 @@ export function createBatchHandler(deps: BatchDeps, hooks: WorkerHooks = {}) {
       log.info({ status: reply.status, reason: reply.reason, newBalance: reply.newBalance, replayed: reply.replayed }, 'command decided');
       return { message, log, ok: true, reply };
     } catch (err) {
-      log.warn({ err }, 'command not decided; it will be redelivered');
+      const receiveCount = Number(message.Attributes?.ApproximateReceiveCount ?? '1');
+      if (receiveCount >= deps.config.maxReceiveCount) {
+        log.error({ err, maxReceiveCount: deps.config.maxReceiveCount }, 'command failed on its last delivery; SQS moves it to the dead-letter queue');
+      } else {
+        log.warn({ err }, 'command not decided; it will be redelivered');
+      }
       return { message, log, ok: false };
     }
   }
