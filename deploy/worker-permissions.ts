@@ -106,6 +106,10 @@ export const WORKER_CALL_SITES: Record<string, CallSite> = {
 
   'src/query/balance.ts#GetCommand': { notGranted: 'query module (npm run balance, the wallet API), not the worker' },
   'src/query/history.ts#QueryCommand': { notGranted: 'query module (npm run history, the wallet API), not the worker' },
+  'src/queue/dead-letters.ts#ReceiveMessageCommand': { notGranted: 'operator tool (npm run dlq), run with an operator role, not the worker' },
+  'src/queue/dead-letters.ts#ChangeMessageVisibilityBatchCommand': { notGranted: 'operator tool (npm run dlq), run with an operator role, not the worker' },
+  'src/queue/dead-letters.ts#SendMessageBatchCommand': { notGranted: 'operator tool (npm run dlq), run with an operator role, not the worker' },
+  'src/queue/dead-letters.ts#DeleteMessageBatchCommand': { notGranted: 'operator tool (npm run dlq), run with an operator role, not the worker' },
   'src/http/health.ts#DescribeTableCommand': { notGranted: 'health check of the HTTP gateway (npm run api), not deployed with the worker' },
   'src/http/health.ts#GetQueueAttributesCommand': { notGranted: 'health check of the HTTP gateway (npm run api), not deployed with the worker' },
   'src/queue/command-publisher.ts#SendMessageCommand': { notGranted: CLIENT_SIDE },
