@@ -3,6 +3,7 @@ import { startDynamoDbAdmin, type DynamoDbAdmin } from '../src/local-stack/dynam
 import { createLogger } from '../src/logger.js';
 import { createWallet, type Wallet } from '../src/wallet.js';
 import { seedUsersIfEmpty } from '../src/resources/seed.js';
+import { routeProcessEnd } from './support/process-end.js';
 import { describe } from './support/run.js';
 
 /**
@@ -24,15 +25,7 @@ async function stop(code: number, reason: string) {
   process.exit(code);
 }
 
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => void stop(0, signal));
-process.on('uncaughtException', (err) => {
-  wallet?.logger.fatal({ err }, 'uncaught exception');
-  void stop(1, 'uncaughtException');
-});
-process.on('unhandledRejection', (err) => {
-  wallet?.logger.fatal({ err }, 'unhandled rejection');
-  void stop(1, 'unhandledRejection');
-});
+routeProcessEnd((code, reason) => void stop(code, reason), () => wallet?.logger);
 
 try {
   const config = loadConfig();

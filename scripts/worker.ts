@@ -1,6 +1,7 @@
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { createWallet, type Wallet } from '../src/wallet.js';
+import { routeProcessEnd } from './support/process-end.js';
 import { describe } from './support/run.js';
 
 /**
@@ -30,15 +31,7 @@ async function stop(code: number, reason: string) {
   process.exit(exitCode);
 }
 
-for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void stop(0, signal));
-process.on('uncaughtException', (err) => {
-  wallet?.logger.fatal({ err }, 'uncaught exception');
-  void stop(1, 'uncaughtException');
-});
-process.on('unhandledRejection', (err) => {
-  wallet?.logger.fatal({ err }, 'unhandled rejection');
-  void stop(1, 'unhandledRejection');
-});
+routeProcessEnd((code, reason) => void stop(code, reason), () => wallet?.logger, ['SIGTERM', 'SIGINT']);
 
 try {
   const config = loadConfig();

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { GetCommand, NumberValue, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { recordToItem, userFromItem, type AppliedRecord } from '../../src/ledger/items.js';
+import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { decisionTransactItems } from '../../src/ledger/apply-command.js';
+import { userFromItem, type AppliedRecord } from '../../src/ledger/items.js';
 import { commandCents, type Command } from '../../src/messages/command.js';
-import { formatCents } from '../../src/money/money.js';
 import { KeyedLock } from '../../src/queue/keyed-lock.js';
 import type { Wallet } from '../../src/wallet.js';
 import type { Progress } from './progress.js';
@@ -79,7 +79,7 @@ export async function runDirect(
   return { style, concurrency, commands: commands.length, elapsedMs, tps: throughput(commands.length, elapsedMs), latencyMs: summarize(latencies) };
 }
 
-/** The same item shapes and conditions as the core's write (src/ledger/apply-command.ts). */
+/** The core's own write (decisionTransactItems), from state this process already knows. */
 async function transact(wallet: Wallet, command: Command, seen: UserSeen): Promise<UserSeen> {
   const amount = commandCents(command);
   const newBalance = command.type === 'credit' ? seen.balance + amount : seen.balance - amount;
@@ -95,38 +95,8 @@ async function transact(wallet: Wallet, command: Command, seen: UserSeen): Promi
     newBalance,
     version: seen.version + 1,
   };
-  const { tables } = wallet.config;
-  await wallet.clients.ddb.send(
-    new TransactWriteCommand({
-      TransactItems: [
-        {
-          Put: {
-            TableName: tables.transactions,
-            Item: recordToItem(record),
-            ConditionExpression: 'attribute_not_exists(idempotentKey)',
-            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-          },
-        },
-        {
-          Update: {
-            TableName: tables.users,
-            Key: { userId: command.userId },
-            UpdateExpression: 'SET balance = :newBalance, version = :newVersion, updatedAt = :now',
-            ConditionExpression: 'attribute_exists(userId) AND balance = :seenBalance AND version = :seenVersion AND :newBalance >= :zero',
-            ExpressionAttributeValues: {
-              ':seenBalance': NumberValue.from(formatCents(seen.balance)),
-              ':seenVersion': seen.version,
-              ':newBalance': NumberValue.from(formatCents(newBalance)),
-              ':newVersion': record.version,
-              ':now': now,
-              ':zero': 0,
-            },
-            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-          },
-        },
-      ],
-    }),
-  );
+  const user = { userId: command.userId, balance: seen.balance, version: seen.version };
+  await wallet.clients.ddb.send(new TransactWriteCommand({ TransactItems: decisionTransactItems(wallet.config.tables, record, user) }));
   return { balance: newBalance, version: record.version };
 }
 

@@ -95,21 +95,7 @@ type WriteResult =
 async function writeDecision(deps: LedgerDeps, record: TransactionRecord, user: UserState | undefined): Promise<WriteResult> {
   const { tables } = deps.config;
   try {
-    await deps.ddb.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Put: {
-              TableName: tables.transactions,
-              Item: recordToItem(record),
-              ConditionExpression: 'attribute_not_exists(idempotentKey)',
-              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-            },
-          },
-          userOperation(tables.users, record, user),
-        ],
-      }),
-    );
+    await deps.ddb.send(new TransactWriteCommand({ TransactItems: decisionTransactItems(tables, record, user) }));
     return { kind: 'written' };
   } catch (error) {
     if (!(error instanceof TransactionCanceledException)) throw asStoreError(error);
@@ -124,6 +110,25 @@ async function writeDecision(deps: LedgerDeps, record: TransactionRecord, user: 
     if (codes.every((code) => code === 'None' || code === 'TransactionConflict')) return { kind: 'conflict' };
     throw new StoreUnavailableError(`transaction cancelled: ${codes.join(',')}`, { cause: error });
   }
+}
+
+/**
+ * The one TransactWriteItems that records a decision: the Transactions record,
+ * only if its key is new, and the user operation below. Exported so the
+ * benchmark's ceiling measures exactly this write.
+ */
+export function decisionTransactItems(tables: Config['tables'], record: TransactionRecord, user: UserState | undefined) {
+  return [
+    {
+      Put: {
+        TableName: tables.transactions,
+        Item: recordToItem(record),
+        ConditionExpression: 'attribute_not_exists(idempotentKey)',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+      },
+    },
+    userOperation(tables.users, record, user),
+  ];
 }
 
 /**

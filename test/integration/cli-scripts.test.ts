@@ -1,21 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Wallet } from '../../src/wallet.js';
 import { runScript } from '../support/child-process.js';
-import { createTestWallet } from '../support/wallet.js';
+import { createTestWallet, envFor } from '../support/wallet.js';
 
 let wallet: Wallet;
 let env: Record<string, string>;
 beforeAll(async () => {
   wallet = await createTestWallet();
   wallet.startWorker({ pollers: 1 });
-  env = {
-    AWS_ENDPOINT_URL_SQS: wallet.config.endpoints.sqs ?? '',
-    AWS_ENDPOINT_URL_DYNAMODB: wallet.config.endpoints.dynamodb ?? '',
-    WALLET_COMMAND_QUEUE: wallet.config.queues.command,
-    WALLET_REPLY_QUEUE: wallet.config.queues.reply,
-    WALLET_DEAD_LETTER_QUEUE: wallet.config.queues.deadLetter,
-    LOG_LEVEL: 'warn',
-  };
+  env = envFor(wallet, { LOG_LEVEL: 'warn' });
 });
 afterAll(async () => {
   await wallet.close();

@@ -1,5 +1,5 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { queueDepth } from '../../scripts/chaos/evidence.js';
 import { loadConfig } from '../../src/config.js';
 import { listDeadLetters, redriveDeadLetters } from '../../src/queue/dead-letters.js';
@@ -7,20 +7,14 @@ import { createWallet, type Wallet } from '../../src/wallet.js';
 import { runScript } from '../support/child-process.js';
 import { eventually } from '../support/eventually.js';
 import { capturingLogger } from '../support/log-capture.js';
+import { useCleanups } from '../support/cleanups.js';
 import { ReplyCollector } from '../support/reply-collector.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
-import { createTestWallet, createUser, testEnv, uniqueKey } from '../support/wallet.js';
+import { createUser, envFor, testEnv, uniqueKey } from '../support/wallet.js';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()?.();
-});
+const cleanups = useCleanups();
 
-async function wallet(overrides: Record<string, string> = {}): Promise<Wallet> {
-  const created = await createTestWallet(overrides);
-  cleanups.push(() => created.close());
-  return created;
-}
+const wallet = cleanups.wallet;
 
 async function deadLetter(w: Wallet, body: string): Promise<void> {
   await w.clients.sqs.send(new SendMessageCommand({ QueueUrl: w.queueUrls.deadLetter, MessageBody: body }));
@@ -46,13 +40,13 @@ describe('the dead-letter queue', () => {
 
   it('logs why a command keeps failing on every delivery, up to the last one before the DLQ, and redrives it to be applied once', async () => {
     const proxy = await TcpProxy.start(inject('endpoints').dynamodb);
-    cleanups.push(() => proxy.close());
+    cleanups.defer(() => proxy.close());
     const { logger, lines } = capturingLogger('warn');
     const w = await createWallet({
       config: loadConfig(testEnv({ AWS_ENDPOINT_URL_DYNAMODB: proxy.endpoint, WALLET_MAX_RECEIVE_COUNT: '2', WALLET_RETRY_BASE_SECONDS: '0' })),
       logger,
     });
-    cleanups.push(() => w.close());
+    cleanups.defer(() => w.close());
     const userId = await createUser(w, '10');
     const key = uniqueKey('poison');
     proxy.cut();
@@ -82,7 +76,7 @@ describe('the dead-letter queue', () => {
 
   it('npm run dlq -- list and redrive work from the command line', async () => {
     const w = await wallet();
-    const env = { ...testEnv(), ...queueNames(w) };
+    const env = { ...testEnv(), ...envFor(w) };
     const body = JSON.stringify({ idempotentKey: uniqueKey('cli'), userId: 'u', amount: '1', type: 'credit' });
     await deadLetter(w, body);
 
@@ -99,6 +93,3 @@ describe('the dead-letter queue', () => {
   });
 });
 
-function queueNames(w: Wallet): Record<string, string> {
-  return { WALLET_COMMAND_QUEUE: w.config.queues.command, WALLET_REPLY_QUEUE: w.config.queues.reply, WALLET_DEAD_LETTER_QUEUE: w.config.queues.deadLetter };
-}

@@ -1,28 +1,22 @@
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Command } from '../../src/messages/command.js';
 import type { Wallet } from '../../src/wallet.js';
 import { eventually } from '../support/eventually.js';
 import { checkLedger } from '../support/ledger-check.js';
+import { useCleanups } from '../support/cleanups.js';
 import { ReplyCollector } from '../support/reply-collector.js';
 import { capturingLogger } from '../support/log-capture.js';
 import { TcpProxy } from '../support/tcp-proxy.js';
-import { createTestWallet, createUser, testEnv, uniqueKey } from '../support/wallet.js';
+import { createUser, envFor, testEnv, uniqueKey } from '../support/wallet.js';
 import { inject } from 'vitest';
 import { createWallet } from '../../src/wallet.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()?.();
-});
+const cleanups = useCleanups();
 
-async function wallet(overrides: Record<string, string> = {}): Promise<Wallet> {
-  const created = await createTestWallet(overrides);
-  cleanups.push(() => created.close());
-  return created;
-}
+const wallet = cleanups.wallet;
 
 async function deadLetterDepth(w: Wallet): Promise<number> {
   const { Attributes = {} } = await w.clients.sqs.send(
@@ -58,8 +52,8 @@ describe('crashes, redeliveries and outages', () => {
   it('applies once when the same SQS message is redelivered to a second worker while the first is still busy with it', async () => {
     const env = { WALLET_VISIBILITY_TIMEOUT_SECONDS: '2' };
     const first = await wallet(env);
-    const second = await createWallet({ config: loadConfig({ ...testEnv(), ...queuesOf(first), ...env, LOG_LEVEL: 'silent' }), logger: createLogger('silent') });
-    cleanups.push(() => second.close());
+    const second = await createWallet({ config: loadConfig({ ...testEnv(), ...envFor(first, { ...env, LOG_LEVEL: 'silent' }) }), logger: createLogger('silent') });
+    cleanups.defer(() => second.close());
     const replies = new ReplyCollector(first.clients.sqs, first.queueUrls.reply);
     const userId = await createUser(first, '10');
     const key = uniqueKey('slow');
@@ -89,10 +83,10 @@ describe('crashes, redeliveries and outages', () => {
 
   it('retries through a DynamoDB outage and applies each command exactly once when it is back', async () => {
     const proxy = await TcpProxy.start(inject('endpoints').dynamodb);
-    cleanups.push(() => proxy.close());
+    cleanups.defer(() => proxy.close());
     const { logger, lines } = capturingLogger('warn');
     const w = await createWallet({ config: loadConfig(testEnv({ AWS_ENDPOINT_URL_DYNAMODB: proxy.endpoint, WALLET_MAX_RECEIVE_COUNT: '10' })), logger });
-    cleanups.push(() => w.close());
+    cleanups.defer(() => w.close());
     const userId = await createUser(w, '100');
     const replies = new ReplyCollector(w.clients.sqs, w.queueUrls.reply);
     w.startWorker();
@@ -116,7 +110,7 @@ describe('crashes, redeliveries and outages', () => {
 
   it('moves a command that keeps failing to the dead-letter queue after maxReceiveCount', async () => {
     const proxy = await TcpProxy.start(inject('endpoints').dynamodb);
-    cleanups.push(() => proxy.close());
+    cleanups.defer(() => proxy.close());
     const w = await wallet({ AWS_ENDPOINT_URL_DYNAMODB: proxy.endpoint, WALLET_MAX_RECEIVE_COUNT: '2', WALLET_RETRY_BASE_SECONDS: '0' });
     proxy.cut();
     w.startWorker({ pollers: 1 });
@@ -125,10 +119,3 @@ describe('crashes, redeliveries and outages', () => {
   });
 });
 
-function queuesOf(w: Wallet): Record<string, string> {
-  return {
-    WALLET_COMMAND_QUEUE: w.config.queues.command,
-    WALLET_REPLY_QUEUE: w.config.queues.reply,
-    WALLET_DEAD_LETTER_QUEUE: w.config.queues.deadLetter,
-  };
-}

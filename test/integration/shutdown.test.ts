@@ -1,20 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Wallet } from '../../src/wallet.js';
 import { runScript, type RunningScript } from '../support/child-process.js';
 import { checkLedger } from '../support/ledger-check.js';
+import { useCleanups } from '../support/cleanups.js';
 import { ReplyCollector } from '../support/reply-collector.js';
-import { createTestWallet, createUser, uniqueKey } from '../support/wallet.js';
+import { createUser, envFor, uniqueKey } from '../support/wallet.js';
 
-const cleanups: (() => Promise<void> | void)[] = [];
-afterEach(async () => {
-  while (cleanups.length > 0) await cleanups.pop()?.();
-});
+const cleanups = useCleanups();
 
-async function wallet(): Promise<Wallet> {
-  const created = await createTestWallet();
-  cleanups.push(() => created.close());
-  return created;
-}
+const wallet = cleanups.wallet;
 
 async function publishCredits(w: Wallet, userId: string, count: number): Promise<string[]> {
   const keys = Array.from({ length: count }, (_, index) => uniqueKey(`stop-${index}`));
@@ -72,18 +66,13 @@ describe('graceful shutdown', () => {
     const userId = await createUser(w, '0');
     const keys = await publishCredits(w, userId, 40);
     const replies = new ReplyCollector(w.clients.sqs, w.queueUrls.reply);
-    const env = {
-      AWS_ENDPOINT_URL_SQS: w.config.endpoints.sqs ?? '',
-      AWS_ENDPOINT_URL_DYNAMODB: w.config.endpoints.dynamodb ?? '',
-      WALLET_COMMAND_QUEUE: w.config.queues.command,
-      WALLET_REPLY_QUEUE: w.config.queues.reply,
-      WALLET_DEAD_LETTER_QUEUE: w.config.queues.deadLetter,
+    const env = envFor(w, {
       WALLET_WAIT_TIME_SECONDS: '1',
       WALLET_VISIBILITY_TIMEOUT_SECONDS: '5',
       LOG_LEVEL: 'info',
-    };
+    });
     const worker: RunningScript = runScript('scripts/start.ts', env);
-    cleanups.push(() => void worker.child.kill('SIGKILL'));
+    cleanups.defer(() => void worker.child.kill('SIGKILL'));
     await worker.waitForOutput(/"msg":"command decided"/);
     worker.child.kill('SIGTERM');
     expect(await worker.exited).toBe(0);

@@ -1,6 +1,5 @@
 import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Worker } from '../../src/queue/worker.js';
 import type { Wallet } from '../../src/wallet.js';
 import { eventually } from '../support/eventually.js';
 import { checkLedger } from '../support/ledger-check.js';
@@ -8,12 +7,11 @@ import { ReplyCollector } from '../support/reply-collector.js';
 import { createTestWallet, createUser, uniqueKey } from '../support/wallet.js';
 
 let wallet: Wallet;
-let worker: Worker;
 let replies: ReplyCollector;
 
 beforeAll(async () => {
   wallet = await createTestWallet();
-  worker = wallet.startWorker();
+  wallet.startWorker();
   replies = new ReplyCollector(wallet.clients.sqs, wallet.queueUrls.reply);
 });
 afterAll(async () => {

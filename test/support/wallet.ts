@@ -52,3 +52,15 @@ export async function createUser(wallet: Wallet, balance: string, userId = `user
 export function uniqueKey(label = 'key'): string {
   return `${label}-${randomUUID()}`;
 }
+
+/** Environment that points another process (a script, a worker) at this wallet's endpoints and queues. */
+export function envFor(wallet: Wallet, overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL_SQS: wallet.config.endpoints.sqs ?? '',
+    AWS_ENDPOINT_URL_DYNAMODB: wallet.config.endpoints.dynamodb ?? '',
+    WALLET_COMMAND_QUEUE: wallet.config.queues.command,
+    WALLET_REPLY_QUEUE: wallet.config.queues.reply,
+    WALLET_DEAD_LETTER_QUEUE: wallet.config.queues.deadLetter,
+    ...overrides,
+  };
+}
