@@ -2,7 +2,8 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 
 /**
  * A TCP proxy in front of a real emulator, to take it "off the network" and
- * back without touching its state: the outage is real to the SDK.
+ * back without touching its state (the outage is real to the SDK), or to put
+ * a network's latency between a client and it.
  */
 export class TcpProxy {
   private readonly sockets = new Set<Socket>();
@@ -14,7 +15,8 @@ export class TcpProxy {
     readonly endpoint: string,
   ) {}
 
-  static async start(target: string): Promise<TcpProxy> {
+  /** `latencyMs` delays every response chunk, as a network between the worker and the store would. */
+  static async start(target: string, { latencyMs = 0 }: { latencyMs?: number } = {}): Promise<TcpProxy> {
     const { hostname, port } = new URL(target);
     const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -32,7 +34,13 @@ export class TcpProxy {
         socket.on('close', () => proxy.sockets.delete(socket));
         socket.on('error', () => socket.destroy());
       }
-      client.pipe(upstream).pipe(client);
+      client.pipe(upstream);
+      if (latencyMs > 0) {
+        // Timers of equal delay fire in the order they were set, so chunks keep their order.
+        upstream.on('data', (chunk: Buffer) => setTimeout(() => client.writable && client.write(chunk), latencyMs));
+      } else {
+        upstream.pipe(client);
+      }
       client.on('close', () => upstream.destroy());
       upstream.on('close', () => client.destroy());
     });
