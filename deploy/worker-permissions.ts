@@ -78,12 +78,9 @@ export const WORKER_CALL_SITES: Record<string, CallSite> = {
     why: 'wraps the long poll sqs-consumer makes on the command queue',
     grants: [{ actions: ['sqs:ReceiveMessage'], on: ['CommandQueue'] }],
   },
-  'src/queue/worker.ts#ChangeMessageVisibilityBatchCommand': {
-    why: 'hands back messages received while stopping',
-    grants: [{ actions: ['sqs:ChangeMessageVisibility'], on: ['CommandQueue'] }],
-  },
-  'src/queue/batch-handler.ts#ChangeMessageVisibilityBatchCommand': {
-    why: 'delays the redelivery of a command that failed transiently',
+  'src/queue/visibility.ts#ChangeMessageVisibilityBatchCommand': {
+    // The same helper releases other clients' replies (publisher) and DLQ pages (operator tool): neither is the worker's.
+    why: 'the worker hands back messages received while stopping and delays the redelivery of a command that failed transiently',
     grants: [{ actions: ['sqs:ChangeMessageVisibility'], on: ['CommandQueue'] }],
   },
   'src/queue/reply-publisher.ts#SendMessageBatchCommand': {
@@ -107,7 +104,6 @@ export const WORKER_CALL_SITES: Record<string, CallSite> = {
   'src/query/balance.ts#GetCommand': { notGranted: 'query module (npm run balance, the wallet API), not the worker' },
   'src/query/history.ts#QueryCommand': { notGranted: 'query module (npm run history, the wallet API), not the worker' },
   'src/queue/dead-letters.ts#ReceiveMessageCommand': { notGranted: 'operator tool (npm run dlq), run with an operator role, not the worker' },
-  'src/queue/dead-letters.ts#ChangeMessageVisibilityBatchCommand': { notGranted: 'operator tool (npm run dlq), run with an operator role, not the worker' },
   'src/queue/dead-letters.ts#SendMessageBatchCommand': { notGranted: 'operator tool (npm run dlq), run with an operator role, not the worker' },
   'src/queue/dead-letters.ts#DeleteMessageBatchCommand': { notGranted: 'operator tool (npm run dlq), run with an operator role, not the worker' },
   'src/http/health.ts#DescribeTableCommand': { notGranted: 'health check of the HTTP gateway (npm run api), not deployed with the worker' },
@@ -115,7 +111,6 @@ export const WORKER_CALL_SITES: Record<string, CallSite> = {
   'src/queue/command-publisher.ts#SendMessageCommand': { notGranted: CLIENT_SIDE },
   'src/queue/command-publisher.ts#ReceiveMessageCommand': { notGranted: `${CLIENT_SIDE}: waits on the reply queue` },
   'src/queue/command-publisher.ts#DeleteMessageCommand': { notGranted: `${CLIENT_SIDE}: deletes its own reply` },
-  'src/queue/command-publisher.ts#ChangeMessageVisibilityBatchCommand': { notGranted: `${CLIENT_SIDE}: releases other clients' replies` },
 
   // sqs-consumer's own calls, all on the command queue it was given.
   'sqs-consumer#ReceiveMessageCommand': { why: 'the poll', grants: [{ actions: ['sqs:ReceiveMessage'], on: ['CommandQueue'] }] },

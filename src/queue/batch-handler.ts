@@ -1,4 +1,4 @@
-import { ChangeMessageVisibilityBatchCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
+import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
@@ -11,6 +11,7 @@ import type { QueueUrls } from '../resources/provision.js';
 import { KeyedLock } from './keyed-lock.js';
 import { publishReplies } from './reply-publisher.js';
 import { retryDelaySeconds } from './retry-backoff.js';
+import { changeVisibility } from './visibility.js';
 
 export interface BatchDeps {
   sqs: SQSClient;
@@ -86,18 +87,8 @@ export function createBatchHandler(deps: BatchDeps, hooks: WorkerHooks = {}) {
 }
 
 async function delayRedelivery(deps: BatchDeps, messages: Message[]): Promise<void> {
-  if (messages.length === 0) return;
   try {
-    await deps.sqs.send(
-      new ChangeMessageVisibilityBatchCommand({
-        QueueUrl: deps.queueUrls.command,
-        Entries: messages.map((message, index) => ({
-          Id: String(index),
-          ReceiptHandle: message.ReceiptHandle,
-          VisibilityTimeout: retryDelaySeconds(message, deps.config.worker.retryBaseSeconds),
-        })),
-      }),
-    );
+    await changeVisibility(deps.sqs, deps.queueUrls.command, messages, (message) => retryDelaySeconds(message, deps.config.worker.retryBaseSeconds));
   } catch (err) {
     // The messages still come back after the queue's visibility timeout.
     deps.logger.warn({ err }, 'could not set the retry delay');

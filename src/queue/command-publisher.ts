@@ -1,5 +1,4 @@
 import {
-  ChangeMessageVisibilityBatchCommand,
   DeleteMessageCommand,
   ReceiveMessageCommand,
   SendMessageCommand,
@@ -9,6 +8,7 @@ import { InvalidRequestError, ReplyTimeoutError } from '../errors.js';
 import { CommandSchema, type Command } from '../messages/command.js';
 import { ReplySchema, type Reply } from '../messages/reply.js';
 import { fifoFields } from './fifo.js';
+import { changeVisibility } from './visibility.js';
 
 /** Validates a command with the worker's own schema and puts it on the command queue. */
 export async function publishCommand(sqs: SQSClient, commandQueueUrl: string, input: unknown): Promise<{ command: Command; messageId: string }> {
@@ -54,14 +54,7 @@ export async function waitForReply(sqs: SQSClient, replyQueueUrl: string, idempo
         others.push(message);
       }
     }
-    if (others.length > 0) {
-      await sqs.send(
-        new ChangeMessageVisibilityBatchCommand({
-          QueueUrl: replyQueueUrl,
-          Entries: others.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle, VisibilityTimeout: 0 })),
-        }),
-      );
-    }
+    await changeVisibility(sqs, replyQueueUrl, others, 0);
     if (found) return found;
   }
   throw new ReplyTimeoutError(`no reply for ${JSON.stringify(idempotentKey)} within ${timeoutMs} ms`);

@@ -1,5 +1,4 @@
 import {
-  ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
@@ -8,6 +7,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { parseCommandBody } from '../messages/command.js';
 import { fifoFields } from './fifo.js';
+import { changeVisibility } from './visibility.js';
 
 export interface DeadLetter {
   messageId: string;
@@ -40,7 +40,7 @@ export async function listDeadLetters(sqs: SQSClient, deadLetterUrl: string, max
       seen.push(...page);
     }
   } finally {
-    await releaseMessages(sqs, deadLetterUrl, seen);
+    await changeVisibility(sqs, deadLetterUrl, seen, 0);
   }
   return seen.map(toDeadLetter);
 }
@@ -77,7 +77,7 @@ export async function redriveDeadLetters(sqs: SQSClient, queues: DeadLetterQueue
     // Unsent messages must not block the loop for their visibility timeout, nor be retried forever in it.
     if (Failed.length > 0) {
       const unsent = page.filter((message) => !sent.includes(message));
-      await releaseMessages(sqs, queues.deadLetter, unsent);
+      await changeVisibility(sqs, queues.deadLetter, unsent, 0);
       return { moved, failed };
     }
   }
@@ -96,17 +96,6 @@ async function receivePage(sqs: SQSClient, queueUrl: string, visibilityTimeout: 
   return Messages;
 }
 
-async function releaseMessages(sqs: SQSClient, queueUrl: string, messages: Message[]): Promise<void> {
-  for (let start = 0; start < messages.length; start += 10) {
-    const chunk = messages.slice(start, start + 10);
-    await sqs.send(
-      new ChangeMessageVisibilityBatchCommand({
-        QueueUrl: queueUrl,
-        Entries: chunk.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle, VisibilityTimeout: 0 })),
-      }),
-    );
-  }
-}
 
 /** On a FIFO command queue the moved command keeps its user's group and its key as deduplication id. */
 function redriveFifoFields(commandUrl: string, message: Message) {

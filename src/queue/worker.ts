@@ -1,7 +1,8 @@
-import { ChangeMessageVisibilityBatchCommand, type Message } from '@aws-sdk/client-sqs';
+import type { Message } from '@aws-sdk/client-sqs';
 import { Consumer } from 'sqs-consumer';
 import { withAbortableReceive } from './abortable-receive.js';
 import { createBatchHandler, type BatchDeps, type WorkerHooks } from './batch-handler.js';
+import { changeVisibility } from './visibility.js';
 
 export interface Worker {
   /** Stops polling, finishes every message in flight, then resolves. */
@@ -29,14 +30,7 @@ export function startWorker(deps: BatchDeps, options: WorkerOptions = {}): Worke
   async function handleOrRelease(messages: Message[]): Promise<Message[]> {
     if (stopping) {
       // Received by the last poll after stop(): hand them straight back to other workers.
-      await sqs
-        .send(
-          new ChangeMessageVisibilityBatchCommand({
-            QueueUrl: queueUrls.command,
-            Entries: messages.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle, VisibilityTimeout: 0 })),
-          }),
-        )
-        .catch((err: unknown) => logger.warn({ err }, 'could not release messages received while stopping'));
+      await changeVisibility(sqs, queueUrls.command, messages, 0).catch((err: unknown) => logger.warn({ err }, 'could not release messages received while stopping'));
       return [];
     }
     const work = handleBatch(messages);
