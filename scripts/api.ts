@@ -2,6 +2,7 @@ import { buildApi } from '../src/http/build-api.js';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { createWallet, type Wallet } from '../src/wallet.js';
+import { routeProcessEnd } from './support/process-end.js';
 import { describe } from './support/run.js';
 
 /**
@@ -20,7 +21,7 @@ async function stop(code: number) {
   await wallet?.close().catch(() => undefined);
   process.exit(code);
 }
-for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => void stop(0));
+routeProcessEnd((code) => void stop(code), () => wallet?.logger);
 
 try {
   const config = loadConfig();
