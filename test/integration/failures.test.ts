@@ -1,7 +1,6 @@
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import type { Command } from '../../src/messages/command.js';
-import type { Wallet } from '../../src/wallet.js';
+import { queueDepth } from '../../scripts/chaos/evidence.js';
 import { eventually } from '../support/eventually.js';
 import { checkLedger } from '../support/ledger-check.js';
 import { useCleanups } from '../support/cleanups.js';
@@ -18,12 +17,6 @@ const cleanups = useCleanups();
 
 const wallet = cleanups.wallet;
 
-async function deadLetterDepth(w: Wallet): Promise<number> {
-  const { Attributes = {} } = await w.clients.sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: w.queueUrls.deadLetter, AttributeNames: ['ApproximateNumberOfMessages'] }),
-  );
-  return Number(Attributes.ApproximateNumberOfMessages ?? 0);
-}
 
 describe('crashes, redeliveries and outages', () => {
   it('re-publishes the stored outcome when a worker dies after the commit and before the reply', async () => {
@@ -105,7 +98,7 @@ describe('crashes, redeliveries and outages', () => {
     expect(new Set(all.map((reply) => reply.idempotentKey))).toEqual(new Set(keys));
     await expect(w.getCurrentBalance({ userId })).resolves.toMatchObject({ balance: '50.00' });
     expect((await checkLedger(w, userId, '100')).problems).toEqual([]);
-    expect(await deadLetterDepth(w)).toBe(0);
+    expect(await queueDepth(w.clients.sqs, w.queueUrls.deadLetter)).toBe(0);
   });
 
   it('moves a command that keeps failing to the dead-letter queue after maxReceiveCount', async () => {
@@ -115,7 +108,7 @@ describe('crashes, redeliveries and outages', () => {
     proxy.cut();
     w.startWorker({ pollers: 1 });
     await w.publishTransaction({ idempotentKey: uniqueKey('poison'), userId: 'u', type: 'credit', amount: '1' });
-    await eventually('the command in the DLQ', async () => ((await deadLetterDepth(w)) === 1 ? true : undefined));
+    await eventually('the command in the DLQ', async () => ((await queueDepth(w.clients.sqs, w.queueUrls.deadLetter)) === 1 ? true : undefined));
   });
 });
 

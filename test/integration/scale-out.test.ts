@@ -3,13 +3,14 @@ import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { GetQueueAttributesCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import type { Command } from '../../src/messages/command.js';
 import type { Reply } from '../../src/messages/reply.js';
 import { createWallet, type Wallet } from '../../src/wallet.js';
+import { queueDepth } from '../../scripts/chaos/evidence.js';
 import { eventually } from '../support/eventually.js';
 import { checkLedger } from '../support/ledger-check.js';
 import { ReplyCollector } from '../support/reply-collector.js';
@@ -163,12 +164,7 @@ async function expectConsistentLedgers(wallet: Wallet, users: string[], commands
 
 /** Nothing left behind: the command queue drains (deletes follow the replies) and nothing was dead-lettered. */
 async function expectDrained(group: Group): Promise<void> {
-  const depth = async (queueUrl: string) => {
-    const { Attributes = {} } = await group.wallet.clients.sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
-    );
-    return Number(Attributes.ApproximateNumberOfMessages ?? 0) + Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0);
-  };
+  const depth = (queueUrl: string) => queueDepth(group.wallet.clients.sqs, queueUrl);
   await eventually(`${group.label}: an empty command queue`, async () => ((await depth(group.wallet.queueUrls.command)) === 0 ? true : undefined), 15_000);
   expect(await depth(group.wallet.queueUrls.deadLetter)).toBe(0);
 }

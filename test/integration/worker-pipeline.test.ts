@@ -1,6 +1,7 @@
-import { GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Wallet } from '../../src/wallet.js';
+import { queueDepth } from '../../scripts/chaos/evidence.js';
 import { eventually } from '../support/eventually.js';
 import { checkLedger } from '../support/ledger-check.js';
 import { ReplyCollector } from '../support/reply-collector.js';
@@ -22,12 +23,6 @@ async function sendRaw(body: string) {
   await wallet.clients.sqs.send(new SendMessageCommand({ QueueUrl: wallet.queueUrls.command, MessageBody: body }));
 }
 
-async function queueDepth(): Promise<number> {
-  const { Attributes = {} } = await wallet.clients.sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: wallet.queueUrls.command, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
-  );
-  return Number(Attributes.ApproximateNumberOfMessages ?? 0) + Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0);
-}
 
 describe('the worker, through the queues', () => {
   it('applies a credit and a debit and publishes a reply for each', async () => {
@@ -111,7 +106,7 @@ describe('the worker, through the queues', () => {
     expect(fieldReply).toMatchObject({ status: 'rejected', reason: 'invalid_command' });
     expect(JSON.stringify(fieldReply?.issues)).toContain('currency');
     await expect(replies.waitForKey(after)).resolves.toEqual([expect.objectContaining({ status: 'applied', newBalance: '11.00' })]);
-    await eventually('every invalid message deleted', async () => ((await queueDepth()) === 0 ? true : undefined));
+    await eventually('every invalid message deleted', async () => ((await queueDepth(wallet.clients.sqs, wallet.queueUrls.command)) === 0 ? true : undefined));
     await expect(wallet.getCurrentBalance({ userId })).resolves.toMatchObject({ balance: '11.00' });
   });
 });
