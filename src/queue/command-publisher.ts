@@ -7,7 +7,8 @@ import {
 import { InvalidRequestError, ReplyTimeoutError } from '../errors.js';
 import { CommandSchema, type Command } from '../messages/command.js';
 import { ReplySchema, type Reply } from '../messages/reply.js';
-import { fifoFields } from './fifo.js';
+import { toSqsJson } from '../messages/sqs-text.js';
+import { commandDeduplicationId, fifoFields } from './fifo.js';
 import { changeVisibility } from './visibility.js';
 
 /** Validates a command with the worker's own schema and puts it on the command queue. */
@@ -21,8 +22,8 @@ export async function publishCommand(sqs: SQSClient, commandQueueUrl: string, in
   const { MessageId } = await sqs.send(
     new SendMessageCommand({
       QueueUrl: commandQueueUrl,
-      MessageBody: JSON.stringify(command),
-      ...fifoFields(commandQueueUrl, command.userId, command.idempotentKey),
+      MessageBody: toSqsJson(command),
+      ...fifoFields(commandQueueUrl, command.userId, commandDeduplicationId(command)),
     }),
   );
   return { command, messageId: MessageId ?? '' };
