@@ -1,6 +1,9 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import { queueDepth } from '../../scripts/chaos/evidence.js';
+import { InvalidRequestError } from '../../src/errors.js';
+import type { Reply } from '../../src/messages/reply.js';
+import { publishReplies, ReplyTooLargeError } from '../../src/queue/reply-publisher.js';
 import type { Wallet } from '../../src/wallet.js';
 import { useCleanups } from '../support/cleanups.js';
 import { eventually } from '../support/eventually.js';
@@ -94,5 +97,36 @@ describe('replies are always publishable (SPEC rule 8)', () => {
     await expect(wallet.getCurrentBalance({ userId })).resolves.toMatchObject({ balance: '12.00' });
     await replies.drain();
     expect(replies.replies).toHaveLength(1);
+  });
+
+  it('refuses an oversized reply on its own and still publishes the rest of its batch', async () => {
+    const wallet = await cleanups.wallet();
+    const replies = new ReplyCollector(wallet.clients.sqs, wallet.queueUrls.reply);
+    const reply = (idempotentKey: string, message = 'x'): Reply => ({
+      idempotentKey,
+      status: 'rejected',
+      reason: 'invalid_command',
+      issues: [{ path: '', message }],
+      processedAt: new Date(0).toISOString(),
+      replayed: false,
+    });
+    const keys = Array.from({ length: 8 }, (_, index) => uniqueKey(`small-${index}`));
+    // Two of 900 KiB: together over what one SendMessageBatch may carry (1 MiB).
+    const huge = () => reply(uniqueKey('huge'), 'x'.repeat(900 * 1024));
+    const batch = [huge(), ...keys.slice(0, 4).map((key) => reply(key)), huge(), ...keys.slice(4).map((key) => reply(key))];
+
+    const failures = await publishReplies(wallet.clients.sqs, wallet.queueUrls.reply, batch);
+    expect([...failures.keys()]).toEqual([0, 5]);
+    expect(failures.get(0)).toBeInstanceOf(ReplyTooLargeError);
+    for (const key of keys) await replies.waitForKey(key);
+  });
+
+  it('refuses a published command with thousands of unknown fields with a bounded list of issues', async () => {
+    const wallet = await cleanups.wallet();
+    const input = JSON.parse(bodyWithUnknownKeys(uniqueKey('publish'), 'u')) as unknown;
+    const error = await wallet.publishTransaction(input).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(InvalidRequestError);
+    expect(Buffer.byteLength(JSON.stringify((error as InvalidRequestError).issues))).toBeLessThan(2048);
+    expect(await queueDepth(wallet.clients.sqs, wallet.queueUrls.command)).toBe(0);
   });
 });
