@@ -82,7 +82,8 @@ export async function listDeadLetters(sqs: SQSClient, deadLetterUrl: string, opt
       if (fresh.length === 0) break;
     }
   } finally {
-    // A stale handle is reported per entry, not thrown: its message comes back by itself within `visibility`.
+    // Released or not, every listed message is visible again within `visibility`: a stale
+    // handle (reported per entry) or a failed call must not cost the operator the listing.
     await changeVisibility(sqs, deadLetterUrl, [...seen.values()], 0).catch(() => undefined);
   }
   return [...seen.values()].map(toDeadLetter);
