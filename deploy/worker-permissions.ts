@@ -98,7 +98,7 @@ export const WORKER_CALL_SITES: Record<string, CallSite> = {
     why: 'probes whether DynamoDB answers again while the worker is paused by an outage',
     grants: [{ actions: ['dynamodb:GetItem'], on: ['UsersTable'] }],
   },
-  'src/queue/dead-letter-now.ts#SendMessageCommand': {
+  'src/queue/dead-letters.ts#SendMessageCommand': {
     why: 'moves a command that can never be decided (poison data) to the DLQ at once, with its reason',
     grants: [{ actions: ['sqs:SendMessage'], on: ['DeadLetterQueue'] }],
   },

@@ -7,7 +7,7 @@ import { replyForInvalid, replyForOutcome } from '../ledger/replies.js';
 import { parseCommandBody, type Command } from '../messages/command.js';
 import type { Reply } from '../messages/reply.js';
 import type { QueueUrls } from '../resources/provision.js';
-import { sendToDeadLetter } from './dead-letter-now.js';
+import { sendToDeadLetter } from './dead-letters.js';
 import type { InFlightMessages } from './in-flight.js';
 import { publishReplies } from './reply-publisher.js';
 import { retryDelaySeconds } from './retry-backoff.js';
@@ -122,7 +122,7 @@ async function deadLetter(deps: BatchDeps, handled: Handled[]): Promise<Handled[
     handled.map(async (item): Promise<Handled> => {
       if (item.next !== 'dead-letter') return item;
       try {
-        await sendToDeadLetter(deps.sqs, deps.queueUrls.deadLetter, item.message, item.reason);
+        await sendToDeadLetter(deps.sqs, deps.queueUrls, item.message, item.reason);
         return { message: item.message, log: item.log, next: 'delete' };
       } catch (err) {
         item.log.warn({ err }, 'could not move the message to the dead-letter queue; it will be redelivered');

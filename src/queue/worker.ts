@@ -65,6 +65,8 @@ export function startWorker(deps: BatchDeps, options: WorkerOptions = {}): Worke
       visibilityTimeout: config.worker.visibilityTimeoutSeconds,
       waitTimeSeconds: config.worker.waitTimeSeconds,
       messageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp', 'MessageGroupId'],
+      // All of them: a poison message goes to the DLQ with the attributes it came with.
+      messageAttributeNames: ['All'],
       // Stop waits for the last long poll and the batch it returns.
       pollingCompleteWaitTimeMs: (config.worker.waitTimeSeconds + config.worker.visibilityTimeoutSeconds + 5) * 1000,
       strictReturn: true,

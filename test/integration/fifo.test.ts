@@ -73,3 +73,48 @@ describe('FIFO queues', () => {
     expect(replies.forKey(key)).toEqual([expect.objectContaining({ status: 'applied', newBalance: '10.00', replayed: false })]);
   });
 });
+
+describe('FIFO queues: a failure inside a group', () => {
+  for (const grouping of ['true', 'false']) {
+    it(`decides none of a user's later commands in the batch before its earlier one that failed (group commit ${grouping === 'true' ? 'on' : 'off'})`, async () => {
+      const suffix = uniqueKey('g').slice(0, 20);
+      const own = await createTestWallet({
+        WALLET_COMMAND_QUEUE: `${suffix}-commands.fifo`,
+        WALLET_DEAD_LETTER_QUEUE: `${suffix}-dlq.fifo`,
+        WALLET_REPLY_QUEUE: `${suffix}-replies.fifo`,
+        WALLET_RETRY_BASE_SECONDS: '0',
+        WALLET_GROUP_COMMIT: grouping,
+      });
+      try {
+        const userId = await createUser(own, '0');
+        const creditKey = uniqueKey('credit-fails-once');
+        const debitKey = uniqueKey('debit-after-it');
+        let failedOnce = false;
+        // The write carrying the credit fails once as a fault of the request (not an outage).
+        own.clients.ddb.middlewareStack.add(
+          (next, context) => async (args) => {
+            const input = JSON.stringify((args as { input?: unknown }).input ?? {});
+            if (context.commandName === 'TransactWriteItemsCommand' && !failedOnce && input.includes(creditKey)) {
+              failedOnce = true;
+              throw Object.assign(new Error('injected: request refused'), { name: 'ValidationException', $metadata: {} });
+            }
+            return next(args);
+          },
+          { step: 'initialize', name: 'failCreditOnce', priority: 'high' },
+        );
+        // Both in one group, in one batch: the debit needs the credit's money.
+        await own.publishTransaction({ idempotentKey: creditKey, userId, type: 'credit', amount: '10' });
+        await own.publishTransaction({ idempotentKey: debitKey, userId, type: 'debit', amount: '10' });
+        const replies = new ReplyCollector(own.clients.sqs, own.queueUrls.reply);
+        own.startWorker({ pollers: 1 });
+        const [creditReply] = await replies.waitForKey(creditKey);
+        const [debitReply] = await replies.waitForKey(debitKey);
+        expect(failedOnce).toBe(true);
+        expect(creditReply).toMatchObject({ status: 'applied', newBalance: '10.00' });
+        expect(debitReply).toMatchObject({ status: 'applied', newBalance: '0.00' });
+      } finally {
+        await own.close();
+      }
+    });
+  }
+});

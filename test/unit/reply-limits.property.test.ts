@@ -22,7 +22,7 @@ function expectPublishable(body: string): void {
 function invalidReplyBody(body: string): string | undefined {
   const parsed = parseCommandBody(body);
   if (parsed.ok) return undefined;
-  const reply = replyForInvalid(parsed);
+  const reply = replyForInvalid(parsed, new Date());
   return reply && serializeReply(reply);
 }
 
