@@ -10,6 +10,7 @@ import type { Reply } from '../messages/reply.js';
 import type { QueueUrls } from '../resources/provision.js';
 import { KeyedLock } from './keyed-lock.js';
 import { publishReplies } from './reply-publisher.js';
+import { routeReply } from './reply-routing.js';
 import { retryDelaySeconds } from './retry-backoff.js';
 import { changeVisibility } from './visibility.js';
 
@@ -73,8 +74,12 @@ export function createBatchHandler(deps: BatchDeps, hooks: WorkerHooks = {}) {
     const toReply = results.filter((result): result is Extract<MessageResult, { ok: true }> & { reply: Reply } => result.ok && result.reply !== undefined);
     const failures = await publishReplies(
       deps.sqs,
-      deps.queueUrls.reply,
-      toReply.map((result) => result.reply),
+      toReply.map((result) => {
+        const { replyToRefused, ...route } = routeReply(result.message, deps.queueUrls.reply);
+        if (replyToRefused) result.log.warn('ReplyTo is not a reply queue; the reply goes to the default reply queue');
+        return { reply: result.reply, ...route };
+      }),
+      { fallbackQueueUrl: deps.queueUrls.reply, logger: deps.logger },
     );
     const unpublished = new Set(toReply.filter((_, index) => failures.has(index)).map((result) => result.message));
     for (const [index, err] of failures) toReply[index]?.log.warn({ err }, 'reply not published; the command will be redelivered');

@@ -1,5 +1,6 @@
 import type { Message } from '@aws-sdk/client-sqs';
 import { Consumer } from 'sqs-consumer';
+import { COMMAND_MESSAGE_ATTRIBUTES } from '../messages/attributes.js';
 import { withAbortableReceive } from './abortable-receive.js';
 import { createBatchHandler, type BatchDeps, type WorkerHooks } from './batch-handler.js';
 import { changeVisibility } from './visibility.js';
@@ -52,6 +53,7 @@ export function startWorker(deps: BatchDeps, options: WorkerOptions = {}): Worke
       visibilityTimeout: config.worker.visibilityTimeoutSeconds,
       waitTimeSeconds: config.worker.waitTimeSeconds,
       messageSystemAttributeNames: ['ApproximateReceiveCount'],
+      messageAttributeNames: [...COMMAND_MESSAGE_ATTRIBUTES],
       // Stop waits for the last long poll and the batch it returns.
       pollingCompleteWaitTimeMs: (config.worker.waitTimeSeconds + config.worker.visibilityTimeoutSeconds + 5) * 1000,
       strictReturn: true,
