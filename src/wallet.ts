@@ -3,7 +3,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Logger } from 'pino';
 import { createAwsClients, createReplySqsClient, type AwsClients } from './clients.js';
 import { loadConfig, type Config } from './config.js';
-import { InvalidRequestError } from './errors.js';
+import { InvalidRequestError, ReplyWaitCancelledError } from './errors.js';
 import { applyCommand } from './ledger/apply-command.js';
 import { replyForOutcome } from './ledger/replies.js';
 import { findRunningEmbeddedStack, startEmbeddedStack, type EmbeddedStack } from './local-stack/embedded-stack.js';
@@ -102,8 +102,10 @@ export async function createWallet(options: WalletOptions = {}): Promise<Wallet>
     });
     return starting;
   }
+  let closed = false;
   async function replyListener(): Promise<ReplyListener> {
     for (;;) {
+      if (closed) throw new ReplyWaitCancelledError('the wallet is closed');
       // Assigned synchronously, so concurrent first waits share one listener.
       const current = (listener ??= startListener());
       const started = await current;
@@ -155,6 +157,7 @@ export async function createWallet(options: WalletOptions = {}): Promise<Wallet>
       return worker;
     },
     async close() {
+      closed = true;
       await Promise.all([...workers].map((worker) => worker.stop()));
       const replies = await listener?.catch(() => undefined);
       await replies?.stop();

@@ -10,7 +10,7 @@ import {
   type Message,
 } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
-import { ReplyWaitCancelledError } from '../../src/errors.js';
+import { ReplyTimeoutError, ReplyWaitCancelledError } from '../../src/errors.js';
 import { HEARTBEAT_TAG, listenerQueueName, OWNER_TAG } from '../../src/queue/reply-listener.js';
 import type { Wallet } from '../../src/wallet.js';
 import { postJson, startApi } from '../support/api-server.js';
@@ -191,6 +191,36 @@ describe('request and reply', () => {
         await other.close();
       }
     })).sort()).toEqual([`${prefix}alive`, `${prefix}foreign`]);
+  });
+
+  it('drops a reply whose waiter gave up instead of leaving it on the queue', async () => {
+    const wallet = await cleanups.wallet();
+    const userId = await createUser(wallet, '1.00');
+    // No worker yet: the first wait times out, and its reply arrives later with nobody waiting.
+    const late = wallet.publishTransaction({ idempotentKey: uniqueKey('late'), userId, amount: '1', type: 'credit' }, { waitForReply: true, timeoutMs: 200 });
+    await expect(late).rejects.toBeInstanceOf(ReplyTimeoutError);
+    wallet.startWorker();
+    const { reply } = await wallet.publishTransaction({ idempotentKey: uniqueKey('next'), userId, amount: '1', type: 'credit' }, { waitForReply: true, timeoutMs: 20_000 });
+    expect(reply).toMatchObject({ userId, status: 'applied' });
+    const [own] = (await wallet.clients.sqs.send(new ListQueuesCommand({ QueueNamePrefix: `${wallet.config.queues.reply}-gw-` }))).QueueUrls ?? [];
+    await eventually('the late reply to be read and dropped', async () => ((await queueDepth(wallet, own ?? '')) === 0 ? true : undefined));
+    expect(await queueDepth(wallet, wallet.queueUrls.reply)).toBe(0);
+  });
+
+  it('waits on a FIFO reply queue of its own when the reply queue is FIFO', async () => {
+    const prefix = uniqueKey('f').slice(0, 20);
+    const wallet = await cleanups.wallet({
+      WALLET_COMMAND_QUEUE: `${prefix}-commands.fifo`,
+      WALLET_DEAD_LETTER_QUEUE: `${prefix}-dlq.fifo`,
+      WALLET_REPLY_QUEUE: `${prefix}-replies.fifo`,
+    });
+    wallet.startWorker();
+    const users = await Promise.all(['1.00', '2.00', '3.00'].map((balance) => createUser(wallet, balance)));
+    const results = await Promise.all(
+      users.map((userId) => wallet.publishTransaction({ idempotentKey: uniqueKey('fifo-wait'), userId, amount: '1', type: 'credit' }, { waitForReply: true, timeoutMs: 20_000 })),
+    );
+    expect(results.map((result) => result.reply?.newBalance)).toEqual(['2.00', '3.00', '4.00']);
+    expect(await queueNames(wallet, `${prefix}-replies-gw-`)).toEqual([expect.stringMatching(new RegExp(`^${prefix}-replies-gw-[0-9a-f]{12}\\.fifo$`))]);
   });
 
   it('ends the wait of an HTTP client that disconnects', async () => {
