@@ -138,6 +138,8 @@ export async function createWallet(options: WalletOptions = {}): Promise<Wallet>
       }
       validateCommand(input);
       const replies = await replyListener();
+      // Nobody to answer any more (the HTTP client left while the listener started): send nothing.
+      if (publishOptions.signal?.aborted) throw new ReplyWaitCancelledError('the wait was cancelled before the command was sent');
       // Random per publish: the reply is matched on it, never on the key (two producers may share a key).
       const correlationId = randomUUID();
       const pending = replies.expect(correlationId, {

@@ -24,6 +24,7 @@ export function registerRoutes(app: FastifyInstance, wallet: GatewayWallet): voi
       if (!reply.raw.writableFinished) clientGone.abort();
     };
     if (wait) reply.raw.once('close', onClose);
+    if (wait && request.raw.socket.destroyed) clientGone.abort(); // gone before we listened
     // The body is validated by publishTransaction with the worker's own CommandSchema.
     const result = await wallet.publishTransaction(request.body, { waitForReply: wait, timeoutMs, signal: clientGone.signal }).finally(() => reply.raw.off('close', onClose));
     if (result.reply) return reply.code(200).send(result.reply);
