@@ -5,6 +5,7 @@ import {
   GetQueueAttributesCommand,
   GetQueueUrlCommand,
   ListQueuesCommand,
+  ListQueueTagsCommand,
   ReceiveMessageCommand,
   SendMessageCommand,
   type Message,
@@ -191,6 +192,29 @@ describe('request and reply', () => {
         await other.close();
       }
     })).sort()).toEqual([`${prefix}alive`, `${prefix}foreign`]);
+  });
+
+  it('keeps a live process\'s reply queue alive past the idle time while other processes sweep', async () => {
+    const first = await cleanups.wallet({ WALLET_REPLY_QUEUE_IDLE_SECONDS: '2' });
+    const second = await createWallet({ config: { ...first.config }, logger: createLogger('silent') });
+    cleanups.defer(() => second.close());
+    first.startWorker();
+    const userId = await createUser(first, '1.00');
+    const started = Date.now();
+    for (const wallet of [first, second]) {
+      await wallet.publishTransaction({ idempotentKey: uniqueKey('alive'), userId, amount: '1', type: 'credit' }, { waitForReply: true, timeoutMs: 20_000 });
+    }
+    const prefix = `${first.config.queues.reply}-gw-`;
+    const listed = (await first.clients.sqs.send(new ListQueuesCommand({ QueueNamePrefix: prefix }))).QueueUrls ?? [];
+    expect(listed).toHaveLength(2);
+    // Both heartbeats (each followed by a sweep) have run after the first queue would count as idle.
+    await eventually('both heartbeats past the idle time', async () => {
+      const beats = await Promise.all(listed.map(async (url) => Number((await first.clients.sqs.send(new ListQueueTagsCommand({ QueueUrl: url }))).Tags?.[HEARTBEAT_TAG])));
+      return beats.every((beat) => beat > started + 3_000) ? true : undefined;
+    }, 15_000);
+    expect((await queueNames(first, prefix)).length).toBe(2);
+    const { reply } = await first.publishTransaction({ idempotentKey: uniqueKey('still'), userId, amount: '1', type: 'credit' }, { waitForReply: true, timeoutMs: 20_000 });
+    expect(reply).toMatchObject({ status: 'applied' });
   });
 
   it('drops a reply whose waiter gave up instead of leaving it on the queue', async () => {
