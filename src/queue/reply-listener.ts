@@ -102,7 +102,7 @@ export async function startReplyListener({ sqs, config, logger: parentLogger }: 
   let someoneWaits = new Promise<void>((resolve) => (wakePolls = resolve));
 
   function markLost(err: unknown) {
-    if (lost) return;
+    if (lost || stopping.signal.aborted) return;
     lost = true;
     logger.error({ err }, 'own reply queue is gone (swept while this process was not refreshing it); waiters are cancelled');
     for (const settle of waiters.values()) settle({ error: new StoreUnavailableError('the reply queue of this process was deleted', { cause: err }) });
@@ -173,9 +173,15 @@ export async function startReplyListener({ sqs, config, logger: parentLogger }: 
   }
 
   // Refreshed several times per idle period, so a live owner's queue is never taken for abandoned.
-  const timer = setInterval(() => void heartbeat(), Math.max(1_000, Math.floor(idleMs / 4)));
+  // Awaited by stop(), so no heartbeat or sweep outlives the listener (and its client).
+  let housekeeping: Promise<void> = sweepAbandonedReplyQueues({ sqs, config, logger }, [queueUrl]).then(
+    () => undefined,
+    (err: unknown) => logger.warn({ err }, 'sweep of abandoned reply queues failed'),
+  );
+  const timer = setInterval(() => {
+    housekeeping = housekeeping.then(heartbeat);
+  }, Math.max(1_000, Math.floor(idleMs / 4)));
   timer.unref();
-  void sweepAbandonedReplyQueues({ sqs, config, logger }, [queueUrl]).catch((err: unknown) => logger.warn({ err }, 'sweep of abandoned reply queues failed'));
   const polls = Array.from({ length: POLLS }, () => poll());
   logger.info('reply listener started');
 
@@ -222,7 +228,7 @@ export async function startReplyListener({ sqs, config, logger: parentLogger }: 
       wakePolls?.();
       clearInterval(timer);
       for (const settle of waiters.values()) settle({ error: new ReplyWaitCancelledError('the reply listener stopped') });
-      await Promise.all(polls);
+      await Promise.all([...polls, housekeeping]);
       try {
         await sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl }));
         logger.info('reply listener stopped; its queue is deleted');
