@@ -1,4 +1,5 @@
 import { getAtt, ref, TEMPLATE_CONFIG, type Cfn, type Template } from './cfn.js';
+import { replyWaiterResources } from './reply-waiter-policy.js';
 import { queueResources, tableResources } from './storage.js';
 import { alarmResources, scalingResources, workerResources } from './worker-service.js';
 
@@ -29,6 +30,7 @@ export function buildTemplate(): Template {
       ...workerResources(),
       ...scalingResources(),
       ...alarmResources(),
+      ...replyWaiterResources(),
     },
     Outputs: {
       CommandQueueUrl: { Description: 'Producers send commands here', Value: ref('CommandQueue') },
@@ -39,6 +41,7 @@ export function buildTemplate(): Template {
       ClusterName: { Value: ref('Cluster') },
       ServiceName: { Value: getAtt('WorkerService', 'Name') },
       TaskRoleArn: { Value: getAtt('WorkerTaskRole', 'Arn') },
+      ReplyWaiterPolicyArn: { Description: 'Attach to the role of the HTTP gateway or of a producer that waits for replies', Value: ref('ReplyWaiterPolicy') },
     },
   };
 }
