@@ -109,9 +109,9 @@ export const WORKER_CALL_SITES: Record<string, CallSite> = {
   'src/queue/reply-listener.ts#ListQueueTagsCommand': { notGranted: REPLY_WAITER },
 
   // The ledger: consistent reads of the users it does not know, grouped transactions.
-  'src/ledger/load-users.ts#BatchGetCommand': {
-    why: 'reads the users of a group before deciding',
-    grants: [{ actions: ['dynamodb:BatchGetItem'], on: ['UsersTable'] }],
+  'src/ledger/load-items.ts#BatchGetCommand': {
+    why: 'reads the users of a group, and the records its captures, releases and reversals refer to, before deciding',
+    grants: [{ actions: ['dynamodb:BatchGetItem'], on: ['UsersTable', 'TransactionsTable'] }],
   },
   'src/queue/worker.ts#GetCommand': {
     why: 'probes whether DynamoDB answers again while the worker is paused by an outage',
@@ -122,10 +122,10 @@ export const WORKER_CALL_SITES: Record<string, CallSite> = {
     grants: [{ actions: ['sqs:SendMessage'], on: ['DeadLetterQueue'] }],
   },
   'src/ledger/commit.ts#TransactWriteCommand': {
-    why: 'Puts of the Transactions records; Update or ConditionCheck of each user',
+    why: 'Puts of the Transactions records; Update or ConditionCheck of each user and of each hold or original a command refers to',
     itemsBuiltIn: 'src/ledger/transact-items.ts',
     grants: [
-      { actions: ['dynamodb:PutItem'], on: ['TransactionsTable'], inTransaction: true },
+      { actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'], on: ['TransactionsTable'], inTransaction: true },
       { actions: ['dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'], on: ['UsersTable'], inTransaction: true },
     ],
   },

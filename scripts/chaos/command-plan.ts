@@ -1,4 +1,4 @@
-import type { Command } from '../../src/messages/command.js';
+import type { CreditOrDebit as Command } from '../../src/messages/command.js';
 import { formatCents, parseAmount } from '../../src/money/money.js';
 import { integerBetween, pick, type Random } from './random.js';
 

@@ -1,6 +1,6 @@
 import { recordFromItem, type AppliedRecord, type TransactionRecord } from '../../src/ledger/items.js';
 import { replyForOutcome } from '../../src/ledger/replies.js';
-import type { Command } from '../../src/messages/command.js';
+import type { CreditOrDebit as Command } from '../../src/messages/command.js';
 import type { Reply } from '../../src/messages/reply.js';
 import { formatCents, parseAmount, parseStoredNumber } from '../../src/money/money.js';
 import type { ChaosPlan } from './command-plan.js';
@@ -69,7 +69,7 @@ export function checkInvariants(evidence: ChaosEvidence): ChaosVerdict {
     }
     const winner = planned.find(({ command }) => sameCommand(record, command));
     if (!winner) {
-      problems.push(`record for ${key} (${record.userId} ${record.type} ${formatCents(record.amount)}) matches no command sent`);
+      problems.push(`record for ${key} (${record.userId} ${record.type} ${formatCents(record.amount ?? 0n)}) matches no command sent`);
       continue;
     }
     const expected = canonical(replyForOutcome({ kind: 'decided', record, replayed: false }));
@@ -156,8 +156,8 @@ function checkLedgers(evidence: ChaosEvidence, records: TransactionRecord[], ver
     for (const record of userRecords) {
       if (record.status !== 'rejected') continue;
       // A sticky rejection must have been true of some state the ledger passed through.
-      const plausible = record.reason === 'insufficient_funds' && record.type === 'debit' && balances.some((seen) => seen < record.amount);
-      if (!plausible) problems.push(`${userId}: implausible rejection ${record.idempotentKey} (${record.reason}, ${record.type} ${formatCents(record.amount)})`);
+      const plausible = record.reason === 'insufficient_funds' && record.type === 'debit' && balances.some((seen) => seen < (record.amount ?? 0n));
+      if (!plausible) problems.push(`${userId}: implausible rejection ${record.idempotentKey} (${record.reason}, ${record.type} ${formatCents((record.amount ?? 0n))})`);
     }
   }
 }

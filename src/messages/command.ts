@@ -29,18 +29,64 @@ export const AmountSchema = z
   })
   .refine((value) => !isWireAmountFormat(value) || /[1-9]/.test(value), { message: 'amount must be greater than zero' });
 
-export const TransactionTypeSchema = z.enum(['credit', 'debit'], { error: 'type must be "credit" or "debit"' });
+export const COMMAND_TYPES = ['credit', 'debit', 'transfer', 'hold', 'capture', 'release', 'reverse'] as const;
+export const TransactionTypeSchema = z.enum(COMMAND_TYPES, { error: `type must be one of ${COMMAND_TYPES.map((type) => `"${type}"`).join(', ')}` });
 
-/** The body of a message on the command queue (SPEC "Command message"). */
-export const CommandSchema = z.strictObject({
+/** A hold reserves money for this long unless the command says otherwise (SPEC: 1 s to 30 days, default 7 days). */
+export const DEFAULT_HOLD_SECONDS = 604_800;
+export const MAX_HOLD_SECONDS = 2_592_000;
+
+const common = {
   idempotentKey: boundedText('idempotentKey', 255),
+  /** The user whose money the command moves first: the payer, the holder, the owner of the original. */
   userId: boundedText('userId', 128),
+};
+
+export const CreditSchema = z.strictObject({ ...common, type: z.literal('credit'), amount: AmountSchema });
+export const DebitSchema = z.strictObject({ ...common, type: z.literal('debit'), amount: AmountSchema });
+export const TransferSchema = z
+  .strictObject({ ...common, type: z.literal('transfer'), amount: AmountSchema, toUserId: boundedText('toUserId', 128) })
+  .refine((command) => command.toUserId !== command.userId, { message: 'toUserId must be another user than userId', path: ['toUserId'] });
+export const HoldSchema = z.strictObject({
+  ...common,
+  type: z.literal('hold'),
   amount: AmountSchema,
+  expiresInSeconds: z
+    .number({ error: 'expiresInSeconds must be a whole number of seconds' })
+    .int({ error: 'expiresInSeconds must be a whole number of seconds' })
+    .min(1, { error: 'expiresInSeconds must be at least 1' })
+    .max(MAX_HOLD_SECONDS, { error: `expiresInSeconds must be at most ${MAX_HOLD_SECONDS} (30 days)` })
+    .optional(),
+});
+export const CaptureSchema = z.strictObject({ ...common, type: z.literal('capture'), holdKey: boundedText('holdKey', 255), amount: AmountSchema.optional() });
+export const ReleaseSchema = z.strictObject({ ...common, type: z.literal('release'), holdKey: boundedText('holdKey', 255) });
+export const ReverseSchema = z.strictObject({ ...common, type: z.literal('reverse'), originalKey: boundedText('originalKey', 255), amount: AmountSchema.optional() });
+
+/** The body of a message on the command queue (SPEC "Command message" and "Money movement beyond credit and debit"). */
+export const CommandSchema = z.discriminatedUnion('type', [CreditSchema, DebitSchema, TransferSchema, HoldSchema, CaptureSchema, ReleaseSchema, ReverseSchema], {
+  error: (issue) => (issue.code === 'invalid_union' ? `type must be one of ${COMMAND_TYPES.map((type) => `"${type}"`).join(', ')}` : undefined),
+});
+
+/**
+ * What every command has, whatever its type: checked when the type itself is
+ * missing or unknown, so such a body still hears about its other defects
+ * (missing key or user, unknown fields).
+ */
+const EnvelopeSchema = z.strictObject({
+  ...common,
   type: TransactionTypeSchema,
+  amount: z.unknown().optional(),
+  toUserId: z.unknown().optional(),
+  expiresInSeconds: z.unknown().optional(),
+  holdKey: z.unknown().optional(),
+  originalKey: z.unknown().optional(),
 });
 
 export type Command = z.infer<typeof CommandSchema>;
-export type TransactionType = z.infer<typeof TransactionTypeSchema>;
+export type TransactionType = Command['type'];
+export type CommandOf<T extends TransactionType> = Extract<Command, { type: T }>;
+/** The commands that move one user's money by a named amount (what the bench and the chaos harness send). */
+export type CreditOrDebit = CommandOf<'credit' | 'debit'>;
 
 /** Largest body the worker will parse; matches the SQS message size limit (256 KiB). */
 export const MAX_COMMAND_BODY_BYTES = 256 * 1024;
@@ -81,9 +127,11 @@ export function parseCommandBody(body: string | undefined): ParsedCommand {
 export function parseCommand(json: unknown): ParsedCommand {
   const result = CommandSchema.safeParse(json);
   if (result.success) return { ok: true, command: result.data };
+  const typeUnknown = result.error.issues.some((issue) => issue.path.length === 0 || (issue.path.length === 1 && issue.path[0] === 'type'));
+  const issues = typeUnknown ? (EnvelopeSchema.safeParse(json).error?.issues ?? result.error.issues) : result.error.issues;
   return {
     ok: false,
-    issues: boundIssues(result.error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }))),
+    issues: boundIssues(issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }))),
     ...readableField(json, 'idempotentKey', 255),
     ...readableField(json, 'userId', 128),
   };
@@ -123,7 +171,20 @@ function readableField(json: unknown, field: 'idempotentKey' | 'userId', max: nu
   return boundedText(field, max).safeParse(value).success ? { [field]: value as string } : {};
 }
 
-/** The amount of a valid command, in cents. */
-export function commandCents(command: Command): bigint {
-  return parseAmount(command.amount);
+/** The amount a command names, in cents (undefined when it names none: capture or reverse "all of it", release). */
+export function commandCents(command: Command): bigint | undefined {
+  return 'amount' in command && command.amount !== undefined ? parseAmount(command.amount) : undefined;
+}
+
+/**
+ * What makes two commands under one key the same command (SPEC rule 4,
+ * every field of every type): amounts compared as money ("10" is "10.00"),
+ * a hold's default expiry the same as naming it.
+ */
+export function commandFingerprint(command: Command): string {
+  const fields: Record<string, unknown> = { ...command, idempotentKey: undefined };
+  const cents = commandCents(command);
+  if (cents !== undefined) fields.amount = cents.toString();
+  if (command.type === 'hold') fields.expiresInSeconds = command.expiresInSeconds ?? DEFAULT_HOLD_SECONDS;
+  return JSON.stringify(Object.keys(fields).sort().filter((key) => fields[key] !== undefined).map((key) => [key, fields[key]]));
 }

@@ -6,6 +6,15 @@ export const RejectionReasonSchema = z.enum([
   'user_not_found',
   'invalid_command',
   'idempotency_key_reused',
+  'recipient_not_found',
+  'hold_not_found',
+  'hold_expired',
+  'hold_closed',
+  'amount_exceeds_hold',
+  'hold_limit_reached',
+  'original_not_found',
+  'not_reversible',
+  'amount_exceeds_reversible',
 ]);
 
 const DecimalString = z.string().regex(/^-?[0-9]+\.[0-9]{2}$/);
@@ -16,11 +25,18 @@ export const ReplySchema = z.strictObject({
   userId: z.string().optional(),
   type: TransactionTypeSchema.optional(),
   amount: z.string().optional(),
+  toUserId: z.string().optional(),
+  holdKey: z.string().optional(),
+  originalKey: z.string().optional(),
+  /** When an applied hold stops reserving money. */
+  expiresAt: z.iso.datetime().optional(),
   status: z.enum(['applied', 'rejected']),
   reason: RejectionReasonSchema.optional(),
   issues: z.array(z.strictObject({ path: z.string(), message: z.string() })).optional(),
   transactionId: z.string().optional(),
+  /** Of `userId` only, right after the command (never another user's). */
   newBalance: DecimalString.optional(),
+  available: DecimalString.optional(),
   processedAt: z.iso.datetime(),
   replayed: z.boolean(),
 });

@@ -1,21 +1,30 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { InvalidRequestError } from '../errors.js';
-import { recordFromItem, type TransactionRecord } from '../ledger/items.js';
-import { CommandSchema } from '../messages/command.js';
+import { recordFromItem, type StickyRejection, type TransactionRecord } from '../ledger/items.js';
+import type { TransactionType } from '../messages/command.js';
 import { formatCents } from '../money/money.js';
 import { HISTORY_INDEX } from '../resources/definitions.js';
 import type { QueryDeps } from './balance.js';
 
 export interface HistoryEntry {
+  /** The key of the command (for the other party of a transfer or a reversed transfer, the payer's key). */
   idempotentKey: string;
   transactionId: string;
   userId: string;
-  type: 'credit' | 'debit';
-  amount: string;
+  type: TransactionType;
+  amount?: string;
+  toUserId?: string;
+  holdKey?: string;
+  originalKey?: string;
+  expiresAt?: string;
+  /** On the other party's entry of a two-user command: whose command it was. */
+  counterpartyUserId?: string;
   status: 'applied' | 'rejected';
-  reason?: 'insufficient_funds' | 'user_not_found';
+  reason?: StickyRejection;
+  /** This user's posted balance and available money right after the entry. */
   newBalance?: string;
+  available?: string;
   timestamp: string;
 }
 
@@ -34,7 +43,8 @@ export const MAX_HISTORY_LIMIT = 100;
  * longer than any stored one.
  */
 const CursorSchema = z.strictObject({
-  idempotentKey: CommandSchema.shape.idempotentKey,
+  // Record keys: a command's key, or the key of another party's entry (a few characters longer).
+  idempotentKey: z.string().min(1).max(300),
   userId: z.string().min(1),
   timestamp: z.string().min(1).max(64),
 });
@@ -77,14 +87,19 @@ function decodeCursor(cursor: string, userId: string): z.infer<typeof CursorSche
 
 function toEntry(record: TransactionRecord): HistoryEntry {
   const common = {
-    idempotentKey: record.idempotentKey,
+    idempotentKey: record.legOf ?? record.idempotentKey,
     transactionId: record.transactionId,
     userId: record.userId,
     type: record.type,
-    amount: formatCents(record.amount),
+    ...(record.amount !== undefined && { amount: formatCents(record.amount) }),
+    ...(record.toUserId !== undefined && { toUserId: record.toUserId }),
+    ...(record.holdKey !== undefined && { holdKey: record.holdKey }),
+    ...(record.originalKey !== undefined && { originalKey: record.originalKey }),
+    ...(record.expiresAt !== undefined && { expiresAt: record.expiresAt }),
+    ...(record.counterpartyUserId !== undefined && { counterpartyUserId: record.counterpartyUserId }),
     timestamp: record.timestamp,
   };
   return record.status === 'applied'
-    ? { ...common, status: 'applied', newBalance: formatCents(record.newBalance) }
+    ? { ...common, status: 'applied', newBalance: formatCents(record.newBalance), available: formatCents(record.newBalance - record.newHeld) }
     : { ...common, status: 'rejected', reason: record.reason };
 }

@@ -39,7 +39,8 @@ describe('command-line scripts against a configured endpoint', () => {
     expect(reply).toMatchObject({ status: 'applied', idempotentKey: `cli-${user.userId}`, newBalance: (Number(user.balance) + 10).toFixed(2) });
 
     const balance = JSON.parse(await run('scripts/balance.ts', [user.userId])) as Record<string, unknown>;
-    expect(balance).toEqual({ userId: user.userId, balance: (Number(user.balance) + 10).toFixed(2) });
+    const expected = (Number(user.balance) + 10).toFixed(2);
+    expect(balance).toEqual({ userId: user.userId, balance: expected, available: expected, held: '0.00' });
 
     const history = JSON.parse(await run('scripts/history.ts', [user.userId])) as { items: { idempotentKey: string }[] };
     expect(history.items.map((item) => item.idempotentKey)).toEqual([`cli-${user.userId}`]);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CommandSchema, MAX_COMMAND_BODY_BYTES, parseCommandBody } from '../../src/messages/command.js';
+import { CommandSchema, MAX_COMMAND_BODY_BYTES, parseCommand, parseCommandBody } from '../../src/messages/command.js';
 
 const valid = { idempotentKey: 'order-42-refund', userId: '0b6c-user', amount: '25.50', type: 'debit' };
 
@@ -53,9 +53,11 @@ describe('command schema', () => {
     expect(result.success).toBe(false);
   });
 
-  it('refuses missing fields, naming each', () => {
-    const result = CommandSchema.safeParse({});
-    expect(result.error?.issues.map((issue) => issue.path[0]).sort()).toEqual(['amount', 'idempotentKey', 'type', 'userId']);
+  it('refuses missing fields, naming each (the amount only once the type says one is needed)', () => {
+    const result = parseCommand({});
+    expect(!result.ok && result.issues.map((issue) => issue.path).sort()).toEqual(['idempotentKey', 'type', 'userId']);
+    const credit = parseCommand({ type: 'credit' });
+    expect(!credit.ok && credit.issues.map((issue) => issue.path).sort()).toEqual(['amount', 'idempotentKey', 'userId']);
   });
 });
 

@@ -18,6 +18,7 @@ const user = (userId: string, balance: string, version = 0, lastDecidedAt?: stri
   balance: parseStoredNumber(balance),
   version,
   ...(lastDecidedAt && { lastDecidedAt }),
+  holds: new Map(),
 });
 
 const command = (idempotentKey: string, userId: string, type: 'credit' | 'debit', amount: string): Command => ({ idempotentKey, userId, type, amount });
@@ -42,6 +43,7 @@ describe('decide: the ledger rules as a pure state machine', () => {
       timestamp: '2026-11-24T09:00:00.000Z',
       status: 'applied',
       newBalance: 1500n,
+      newHeld: 0n,
       version: 1,
     };
     const state = {
@@ -114,7 +116,7 @@ describe('decide: the ledger rules as a pure state machine', () => {
   });
 
   it('treats a stored record written under one of the command’s own transaction ids as its own commit, not a replay', () => {
-    const stored: TransactionRecord = { idempotentKey: 'k', transactionId: 'mine', userId: 'a', type: 'credit', amount: 100n, timestamp: '2026-11-24T09:00:00.000Z', status: 'applied', newBalance: 100n, version: 1 };
+    const stored: TransactionRecord = { idempotentKey: 'k', transactionId: 'mine', userId: 'a', type: 'credit', amount: 100n, timestamp: '2026-11-24T09:00:00.000Z', status: 'applied', newBalance: 100n, newHeld: 0n, version: 1 };
     const [result] = decide({ users: new Map(), records: new Map([['k', stored]]) }, [{ command: command('k', 'a', 'credit', '1'), ownTransactionIds: new Set(['mine']) }], context()).results;
     expect(result && 'outcome' in result && result.outcome).toMatchObject({ kind: 'decided', replayed: false });
   });
@@ -134,14 +136,15 @@ describe('decide: the ledger rules as a pure state machine', () => {
     const operation = fc.record({ userId: fc.constantFrom('u1', 'u2', 'u3'), type: fc.constantFrom('credit' as const, 'debit' as const), cents: fc.integer({ min: 1, max: 5_000 }) });
     fc.assert(
       fc.property(fc.array(operation, { maxLength: 60 }), fc.array(fc.integer({ min: 0, max: 10_000 }), { minLength: 3, maxLength: 3 }), (operations, openings) => {
-        const users = new Map<string, UserState | null>(['u1', 'u2', 'u3'].map((userId, index) => [userId, { userId, balance: BigInt(openings[index] ?? 0), version: 0 }]));
+        const users = new Map<string, UserState | null>(['u1', 'u2', 'u3'].map((userId, index) => [userId, { userId, balance: BigInt(openings[index] ?? 0), version: 0, holds: new Map() }]));
         const commands = operations.map((op, index) => ({ command: command(`k${index}`, op.userId, op.type, formatCents(BigInt(op.cents))) }));
         const result = decide({ users, records: new Map() }, commands, context());
         const model = new Map([...users].map(([userId, state]) => [userId, { balance: state?.balance ?? 0n, version: 0 }]));
         for (const { record } of result.decisions) {
           const current = model.get(record.userId);
           if (!current) throw new Error('unknown user');
-          const next = record.type === 'credit' ? current.balance + record.amount : current.balance - record.amount;
+          const amount = record.amount ?? 0n;
+          const next = record.type === 'credit' ? current.balance + amount : current.balance - amount;
           if (next < 0n) {
             expect(record).toMatchObject({ status: 'rejected', reason: 'insufficient_funds' });
             continue;

@@ -119,10 +119,13 @@ describe('the worker task role', () => {
 
   it('comes down to these few permissions (a change here is a change to review)', () => {
     expect([...templatePermissions().lines].sort()).toEqual([
+      'dynamodb:BatchGetItem on TransactionsTable',
       'dynamodb:BatchGetItem on UsersTable',
+      'dynamodb:ConditionCheckItem on TransactionsTable in TransactWriteItems',
       'dynamodb:ConditionCheckItem on UsersTable in TransactWriteItems',
       'dynamodb:GetItem on UsersTable',
       'dynamodb:PutItem on TransactionsTable in TransactWriteItems',
+      'dynamodb:UpdateItem on TransactionsTable in TransactWriteItems',
       'dynamodb:UpdateItem on UsersTable in TransactWriteItems',
       'sqs:ChangeMessageVisibility on CommandQueue',
       'sqs:DeleteMessage on CommandQueue',
