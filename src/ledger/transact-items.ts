@@ -164,6 +164,10 @@ export function userAction(usersTable: string, userId: string, { before, after }
   if (!before || !after) {
     return { ConditionCheck: { TableName: usersTable, Key: key, ConditionExpression: 'attribute_not_exists(userId)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const } };
   }
+  if (after === before) {
+    // Read but not changed (the recipient of a refused transfer): only checked to be still as read.
+    return { ConditionCheck: { TableName: usersTable, Key: key, ConditionExpression: unchangedCondition(before), ExpressionAttributeValues: seenValues(before), ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const } };
+  }
   if (after.balance < 0n) throw new Error(`decision would leave user ${userId} negative`);
   // Users that never held money keep no holds attribute (items made by other tools stay as they are).
   const withHolds = before.holds.size > 0 || after.holds.size > 0;

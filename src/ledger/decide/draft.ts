@@ -58,9 +58,17 @@ export class Draft {
     this.references.set(record.idempotentKey, { before: transition.before, after: { ...record, refVersion: (transition.before?.refVersion ?? 0) + 1 } });
   }
 
-  /** The money a user may still use now: the posted balance less its unexpired holds. */
+  /**
+   * When a decision of this user takes effect (its record's time): holds
+   * expire by this clock, so the ledger replays to the same `held`.
+   */
+  at(user: UserState): number {
+    return Date.parse(this.timeFor(user));
+  }
+
+  /** The money a user may still use: the posted balance less its unexpired holds. */
   available(user: UserState): Cents {
-    return user.balance - heldAt(user, this.ctx.now);
+    return user.balance - heldAt(user, this.at(user));
   }
 
   /**
@@ -68,7 +76,8 @@ export class Draft {
    * holds pruned (they reserve nothing), the time of its last decision moved.
    */
   touched(user: UserState, timestamp: string): UserState {
-    const holds = new Map<string, OpenHold>([...user.holds].filter(([, hold]) => Date.parse(hold.expiresAt) > this.ctx.now));
+    const at = Date.parse(timestamp);
+    const holds = new Map<string, OpenHold>([...user.holds].filter(([, hold]) => Date.parse(hold.expiresAt) > at));
     return { ...user, holds, lastDecidedAt: timestamp };
   }
 
@@ -100,6 +109,6 @@ export class Draft {
 
   /** An applied record for `user` as it now is (after its change): balance, held and version right after it. */
   applied(base: Omit<RecordBase, 'amount'>, amount: Cents, user: UserState): TransactionRecord {
-    return { ...base, amount, status: 'applied', newBalance: user.balance, newHeld: heldAt(user, this.ctx.now), version: user.version };
+    return { ...base, amount, status: 'applied', newBalance: user.balance, newHeld: heldAt(user, Date.parse(base.timestamp)), version: user.version };
   }
 }

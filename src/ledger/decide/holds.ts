@@ -21,7 +21,7 @@ export function decideHold(draft: Draft, command: CommandOf<'hold'>): Transactio
   const timestamp = draft.timeFor(user);
   const touched = draft.touched(user, timestamp);
   if (touched.holds.size >= MAX_OPEN_HOLDS) return draft.reject(command, 'hold_limit_reached', user, amount);
-  const expiresAt = new Date(draft.ctx.now + (command.expiresInSeconds ?? DEFAULT_HOLD_SECONDS) * 1000).toISOString();
+  const expiresAt = new Date(Date.parse(timestamp) + (command.expiresInSeconds ?? DEFAULT_HOLD_SECONDS) * 1000).toISOString();
   const after = { ...touched, holds: new Map([...touched.holds, [command.idempotentKey, { amount, expiresAt }]]), version: user.version + 1 };
   draft.setUser(after);
   return { ...draft.applied(draft.base(command, timestamp), amount, after), expiresAt };
@@ -56,8 +56,8 @@ function holdRefusal(draft: Draft, user: UserState, hold: TransactionRecord | nu
   if (!hold || hold.type !== 'hold' || hold.userId !== user.userId || hold.status !== 'applied' || hold.legOf !== undefined) return 'hold_not_found';
   if (hold.closedBy !== undefined || !user.holds.has(hold.idempotentKey)) {
     // Pruned after it expired, or closed by a capture or release.
-    return hold.closedBy === undefined && hold.expiresAt !== undefined && Date.parse(hold.expiresAt) <= draft.ctx.now ? 'hold_expired' : 'hold_closed';
+    return hold.closedBy === undefined && hold.expiresAt !== undefined && Date.parse(hold.expiresAt) <= draft.at(user) ? 'hold_expired' : 'hold_closed';
   }
-  if (hold.expiresAt !== undefined && Date.parse(hold.expiresAt) <= draft.ctx.now) return 'hold_expired';
+  if (hold.expiresAt !== undefined && Date.parse(hold.expiresAt) <= draft.at(user)) return 'hold_expired';
   return undefined;
 }
