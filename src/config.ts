@@ -39,6 +39,12 @@ export const EnvSchema = z.object({
   WALLET_RETRY_BASE_SECONDS: z.coerce.number().int().min(0).max(300).default(2).describe('First retry delay of a transiently failed command; doubles per delivery (capped at 60 s)'),
   WALLET_MAX_CONFLICT_RETRIES: positiveInt.max(1000).default(50).describe('Optimistic-concurrency retries of one command before it is left for redelivery'),
   WALLET_MAX_SOCKETS: positiveInt.max(4096).default(64).describe('Keep-alive sockets per AWS client'),
+  WALLET_METRICS_PORT: port.optional().describe('Port of the worker\'s metrics and health server (/metrics, /healthz, /readyz); unset = no server'),
+  WALLET_METRICS_HOST: z.string().min(1).default('127.0.0.1').describe('Address the metrics and health server listens on (0.0.0.0 to let a scraper or orchestrator outside the host reach it)'),
+  WALLET_METRICS_EMF: booleanFromText.default(false).describe('Write the metrics as CloudWatch Embedded Metric Format JSON lines on stdout (Fargate without an agent)'),
+  WALLET_METRICS_EMF_NAMESPACE: z.string().regex(/^[A-Za-z0-9_./#:-]{1,255}$/, 'must be a CloudWatch namespace').default('WalletWorker').describe('CloudWatch namespace of the EMF metrics'),
+  WALLET_METRICS_EMF_INTERVAL_SECONDS: positiveInt.max(3600).default(60).describe('Seconds between two EMF flushes (and one more at shutdown)'),
+  WALLET_READY_PROBE_SECONDS: positiveInt.max(300).default(5).describe('Seconds between two store probes behind /readyz (each probe times out after as long)'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level'),
 });
 
@@ -59,6 +65,7 @@ export interface Config {
   worker: { visibilityTimeoutSeconds: number; waitTimeSeconds: number; pollers: number; batchSize: number; retryBaseSeconds: number };
   maxConflictRetries: number;
   maxSockets: number;
+  observability: { metricsPort?: number; metricsHost: string; emf: boolean; emfNamespace: string; emfIntervalSeconds: number; readyProbeSeconds: number };
   logLevel: Env['LOG_LEVEL'];
 }
 
@@ -117,6 +124,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     maxConflictRetries: e.WALLET_MAX_CONFLICT_RETRIES,
     maxSockets: e.WALLET_MAX_SOCKETS,
+    observability: {
+      ...(e.WALLET_METRICS_PORT !== undefined && { metricsPort: e.WALLET_METRICS_PORT }),
+      metricsHost: e.WALLET_METRICS_HOST,
+      emf: e.WALLET_METRICS_EMF,
+      emfNamespace: e.WALLET_METRICS_EMF_NAMESPACE,
+      emfIntervalSeconds: e.WALLET_METRICS_EMF_INTERVAL_SECONDS,
+      readyProbeSeconds: e.WALLET_READY_PROBE_SECONDS,
+    },
     logLevel: e.LOG_LEVEL,
   };
 }

@@ -5,6 +5,7 @@ import { GetCommand, NumberValue, TransactWriteCommand, type DynamoDBDocumentCli
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
+import type { Telemetry } from '../observability/telemetry.js';
 import { ConflictRetriesExhaustedError, StoreUnavailableError } from '../errors.js';
 import { commandCents, type Command } from '../messages/command.js';
 import { formatCents } from '../money/money.js';
@@ -21,6 +22,7 @@ export interface LedgerDeps {
   logger: Logger;
   /** Known user states; with a hit the happy path is one transaction and no read. */
   userCache?: UserStateCache;
+  telemetry?: Pick<Telemetry, 'conflictRetry'>;
 }
 
 /**
@@ -66,6 +68,7 @@ export async function applyCommand(deps: LedgerDeps, command: Command): Promise<
       user = await readUser(deps, command.userId);
     }
     deps.logger.debug({ attempt, reason: failure.kind }, 'optimistic check failed, retrying');
+    deps.telemetry?.conflictRetry();
   }
   throw new ConflictRetriesExhaustedError(`user ${command.userId} kept changing over ${deps.config.maxConflictRetries} retries`);
 }

@@ -7,6 +7,7 @@ import {
 import { InvalidRequestError, ReplyTimeoutError } from '../errors.js';
 import { CommandSchema, type Command } from '../messages/command.js';
 import { ReplySchema, type Reply } from '../messages/reply.js';
+import { withPublishSpan } from '../observability/tracing.js';
 import { fifoFields } from './fifo.js';
 import { changeVisibility } from './visibility.js';
 
@@ -18,12 +19,16 @@ export async function publishCommand(sqs: SQSClient, commandQueueUrl: string, in
     throw new InvalidRequestError('invalid command', issues);
   }
   const command = parsed.data;
-  const { MessageId } = await sqs.send(
-    new SendMessageCommand({
-      QueueUrl: commandQueueUrl,
-      MessageBody: JSON.stringify(command),
-      ...fifoFields(commandQueueUrl, command.userId, command.idempotentKey),
-    }),
+  // The W3C trace context (traceparent) travels in the message attributes to the worker and on to the reply.
+  const { MessageId } = await withPublishSpan(commandQueueUrl, (traceAttributes) =>
+    sqs.send(
+      new SendMessageCommand({
+        QueueUrl: commandQueueUrl,
+        MessageBody: JSON.stringify(command),
+        ...(Object.keys(traceAttributes).length > 0 && { MessageAttributes: traceAttributes }),
+        ...fifoFields(commandQueueUrl, command.userId, command.idempotentKey),
+      }),
+    ),
   );
   return { command, messageId: MessageId ?? '' };
 }

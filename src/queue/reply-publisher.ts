@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand, type MessageAttributeValue, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Reply } from '../messages/reply.js';
 import { fifoFields } from './fifo.js';
 
@@ -10,7 +10,13 @@ export type ReplyFailures = Map<number, unknown>;
  * Publishes replies ten at a time (SendMessageBatch). Never throws: it
  * returns the replies SQS did not take, so only their commands are retried.
  */
-export async function publishReplies(sqs: SQSClient, replyQueueUrl: string, replies: Reply[]): Promise<ReplyFailures> {
+export async function publishReplies(
+  sqs: SQSClient,
+  replyQueueUrl: string,
+  replies: Reply[],
+  /** Extra message attributes per reply, by index (the trace context). */
+  attributes: (Record<string, MessageAttributeValue> | undefined)[] = [],
+): Promise<ReplyFailures> {
   const failures: ReplyFailures = new Map();
   for (let start = 0; start < replies.length; start += 10) {
     const chunk = replies.slice(start, start + 10);
@@ -23,7 +29,7 @@ export async function publishReplies(sqs: SQSClient, replyQueueUrl: string, repl
             return {
               Id: String(start + offset),
               MessageBody: body,
-              MessageAttributes: { idempotentKey: { DataType: 'String', StringValue: reply.idempotentKey } },
+              MessageAttributes: { ...attributes[start + offset], idempotentKey: { DataType: 'String', StringValue: reply.idempotentKey } },
               ...fifoFields(replyQueueUrl, reply.userId ?? reply.idempotentKey, createHash('sha256').update(body).digest('hex')),
             };
           }),

@@ -1,6 +1,7 @@
 import type { Message } from '@aws-sdk/client-sqs';
 import { Consumer } from 'sqs-consumer';
 import { withAbortableReceive } from './abortable-receive.js';
+import { TRACE_MESSAGE_ATTRIBUTES } from '../observability/telemetry.js';
 import { createBatchHandler, type BatchDeps, type WorkerHooks } from './batch-handler.js';
 import { changeVisibility } from './visibility.js';
 
@@ -51,7 +52,8 @@ export function startWorker(deps: BatchDeps, options: WorkerOptions = {}): Worke
       batchSize: config.worker.batchSize,
       visibilityTimeout: config.worker.visibilityTimeoutSeconds,
       waitTimeSeconds: config.worker.waitTimeSeconds,
-      messageSystemAttributeNames: ['ApproximateReceiveCount'],
+      messageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
+      messageAttributeNames: [...TRACE_MESSAGE_ATTRIBUTES],
       // Stop waits for the last long poll and the batch it returns.
       pollingCompleteWaitTimeMs: (config.worker.waitTimeSeconds + config.worker.visibilityTimeoutSeconds + 5) * 1000,
       strictReturn: true,
@@ -65,12 +67,14 @@ export function startWorker(deps: BatchDeps, options: WorkerOptions = {}): Worke
     consumer.start();
     return consumer;
   });
+  deps.telemetry?.pollPaused('polling');
   logger.info({ queueUrl: queueUrls.command, pollers, batchSize: config.worker.batchSize }, 'worker started');
 
   return {
     async stop() {
       if (stopping) return;
       stopping = true;
+      deps.telemetry?.pollPaused('stopped');
       // A message SQS had already handed to an aborted poll stays invisible until its
       // visibility timeout, then is delivered again: delayed, never lost.
       endLongPolls.abort();
