@@ -9,7 +9,7 @@ import type { Telemetry } from '../observability/telemetry.js';
 import { ConflictRetriesExhaustedError, StoreUnavailableError } from '../errors.js';
 import { commandCents, type Command } from '../messages/command.js';
 import { formatCents } from '../money/money.js';
-import { recordFromItem, recordToItem, userFromItem, type TransactionRecord, type UserState } from './items.js';
+import { recordFromItem, recordToItem, userFromItem, withChainHash, type TransactionRecord, type UserState } from './items.js';
 import type { UserStateCache } from './user-cache.js';
 
 export type ApplyOutcome =
@@ -39,7 +39,7 @@ export async function applyCommand(deps: LedgerDeps, command: Command): Promise<
   const amount = commandCents(command);
   let user = userCache?.get(command.userId) ?? (await readUser(deps, command.userId));
   for (let attempt = 0; attempt <= deps.config.maxConflictRetries; attempt++) {
-    const record = decide(command, amount, user);
+    const record = withChainHash(decide(command, amount, user), user?.chainHash);
     let failure: WriteResult;
     try {
       failure = await writeDecision(deps, record, user);
@@ -48,7 +48,9 @@ export async function applyCommand(deps: LedgerDeps, command: Command): Promise<
       throw error;
     }
     if (failure.kind === 'written') {
-      if (user) userCache?.set(record.status === 'applied' ? { ...user, balance: record.newBalance, version: record.version, updatedAt: record.timestamp } : user);
+      if (user) {
+        userCache?.set(record.status === 'applied' ? { ...user, balance: record.newBalance, version: record.version, updatedAt: record.timestamp, ...(record.hash && { chainHash: record.hash }) } : user);
+      }
       return { kind: 'decided', record, replayed: false };
     }
     if (failure.kind === 'key_exists') {
@@ -155,7 +157,7 @@ function userOperation(usersTable: string, record: TransactionRecord, user: User
     Update: {
       TableName: usersTable,
       Key: key,
-      UpdateExpression: 'SET balance = :newBalance, version = :newVersion, updatedAt = :now',
+      UpdateExpression: `SET balance = :newBalance, version = :newVersion, updatedAt = :now${record.hash ? ', chainHash = :chainHash' : ''}`,
       // Never negative, stated on the item itself as well as implied by the unchanged balance.
       ConditionExpression: record.type === 'debit' ? `${unchanged} AND balance >= :amount` : unchanged,
       ExpressionAttributeValues: {
@@ -163,6 +165,7 @@ function userOperation(usersTable: string, record: TransactionRecord, user: User
         ':newBalance': NumberValue.from(formatCents(record.newBalance)),
         ':newVersion': record.version,
         ':now': record.timestamp,
+        ...(record.hash && { ':chainHash': record.hash }),
         ...(record.type === 'debit' && { ':amount': NumberValue.from(formatCents(record.amount)) }),
       },
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,

@@ -2,6 +2,7 @@ import { NumberValue } from '@aws-sdk/lib-dynamodb';
 import { CorruptItemError } from '../errors.js';
 import { formatCents, parseStoredNumber, type Cents } from '../money/money.js';
 import type { TransactionType } from '../messages/command.js';
+import { CHAIN_HEAD_ATTRIBUTE, entryHash, HASH_ATTRIBUTE } from './chain.js';
 
 /**
  * How users and transaction records look in DynamoDB, and the only code that
@@ -14,6 +15,8 @@ export interface UserState {
   /** Count of applied transactions; 0 for a user another tool created without one. */
   version: number;
   updatedAt?: string;
+  /** Hash of the user's last applied entry (src/ledger/chain.ts); absent before the first chained one. */
+  chainHash?: string;
 }
 
 export type StickyRejection = 'insufficient_funds' | 'user_not_found';
@@ -29,7 +32,7 @@ interface RecordBase {
 }
 
 export type TransactionRecord =
-  | (RecordBase & { status: 'applied'; newBalance: Cents; version: number })
+  | (RecordBase & { status: 'applied'; newBalance: Cents; version: number; hash?: string })
   | (RecordBase & { status: 'rejected'; reason: StickyRejection });
 
 export type AppliedRecord = Extract<TransactionRecord, { status: 'applied' }>;
@@ -38,11 +41,13 @@ export type Item = Record<string, unknown>;
 
 export function userFromItem(item: Item): UserState {
   const updatedAt = item.updatedAt;
+  const chainHash = item[CHAIN_HEAD_ATTRIBUTE];
   return {
     userId: text(item, 'userId'),
     balance: money(item, 'balance'),
     version: item.version === undefined ? 0 : Number(numberText(item, 'version')),
     ...(typeof updatedAt === 'string' && { updatedAt }),
+    ...(typeof chainHash === 'string' && { chainHash }),
   };
 }
 
@@ -61,8 +66,15 @@ export function recordToItem(record: TransactionRecord): Item {
     timestamp: record.timestamp,
   };
   return record.status === 'applied'
-    ? { ...base, newBalance: NumberValue.from(formatCents(record.newBalance)), version: record.version }
+    ? { ...base, newBalance: NumberValue.from(formatCents(record.newBalance)), version: record.version, ...(record.hash && { [HASH_ATTRIBUTE]: record.hash }) }
     : { ...base, reason: record.reason };
+}
+
+/** An applied record with its link in the user's hash chain: over the item as stored, after the user's previous entry. */
+export function withChainHash(record: TransactionRecord, previousHash: string | undefined): TransactionRecord {
+  if (record.status !== 'applied') return record;
+  const { hash: _stale, ...unchained } = record;
+  return { ...unchained, hash: entryHash(previousHash, recordToItem(unchained)) };
 }
 
 export function recordFromItem(item: Item): TransactionRecord {
@@ -78,7 +90,8 @@ export function recordFromItem(item: Item): TransactionRecord {
   };
   const status = text(item, 'status');
   if (status === 'applied') {
-    return { ...base, status, newBalance: money(item, 'newBalance'), version: Number(numberText(item, 'version')) };
+    const hash = item[HASH_ATTRIBUTE];
+    return { ...base, status, newBalance: money(item, 'newBalance'), version: Number(numberText(item, 'version')), ...(typeof hash === 'string' && { hash }) };
   }
   const reason = text(item, 'reason');
   if (status !== 'rejected' || (reason !== 'insufficient_funds' && reason !== 'user_not_found')) {
