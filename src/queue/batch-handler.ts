@@ -120,6 +120,7 @@ export function createBatchHandler(deps: BatchDeps, hooks: WorkerHooks = {}) {
       const sent = published && result.reply ? sinceSent(result.message) : undefined;
       if (sent !== undefined) telemetry.endToEndLatency(sent);
       result.trace.end(published ? undefined : new Error('reply not published'));
+      if (!published && Number(result.message.Attributes?.ApproximateReceiveCount ?? '1') >= deps.config.maxReceiveCount) telemetry.deadLettered('reply_not_published');
     }
     await delayRedelivery(deps, retry);
     return done;
