@@ -1,5 +1,6 @@
 import { getAtt, ref, TEMPLATE_CONFIG, type Cfn, type Template } from './cfn.js';
 import { observabilityParameters, observabilityResources } from './observability.js';
+import { replyWaiterResources } from './reply-waiter-policy.js';
 import { queueResources, tableResources } from './storage.js';
 import { alarmResources, scalingResources, workerResources } from './worker-service.js';
 
@@ -30,6 +31,7 @@ export function buildTemplate(): Template {
       ...workerResources(),
       ...scalingResources(),
       ...alarmResources(),
+      ...replyWaiterResources(),
       ...observabilityResources(),
     },
     Outputs: {
@@ -41,6 +43,7 @@ export function buildTemplate(): Template {
       ClusterName: { Value: ref('Cluster') },
       ServiceName: { Value: getAtt('WorkerService', 'Name') },
       TaskRoleArn: { Value: getAtt('WorkerTaskRole', 'Arn') },
+      ReplyWaiterPolicyArn: { Description: 'Attach to the role of the HTTP gateway or of a producer that waits for replies', Value: ref('ReplyWaiterPolicy') },
     },
   };
 }

@@ -1,4 +1,5 @@
 import { getAtt, NO_VALUE, ref, sub, TEMPLATE_CONFIG, type Cfn, type Resource } from './cfn.js';
+import { replyQueuesArn } from './reply-waiter-policy.js';
 import { WORKER_CALL_SITES, type GrantTarget } from './worker-permissions.js';
 
 /**
@@ -6,7 +7,7 @@ import { WORKER_CALL_SITES, type GrantTarget } from './worker-permissions.js';
  * service, auto scaling on backlog per task, and the alarms.
  */
 function arnOf(target: GrantTarget) {
-  return getAtt(target, 'Arn');
+  return target === 'ReplyQueuePrefix' ? replyQueuesArn() : getAtt(target, 'Arn');
 }
 
 /** The task role's statements: one per target (and per transactional / plain), actions sorted. */

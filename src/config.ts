@@ -28,6 +28,10 @@ export const EnvSchema = z.object({
   WALLET_API_PORT: port.default(3000).describe('Port of the HTTP gateway (`npm run api`)'),
   WALLET_COMMAND_QUEUE: queueName.default('wallet-commands').describe('Command queue name'),
   WALLET_REPLY_QUEUE: queueName.default('wallet-replies').describe('Reply queue name'),
+  WALLET_REPLY_QUEUE_IDLE_SECONDS: positiveInt
+    .max(7 * 24 * 3600)
+    .default(900)
+    .describe('A waiting process\'s own reply queue (WALLET_REPLY_QUEUE + -gw-…) not kept alive by its owner for this long is deleted by any other waiting process'),
   WALLET_DEAD_LETTER_QUEUE: queueName.default('wallet-commands-dlq').describe('Dead-letter queue of the command queue'),
   WALLET_USERS_TABLE: tableName.default('Users').describe('Users table name'),
   WALLET_TRANSACTIONS_TABLE: tableName.default('Transactions').describe('Transactions table name'),
@@ -38,6 +42,8 @@ export const EnvSchema = z.object({
   WALLET_BATCH_SIZE: positiveInt.max(10).default(10).describe('Messages per receive (SQS maximum 10)'),
   WALLET_RETRY_BASE_SECONDS: z.coerce.number().int().min(0).max(300).default(2).describe('First retry delay of a transiently failed command; doubles per delivery (capped at 60 s)'),
   WALLET_MAX_CONFLICT_RETRIES: positiveInt.max(1000).default(50).describe('Optimistic-concurrency retries of one command before it is left for redelivery'),
+  WALLET_GROUP_COMMIT: booleanFromText.default(true).describe('Decide every waiting command together and write them in as few TransactWriteItems as the limits allow (false: one transaction per command)'),
+  WALLET_GROUP_MAX_ACTIONS: z.coerce.number().int().min(2).max(100).default(100).describe('Largest group: actions per TransactWriteItems (one Put per command plus one write per touched user; DynamoDB allows 100)'),
   WALLET_MAX_SOCKETS: positiveInt.max(4096).default(64).describe('Keep-alive sockets per AWS client'),
   WALLET_METRICS_PORT: port.optional().describe('Port of the worker\'s metrics and health server (/metrics, /healthz, /readyz); unset = no server'),
   WALLET_METRICS_HOST: z.string().min(1).default('127.0.0.1').describe('Address the metrics and health server listens on (0.0.0.0 to let a scraper or orchestrator outside the host reach it)'),
@@ -49,6 +55,9 @@ export const EnvSchema = z.object({
 });
 
 export type Env = z.infer<typeof EnvSchema>;
+
+/** Length of `-gw-` and 12 hex digits, the name suffix of a waiting process's own reply queue. */
+export const REPLY_LISTENER_SUFFIX_LENGTH = 16;
 export type StackKind = 'embedded' | 'endpoint' | 'aws';
 
 export interface Config {
@@ -60,10 +69,13 @@ export interface Config {
   dynamodbAdminPort: number;
   apiPort: number;
   queues: { command: string; reply: string; deadLetter: string };
+  /** Seconds after which an abandoned per-process reply queue is removed (see reply-listener.ts). */
+  replyQueueIdleSeconds: number;
   tables: { users: string; transactions: string };
   maxReceiveCount: number;
   worker: { visibilityTimeoutSeconds: number; waitTimeSeconds: number; pollers: number; batchSize: number; retryBaseSeconds: number };
   maxConflictRetries: number;
+  groupCommit: { enabled: boolean; maxActions: number };
   maxSockets: number;
   observability: { metricsPort?: number; metricsHost: string; emf: boolean; emfNamespace: string; emfIntervalSeconds: number; readyProbeSeconds: number };
   logLevel: Env['LOG_LEVEL'];
@@ -99,6 +111,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (fifo[0] !== fifo[1]) {
     throw new ConfigError('WALLET_COMMAND_QUEUE and WALLET_DEAD_LETTER_QUEUE must both be FIFO (.fifo) or both standard', ['WALLET_DEAD_LETTER_QUEUE']);
   }
+  // Room for the per-process reply queue's suffix (reply-listener.ts) within SQS's 80 characters.
+  if (e.WALLET_REPLY_QUEUE.length + REPLY_LISTENER_SUFFIX_LENGTH > 80) {
+    throw new ConfigError(`WALLET_REPLY_QUEUE must be at most ${80 - REPLY_LISTENER_SUFFIX_LENGTH} characters (waiting processes add a suffix to it)`, ['WALLET_REPLY_QUEUE']);
+  }
   return {
     region: e.AWS_REGION,
     stack,
@@ -113,6 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dynamodbAdminPort: e.WALLET_DYNAMODB_ADMIN_PORT,
     apiPort: e.WALLET_API_PORT,
     queues: { command: e.WALLET_COMMAND_QUEUE, reply: e.WALLET_REPLY_QUEUE, deadLetter: e.WALLET_DEAD_LETTER_QUEUE },
+    replyQueueIdleSeconds: e.WALLET_REPLY_QUEUE_IDLE_SECONDS,
     tables: { users: e.WALLET_USERS_TABLE, transactions: e.WALLET_TRANSACTIONS_TABLE },
     maxReceiveCount: e.WALLET_MAX_RECEIVE_COUNT,
     worker: {
@@ -123,6 +140,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       retryBaseSeconds: e.WALLET_RETRY_BASE_SECONDS,
     },
     maxConflictRetries: e.WALLET_MAX_CONFLICT_RETRIES,
+    groupCommit: { enabled: e.WALLET_GROUP_COMMIT, maxActions: e.WALLET_GROUP_MAX_ACTIONS },
     maxSockets: e.WALLET_MAX_SOCKETS,
     observability: {
       ...(e.WALLET_METRICS_PORT !== undefined && { metricsPort: e.WALLET_METRICS_PORT }),

@@ -1,13 +1,12 @@
 import fastifySwagger, { type StaticDocumentSpec } from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { Wallet } from '../wallet.js';
 import { mapError } from './error-mapping.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { registerRoutes } from './routes.js';
+import type { GatewayWallet } from './types.js';
 
-/** What the gateway needs of a wallet (a narrower type keeps it testable with any real wallet). */
-export type GatewayWallet = Pick<Wallet, 'publishTransaction' | 'getCurrentBalance' | 'listTransactions' | 'clients' | 'queueUrls' | 'config' | 'logger'>;
+export type { GatewayWallet } from './types.js';
 
 /**
  * Builds (does not start) the HTTP gateway: routes, typed-error mapping,

@@ -12,6 +12,8 @@ const STATUS_BY_CODE: Record<string, number> = {
   invalid_request: 400,
   user_not_found: 404,
   reply_timeout: 504,
+  // The gateway stopped waiting (it is shutting down; on a client disconnect nobody reads the answer).
+  reply_wait_cancelled: 503,
   store_unavailable: 503,
   conflict_retries_exhausted: 503,
 };

@@ -7,8 +7,11 @@ import {
   SpanKind,
   SpanStatusCode,
   trace,
+  createContextKey,
   type Context,
+  type Link,
   type Span,
+  type SpanContext,
   type TextMapGetter,
   type TextMapSetter,
 } from '@opentelemetry/api';
@@ -50,6 +53,9 @@ export interface ReplyTrace {
 }
 
 export interface CommandTrace {
+  /** The command span's context: the parent of what is done for this command. */
+  readonly context: Context;
+  readonly spanContext: SpanContext;
   /** Runs `fn` with the command's span active, so spans started inside (DynamoDB calls) are its children. */
   run<T>(fn: () => Promise<T>): Promise<T>;
   /** Notes the outcome on the span. */
@@ -74,6 +80,8 @@ export const commandTracer = {
     const span = tracer().startSpan('wallet command process', { kind: SpanKind.CONSUMER, attributes: { 'messaging.system': 'aws_sqs', 'messaging.message.id': message.MessageId ?? '' } }, parent);
     const spanContext = trace.setSpan(parent, span);
     return {
+      context: spanContext,
+      spanContext: span.spanContext(),
       run: (fn) => context.with(spanContext, fn),
       decided(outcome) {
         span.setAttributes({ 'wallet.status': outcome.status, 'wallet.replayed': outcome.replayed, ...(outcome.reason && { 'wallet.reason': outcome.reason }) });
@@ -86,6 +94,21 @@ export const commandTracer = {
     };
   },
 };
+
+/** Span contexts of the other commands a group-commit call serves: the call's span links to them. */
+const LINKED_COMMANDS = createContextKey('wallet linked command spans');
+
+/**
+ * Runs `fn` (a read or a write that decides several commands at once) in the
+ * first command's trace, its spans linked to every other command's span: one
+ * DynamoDB transaction of a group commit shows in each trace it served.
+ */
+export function runInCommandTraces<T>(traces: readonly (CommandTrace | undefined)[], fn: () => Promise<T>): Promise<T> {
+  const present = [...new Set(traces.filter((each): each is CommandTrace => each !== undefined))];
+  const [first, ...others] = present;
+  if (!first) return fn();
+  return context.with(first.context.setValue(LINKED_COMMANDS, others.map((other) => other.spanContext)), fn);
+}
 
 /** Runs `fn` in a producer span and hands it the message attributes carrying that span's context. */
 export async function withPublishSpan<T>(queueUrl: string, fn: (attributes: MessageAttributes) => Promise<T>): Promise<T> {
@@ -112,7 +135,8 @@ export function traceAwsCalls(stack: DynamoDBClient['middlewareStack'], service:
       const active = context.active();
       if (!trace.getSpan(active)) return next(args);
       const operation = (handlerContext.commandName ?? 'call').replace(/Command$/, '');
-      const span = tracer().startSpan(`${service}.${operation}`, { kind: SpanKind.CLIENT, attributes: { 'rpc.system': 'aws-api', 'rpc.service': service, 'rpc.method': operation } }, active);
+      const links: Link[] = ((active.getValue(LINKED_COMMANDS) as SpanContext[] | undefined) ?? []).map((linked) => ({ context: linked }));
+      const span = tracer().startSpan(`${service}.${operation}`, { kind: SpanKind.CLIENT, links, attributes: { 'rpc.system': 'aws-api', 'rpc.service': service, 'rpc.method': operation } }, active);
       try {
         const result = await context.with(trace.setSpan(active, span), () => next(args));
         endSpan(span);
