@@ -115,7 +115,8 @@ describe("the worker's metrics and health endpoints", () => {
     const config = testConfig();
     const proxy = await TcpProxy.start(config.endpoints.dynamodb ?? '');
     cleanups.defer(() => proxy.close());
-    const { url } = await observedWallet({ AWS_ENDPOINT_URL_DYNAMODB: proxy.endpoint });
+    const { wallet, url } = await observedWallet({ AWS_ENDPOINT_URL_DYNAMODB: proxy.endpoint });
+    const userId = await createUser(wallet, '10');
 
     await eventually('ready', async () => ((await status(`${url}/readyz`)).code === 200 ? true : undefined));
     proxy.cut();
@@ -123,14 +124,30 @@ describe("the worker's metrics and health endpoints", () => {
       const answer = await status(`${url}/readyz`);
       return answer.code === 503 ? answer : undefined;
     });
-    expect(down.body).toMatchObject({ status: 'not_ready', poll: 'polling', store: { reachable: false } });
+    expect(down.body).toMatchObject({ status: 'not_ready', store: { reachable: false } });
     expect((await status(`${url}/healthz`)).code).toBe(200);
+
+    // A command meets the outage: the worker pauses (its store circuit opens) and says so.
+    const key = uniqueKey('during-outage');
+    await wallet.publishTransaction({ idempotentKey: key, userId, type: 'credit', amount: '1' });
+    const paused = await eventually('polling paused', async () => {
+      const text = await (await fetch(`${url}/metrics`)).text();
+      return sample(text, 'wallet_poll_paused') === 1 ? text : undefined;
+    });
+    expect(sample(paused, 'wallet_poll_pauses_total')).toBe(1);
+    expect((await status(`${url}/readyz`)).body).toMatchObject({ poll: 'paused' });
+
     proxy.restore();
     const up = await eventually('ready again', async () => {
       const answer = await status(`${url}/readyz`);
       return answer.code === 200 ? answer : undefined;
     });
     expect(up.body).toMatchObject({ status: 'ready', poll: 'polling', store: { reachable: true } });
+    await new ReplyCollector(wallet.clients.sqs, wallet.queueUrls.reply).waitForKey(key);
+    const after = await (await fetch(`${url}/metrics`)).text();
+    expect(sample(after, 'wallet_poll_paused')).toBe(0);
+    expect(sample(after, 'wallet_commands_decided_total', { type: 'credit', status: 'applied', reason: 'none' })).toBe(1);
+    expect(sample(after, 'wallet_dead_lettered_total')).toBeUndefined();
   });
 
   it('is served by scripts/worker.ts on WALLET_METRICS_PORT, which still exits 0 on SIGTERM', async () => {

@@ -1,9 +1,11 @@
 import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { context, propagation, SpanKind, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { commandTracer, runInCommandTraces } from '../../src/observability/tracing.js';
 import { useCleanups } from '../support/cleanups.js';
 import { eventually } from '../support/eventually.js';
 import { createUser, uniqueKey } from '../support/wallet.js';
@@ -64,5 +66,16 @@ describe('traces across the queues', () => {
 
     expect(JSON.parse(reply.Body ?? '')).toMatchObject({ idempotentKey: key, status: 'applied' });
     expect(reply.MessageAttributes?.traceparent?.StringValue).toBe(`00-${traceId}-${replySpan?.spanContext().spanId}-01`);
+  });
+
+  it('puts one DynamoDB call that serves several commands (group commit) in the first command\'s trace, linked to the others', async () => {
+    const wallet = await cleanups.wallet();
+    const [first, second, third] = ['a', 'b', 'c'].map((id) => commandTracer.start({ MessageId: id }));
+    await runInCommandTraces([first, second, undefined, third, second], () => wallet.clients.ddb.send(new GetCommand({ TableName: wallet.config.tables.users, Key: { userId: uniqueKey('nobody') } })));
+    for (const trace of [first, second, third]) trace?.end();
+
+    const call = exporter.getFinishedSpans().find((span) => span.name === 'DynamoDB.GetItem' && span.parentSpanContext?.spanId === first?.spanContext.spanId);
+    expect(call?.spanContext().traceId).toBe(first?.spanContext.traceId);
+    expect(call?.links.map((link) => link.context.spanId)).toEqual([second?.spanContext.spanId, third?.spanContext.spanId]);
   });
 });
