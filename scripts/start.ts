@@ -1,6 +1,7 @@
 import { loadConfig } from '../src/config.js';
 import { startDynamoDbAdmin, type DynamoDbAdmin } from '../src/local-stack/dynamodb-admin.js';
 import { createLogger } from '../src/logger.js';
+import { createOperations, type Operations } from '../src/observability/operations.js';
 import { createWallet, type Wallet } from '../src/wallet.js';
 import { seedUsersIfEmpty } from '../src/resources/seed.js';
 import { routeProcessEnd } from './support/process-end.js';
@@ -14,6 +15,7 @@ import { describe } from './support/run.js';
  */
 let wallet: Wallet | undefined;
 let admin: DynamoDbAdmin | undefined;
+let operations: Operations | undefined;
 let stopping = false;
 
 async function stop(code: number, reason: string) {
@@ -22,6 +24,7 @@ async function stop(code: number, reason: string) {
   wallet?.logger.info({ reason }, 'shutting down');
   await admin?.stop().catch(() => undefined);
   await wallet?.close().catch((err: unknown) => wallet?.logger.error({ err }, 'error while shutting down'));
+  await operations?.stop().catch(() => undefined);
   process.exit(code);
 }
 
@@ -30,13 +33,16 @@ routeProcessEnd((code, reason) => void stop(code, reason), () => wallet?.logger)
 try {
   const config = loadConfig();
   // Human-readable lines for a person at a terminal; JSON when piped to a file or a log shipper.
-  wallet = await createWallet({ config, logger: createLogger(config.logLevel, 'wallet', { pretty: process.stdout.isTTY }) });
+  const logger = createLogger(config.logLevel, 'wallet', { pretty: process.stdout.isTTY });
+  operations = createOperations(config, logger);
+  wallet = await createWallet({ config, logger, telemetry: operations.telemetry });
   const dynamodbEndpoint = wallet.config.endpoints.dynamodb;
   if (process.argv.includes('--admin') && dynamodbEndpoint) {
     admin = await startDynamoDbAdmin({ dynamodbEndpoint, port: config.dynamodbAdminPort });
   }
   const seeded = await seedUsersIfEmpty(wallet.clients.ddb, wallet.config);
   wallet.startWorker();
+  await operations.start({ ddb: wallet.clients.ddb, config: wallet.config });
   printBanner(wallet, seeded?.[0]?.userId);
   if (seeded) for (const user of seeded) process.stdout.write(`  seeded user ${user.userId}  balance ${user.balance}\n`);
 } catch (error) {
@@ -59,6 +65,7 @@ function printBanner(running: Wallet, exampleUser = '<userId>') {
       `  reply queue        ${queueUrls.reply}`,
       `  dead-letter queue  ${queueUrls.deadLetter}`,
       `  tables             ${config.tables.users}, ${config.tables.transactions}`,
+      ...(operations?.url ? [`  metrics, health     ${operations.url}/metrics  /healthz  /readyz`] : []),
       admin ? `  DynamoDB Admin UI  ${admin.url}` : `  DynamoDB Admin UI  npm run admin (or npm start -- --admin), port ${config.dynamodbAdminPort}`,
       '',
       'try it from another terminal:',

@@ -1,5 +1,6 @@
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
+import { createOperations, type Operations } from '../src/observability/operations.js';
 import { createWallet, type Wallet } from '../src/wallet.js';
 import { routeProcessEnd } from './support/process-end.js';
 import { describe } from './support/run.js';
@@ -14,6 +15,7 @@ import { describe } from './support/run.js';
  * once; what was in flight is redelivered after its visibility timeout.
  */
 let wallet: Wallet | undefined;
+let operations: Operations | undefined;
 let stopping = false;
 
 async function stop(code: number, reason: string) {
@@ -28,6 +30,7 @@ async function stop(code: number, reason: string) {
     wallet?.logger.error({ err }, 'error while shutting down');
     exitCode = 1;
   });
+  await operations?.stop().catch(() => undefined);
   process.exit(exitCode);
 }
 
@@ -39,8 +42,11 @@ try {
     throw new Error('scripts/worker.ts needs WALLET_STACK=aws or an endpoint (AWS_ENDPOINT_URL*); `npm start` runs the embedded stack');
   }
   const logger = createLogger(config.logLevel, 'wallet-worker');
-  wallet = await createWallet({ config, logger });
+  // Metrics, /healthz and /readyz (WALLET_METRICS_PORT) and EMF lines (WALLET_METRICS_EMF), from the config.
+  operations = createOperations(config, logger);
+  wallet = await createWallet({ config, logger, telemetry: operations.telemetry });
   wallet.startWorker();
+  await operations.start({ ddb: wallet.clients.ddb, config: wallet.config });
   logger.info({ stack: config.stack, queues: wallet.queueUrls, tables: config.tables }, 'worker ready');
 } catch (error) {
   process.stderr.write(`${describe(error)}\n`);

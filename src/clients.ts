@@ -5,6 +5,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Config } from './config.js';
+import { traceAwsCalls } from './observability/tracing.js';
 
 export interface AwsClients {
   sqs: SQSClient;
@@ -41,6 +42,8 @@ export function createAwsClients(config: Config, endpoints: { sqs?: string; dyna
     ...credentials,
     ...(endpoints.dynamodb && { endpoint: endpoints.dynamodb }),
   });
+  // A child span for each DynamoDB call made inside a traced command (a no-op without an OpenTelemetry SDK).
+  traceAwsCalls(dynamodb.middlewareStack, 'DynamoDB');
   const ddb = DynamoDBDocumentClient.from(dynamodb, {
     marshallOptions: { removeUndefinedValues: true },
     unmarshallOptions: { wrapNumbers: true },

@@ -45,6 +45,12 @@ export const EnvSchema = z.object({
   WALLET_GROUP_COMMIT: booleanFromText.default(true).describe('Decide every waiting command together and write them in as few TransactWriteItems as the limits allow (false: one transaction per command)'),
   WALLET_GROUP_MAX_ACTIONS: z.coerce.number().int().min(2).max(100).default(100).describe('Largest group: actions per TransactWriteItems (one Put per command plus one write per touched user; DynamoDB allows 100)'),
   WALLET_MAX_SOCKETS: positiveInt.max(4096).default(64).describe('Keep-alive sockets per AWS client'),
+  WALLET_METRICS_PORT: port.optional().describe('Port of the worker\'s metrics and health server (/metrics, /healthz, /readyz); unset = no server'),
+  WALLET_METRICS_HOST: z.string().min(1).default('127.0.0.1').describe('Address the metrics and health server listens on (0.0.0.0 to let a scraper or orchestrator outside the host reach it)'),
+  WALLET_METRICS_EMF: booleanFromText.default(false).describe('Write the metrics as CloudWatch Embedded Metric Format JSON lines on stdout (Fargate without an agent)'),
+  WALLET_METRICS_EMF_NAMESPACE: z.string().regex(/^[A-Za-z0-9_./#:-]{1,255}$/, 'must be a CloudWatch namespace').default('WalletWorker').describe('CloudWatch namespace of the EMF metrics'),
+  WALLET_METRICS_EMF_INTERVAL_SECONDS: positiveInt.max(3600).default(60).describe('Seconds between two EMF flushes (and one more at shutdown)'),
+  WALLET_READY_PROBE_SECONDS: positiveInt.max(300).default(5).describe('Seconds between two store probes behind /readyz (each probe times out after as long)'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level'),
 });
 
@@ -71,6 +77,7 @@ export interface Config {
   maxConflictRetries: number;
   groupCommit: { enabled: boolean; maxActions: number };
   maxSockets: number;
+  observability: { metricsPort?: number; metricsHost: string; emf: boolean; emfNamespace: string; emfIntervalSeconds: number; readyProbeSeconds: number };
   logLevel: Env['LOG_LEVEL'];
 }
 
@@ -135,6 +142,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxConflictRetries: e.WALLET_MAX_CONFLICT_RETRIES,
     groupCommit: { enabled: e.WALLET_GROUP_COMMIT, maxActions: e.WALLET_GROUP_MAX_ACTIONS },
     maxSockets: e.WALLET_MAX_SOCKETS,
+    observability: {
+      ...(e.WALLET_METRICS_PORT !== undefined && { metricsPort: e.WALLET_METRICS_PORT }),
+      metricsHost: e.WALLET_METRICS_HOST,
+      emf: e.WALLET_METRICS_EMF,
+      emfNamespace: e.WALLET_METRICS_EMF_NAMESPACE,
+      emfIntervalSeconds: e.WALLET_METRICS_EMF_INTERVAL_SECONDS,
+      readyProbeSeconds: e.WALLET_READY_PROBE_SECONDS,
+    },
     logLevel: e.LOG_LEVEL,
   };
 }

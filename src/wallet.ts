@@ -9,6 +9,7 @@ import { replyForOutcome } from './ledger/replies.js';
 import { findRunningEmbeddedStack, startEmbeddedStack, type EmbeddedStack } from './local-stack/embedded-stack.js';
 import { createLogger } from './logger.js';
 import { parseCommand } from './messages/command.js';
+import type { Telemetry } from './observability/telemetry.js';
 import type { Reply } from './messages/reply.js';
 import { getCurrentBalance, type Balance } from './query/balance.js';
 import { listTransactions, type HistoryPage } from './query/history.js';
@@ -24,6 +25,8 @@ export interface WalletOptions {
   logger?: Logger;
   /** With the embedded stack: use one already running on the configured ports (started by `npm start`) instead of failing. */
   shareRunningStack?: boolean;
+  /** What the worker records metrics and traces into (src/observability/operations.ts builds it from the config). */
+  telemetry?: Telemetry;
 }
 
 export interface PublishOptions {
@@ -89,7 +92,7 @@ export async function createWallet(options: WalletOptions = {}): Promise<Wallet>
     throw error;
   }
 
-  const deps = { sqs: clients.sqs, ddb: clients.ddb, logger, config, queueUrls };
+  const deps = { sqs: clients.sqs, ddb: clients.ddb, logger, config, queueUrls, ...(options.telemetry && { telemetry: options.telemetry }) };
   const workers = new Set<Worker>();
   // The direct API decides through the same engine as the worker; without a circuit an outage fails at once.
   const directEngine = new LedgerEngine({ ddb: clients.ddb, config, logger });

@@ -7,7 +7,7 @@ import { WalletError } from '../../src/errors.js';
  * wallet, closes it (and any embedded stack) on every exit path, and turns
  * typed errors into one clear line and a non-zero exit.
  */
-export async function runScript(main: (wallet: Wallet) => Promise<void>): Promise<void> {
+export async function runScript(main: (wallet: Wallet) => Promise<void | number>): Promise<void> {
   let wallet: Wallet | undefined;
   const shutdown = async (code: number) => {
     await wallet?.close().catch(() => undefined);
@@ -16,8 +16,8 @@ export async function runScript(main: (wallet: Wallet) => Promise<void>): Promis
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => void shutdown(0));
   try {
     wallet = await createWallet({ shareRunningStack: true });
-    await main(wallet);
-    await shutdown(0);
+    // A script may answer with its own exit code (npm run verify: 1 when the ledger has a discrepancy).
+    await shutdown((await main(wallet)) ?? 0);
   } catch (error) {
     process.stderr.write(`${describe(error)}\n`);
     await shutdown(1);

@@ -1,12 +1,12 @@
+import type { TransactionType } from '../messages/command.js';
 import type { Cents } from '../money/money.js';
-import type { AppliedRecord } from './items.js';
 
 /**
  * How an applied record moved its user's posted balance: what replaying a
  * user's ledger (SPEC rule 6) adds, record by record. Pure, shared by the
  * audit and the tests, so "the effect of a record" is written once.
  */
-export function balanceEffect(record: AppliedRecord): Cents {
+export function balanceEffect(record: { type: TransactionType; amount: Cents; legOf?: string | undefined; originalType?: TransactionType | undefined }): Cents {
   const { amount } = record;
   const isLeg = record.legOf !== undefined;
   switch (record.type) {

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { ConflictRetriesExhaustedError, CorruptItemError, StoreUnavailableError, type WalletError } from '../errors.js';
 import type { Command } from '../messages/command.js';
+import { runInCommandTraces, type CommandTrace } from '../observability/tracing.js';
 import { commitChunk, type CancellationReason } from './commit.js';
 import { decide, readsOf } from './decide/decide.js';
 import type { Decision, LedgerState } from './decide/ledger-state.js';
@@ -38,6 +39,8 @@ export interface EngineDeps {
   circuit?: StoreCircuit;
   /** Observes each committed transaction (group sizes for metrics and the bench). */
   onCommit?(commands: number, actions: number): void;
+  /** Observes each command decided again because its user changed under it (metrics). */
+  onConflictRetry?(): void;
   clock?: () => number;
   newTransactionId?: () => string;
 }
@@ -48,6 +51,8 @@ interface Entry {
   attempts: number;
   /** Transaction ids this process wrote the command under: finding one stored means it was ours, not a replay. */
   ownTransactionIds: Set<string>;
+  /** The command's trace: the reads and writes that decide it become spans of it. */
+  trace?: CommandTrace | undefined;
   resolve(result: EngineResult): void;
 }
 
@@ -91,12 +96,12 @@ export class LedgerEngine {
   }
 
   /** Decides the commands (in this order per user); one result per command, in the same order. */
-  submit(commands: readonly Command[]): Promise<EngineResult[]> {
+  submit(commands: readonly Command[], traces: readonly (CommandTrace | undefined)[] = []): Promise<EngineResult[]> {
     if (this.stopping) return Promise.resolve(commands.map(() => ({ kind: 'released' as const })));
     const results = commands.map(
-      (command) =>
+      (command, index) =>
         new Promise<EngineResult>((resolve) => {
-          this.pending.push({ seq: this.nextSeq++, command, attempts: 0, ownTransactionIds: new Set(), resolve });
+          this.pending.push({ seq: this.nextSeq++, command, attempts: 0, ownTransactionIds: new Set(), trace: traces[index], resolve });
         }),
     );
     this.kick();
@@ -206,7 +211,10 @@ export class LedgerEngine {
     });
 
     const chunks = buildChunks(this.deps.config.tables, result, this.maxActions);
-    const outcomes = await Promise.all(chunks.map(async (chunk) => ({ chunk, result: await commitChunk(this.deps.ddb, chunk) })));
+    const tracesOf = (chunk: Chunk) => chunk.targets.map((target) => (target.kind === 'record' ? entryOf.get(target.decision)?.trace : undefined));
+    const outcomes = await Promise.all(
+      chunks.map(async (chunk) => ({ chunk, result: await runInCommandTraces(tracesOf(chunk), () => commitChunk(this.deps.ddb, chunk)) })),
+    );
     let backOff = false;
     for (const { chunk, result: committed } of outcomes) {
       const entries = [...new Set(chunk.targets.flatMap((target) => (target.kind === 'record' ? [entryOf.get(target.decision) as Entry] : [])))];
@@ -241,7 +249,8 @@ export class LedgerEngine {
     const poison = new Map<Entry, CorruptItemError>();
     try {
       const referenced = [...new Set(open.flatMap((entry) => readsOf(entry.command, records).references))];
-      const loadedRecords = referenced.length > 0 ? await loadRecords(this.deps.ddb, this.deps.config.tables, referenced) : new Map();
+      const traces = open.map((entry) => entry.trace);
+      const loadedRecords = referenced.length > 0 ? await runInCommandTraces(traces, () => loadRecords(this.deps.ddb, this.deps.config.tables, referenced)) : new Map();
       for (const [key, record] of loadedRecords) {
         if (!(record instanceof CorruptItemError)) records.set(key, record);
       }
@@ -257,7 +266,7 @@ export class LedgerEngine {
         }
       }
       if (missing.size > 0) {
-        for (const [userId, user] of await loadUsers(this.deps.ddb, this.deps.config.tables, [...missing])) {
+        for (const [userId, user] of await runInCommandTraces(traces, () => loadUsers(this.deps.ddb, this.deps.config.tables, [...missing]))) {
           if (user instanceof CorruptItemError) corrupt.set(userId, user);
           else users.set(userId, user);
         }
@@ -349,6 +358,7 @@ export class LedgerEngine {
       } else if (++entry.attempts > this.deps.config.maxConflictRetries) {
         this.fail(entry, new ConflictRetriesExhaustedError(`user ${entry.command.userId} kept changing over ${this.deps.config.maxConflictRetries} retries`));
       } else {
+        this.deps.onConflictRetry?.();
         this.pending.push(entry);
       }
     }

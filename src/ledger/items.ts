@@ -2,6 +2,7 @@ import { NumberValue } from '@aws-sdk/lib-dynamodb';
 import { CorruptItemError } from '../errors.js';
 import { formatCents, parseStoredNumber, type Cents } from '../money/money.js';
 import { COMMAND_TYPES, type TransactionType } from '../messages/command.js';
+import { CHAIN_HEAD_ATTRIBUTE, entryHash, HASH_ATTRIBUTE } from './chain.js';
 
 /**
  * How users and transaction records look in DynamoDB, and the only code that
@@ -27,6 +28,8 @@ export interface UserState {
   lastDecidedAt?: string;
   /** Open holds by the key of their `hold` command; expired ones are pruned on the next write. */
   holds: ReadonlyMap<string, OpenHold>;
+  /** Hash of the user's last applied entry (src/ledger/chain.ts); absent before the first chained one. */
+  chainHash?: string;
 }
 
 export const STICKY_REJECTIONS = [
@@ -72,7 +75,7 @@ export interface RecordBase {
 }
 
 export type TransactionRecord =
-  | (RecordBase & { status: 'applied'; amount: Cents; newBalance: Cents; newHeld: Cents; version: number })
+  | (RecordBase & { status: 'applied'; amount: Cents; newBalance: Cents; newHeld: Cents; version: number; hash?: string })
   | (RecordBase & { status: 'rejected'; reason: StickyRejection });
 
 export type AppliedRecord = Extract<TransactionRecord, { status: 'applied' }>;
@@ -87,12 +90,14 @@ export function legKey(idempotentKey: string): string {
 /** A user item as this code reads it; CorruptItemError when its balance is not money (poison, not an outage). */
 export function userFromItem(item: Item): UserState {
   const lastDecidedAt = item.lastDecidedAt;
+  const chainHash = item[CHAIN_HEAD_ATTRIBUTE];
   return {
     userId: text(item, 'userId'),
     balance: money(item, 'balance'),
     version: item.version === undefined ? 0 : count(item, 'version'),
     ...(typeof lastDecidedAt === 'string' && ISO_TIMESTAMP.test(lastDecidedAt) && { lastDecidedAt }),
     holds: holdsFromItem(item),
+    ...(typeof chainHash === 'string' && { chainHash }),
   };
 }
 
@@ -152,8 +157,15 @@ export function recordToItem(record: TransactionRecord): Item {
     ...optional,
   };
   return record.status === 'applied'
-    ? { ...base, newBalance: money$(record.newBalance), newHeld: money$(record.newHeld), version: record.version }
+    ? { ...base, newBalance: money$(record.newBalance), newHeld: money$(record.newHeld), version: record.version, ...(record.hash && { [HASH_ATTRIBUTE]: record.hash }) }
     : { ...base, reason: record.reason };
+}
+
+/** An applied record with its link in the user's hash chain: over the item as stored, after the user's previous entry. */
+export function withChainHash(record: TransactionRecord, previousHash: string | undefined): TransactionRecord {
+  if (record.status !== 'applied') return record;
+  const { hash: _stale, ...unchained } = record;
+  return { ...unchained, hash: entryHash(previousHash, recordToItem(unchained)) };
 }
 
 function transactionType(item: Item, field: string): TransactionType {
@@ -189,7 +201,8 @@ export function recordFromItem(item: Item): TransactionRecord {
     if (base.amount === undefined) throw new CorruptItemError(`transaction ${base.idempotentKey} was applied without an amount`);
     // Records written before holds existed carry no newHeld: nothing was held then.
     const newHeld = item.newHeld === undefined ? 0n : money(item, 'newHeld');
-    return { ...base, amount: base.amount, status, newBalance: money(item, 'newBalance'), newHeld, version: count(item, 'version') };
+    const hash = item[HASH_ATTRIBUTE];
+    return { ...base, amount: base.amount, status, newBalance: money(item, 'newBalance'), newHeld, version: count(item, 'version'), ...(typeof hash === 'string' && { hash }) };
   }
   const reason = text(item, 'reason');
   if (status !== 'rejected' || !(STICKY_REJECTIONS as readonly string[]).includes(reason)) {

@@ -175,7 +175,8 @@ export function userAction(usersTable: string, userId: string, { before, after }
     Update: {
       TableName: usersTable,
       Key: key,
-      UpdateExpression: `SET balance = :balance, version = :version, lastDecidedAt = :decidedAt, updatedAt = :decidedAt${withHolds ? ', holds = :holds' : ''}`,
+      // chainHash: the hash of the user's last applied entry, the end of its audit chain.
+      UpdateExpression: `SET balance = :balance, version = :version, lastDecidedAt = :decidedAt, updatedAt = :decidedAt${withHolds ? ', holds = :holds' : ''}${after.chainHash ? ', chainHash = :chainHash' : ''}`,
       ConditionExpression: unchangedCondition(before),
       ExpressionAttributeValues: {
         ...seenValues(before),
@@ -183,6 +184,7 @@ export function userAction(usersTable: string, userId: string, { before, after }
         ':version': after.version,
         ':decidedAt': after.lastDecidedAt ?? before.lastDecidedAt,
         ...(withHolds && { ':holds': holdsToItem(after.holds) }),
+        ...(after.chainHash && { ':chainHash': after.chainHash }),
       },
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
     },

@@ -3,6 +3,7 @@ import { InvalidRequestError } from '../errors.js';
 import { CORRELATION_ID_ATTRIBUTE, REPLY_TO_ATTRIBUTE } from '../messages/attributes.js';
 import { parseCommand, type Command } from '../messages/command.js';
 import { toSqsJson } from '../messages/sqs-text.js';
+import { withPublishSpan } from '../observability/tracing.js';
 import { commandDeduplicationId, fifoFields } from './fifo.js';
 
 /** Where the worker should send the reply (SPEC "Request and reply"); both go out as message attributes. */
@@ -32,18 +33,23 @@ export async function publishCommand(
   replyRequest?: ReplyRequest,
 ): Promise<{ command: Command; messageId: string }> {
   const command = validateCommand(input);
-  const { MessageId } = await sqs.send(
-    new SendMessageCommand({
-      QueueUrl: commandQueueUrl,
-      MessageBody: toSqsJson(command),
+  // The W3C trace context (traceparent) travels in the message attributes to the worker and on to the reply.
+  const { MessageId } = await withPublishSpan(commandQueueUrl, (traceAttributes) => {
+    const attributes = {
+      ...traceAttributes,
       ...(replyRequest && {
-        MessageAttributes: {
-          [REPLY_TO_ATTRIBUTE]: { DataType: 'String', StringValue: replyRequest.replyTo },
-          [CORRELATION_ID_ATTRIBUTE]: { DataType: 'String', StringValue: replyRequest.correlationId },
-        },
+        [REPLY_TO_ATTRIBUTE]: { DataType: 'String', StringValue: replyRequest.replyTo },
+        [CORRELATION_ID_ATTRIBUTE]: { DataType: 'String', StringValue: replyRequest.correlationId },
       }),
-      ...fifoFields(commandQueueUrl, command.userId, commandDeduplicationId(command, replyRequest?.correlationId)),
-    }),
-  );
+    };
+    return sqs.send(
+      new SendMessageCommand({
+        QueueUrl: commandQueueUrl,
+        MessageBody: toSqsJson(command),
+        ...(Object.keys(attributes).length > 0 && { MessageAttributes: attributes }),
+        ...fifoFields(commandQueueUrl, command.userId, commandDeduplicationId(command, replyRequest?.correlationId)),
+      }),
+    );
+  });
   return { command, messageId: MessageId ?? '' };
 }

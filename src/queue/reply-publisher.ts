@@ -13,6 +13,8 @@ export interface OutgoingReply {
   queueUrl: string;
   /** Copied onto the reply message as the CorrelationId attribute. */
   correlationId?: string;
+  /** Attributes that are not the reply's content (the trace context): sent, but not part of the deduplication id. */
+  extraAttributes?: Record<string, MessageAttributeValue>;
 }
 
 export interface PublishRepliesOptions {
@@ -50,7 +52,7 @@ export function serializeReply(reply: Reply): string {
  * (the CorrelationId included: two waiters of one process that sent the same
  * command get identical bodies, and neither reply may be dropped).
  */
-export function replyEntry(queueUrl: string, { reply, correlationId }: Omit<OutgoingReply, 'queueUrl'>, id: string): SendMessageBatchRequestEntry {
+export function replyEntry(queueUrl: string, { reply, correlationId, extraAttributes }: Omit<OutgoingReply, 'queueUrl'>, id: string): SendMessageBatchRequestEntry {
   const body = serializeReply(reply);
   const attributes: Record<string, MessageAttributeValue> = {
     idempotentKey: { DataType: 'String', StringValue: toSqsText(reply.idempotentKey) },
@@ -59,7 +61,7 @@ export function replyEntry(queueUrl: string, { reply, correlationId }: Omit<Outg
   return {
     Id: id,
     MessageBody: body,
-    MessageAttributes: attributes,
+    MessageAttributes: { ...extraAttributes, ...attributes },
     ...fifoFields(queueUrl, reply.userId ?? reply.idempotentKey, sha256Hex(JSON.stringify([body, attributes]))),
   };
 }

@@ -1,7 +1,7 @@
 import type { Command } from '../../messages/command.js';
 import { commandFingerprint } from '../../messages/command.js';
 import type { Cents } from '../../money/money.js';
-import { heldAt, type OpenHold, type RecordBase, type StickyRejection, type TransactionRecord, type UserState } from '../items.js';
+import { heldAt, withChainHash, type OpenHold, type RecordBase, type StickyRejection, type TransactionRecord, type UserState } from '../items.js';
 import { nextDecisionTime, type DecideContext, type LedgerState, type RecordTransition, type UserTransition } from './ledger-state.js';
 
 /**
@@ -109,6 +109,10 @@ export class Draft {
 
   /** An applied record for `user` as it now is (after its change): balance, held and version right after it. */
   applied(base: Omit<RecordBase, 'amount'>, amount: Cents, user: UserState): TransactionRecord {
-    return { ...base, amount, status: 'applied', newBalance: user.balance, newHeld: heldAt(user, Date.parse(base.timestamp)), version: user.version };
+    const record: TransactionRecord = { ...base, amount, status: 'applied', newBalance: user.balance, newHeld: heldAt(user, Date.parse(base.timestamp)), version: user.version };
+    // Each applied entry is chained to its user's previous one, in decision order (src/ledger/chain.ts).
+    const chained = withChainHash(record, user.chainHash);
+    if (chained.status === 'applied' && chained.hash) this.setUser({ ...user, chainHash: chained.hash });
+    return chained;
   }
 }
