@@ -31,8 +31,10 @@ describe('deploy/wallet-worker.yaml', () => {
         const role = (Object.keys(config.queues) as (keyof Config['queues'])[]).find((key) => config.queues[key] === definition.name);
         expect(role, definition.name).toBeDefined();
         const deployed = resolveCfn(properties(QUEUE_LOGICAL_IDS[role!]), choice) as Record<string, unknown>;
-        const { QueueName, RedrivePolicy, ...attributes } = deployed;
+        const { QueueName, RedrivePolicy, SqsManagedSseEnabled, ...attributes } = deployed;
         expect(QueueName).toBe(`staging-${definition.name}`);
+        // Without KmsKeyArn: SQS-managed encryption (deploy/encryption.ts), not an SQS attribute of definitions.ts.
+        expect(SqsManagedSseEnabled).toBe(true);
         // Same attributes, same values (CloudFormation takes numbers and booleans where SQS takes strings).
         expect(Object.fromEntries(Object.entries(attributes).map(([key, value]) => [key, String(value)]))).toEqual(definition.attributes);
         if (definition.deadLetterQueue) {
@@ -58,8 +60,9 @@ describe('deploy/wallet-worker.yaml', () => {
       const role = (Object.keys(TEMPLATE_CONFIG.tables) as (keyof Config['tables'])[]).find((key) => TEMPLATE_CONFIG.tables[key] === definition.TableName);
       const resource = template.Resources[TABLE_LOGICAL_IDS[role!]];
       expect(resource).toMatchObject({ Type: 'AWS::DynamoDB::Table', DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
-      const deployed = resolveCfn(resource!.Properties, { isFifo: false, resourcePrefix: '' }) as Record<string, unknown>;
+      const { ResourcePolicy, ...deployed } = resolveCfn(resource!.Properties, { isFifo: false, resourcePrefix: '' }) as Record<string, unknown>;
       expect(deployed).toEqual({ ...definition, ...TABLE_EXTRAS });
+      expect(ResourcePolicy).toHaveProperty('PolicyDocument.Statement');
       expect(deployed).toMatchObject({ BillingMode: 'PAY_PER_REQUEST', PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true }, DeletionProtectionEnabled: true });
     }
     const indexes = properties('TransactionsTable').GlobalSecondaryIndexes as { IndexName: string; KeySchema: unknown }[];
