@@ -117,7 +117,7 @@ export function workerResources(): Record<string, Resource> {
             Name: 'worker',
             Image: ref('ImageUri'),
             Essential: true,
-            // Nothing in the container writes to disk: the image sets TSX_DISABLE_CACHE=1 (tsx would write its cache to /tmp).
+            // Nothing in the container writes to disk: compiled JavaScript, no tsx cache, logs to stdout.
             ReadonlyRootFilesystem: true,
             // An init process as PID 1 forwards SIGTERM to node and reaps zombies.
             // No Linux capabilities at all: the worker only opens outgoing sockets and a port above 1024.
