@@ -39,6 +39,11 @@ export const EnvSchema = z.object({
   WALLET_RETRY_BASE_SECONDS: z.coerce.number().int().min(0).max(300).default(2).describe('First retry delay of a transiently failed command; doubles per delivery (capped at 60 s)'),
   WALLET_MAX_CONFLICT_RETRIES: positiveInt.max(1000).default(50).describe('Optimistic-concurrency retries of one command before it is left for redelivery'),
   WALLET_MAX_SOCKETS: positiveInt.max(4096).default(64).describe('Keep-alive sockets per AWS client'),
+  WALLET_ALLOWED_SENDER_IDS: z
+    .string()
+    .regex(/^[A-Za-z0-9:._@=+-]+( *, *[A-Za-z0-9:._@=+-]+)*$/, 'must be comma-separated SQS SenderIds (AIDA… user ids, AROA… role ids)')
+    .optional()
+    .describe('Only commands whose SQS SenderId is listed are decided (a role id matches every session of it); others are logged and deleted with no effect. Unset: any sender'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level'),
 });
 
@@ -60,6 +65,8 @@ export interface Config {
   maxConflictRetries: number;
   maxSockets: number;
   logLevel: Env['LOG_LEVEL'];
+  /** WALLET_ALLOWED_SENDER_IDS, split; undefined: every sender. */
+  allowedSenderIds?: string[];
 }
 
 export class ConfigError extends Error {
@@ -118,6 +125,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxConflictRetries: e.WALLET_MAX_CONFLICT_RETRIES,
     maxSockets: e.WALLET_MAX_SOCKETS,
     logLevel: e.LOG_LEVEL,
+    ...(e.WALLET_ALLOWED_SENDER_IDS && { allowedSenderIds: e.WALLET_ALLOWED_SENDER_IDS.split(',').map((id) => id.trim()) }),
   };
 }
 

@@ -11,6 +11,7 @@ import type { QueueUrls } from '../resources/provision.js';
 import { KeyedLock } from './keyed-lock.js';
 import { publishReplies } from './reply-publisher.js';
 import { retryDelaySeconds } from './retry-backoff.js';
+import { checkSender } from './sender-allowlist.js';
 import { changeVisibility } from './visibility.js';
 
 export interface BatchDeps {
@@ -40,6 +41,12 @@ export function createBatchHandler(deps: BatchDeps, hooks: WorkerHooks = {}) {
   const ledger = { ...deps, userCache: new UserStateCache() };
 
   async function handleMessage(message: Message): Promise<MessageResult> {
+    // Before anything is read from the body: an unlisted sender's message is deleted with no effect and no reply.
+    const sender = checkSender(deps.config.allowedSenderIds, message.Attributes?.SenderId);
+    if (!sender.allowed) {
+      deps.logger.warn({ messageId: message.MessageId, senderId: sender.senderId }, 'command from a sender not in WALLET_ALLOWED_SENDER_IDS: deleted without effect');
+      return { message, log: deps.logger, ok: true };
+    }
     const parsed = parseCommandBody(message.Body);
     const log = deps.logger.child({
       messageId: message.MessageId,

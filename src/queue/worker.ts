@@ -51,7 +51,8 @@ export function startWorker(deps: BatchDeps, options: WorkerOptions = {}): Worke
       batchSize: config.worker.batchSize,
       visibilityTimeout: config.worker.visibilityTimeoutSeconds,
       waitTimeSeconds: config.worker.waitTimeSeconds,
-      messageSystemAttributeNames: ['ApproximateReceiveCount'],
+      // SenderId: for the optional sender allowlist (sender-allowlist.ts).
+      messageSystemAttributeNames: ['ApproximateReceiveCount', 'SenderId'],
       // Stop waits for the last long poll and the batch it returns.
       pollingCompleteWaitTimeMs: (config.worker.waitTimeSeconds + config.worker.visibilityTimeoutSeconds + 5) * 1000,
       strictReturn: true,
