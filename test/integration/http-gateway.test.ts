@@ -13,7 +13,7 @@ describe('HTTP gateway', () => {
   let userId: string;
 
   beforeAll(async () => {
-    wallet = await createTestWallet();
+    wallet = await createTestWallet({ WALLET_API_DOCS: 'true' });
     wallet.startWorker({ pollers: 1 });
     api = await startApi(wallet);
     userId = await createUser(wallet, '100.00');

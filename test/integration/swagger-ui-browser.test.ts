@@ -28,7 +28,7 @@ describe('Swagger UI', () => {
   let screenshots: string;
 
   beforeAll(async () => {
-    wallet = await createTestWallet();
+    wallet = await createTestWallet({ WALLET_API_DOCS: 'true' });
     api = await startApi(wallet);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     screenshots = await mkdtemp(join(tmpdir(), 'wallet-docs-'));
