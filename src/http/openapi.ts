@@ -43,6 +43,11 @@ function queryParameters(schema: z.ZodObject) {
 
 const json = (schema: unknown) => ({ content: { 'application/json': { schema } } });
 const error = (description: string) => ({ description, ...json({ $ref: '#/components/schemas/Error' }) });
+/** Answers every guarded operation can give besides its own (authentication, the rate limit). */
+const guarded = {
+  '401': error('No bearer token, or one that is expired, not yet valid, unsigned, or signed by an unknown key'),
+  '429': error('Rate limit of this principal exceeded; see the Retry-After header'),
+};
 const userIdParameter = { name: 'userId', in: 'path', required: true, schema: { type: 'string', minLength: 1, maxLength: 128 } };
 
 export function buildOpenApiDocument() {
@@ -51,9 +56,17 @@ export function buildOpenApiDocument() {
     info: {
       title: 'Wallet API',
       version: '0.1.0',
-      description: 'HTTP gateway of the wallet worker: enqueue transaction commands, read balances and history.',
+      description:
+        'HTTP gateway of the wallet worker: enqueue transaction commands, read balances and history. ' +
+        'Every operation but /health needs `Authorization: Bearer <JWT>` when the gateway has authentication configured: ' +
+        'a token with the scope `wallet:admin` acts for any user; any other token acts for the user in its `sub` only ' +
+        '(its own balance and history; `debit` and `transfer` for itself). Another user\'s data answers 404, as an unknown user.',
     },
+    security: [{ bearerAuth: [] }],
     components: {
+      securitySchemes: {
+        bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'HS256, RS256 or ES256 token; see docs/security.md' },
+      },
       schemas: {
         Command: commandSchema(),
         Reply: toSchema(ReplySchema),
@@ -76,7 +89,11 @@ export function buildOpenApiDocument() {
             '200': { description: 'The reply (with wait=true): applied or rejected', ...json({ $ref: '#/components/schemas/Reply' }) },
             '202': { description: 'Enqueued', ...json({ $ref: '#/components/schemas/Accepted' }) },
             '400': error('Invalid command or parameters; `issues` lists what is wrong'),
-            '503': error('SQS is unavailable'),
+            ...guarded,
+            '403': error('A user token sent a command type that needs the wallet:admin scope'),
+            '404': error('A user token sent a command for another user (answered as for an unknown user)'),
+            '413': error('Body larger than 16 KiB'),
+            '503': error('SQS is unavailable, or too many requests are waiting for replies'),
             '504': error('No reply within the time limit (the command may still be applied)'),
           },
         },
@@ -88,7 +105,8 @@ export function buildOpenApiDocument() {
           parameters: [userIdParameter],
           responses: {
             '200': { description: 'The balance', ...json({ $ref: '#/components/schemas/Balance' }) },
-            '404': error('Unknown user'),
+            '404': error('Unknown user (or, for a user token, another user)'),
+            ...guarded,
             '503': error('DynamoDB is unavailable'),
           },
         },
@@ -101,6 +119,8 @@ export function buildOpenApiDocument() {
           responses: {
             '200': { description: 'One page', ...json({ $ref: '#/components/schemas/HistoryPage' }) },
             '400': error('Invalid limit or cursor'),
+            '404': error('Unknown user (or, for a user token, another user)'),
+            ...guarded,
             '503': error('DynamoDB is unavailable'),
           },
         },
@@ -108,7 +128,8 @@ export function buildOpenApiDocument() {
       '/health': {
         get: {
           operationId: 'health',
-          summary: 'Whether SQS and DynamoDB answer',
+          summary: 'Whether SQS and DynamoDB answer (refreshed at most every 5 s; no token needed)',
+          security: [],
           responses: {
             '200': { description: 'Both answer', ...json({ $ref: '#/components/schemas/Health' }) },
             '503': { description: 'At least one does not', ...json({ $ref: '#/components/schemas/Health' }) },
