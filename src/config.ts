@@ -40,7 +40,12 @@ export const EnvSchema = z.object({
   WALLET_API_JWKS_URL: z.url().optional().describe('JSON Web Key Set URL (e.g. Cognito\'s .well-known/jwks.json) whose keys verify RS256/ES256 bearer tokens'),
   WALLET_API_JWT_ISSUER: z.string().min(1).optional().describe('Required `iss` of bearer tokens (unset: not checked)'),
   WALLET_API_JWT_AUDIENCE: z.string().min(1).optional().describe('Required `aud` of bearer tokens (unset: not checked)'),
-  WALLET_API_DOCS: booleanFromText.default(false).describe('Serve Swagger UI at /docs and the OpenAPI document at /docs/json'),
+  WALLET_API_ADMIN_SCOPE: z
+    .string()
+    .regex(/^[\x21-\x7e]+$/, 'must be one scope (no spaces)')
+    .default('wallet:admin')
+    .describe('Scope that lets a token act for any user (Cognito writes resource-server scopes as `wallet/admin`)'),
+  WALLET_API_DOCS: booleanFromText.default(false).describe('Serve Swagger UI at /docs and the OpenAPI document at /docs/json (default false: not served)'),
   WALLET_API_RATE_LIMIT: positiveInt.default(600).describe('Requests per minute per principal (token subject; client address without authentication); 429 beyond'),
   WALLET_API_MAX_WAITERS: positiveInt.default(1000).describe('Concurrent `?wait=true` requests per gateway process; 503 beyond'),
   WALLET_API_ALLOWED_HOSTS: z
@@ -83,7 +88,7 @@ export interface Config {
   /** The HTTP gateway's exposure and authentication (docs/security.md). */
   api: {
     host: string;
-    jwt: { secret?: string; jwksFile?: string; jwksUrl?: string; issuer?: string; audience?: string };
+    jwt: { secret?: string; jwksFile?: string; jwksUrl?: string; issuer?: string; audience?: string; adminScope: string };
     docs: boolean;
     rateLimitPerMinute: number;
     maxWaiters: number;
@@ -155,6 +160,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         ...(e.WALLET_API_JWKS_URL && { jwksUrl: e.WALLET_API_JWKS_URL }),
         ...(e.WALLET_API_JWT_ISSUER && { issuer: e.WALLET_API_JWT_ISSUER }),
         ...(e.WALLET_API_JWT_AUDIENCE && { audience: e.WALLET_API_JWT_AUDIENCE }),
+        adminScope: e.WALLET_API_ADMIN_SCOPE,
       },
       docs: e.WALLET_API_DOCS,
       rateLimitPerMinute: e.WALLET_API_RATE_LIMIT,

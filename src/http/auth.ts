@@ -70,7 +70,7 @@ export function createAuthenticator(jwt: Config['api']['jwt']): Authenticator {
         if (error instanceof joseErrors.JOSEError && !(error instanceof joseErrors.JWKSTimeout)) throw new UnauthorizedError('invalid token', { cause: error });
         throw error;
       }
-      return principalOf(payload);
+      return principalOf(payload, jwt.adminScope);
     },
   };
 }
@@ -90,9 +90,9 @@ function scopesOf(payload: JWTPayload): string[] {
   return [];
 }
 
-function principalOf(payload: JWTPayload): Principal {
+function principalOf(payload: JWTPayload, adminScope: string): Principal {
   const subject = typeof payload.sub === 'string' && payload.sub !== '' ? payload.sub : undefined;
-  if (scopesOf(payload).includes(ADMIN_SCOPE)) return { kind: 'admin', subject, rateKey: `admin:${subject ?? 'unnamed'}` };
+  if (scopesOf(payload).includes(adminScope)) return { kind: 'admin', subject, rateKey: `admin:${subject ?? 'unnamed'}` };
   // A user token acts for its subject; one without a subject can act for nobody.
   if (!subject) throw new UnauthorizedError('the token names no subject (sub)');
   return { kind: 'user', userId: subject, rateKey: `user:${subject}` };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import type { Principal } from '../../src/http/auth.js';
+import { createAuthenticator, type Principal } from '../../src/http/auth.js';
+import { hs256Token, TEST_JWT_SECRET } from '../support/tokens.js';
 import { authorizeCommand, authorizeRead, MAX_USER_KEY_LENGTH, scopeKey, unscopeKey, USER_COMMAND_TYPES } from '../../src/http/authorization.js';
 import { allowedHosts, assertSafeBind, hostName, isLoopback, UnsafeBindError } from '../../src/http/exposure.js';
 import { cached, WaiterGate } from '../../src/http/load-limits.js';
@@ -93,5 +94,17 @@ describe('load limits', () => {
     await expect(answer()).rejects.toThrow('down');
     fail = false;
     expect(await answer()).toBe(3);
+  });
+});
+
+describe('the admin scope', () => {
+  it('is wallet:admin by default, in `scope` or `scp`, and can be renamed for issuers that cannot write it (Cognito: wallet/admin)', async () => {
+    const standard = createAuthenticator({ secret: TEST_JWT_SECRET, adminScope: 'wallet:admin' });
+    const cognito = createAuthenticator({ secret: TEST_JWT_SECRET, adminScope: 'wallet/admin' });
+    const cognitoToken = await hs256Token({ sub: 'client-1', scope: 'wallet/admin' });
+    expect(await standard.authenticate(`Bearer ${await hs256Token({ sub: 's', scope: 'a wallet:admin b' })}`, '::1')).toMatchObject({ kind: 'admin' });
+    expect(await standard.authenticate(`Bearer ${cognitoToken}`, '::1')).toMatchObject({ kind: 'user', userId: 'client-1' });
+    expect(await cognito.authenticate(`Bearer ${cognitoToken}`, '::1')).toMatchObject({ kind: 'admin', subject: 'client-1' });
+    await expect(standard.authenticate(`Bearer ${await hs256Token({ scope: 'wallet:read' })}`, '::1')).rejects.toMatchObject({ code: 'unauthorized' });
   });
 });
