@@ -17,7 +17,7 @@ export interface Grant {
   inTransaction?: boolean;
 }
 
-export type CallSite = { grants: Grant[]; why: string } | { notGranted: string };
+export type CallSite = { grants: Grant[]; why: string; /** Where a TransactWriteItems' actions are built, when not at the call. */ itemsBuiltIn?: string } | { notGranted: string };
 
 /**
  * The IAM actions that authorize each SDK command. SQS batch APIs have no
@@ -38,6 +38,7 @@ export const IAM_ACTIONS_BY_COMMAND: Record<string, string[]> = {
   SendMessageCommand: ['sqs:SendMessage'],
   SendMessageBatchCommand: ['sqs:SendMessage'],
   GetCommand: ['dynamodb:GetItem'],
+  BatchGetCommand: ['dynamodb:BatchGetItem'],
   PutCommand: ['dynamodb:PutItem'],
   ScanCommand: ['dynamodb:Scan'],
   QueryCommand: ['dynamodb:Query'],
@@ -88,13 +89,22 @@ export const WORKER_CALL_SITES: Record<string, CallSite> = {
     grants: [{ actions: ['sqs:SendMessage'], on: ['ReplyQueue'] }],
   },
 
-  // The ledger: one consistent read, one transaction.
-  'src/ledger/apply-command.ts#GetCommand': {
-    why: 'reads the user before deciding',
+  // The ledger: consistent reads of the users it does not know, grouped transactions.
+  'src/ledger/load-users.ts#BatchGetCommand': {
+    why: 'reads the users of a group before deciding',
+    grants: [{ actions: ['dynamodb:BatchGetItem'], on: ['UsersTable'] }],
+  },
+  'src/queue/worker.ts#GetCommand': {
+    why: 'probes whether DynamoDB answers again while the worker is paused by an outage',
     grants: [{ actions: ['dynamodb:GetItem'], on: ['UsersTable'] }],
   },
-  'src/ledger/apply-command.ts#TransactWriteCommand': {
-    why: 'Put of the Transactions record; Update or ConditionCheck of the user',
+  'src/queue/dead-letters.ts#SendMessageCommand': {
+    why: 'moves a command that can never be decided (poison data) to the DLQ at once, with its reason',
+    grants: [{ actions: ['sqs:SendMessage'], on: ['DeadLetterQueue'] }],
+  },
+  'src/ledger/commit.ts#TransactWriteCommand': {
+    why: 'Puts of the Transactions records; Update or ConditionCheck of each user',
+    itemsBuiltIn: 'src/ledger/transact-items.ts',
     grants: [
       { actions: ['dynamodb:PutItem'], on: ['TransactionsTable'], inTransaction: true },
       { actions: ['dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'], on: ['UsersTable'], inTransaction: true },

@@ -65,6 +65,8 @@ export const EnvSchema = z.object({
   WALLET_BATCH_SIZE: positiveInt.max(10).default(10).describe('Messages per receive (SQS maximum 10)'),
   WALLET_RETRY_BASE_SECONDS: z.coerce.number().int().min(0).max(300).default(2).describe('First retry delay of a transiently failed command; doubles per delivery (capped at 60 s)'),
   WALLET_MAX_CONFLICT_RETRIES: positiveInt.max(1000).default(50).describe('Optimistic-concurrency retries of one command before it is left for redelivery'),
+  WALLET_GROUP_COMMIT: booleanFromText.default(true).describe('Decide every waiting command together and write them in as few TransactWriteItems as the limits allow (false: one transaction per command)'),
+  WALLET_GROUP_MAX_ACTIONS: z.coerce.number().int().min(2).max(100).default(100).describe('Largest group: actions per TransactWriteItems (one Put per command plus one write per touched user; DynamoDB allows 100)'),
   WALLET_MAX_SOCKETS: positiveInt.max(4096).default(64).describe('Keep-alive sockets per AWS client'),
   WALLET_ALLOWED_SENDER_IDS: z
     .string()
@@ -99,6 +101,7 @@ export interface Config {
   maxReceiveCount: number;
   worker: { visibilityTimeoutSeconds: number; waitTimeSeconds: number; pollers: number; batchSize: number; retryBaseSeconds: number };
   maxConflictRetries: number;
+  groupCommit: { enabled: boolean; maxActions: number };
   maxSockets: number;
   logLevel: Env['LOG_LEVEL'];
   /** WALLET_ALLOWED_SENDER_IDS, split; undefined: every sender. */
@@ -178,6 +181,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       retryBaseSeconds: e.WALLET_RETRY_BASE_SECONDS,
     },
     maxConflictRetries: e.WALLET_MAX_CONFLICT_RETRIES,
+    groupCommit: { enabled: e.WALLET_GROUP_COMMIT, maxActions: e.WALLET_GROUP_MAX_ACTIONS },
     maxSockets: e.WALLET_MAX_SOCKETS,
     logLevel: e.LOG_LEVEL,
     ...(e.WALLET_ALLOWED_SENDER_IDS && { allowedSenderIds: e.WALLET_ALLOWED_SENDER_IDS.split(',').map((id) => id.trim()) }),

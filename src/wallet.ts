@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import { createAwsClients, type AwsClients } from './clients.js';
 import { loadConfig, type Config } from './config.js';
-import { InvalidRequestError } from './errors.js';
-import { applyCommand } from './ledger/apply-command.js';
+import { InvalidRequestError, StoreUnavailableError } from './errors.js';
+import { LedgerEngine } from './ledger/engine.js';
 import { replyForOutcome } from './ledger/replies.js';
 import { findRunningEmbeddedStack, startEmbeddedStack, type EmbeddedStack } from './local-stack/embedded-stack.js';
 import { createLogger } from './logger.js';
@@ -86,6 +86,8 @@ export async function createWallet(options: WalletOptions = {}): Promise<Wallet>
 
   const deps = { sqs: clients.sqs, ddb: clients.ddb, logger, config, queueUrls };
   const workers = new Set<Worker>();
+  // The direct API decides through the same engine as the worker; without a circuit an outage fails at once.
+  const directEngine = new LedgerEngine({ ddb: clients.ddb, config, logger });
 
   return {
     config,
@@ -97,7 +99,10 @@ export async function createWallet(options: WalletOptions = {}): Promise<Wallet>
     async transact(input) {
       const parsed = parseCommand(input);
       if (!parsed.ok) throw new InvalidRequestError('invalid command', parsed.issues);
-      return replyForOutcome(await applyCommand(deps, parsed.command));
+      const [result] = await directEngine.submit([parsed.command]);
+      if (result?.kind === 'decided') return replyForOutcome(result.outcome);
+      if (result?.kind === 'failed' || result?.kind === 'poison') throw result.error;
+      throw new StoreUnavailableError('the wallet is closing');
     },
     getCurrentBalance: (query) => getCurrentBalance(deps, query),
     listTransactions: (query) => listTransactions(deps, query),
@@ -114,6 +119,7 @@ export async function createWallet(options: WalletOptions = {}): Promise<Wallet>
     },
     async close() {
       await Promise.all([...workers].map((worker) => worker.stop()));
+      await directEngine.stop();
       clients.destroy();
       await stack?.stop();
     },

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { decisionTransactItems } from '../../src/ledger/apply-command.js';
+import { singleCommandItems } from '../../src/ledger/transact-items.js';
 import { userFromItem, type AppliedRecord } from '../../src/ledger/items.js';
 import { commandCents, type Command } from '../../src/messages/command.js';
 import { KeyedLock } from '../../src/queue/keyed-lock.js';
@@ -96,7 +96,7 @@ async function transact(wallet: Wallet, command: Command, seen: UserSeen): Promi
     version: seen.version + 1,
   };
   const user = { userId: command.userId, balance: seen.balance, version: seen.version };
-  await wallet.clients.ddb.send(new TransactWriteCommand({ TransactItems: decisionTransactItems(wallet.config.tables, record, user) }));
+  await wallet.clients.ddb.send(new TransactWriteCommand({ TransactItems: singleCommandItems(wallet.config.tables, record, user) }));
   return { balance: newBalance, version: record.version };
 }
 

@@ -13,7 +13,11 @@ export interface UserState {
   balance: Cents;
   /** Count of applied transactions; 0 for a user another tool created without one. */
   version: number;
-  updatedAt?: string;
+  /**
+   * When this service last decided a command of this user: our own attribute,
+   * so another tool's `updatedAt` (or a sentinel it wrote) never orders history.
+   */
+  lastDecidedAt?: string;
 }
 
 export type StickyRejection = 'insufficient_funds' | 'user_not_found';
@@ -36,13 +40,14 @@ export type AppliedRecord = Extract<TransactionRecord, { status: 'applied' }>;
 
 export type Item = Record<string, unknown>;
 
+/** A user item as this code reads it; CorruptItemError when its balance is not money (poison, not an outage). */
 export function userFromItem(item: Item): UserState {
-  const updatedAt = item.updatedAt;
+  const lastDecidedAt = item.lastDecidedAt;
   return {
     userId: text(item, 'userId'),
     balance: money(item, 'balance'),
-    version: item.version === undefined ? 0 : Number(numberText(item, 'version')),
-    ...(typeof updatedAt === 'string' && { updatedAt }),
+    version: item.version === undefined ? 0 : count(item, 'version'),
+    ...(typeof lastDecidedAt === 'string' && ISO_TIMESTAMP.test(lastDecidedAt) && { lastDecidedAt }),
   };
 }
 
@@ -78,7 +83,7 @@ export function recordFromItem(item: Item): TransactionRecord {
   };
   const status = text(item, 'status');
   if (status === 'applied') {
-    return { ...base, status, newBalance: money(item, 'newBalance'), version: Number(numberText(item, 'version')) };
+    return { ...base, status, newBalance: money(item, 'newBalance'), version: count(item, 'version') };
   }
   const reason = text(item, 'reason');
   if (status !== 'rejected' || (reason !== 'insufficient_funds' && reason !== 'user_not_found')) {
@@ -99,6 +104,15 @@ function numberText(item: Item, field: string): string {
   if (value instanceof NumberValue) return value.value;
   if (typeof value === 'object' && value !== null && 'value' in value && typeof value.value === 'string') return value.value;
   throw new CorruptItemError(`item attribute ${field} is not a number`);
+}
+
+/** The only timestamp shape this service writes (toISOString of a four-digit year). */
+const ISO_TIMESTAMP = /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z$/;
+
+function count(item: Item, field: string): number {
+  const value = Number(numberText(item, field));
+  if (!Number.isSafeInteger(value) || value < 0) throw new CorruptItemError(`item attribute ${field} is not a count`);
+  return value;
 }
 
 function money(item: Item, field: string): Cents {

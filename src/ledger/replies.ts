@@ -1,9 +1,13 @@
 import type { ParsedCommand } from '../messages/command.js';
 import type { Reply } from '../messages/reply.js';
 import { formatCents, parseAmount } from '../money/money.js';
-import type { ApplyOutcome } from './apply-command.js';
+import type { ApplyOutcome } from './outcome.js';
 
-/** The reply for a decided command is built from the stored record only, so every delivery gets the same one. */
+/**
+ * Replies are built from stored data only (the record, or for a reused key
+ * the time its key was decided), so every delivery of a command gets the
+ * same reply but for `replayed`.
+ */
 export function replyForOutcome(outcome: ApplyOutcome): Reply {
   if (outcome.kind === 'key_reused') {
     // Echo the refused command, never anything of the stored one.
@@ -34,8 +38,12 @@ export function replyForOutcome(outcome: ApplyOutcome): Reply {
     : { ...common, status: 'rejected', reason: record.reason };
 }
 
-/** The reply to a message that is not a valid command, or undefined when not even its key could be read. */
-export function replyForInvalid(parsed: Extract<ParsedCommand, { ok: false }>, now = new Date()): Reply | undefined {
+/**
+ * The reply to a message that is not a valid command, or undefined when not
+ * even its key could be read. Nothing is stored for it, so `processedAt` is
+ * when the message was sent: the same on every delivery.
+ */
+export function replyForInvalid(parsed: Extract<ParsedCommand, { ok: false }>, sentAt: Date): Reply | undefined {
   if (parsed.idempotentKey === undefined) return undefined;
   return {
     idempotentKey: parsed.idempotentKey,
@@ -43,7 +51,7 @@ export function replyForInvalid(parsed: Extract<ParsedCommand, { ok: false }>, n
     status: 'rejected',
     reason: 'invalid_command',
     issues: parsed.issues,
-    processedAt: now.toISOString(),
+    processedAt: sentAt.toISOString(),
     replayed: false,
   };
 }

@@ -1,15 +1,25 @@
 import { z } from 'zod';
 import { isWireAmountFormat, parseAmount } from '../money/money.js';
+import { toSqsJson, toSqsText, truncateText } from './sqs-text.js';
 
 /** No C0/C1 control characters (which also excludes NUL, newlines and DEL). */
 const NO_CONTROL_CHARACTERS = /^[^\p{Cc}]*$/u;
+
+/**
+ * Noncharacters (U+FFFE, U+FFFF, U+FDD0–U+FDEF, the last two of every plane)
+ * and unpaired surrogates are not text: SQS refuses some of them in any
+ * message, so a key or user id holding one could never be replied to.
+ * (Astral characters are text and SQS carries them.)
+ */
+const NOT_TEXT = /[\p{Noncharacter_Code_Point}\p{Surrogate}]/u;
 
 function boundedText(field: string, max: number) {
   return z
     .string({ error: `${field} must be a string` })
     .refine((value) => [...value].length >= 1, { message: `${field} must not be empty` })
     .refine((value) => [...value].length <= max, { message: `${field} must be at most ${max} characters` })
-    .refine((value) => NO_CONTROL_CHARACTERS.test(value), { message: `${field} must not contain control characters` });
+    .refine((value) => NO_CONTROL_CHARACTERS.test(value), { message: `${field} must not contain control characters` })
+    .refine((value) => !NOT_TEXT.test(value), { message: `${field} must not contain noncharacters (such as U+FFFE) or unpaired surrogates` });
 }
 
 export const AmountSchema = z
@@ -73,10 +83,37 @@ export function parseCommand(json: unknown): ParsedCommand {
   if (result.success) return { ok: true, command: result.data };
   return {
     ok: false,
-    issues: result.error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message })),
+    issues: boundIssues(result.error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }))),
     ...readableField(json, 'idempotentKey', 255),
     ...readableField(json, 'userId', 128),
   };
+}
+
+/** At most this many issues are reported; a body can hold thousands of defects. */
+export const MAX_REPORTED_ISSUES = 10;
+const MAX_ISSUE_MESSAGE_UNITS = 200;
+const MAX_ISSUE_PATH_UNITS = 100;
+/** Budget for all issues together, as written in a reply body (escapes included). */
+const MAX_ISSUES_BYTES = 1536;
+
+/**
+ * What is wrong, bounded so the reply that carries it always fits in an SQS
+ * message (SPEC rule 8): zod's "Unrecognized keys" message alone echoes every
+ * unknown key. Texts keep only characters SQS accepts, each is cut to a few
+ * hundred characters, and past the budget the rest is counted, not listed.
+ */
+export function boundIssues(issues: CommandIssue[]): CommandIssue[] {
+  const bounded: CommandIssue[] = [];
+  let bytes = 0;
+  for (const issue of issues) {
+    const kept = { path: truncateText(toSqsText(issue.path), MAX_ISSUE_PATH_UNITS), message: truncateText(toSqsText(issue.message), MAX_ISSUE_MESSAGE_UNITS) };
+    bytes += Buffer.byteLength(toSqsJson(kept), 'utf8');
+    if (bounded.length === MAX_REPORTED_ISSUES || bytes > MAX_ISSUES_BYTES) break;
+    bounded.push(kept);
+  }
+  const left = issues.length - bounded.length;
+  if (left > 0) bounded.push({ path: '', message: `and ${left} more issue(s) not listed` });
+  return bounded;
 }
 
 /** Picks a field out of an invalid command only when it is itself valid, so replies never echo garbage. */

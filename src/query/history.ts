@@ -2,6 +2,7 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { InvalidRequestError } from '../errors.js';
 import { recordFromItem, type TransactionRecord } from '../ledger/items.js';
+import { CommandSchema } from '../messages/command.js';
 import { formatCents } from '../money/money.js';
 import { HISTORY_INDEX } from '../resources/definitions.js';
 import type { QueryDeps } from './balance.js';
@@ -27,7 +28,16 @@ export interface HistoryPage {
 export const DEFAULT_HISTORY_LIMIT = 20;
 export const MAX_HISTORY_LIMIT = 100;
 
-const CursorSchema = z.strictObject({ idempotentKey: z.string(), userId: z.string(), timestamp: z.string() });
+/**
+ * A cursor is the index key of the last item of a page. A forged one must be a
+ * 400, not a DynamoDB ValidationException: no empty key attribute, no key
+ * longer than any stored one.
+ */
+const CursorSchema = z.strictObject({
+  idempotentKey: CommandSchema.shape.idempotentKey,
+  userId: z.string().min(1),
+  timestamp: z.string().min(1).max(64),
+});
 
 /** A user's decided transactions, newest first, a page at a time (the userId + timestamp index). */
 export async function listTransactions(

@@ -2,13 +2,13 @@ import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import { applyCommand } from '../ledger/apply-command.js';
-import { UserStateCache } from '../ledger/user-cache.js';
+import type { LedgerEngine } from '../ledger/engine.js';
 import { replyForInvalid, replyForOutcome } from '../ledger/replies.js';
 import { parseCommandBody, type Command } from '../messages/command.js';
 import type { Reply } from '../messages/reply.js';
 import type { QueueUrls } from '../resources/provision.js';
-import { KeyedLock } from './keyed-lock.js';
+import { sendToDeadLetter } from './dead-letters.js';
+import type { InFlightMessages } from './in-flight.js';
 import { publishReplies } from './reply-publisher.js';
 import { retryDelaySeconds } from './retry-backoff.js';
 import { checkSender } from './sender-allowlist.js';
@@ -28,76 +28,148 @@ export interface WorkerHooks {
   afterApply?(command: Command, reply: Reply): void | Promise<void>;
 }
 
-type MessageResult = { message: Message; log: Logger } & ({ ok: true; reply?: Reply } | { ok: false });
+/** What to do with one received message once its command is decided (or not). */
+type Handled = { message: Message; log: Logger } & (
+  | { next: 'reply'; reply: Reply }
+  | { next: 'delete' }
+  | { next: 'retry' }
+  | { next: 'release' }
+  | { next: 'dead-letter'; reason: { code: string; detail: string } }
+);
 
 /**
- * One received batch: validate, apply (one user's commands in order), publish
- * every reply with SendMessageBatch, and return the messages to delete. A
- * message whose apply or reply failed is not deleted; it is hidden for a
- * growing delay and redelivered, up to maxReceiveCount, then the DLQ.
+ * One received batch, from queue to reply: validate each body, hand the
+ * valid commands to the ledger engine (which decides them together with the
+ * other pollers' commands), publish every reply, and return the messages to
+ * delete. A message whose command was not decided, or whose reply could not
+ * be sent, stays on the queue and comes back after a growing delay; one that
+ * can never be decided goes to the DLQ at once, with its reason.
  */
-export function createBatchHandler(deps: BatchDeps, hooks: WorkerHooks = {}) {
-  const userLock = new KeyedLock();
-  const ledger = { ...deps, userCache: new UserStateCache() };
-
-  async function handleMessage(message: Message): Promise<MessageResult> {
-    // Before anything is read from the body: an unlisted sender's message is deleted with no effect and no reply.
-    const sender = checkSender(deps.config.allowedSenderIds, message.Attributes?.SenderId);
-    if (!sender.allowed) {
-      deps.logger.warn({ messageId: message.MessageId, senderId: sender.senderId }, 'command from a sender not in WALLET_ALLOWED_SENDER_IDS: deleted without effect');
-      return { message, log: deps.logger, ok: true };
-    }
-    const parsed = parseCommandBody(message.Body);
-    const log = deps.logger.child({
-      messageId: message.MessageId,
-      receiveCount: Number(message.Attributes?.ApproximateReceiveCount ?? '1'),
-      ...(parsed.ok ? { idempotentKey: parsed.command.idempotentKey, userId: parsed.command.userId } : { idempotentKey: parsed.idempotentKey }),
-    });
-    if (!parsed.ok) {
-      log.warn({ issues: parsed.issues }, 'invalid command');
-      const reply = replyForInvalid(parsed);
-      return { message, log, ok: true, ...(reply && { reply }) };
-    }
-    const { command } = parsed;
-    try {
-      const reply = await userLock.run(command.userId, async () => replyForOutcome(await applyCommand(ledger, command)));
-      await hooks.afterApply?.(command, reply);
-      log.info({ status: reply.status, reason: reply.reason, newBalance: reply.newBalance, replayed: reply.replayed }, 'command decided');
-      return { message, log, ok: true, reply };
-    } catch (err) {
-      const receiveCount = Number(message.Attributes?.ApproximateReceiveCount ?? '1');
-      if (receiveCount >= deps.config.maxReceiveCount) {
-        log.error({ err, maxReceiveCount: deps.config.maxReceiveCount }, 'command failed on its last delivery; SQS moves it to the dead-letter queue');
-      } else {
-        log.warn({ err }, 'command not decided; it will be redelivered');
-      }
-      return { message, log, ok: false };
-    }
-  }
-
+export function createBatchHandler(deps: BatchDeps, engine: LedgerEngine, inFlight: InFlightMessages, hooks: WorkerHooks = {}) {
   return async function handleBatch(messages: Message[]): Promise<Message[]> {
-    const results = await Promise.all(messages.map(handleMessage));
-    const toReply = results.filter((result): result is Extract<MessageResult, { ok: true }> & { reply: Reply } => result.ok && result.reply !== undefined);
-    const failures = await publishReplies(
-      deps.sqs,
-      deps.queueUrls.reply,
-      toReply.map((result) => result.reply),
-    );
-    const unpublished = new Set(toReply.filter((_, index) => failures.has(index)).map((result) => result.message));
-    for (const [index, err] of failures) toReply[index]?.log.warn({ err }, 'reply not published; the command will be redelivered');
-
-    const done = results.filter((result) => result.ok && !unpublished.has(result.message)).map((result) => result.message);
-    const retry = results.filter((result) => !result.ok || unpublished.has(result.message)).map((result) => result.message);
-    await delayRedelivery(deps, retry);
-    return done;
+    inFlight.add(messages);
+    let handled: Handled[];
+    try {
+      handled = await decideMessages(deps, engine, messages, hooks);
+      handled = await publish(deps, handled);
+      handled = await deadLetter(deps, handled);
+    } finally {
+      inFlight.delete(messages);
+    }
+    await returnToQueue(deps, handled);
+    return handled.filter((item) => item.next === 'reply' || item.next === 'delete').map((item) => item.message);
   };
 }
 
-async function delayRedelivery(deps: BatchDeps, messages: Message[]): Promise<void> {
+async function decideMessages(deps: BatchDeps, engine: LedgerEngine, received: Message[], hooks: WorkerHooks): Promise<Handled[]> {
+  // Before anything is read from a body: an unlisted sender's message is deleted with no effect and no reply.
+  const refused: Handled[] = [];
+  const messages = received.filter((message) => {
+    const sender = checkSender(deps.config.allowedSenderIds, message.Attributes?.SenderId);
+    if (sender.allowed) return true;
+    deps.logger.warn({ messageId: message.MessageId, senderId: sender.senderId }, 'command from a sender not in WALLET_ALLOWED_SENDER_IDS: deleted without effect');
+    refused.push({ message, log: deps.logger, next: 'delete' });
+    return false;
+  });
+  const parsed = messages.map((message) => {
+    const result = parseCommandBody(message.Body);
+    const log = deps.logger.child({
+      messageId: message.MessageId,
+      receiveCount: receiveCount(message),
+      ...(result.ok ? { idempotentKey: result.command.idempotentKey, userId: result.command.userId } : { idempotentKey: result.idempotentKey }),
+    });
+    return { message, log, result };
+  });
+  const commands = parsed.flatMap(({ result }) => (result.ok ? [result.command] : []));
+  const results = await engine.submit(commands);
+  let next = 0;
+  const decided = await Promise.all(
+    parsed.map(async ({ message, log, result: parsedBody }): Promise<Handled> => {
+      if (!parsedBody.ok) {
+        log.warn({ issues: parsedBody.issues }, 'invalid command');
+        const reply = replyForInvalid(parsedBody, sentAt(message));
+        return reply ? { message, log, next: 'reply', reply } : { message, log, next: 'delete' };
+      }
+      const result = results[next++];
+      if (!result || result.kind === 'released') return { message, log, next: 'release' };
+      if (result.kind === 'poison') {
+        log.error({ err: result.error }, 'command can never be decided as the data stands: moving it to the dead-letter queue');
+        return { message, log, next: 'dead-letter', reason: { code: result.error.code, detail: result.error.message } };
+      }
+      if (result.kind === 'failed') {
+        logRetry(deps, message, log, result.error);
+        return { message, log, next: 'retry' };
+      }
+      const reply = replyForOutcome(result.outcome);
+      try {
+        await hooks.afterApply?.(parsedBody.command, reply);
+      } catch (err) {
+        logRetry(deps, message, log, err);
+        return { message, log, next: 'retry' };
+      }
+      log.info({ status: reply.status, reason: reply.reason, newBalance: reply.newBalance, replayed: reply.replayed }, 'command decided');
+      return { message, log, next: 'reply', reply };
+    }),
+  );
+  return [...refused, ...decided];
+}
+
+/** Publishes the replies; a command whose reply SQS refused is retried (its redelivery replays the stored outcome). */
+async function publish(deps: BatchDeps, handled: Handled[]): Promise<Handled[]> {
+  const replying = handled.filter((item): item is Extract<Handled, { next: 'reply' }> => item.next === 'reply');
+  const failures = await publishReplies(
+    deps.sqs,
+    deps.queueUrls.reply,
+    replying.map((item) => item.reply),
+  );
+  if (failures.size === 0) return handled;
+  const unpublished = new Set(replying.filter((_, index) => failures.has(index)));
+  for (const [index, err] of failures) replying[index]?.log.warn({ err }, 'reply not published; the command will be redelivered');
+  return handled.map((item) => (unpublished.has(item as Extract<Handled, { next: 'reply' }>) ? { message: item.message, log: item.log, next: 'retry' } : item));
+}
+
+async function deadLetter(deps: BatchDeps, handled: Handled[]): Promise<Handled[]> {
+  return Promise.all(
+    handled.map(async (item): Promise<Handled> => {
+      if (item.next !== 'dead-letter') return item;
+      try {
+        await sendToDeadLetter(deps.sqs, deps.queueUrls, item.message, item.reason);
+        return { message: item.message, log: item.log, next: 'delete' };
+      } catch (err) {
+        item.log.warn({ err }, 'could not move the message to the dead-letter queue; it will be redelivered');
+        return { message: item.message, log: item.log, next: 'retry' };
+      }
+    }),
+  );
+}
+
+/** Retries come back after a growing delay; released messages (the worker is stopping) at once. */
+async function returnToQueue(deps: BatchDeps, handled: Handled[]): Promise<void> {
+  const retry = handled.filter((item) => item.next === 'retry').map((item) => item.message);
+  const release = handled.filter((item) => item.next === 'release').map((item) => item.message);
   try {
-    await changeVisibility(deps.sqs, deps.queueUrls.command, messages, (message) => retryDelaySeconds(message, deps.config.worker.retryBaseSeconds));
+    await changeVisibility(deps.sqs, deps.queueUrls.command, retry, (message) => retryDelaySeconds(message, deps.config.worker.retryBaseSeconds));
+    await changeVisibility(deps.sqs, deps.queueUrls.command, release, 0);
   } catch (err) {
     // The messages still come back after the queue's visibility timeout.
     deps.logger.warn({ err }, 'could not set the retry delay');
   }
+}
+
+function logRetry(deps: BatchDeps, message: Message, log: Logger, err: unknown): void {
+  if (receiveCount(message) >= deps.config.maxReceiveCount) {
+    log.error({ err, maxReceiveCount: deps.config.maxReceiveCount }, 'command failed on its last delivery; SQS moves it to the dead-letter queue');
+  } else {
+    log.warn({ err }, 'command not decided; it will be redelivered');
+  }
+}
+
+function receiveCount(message: Message): number {
+  return Number(message.Attributes?.ApproximateReceiveCount ?? '1');
+}
+
+/** When the producer sent the message (SQS's SentTimestamp); the same on every delivery. */
+function sentAt(message: Message): Date {
+  const sent = Number(message.Attributes?.SentTimestamp);
+  return new Date(Number.isFinite(sent) && sent > 0 ? sent : Date.now());
 }

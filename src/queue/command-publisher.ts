@@ -5,24 +5,23 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { InvalidRequestError, ReplyTimeoutError } from '../errors.js';
-import { CommandSchema, type Command } from '../messages/command.js';
+import { parseCommand, type Command } from '../messages/command.js';
 import { ReplySchema, type Reply } from '../messages/reply.js';
-import { fifoFields } from './fifo.js';
+import { toSqsJson } from '../messages/sqs-text.js';
+import { commandDeduplicationId, fifoFields } from './fifo.js';
 import { changeVisibility } from './visibility.js';
 
 /** Validates a command with the worker's own schema and puts it on the command queue. */
 export async function publishCommand(sqs: SQSClient, commandQueueUrl: string, input: unknown): Promise<{ command: Command; messageId: string }> {
-  const parsed = CommandSchema.safeParse(input);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }));
-    throw new InvalidRequestError('invalid command', issues);
-  }
-  const command = parsed.data;
+  // parseCommand bounds the issues: an input with thousands of unknown fields is not echoed back whole.
+  const parsed = parseCommand(input);
+  if (!parsed.ok) throw new InvalidRequestError('invalid command', parsed.issues);
+  const { command } = parsed;
   const { MessageId } = await sqs.send(
     new SendMessageCommand({
       QueueUrl: commandQueueUrl,
-      MessageBody: JSON.stringify(command),
-      ...fifoFields(commandQueueUrl, command.userId, command.idempotentKey),
+      MessageBody: toSqsJson(command),
+      ...fifoFields(commandQueueUrl, command.userId, commandDeduplicationId(command)),
     }),
   );
   return { command, messageId: MessageId ?? '' };

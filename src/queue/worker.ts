@@ -1,11 +1,15 @@
 import type { Message } from '@aws-sdk/client-sqs';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { Consumer } from 'sqs-consumer';
+import { LedgerEngine } from '../ledger/engine.js';
+import { StoreCircuit } from '../ledger/store-circuit.js';
 import { withAbortableReceive } from './abortable-receive.js';
 import { createBatchHandler, type BatchDeps, type WorkerHooks } from './batch-handler.js';
+import { InFlightMessages } from './in-flight.js';
 import { changeVisibility } from './visibility.js';
 
 export interface Worker {
-  /** Stops polling, finishes every message in flight, then resolves. */
+  /** Stops polling, finishes every message in flight (or, while the store is down, hands it back), then resolves. */
   stop(): Promise<void>;
 }
 
@@ -15,13 +19,22 @@ export interface WorkerOptions {
   pollers?: number;
 }
 
+/** A key no user has: the probe only asks whether DynamoDB answers a read of the Users table. */
+const PROBE_KEY = { userId: '#wallet-store-probe' };
+
 /**
- * Starts `pollers` sqs-consumer instances on the command queue, sharing one
- * batch handler (so one user's commands stay serial inside this process).
+ * Starts `pollers` sqs-consumer instances on the command queue. Their
+ * batches all feed one ledger engine, which decides the commands together
+ * (group commit) and keeps one user's commands in arrival order. While the
+ * store is down the engine holds the commands and the pollers wait, so
+ * nothing new is received; a heartbeat keeps held messages invisible.
  */
 export function startWorker(deps: BatchDeps, options: WorkerOptions = {}): Worker {
-  const { config, logger, sqs, queueUrls } = deps;
-  const handleBatch = createBatchHandler(deps, options.hooks);
+  const { config, logger, sqs, ddb, queueUrls } = deps;
+  const circuit = new StoreCircuit(() => ddb.send(new GetCommand({ TableName: config.tables.users, Key: PROBE_KEY })), logger);
+  const engine = new LedgerEngine({ ddb, config, logger, circuit });
+  const heldMessages = new InFlightMessages(sqs, queueUrls.command, config.worker.visibilityTimeoutSeconds, logger);
+  const handleBatch = createBatchHandler(deps, engine, heldMessages, options.hooks);
   const inFlight = new Set<Promise<unknown>>();
   const endLongPolls = new AbortController();
   const consumerSqs = withAbortableReceive(sqs, endLongPolls.signal);
@@ -52,7 +65,9 @@ export function startWorker(deps: BatchDeps, options: WorkerOptions = {}): Worke
       visibilityTimeout: config.worker.visibilityTimeoutSeconds,
       waitTimeSeconds: config.worker.waitTimeSeconds,
       // SenderId: for the optional sender allowlist (sender-allowlist.ts).
-      messageSystemAttributeNames: ['ApproximateReceiveCount', 'SenderId'],
+      messageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp', 'MessageGroupId', 'SenderId'],
+      // All of them: a poison message goes to the DLQ with the attributes it came with.
+      messageAttributeNames: ['All'],
       // Stop waits for the last long poll and the batch it returns.
       pollingCompleteWaitTimeMs: (config.worker.waitTimeSeconds + config.worker.visibilityTimeoutSeconds + 5) * 1000,
       strictReturn: true,
@@ -66,7 +81,7 @@ export function startWorker(deps: BatchDeps, options: WorkerOptions = {}): Worke
     consumer.start();
     return consumer;
   });
-  logger.info({ queueUrl: queueUrls.command, pollers, batchSize: config.worker.batchSize }, 'worker started');
+  logger.info({ queueUrl: queueUrls.command, pollers, batchSize: config.worker.batchSize, groupCommit: config.groupCommit }, 'worker started');
 
   return {
     async stop() {
@@ -75,16 +90,19 @@ export function startWorker(deps: BatchDeps, options: WorkerOptions = {}): Worke
       // A message SQS had already handed to an aborted poll stays invisible until its
       // visibility timeout, then is delivered again: delayed, never lost.
       endLongPolls.abort();
-      await Promise.all(
-        consumers.map(async (consumer) => {
+      await Promise.all([
+        ...consumers.map(async (consumer) => {
           // Not events.once: it rejects on the 'error' the aborted long poll emits, which
           // would end stop() before the batches in flight have finished.
           const stopped = new Promise<void>((resolve) => consumer.once('stopped', () => resolve()));
           consumer.stop({ abort: false });
           await stopped;
         }),
-      );
+        // Finishes what the engine holds while the store answers; releases it while it does not.
+        engine.stop(),
+      ]);
       await Promise.allSettled([...inFlight]);
+      heldMessages.stop();
       logger.info('worker stopped');
     },
   };

@@ -12,6 +12,8 @@ import { inject } from 'vitest';
 import { createWallet } from '../../src/wallet.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { listDeadLetters } from '../../src/queue/dead-letters.js';
 
 const cleanups = useCleanups();
 
@@ -42,7 +44,7 @@ describe('crashes, redeliveries and outages', () => {
     expect((await checkLedger(w, userId, '50')).applied).toHaveLength(1);
   });
 
-  it('applies once when the same SQS message is redelivered to a second worker while the first is still busy with it', async () => {
+  it('keeps a message invisible while its worker is still busy with it (heartbeat), so a second worker never gets it', async () => {
     const env = { WALLET_VISIBILITY_TIMEOUT_SECONDS: '2' };
     const first = await wallet(env);
     const second = await createWallet({ config: loadConfig({ ...testEnv(), ...envFor(first, { ...env, LOG_LEVEL: 'silent' }) }), logger: createLogger('silent') });
@@ -50,65 +52,124 @@ describe('crashes, redeliveries and outages', () => {
     const replies = new ReplyCollector(first.clients.sqs, first.queueUrls.reply);
     const userId = await createUser(first, '10');
     const key = uniqueKey('slow');
+    const seenBySecond: string[] = [];
 
     let entered: () => void = () => undefined;
     const firstIsBusy = new Promise<void>((resolve) => (entered = resolve));
+    let finish: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => (finish = resolve));
     first.startWorker({
       pollers: 1,
       hooks: {
         async afterApply(command) {
           if (command.idempotentKey !== key) return;
           entered();
-          // Stall past the visibility timeout until the other worker has answered the redelivery.
-          await replies.waitForKey(key);
+          await released;
         },
       },
     });
     await first.publishTransaction({ idempotentKey: key, userId, type: 'credit', amount: '5' });
     await firstIsBusy;
-    second.startWorker({ pollers: 1 });
+    second.startWorker({ pollers: 1, hooks: { afterApply: (command) => void seenBySecond.push(command.idempotentKey) } });
+    // Four visibility timeouts: without the heartbeat the message would be handed to the second worker.
+    const marker = uniqueKey('marker');
+    const markerUser = await createUser(first, '1');
+    for (let beat = 0; beat < 4; beat++) {
+      const probe = `${marker}-${beat}`;
+      await first.publishTransaction({ idempotentKey: probe, userId: markerUser, type: 'credit', amount: '1' });
+      await replies.waitForKey(probe);
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+    }
+    finish();
 
-    const both = await replies.waitForKey(key, 2);
-    expect(both.map((reply) => reply.replayed)).toEqual([true, false]);
-    expect({ ...both[0], replayed: false }).toEqual(both[1]);
-    await expect(first.getCurrentBalance({ userId })).resolves.toMatchObject({ balance: '15.00' });
+    const [reply] = await replies.waitForKey(key);
+    expect(reply).toMatchObject({ status: 'applied', newBalance: '15.00', replayed: false });
+    expect(seenBySecond).not.toContain(key);
+    await replies.drain();
+    expect(replies.forKey(key)).toHaveLength(1);
   });
 
-  it('retries through a DynamoDB outage and applies each command exactly once when it is back', async () => {
-    const proxy = await TcpProxy.start(inject('endpoints').dynamodb);
-    cleanups.defer(() => proxy.close());
-    const { logger, lines } = capturingLogger('warn');
-    const w = await createWallet({ config: loadConfig(testEnv({ AWS_ENDPOINT_URL_DYNAMODB: proxy.endpoint, WALLET_MAX_RECEIVE_COUNT: '10' })), logger });
-    cleanups.defer(() => w.close());
-    const userId = await createUser(w, '100');
-    const replies = new ReplyCollector(w.clients.sqs, w.queueUrls.reply);
-    w.startWorker();
+  for (const kind of ['refuses connections', 'hangs'] as const) {
+    it(`rides out a DynamoDB outage that ${kind} far past the old retry budget, with the default maxReceiveCount: every command applied once, nothing dead-lettered`, async () => {
+      const proxy = await TcpProxy.start(inject('endpoints').dynamodb);
+      cleanups.defer(() => proxy.close());
+      const { logger, lines } = capturingLogger('debug');
+      // Retry delays of 0 s: the old design dead-lettered every waiting command within a second of outage.
+      const w = await createWallet({
+        config: loadConfig(testEnv({ AWS_ENDPOINT_URL_DYNAMODB: proxy.endpoint, WALLET_RETRY_BASE_SECONDS: '0', WALLET_VISIBILITY_TIMEOUT_SECONDS: '3' })),
+        logger,
+      });
+      cleanups.defer(() => w.close());
+      expect(w.config.maxReceiveCount).toBe(5);
+      const userId = await createUser(w, '100');
+      const replies = new ReplyCollector(w.clients.sqs, w.queueUrls.reply);
+      w.startWorker();
 
-    proxy.cut();
-    const keys = Array.from({ length: 5 }, (_, index) => uniqueKey(`outage-${index}`));
-    for (const key of keys) await w.publishTransaction({ idempotentKey: key, userId, type: 'debit', amount: '10' });
-    // Wait until SQS has delivered a command a second time: the outage outlasted the SDK's own retries.
-    await eventually('a failed second delivery', () =>
-      lines.some((line) => line.msg === 'command not decided; it will be redelivered' && Number(line.receiveCount) >= 2) ? true : undefined,
-    );
-    proxy.restore();
+      if (kind === 'hangs') proxy.hang();
+      else proxy.cut();
+      const keys = Array.from({ length: 5 }, (_, index) => uniqueKey(`outage-${index}`));
+      for (const key of keys) await w.publishTransaction({ idempotentKey: key, userId, type: 'debit', amount: '10' });
+      if (kind === 'refuses connections') {
+        await eventually('the worker to pause', () => (lines.some((line) => line.msg === 'store unavailable: pausing until it answers again') ? true : undefined));
+        // Well past maxReceiveCount × visibility timeout: only a held message with a heartbeat survives this.
+        await eventually('ten probes of the store', () => (proxy.refusedConnections >= 10 ? true : undefined), 60_000);
+      } else {
+        // Hung requests wait on their sockets; the messages must stay invisible for several visibility timeouts.
+        await new Promise((resolve) => setTimeout(resolve, 10_000));
+      }
+      proxy.restore();
 
-    const all = await replies.waitForCount(keys.length);
-    expect(all.every((reply) => reply.status === 'applied' && !reply.replayed)).toBe(true);
-    expect(new Set(all.map((reply) => reply.idempotentKey))).toEqual(new Set(keys));
-    await expect(w.getCurrentBalance({ userId })).resolves.toMatchObject({ balance: '50.00' });
-    expect((await checkLedger(w, userId, '100')).problems).toEqual([]);
-    expect(await queueDepth(w.clients.sqs, w.queueUrls.deadLetter)).toBe(0);
-  });
+      const all = await replies.waitForCount(keys.length, 90_000);
+      expect(all.every((reply) => reply.status === 'applied' && !reply.replayed)).toBe(true);
+      expect(new Set(all.map((reply) => reply.idempotentKey))).toEqual(new Set(keys));
+      await expect(w.getCurrentBalance({ userId })).resolves.toMatchObject({ balance: '50.00' });
+      expect((await checkLedger(w, userId, '100')).problems).toEqual([]);
+      expect(await queueDepth(w.clients.sqs, w.queueUrls.deadLetter)).toBe(0);
+      const decided = lines.filter((line) => line.msg === 'command decided');
+      expect(decided.map((line) => line.receiveCount)).toEqual(keys.map(() => 1));
+    }, 150_000);
+  }
 
-  it('moves a command that keeps failing to the dead-letter queue after maxReceiveCount', async () => {
-    const proxy = await TcpProxy.start(inject('endpoints').dynamodb);
-    cleanups.defer(() => proxy.close());
-    const w = await wallet({ AWS_ENDPOINT_URL_DYNAMODB: proxy.endpoint, WALLET_MAX_RECEIVE_COUNT: '2', WALLET_RETRY_BASE_SECONDS: '0' });
-    proxy.cut();
-    w.startWorker({ pollers: 1 });
-    await w.publishTransaction({ idempotentKey: uniqueKey('poison'), userId: 'u', type: 'credit', amount: '1' });
+  it('moves a command whose handling keeps failing while the store is healthy to the dead-letter queue after maxReceiveCount', async () => {
+    const w = await wallet({ WALLET_MAX_RECEIVE_COUNT: '2', WALLET_RETRY_BASE_SECONDS: '0' });
+    const userId = await createUser(w, '1');
+    const key = uniqueKey('always-fails');
+    w.startWorker({
+      pollers: 1,
+      hooks: {
+        afterApply(command) {
+          if (command.idempotentKey === key) throw new Error('the reply step keeps failing');
+        },
+      },
+    });
+    await w.publishTransaction({ idempotentKey: key, userId, type: 'credit', amount: '1' });
     await eventually('the command in the DLQ', async () => ((await queueDepth(w.clients.sqs, w.queueUrls.deadLetter)) === 1 ? true : undefined));
   });
-});
 
+  it('sends a command for a user whose balance is not money to the DLQ at once, with the reason, instead of retrying it as an outage', async () => {
+    const { logger, lines } = capturingLogger('warn');
+    const w = await createWallet({ config: loadConfig(testEnv()), logger });
+    cleanups.defer(() => w.close());
+    const userId = `poison-${uniqueKey()}`;
+    await w.clients.ddb.send(new PutCommand({ TableName: w.config.tables.users, Item: { userId, balance: 'a lot' } }));
+    const sane = await createUser(w, '5');
+    const replies = new ReplyCollector(w.clients.sqs, w.queueUrls.reply);
+    w.startWorker();
+    const key = uniqueKey('poison');
+    await w.publishTransaction({ idempotentKey: key, userId, type: 'credit', amount: '1' });
+    const fine = uniqueKey('fine');
+    await w.publishTransaction({ idempotentKey: fine, userId: sane, type: 'credit', amount: '1' });
+
+    await replies.waitForKey(fine);
+    const [letter] = await eventually('the poison command on the DLQ', async () => {
+      const letters = await listDeadLetters(w.clients.sqs, w.queueUrls.deadLetter);
+      return letters.length === 1 ? letters : undefined;
+    });
+    expect(JSON.parse(letter?.body ?? '{}')).toMatchObject({ idempotentKey: key });
+    expect(letter?.receiveCount).toBe(1);
+    expect(lines.some((line) => line.msg?.toString().startsWith('command can never be decided') && line.idempotentKey === key)).toBe(true);
+    expect(lines.some((line) => line.msg === 'store unavailable: pausing until it answers again')).toBe(false);
+    expect(await queueDepth(w.clients.sqs, w.queueUrls.command)).toBe(0);
+    expect(replies.forKey(key)).toEqual([]);
+  });
+});

@@ -59,6 +59,16 @@ describe('query module', () => {
     await expect(wallet.listTransactions({ userId: 'u', cursor: other })).rejects.toBeInstanceOf(InvalidRequestError);
   });
 
+  it.each([
+    ['an empty key and timestamp', { idempotentKey: '', userId: 'u', timestamp: '' }],
+    ['an empty timestamp', { idempotentKey: 'k', userId: 'u', timestamp: '' }],
+    ['an empty key', { idempotentKey: '', userId: 'u', timestamp: '2026-11-25T10:00:00.000Z' }],
+    ['a key longer than any stored one', { idempotentKey: 'k'.repeat(2000), userId: 'u', timestamp: '2026-11-25T10:00:00.000Z' }],
+  ])('refuses a forged cursor with %s as invalid, not as a failure', async (_, key) => {
+    const cursor = Buffer.from(JSON.stringify(key)).toString('base64url');
+    await expect(wallet.listTransactions({ userId: 'u', cursor })).rejects.toBeInstanceOf(InvalidRequestError);
+  });
+
   it.each([0, 101, 2.5])('refuses a page limit of %d', async (limit) => {
     await expect(wallet.listTransactions({ userId: 'u', limit })).rejects.toBeInstanceOf(InvalidRequestError);
   });

@@ -8,6 +8,8 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 export class TcpProxy {
   private readonly sockets = new Set<Socket>();
   private down = false;
+  private hanging = false;
+  private readonly held: Socket[] = [];
   refusedConnections = 0;
 
   private constructor(
@@ -26,6 +28,12 @@ export class TcpProxy {
       if (proxy.down) {
         proxy.refusedConnections++;
         client.destroy();
+        return;
+      }
+      if (proxy.hanging) {
+        // Accepted, never answered: the store "hangs" (requests wait for their own timeouts).
+        proxy.held.push(client);
+        client.on('error', () => client.destroy());
         return;
       }
       const upstream = connect(Number(port), hostname);
@@ -53,12 +61,21 @@ export class TcpProxy {
     for (const socket of this.sockets) socket.destroy();
   }
 
+  /** Keeps accepting connections but answers nothing (a hung store) until restore(). */
+  hang(): void {
+    this.hanging = true;
+    for (const socket of this.sockets) socket.destroy();
+  }
+
   restore(): void {
     this.down = false;
+    this.hanging = false;
+    for (const socket of this.held.splice(0)) socket.destroy();
   }
 
   async close(): Promise<void> {
     this.cut();
+    for (const socket of this.held.splice(0)) socket.destroy();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 }

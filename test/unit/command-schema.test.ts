@@ -102,3 +102,32 @@ describe('parseCommandBody', () => {
     expect(parsed).not.toHaveProperty('idempotentKey');
   });
 });
+
+describe('command schema: text SQS can carry back', () => {
+  it.each(['k\ufffe', '\uffff', 'k\ufdd0', 'k\u{1fffe}', 'k\u{10ffff}', 'lone\ud800', 'lone\udfff'])(
+    'refuses noncharacters and unpaired surrogates in keys and user ids (%j), naming the field',
+    (text) => {
+      for (const field of ['idempotentKey', 'userId']) {
+        const result = CommandSchema.safeParse({ ...valid, [field]: text });
+        expect(result.success).toBe(false);
+        expect(result.error?.issues.map((issue) => issue.message)).toContain(`${field} must not contain noncharacters (such as U+FFFE) or unpaired surrogates`);
+      }
+    },
+  );
+
+  it.each(['José', 'order 42', '💶 refund', '\u{10fffd}'])('accepts other unicode text in keys and user ids (%j)', (text) => {
+    expect(CommandSchema.safeParse({ ...valid, idempotentKey: text, userId: text }).success).toBe(true);
+  });
+
+  it('reports at most a few bounded issues for a body with thousands of unknown keys', () => {
+    const extra = Object.fromEntries(Array.from({ length: 5000 }, (_, index) => [`unknown-field-${index}`, index]));
+    const result = parseCommandBody(JSON.stringify({ ...valid, ...extra }));
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.idempotentKey).toBe(valid.idempotentKey);
+    expect(result.issues.length).toBeLessThanOrEqual(11);
+    expect(result.issues[0]?.message).toMatch(/^Unrecognized keys: "unknown-field-0"/);
+    expect(result.issues[0]?.message.length).toBeLessThanOrEqual(200);
+    expect(Buffer.byteLength(JSON.stringify(result.issues))).toBeLessThan(2048);
+  });
+});

@@ -92,7 +92,8 @@ describe('the worker task role', () => {
     for (const [site, decision] of Object.entries(WORKER_CALL_SITES)) {
       if (commandOf(site) !== 'TransactWriteCommand' || !('grants' in decision)) continue;
       const source = sites.get(site) ?? '';
-      const operations = new Set([...source.matchAll(/\b(Put|Update|Delete|ConditionCheck):\s*\{/g)].map((match) => TRANSACT_ITEM_ACTIONS[match[1] ?? '']));
+      const built = decision.itemsBuiltIn ? await readFile(join(ROOT, decision.itemsBuiltIn), 'utf8') : '';
+      const operations = new Set([...(source + built).matchAll(/\b(Put|Update|Delete|ConditionCheck):\s*\{/g)].map((match) => TRANSACT_ITEM_ACTIONS[match[1] ?? '']));
       const granted = new Set(decision.grants.flatMap((grant) => grant.actions));
       expect(granted).toEqual(operations);
       expect(decision.grants.every((grant) => grant.inTransaction)).toBe(true);
@@ -109,6 +110,7 @@ describe('the worker task role', () => {
 
   it('comes down to these few permissions (a change here is a change to review)', () => {
     expect([...templatePermissions().lines].sort()).toEqual([
+      'dynamodb:BatchGetItem on UsersTable',
       'dynamodb:ConditionCheckItem on UsersTable in TransactWriteItems',
       'dynamodb:GetItem on UsersTable',
       'dynamodb:PutItem on TransactionsTable in TransactWriteItems',
@@ -119,6 +121,7 @@ describe('the worker task role', () => {
       'sqs:GetQueueUrl on DeadLetterQueue',
       'sqs:GetQueueUrl on ReplyQueue',
       'sqs:ReceiveMessage on CommandQueue',
+      'sqs:SendMessage on DeadLetterQueue',
       'sqs:SendMessage on ReplyQueue',
     ]);
   });

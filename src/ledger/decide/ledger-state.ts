@@ -1,0 +1,73 @@
+import type { Command } from '../../messages/command.js';
+import type { TransactionRecord, UserState } from '../items.js';
+import type { ApplyOutcome } from '../outcome.js';
+
+/**
+ * What the decide step reads and returns. Everything here is plain data: the
+ * decide step does no I/O, reads no clock and draws no random numbers.
+ */
+
+/** The users a batch of commands reads: a state, or null for a user known not to exist. */
+export type KnownUsers = ReadonlyMap<string, UserState | null>;
+
+/** What the decide step knows: users, and records already stored under some of the commands' keys. */
+export interface LedgerState {
+  users: KnownUsers;
+  records: ReadonlyMap<string, TransactionRecord>;
+}
+
+export interface CommandToDecide {
+  command: Command;
+  /** Transaction ids this process already wrote the command under: finding one stored is its own commit, not a replay. */
+  ownTransactionIds?: ReadonlySet<string>;
+}
+
+export interface DecideContext {
+  /** The decision time, in epoch milliseconds (the caller's clock). */
+  now: number;
+  /** A new transaction id (the caller's randomness). */
+  newTransactionId(): string;
+}
+
+/** How one user item changes in a decision: the write is conditional on `before`. */
+export interface UserTransition {
+  before: UserState | null;
+  after: UserState | null;
+}
+
+/** A new decision: the record to write under the command's key. */
+export interface Decision {
+  command: Command;
+  record: TransactionRecord;
+  /** The users whose items this decision reads or writes (their writes must travel with its record). */
+  userIds: string[];
+}
+
+/** A command answered from the record already stored under its key: nothing to write. */
+export interface Answer {
+  command: Command;
+  outcome: ApplyOutcome;
+}
+
+export interface DecideResult {
+  /** One per command, in input order. */
+  results: (Decision | Answer)[];
+  /** The new decisions only, in input order: what must be written. */
+  decisions: Decision[];
+  /** The touched users, from the state read to the state after every decision. */
+  users: Map<string, UserTransition>;
+}
+
+/**
+ * Decision times strictly increase per user, so the history index lists a
+ * user's entries in ledger order. Only our own `lastDecidedAt` is trusted,
+ * and not when it lies further ahead than any sane clock skew (another tool
+ * wrote it): then history restarts from `now` rather than leave the ISO range.
+ */
+export const MAX_CLOCK_AHEAD_MS = 24 * 3600 * 1000;
+
+export function nextDecisionTime(user: UserState | null, now: number): string {
+  const last = user?.lastDecidedAt ? Date.parse(user.lastDecidedAt) : Number.NaN;
+  const usable = Number.isFinite(last) && last <= now + MAX_CLOCK_AHEAD_MS;
+  return new Date(usable && last >= now ? last + 1 : now).toISOString();
+}

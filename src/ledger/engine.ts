@@ -1,0 +1,352 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import { ConflictRetriesExhaustedError, CorruptItemError, StoreUnavailableError, type WalletError } from '../errors.js';
+import type { Command } from '../messages/command.js';
+import { commitChunk, type CancellationReason } from './commit.js';
+import { decide } from './decide/decide.js';
+import type { Decision } from './decide/ledger-state.js';
+import { recordFromItem, type TransactionRecord, type UserState } from './items.js';
+import { loadUsers, parseUser } from './load-users.js';
+import { LruMap } from './lru-map.js';
+import type { ApplyOutcome } from './outcome.js';
+import type { StoreCircuit } from './store-circuit.js';
+import { StoreFaultError } from './store-errors.js';
+import { buildChunks, MAX_TRANSACT_ACTIONS, type Chunk } from './transact-items.js';
+import { UserStateCache } from './user-cache.js';
+
+/** What became of one submitted command. */
+export type EngineResult =
+  | { kind: 'decided'; outcome: ApplyOutcome }
+  /** Not decided this time; trying again later can succeed. */
+  | { kind: 'failed'; error: WalletError }
+  /** Can never be decided as the data stands (a user item that is not money): dead-letter it now. */
+  | { kind: 'poison'; error: CorruptItemError }
+  /** The engine stopped before it could decide it: hand the message back to the queue. */
+  | { kind: 'released' };
+
+export interface EngineDeps {
+  ddb: DynamoDBDocumentClient;
+  config: Pick<Config, 'tables' | 'maxConflictRetries' | 'groupCommit'>;
+  logger: Logger;
+  /**
+   * With a circuit, an outage parks the commands until the store answers
+   * again (the worker); without one, they fail at once (the direct API).
+   */
+  circuit?: StoreCircuit;
+  /** Observes each committed transaction (group sizes for metrics and the bench). */
+  onCommit?(commands: number, actions: number): void;
+  clock?: () => number;
+  newTransactionId?: () => string;
+}
+
+interface Entry {
+  seq: number;
+  command: Command;
+  attempts: number;
+  /** Transaction ids this process wrote the command under: finding one stored means it was ours, not a replay. */
+  ownTransactionIds: Set<string>;
+  resolve(result: EngineResult): void;
+}
+
+/** A round never takes more than this many commands, so one slow round cannot hold the whole backlog. */
+const MAX_ROUND_COMMANDS = 2_000;
+
+/**
+ * The apply step with group commit. Every command submitted (by all the
+ * pollers of a worker) waits in one list; a round takes all that is waiting,
+ * reads the users it does not know, decides them with the pure `decide`
+ * in arrival order per user, and writes the decisions in as few
+ * TransactWriteItems as the limits allow. A round never waits for more work:
+ * at low load it is one command, under load it is whatever arrived while the
+ * previous round was writing.
+ *
+ * A cancelled transaction is split, never retried blindly: a key that exists
+ * answers its command from the stored record; a user that changed is taken
+ * from the item DynamoDB handed back and its commands are decided again in
+ * the next round; conflicts and throttling back off first.
+ */
+export class LedgerEngine {
+  private readonly pending: Entry[] = [];
+  private readonly users = new UserStateCache();
+  /** Records this process committed or saw: a duplicate is answered without a write. */
+  private readonly decided = new LruMap<string, TransactionRecord>(10_000);
+  private nextSeq = 0;
+  private running: Promise<void> | undefined;
+  private stopping = false;
+  private readonly clock: () => number;
+  private readonly newTransactionId: () => string;
+  private readonly maxActions: number;
+  private readonly perUserPerRound: number;
+
+  constructor(private readonly deps: EngineDeps) {
+    this.clock = deps.clock ?? Date.now;
+    this.newTransactionId = deps.newTransactionId ?? randomUUID;
+    const { enabled, maxActions } = deps.config.groupCommit;
+    // Without grouping every command is its own transaction (the one-per-command design).
+    this.maxActions = enabled ? maxActions : 2;
+    this.perUserPerRound = enabled ? maxActions - 1 : 1;
+  }
+
+  /** Decides the commands (in this order per user); one result per command, in the same order. */
+  submit(commands: readonly Command[]): Promise<EngineResult[]> {
+    if (this.stopping) return Promise.resolve(commands.map(() => ({ kind: 'released' as const })));
+    const results = commands.map(
+      (command) =>
+        new Promise<EngineResult>((resolve) => {
+          this.pending.push({ seq: this.nextSeq++, command, attempts: 0, ownTransactionIds: new Set(), resolve });
+        }),
+    );
+    this.kick();
+    return Promise.all(results);
+  }
+
+  /**
+   * Finishes what is waiting while the store answers; whatever is parked by
+   * an outage (or arrives now) is released to the queue instead.
+   */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.deps.circuit?.stop();
+    await this.running;
+    this.releaseAll();
+  }
+
+  private kick(): void {
+    if (this.running) return;
+    this.running = this.run().finally(() => {
+      this.running = undefined;
+      // Work that arrived as the loop was ending starts the next one.
+      if (this.pending.length > 0 && !this.stopping) this.kick();
+    });
+  }
+
+  private async run(): Promise<void> {
+    while (this.pending.length > 0) {
+      const circuit = this.deps.circuit;
+      if (circuit && circuit.state === 'open') {
+        if (this.stopping) return this.releaseAll();
+        await circuit.whenClosed();
+        continue;
+      }
+      const round = this.takeRound();
+      try {
+        await this.decideRound(round);
+      } catch (error) {
+        // A bug in the engine, not a store failure: fail the round's commands so their messages are retried.
+        this.deps.logger.error({ err: error }, 'ledger round failed');
+        const fault = new StoreFaultError('ledger round failed', { cause: error });
+        for (const entry of round) this.fail(entry, fault);
+      }
+    }
+  }
+
+  /**
+   * The commands this round decides: in arrival order, at most what one
+   * transaction can carry per user, one command per key (a second command
+   * with the same key waits for the first to be stored). A user whose
+   * command must wait keeps all its later commands waiting too, so a user's
+   * commands are never decided out of order.
+   */
+  private takeRound(): Entry[] {
+    this.pending.sort((a, b) => a.seq - b.seq);
+    const round: Entry[] = [];
+    const perUser = new Map<string, number>();
+    const keys = new Set<string>();
+    const held = new Set<string>();
+    const waiting: Entry[] = [];
+    for (const entry of this.pending) {
+      const { userId, idempotentKey } = entry.command;
+      const taken = perUser.get(userId) ?? 0;
+      if (round.length >= MAX_ROUND_COMMANDS || held.has(userId) || taken >= this.perUserPerRound || keys.has(idempotentKey)) {
+        held.add(userId);
+        waiting.push(entry);
+        continue;
+      }
+      perUser.set(userId, taken + 1);
+      keys.add(idempotentKey);
+      round.push(entry);
+    }
+    this.pending.splice(0, this.pending.length, ...waiting);
+    return round;
+  }
+
+  private async decideRound(round: Entry[]): Promise<void> {
+    // Keys this process has seen stored are answered by decide without a write (duplicates, redeliveries).
+    const records = new Map<string, TransactionRecord>();
+    for (const { command } of round) {
+      const stored = this.decided.get(command.idempotentKey);
+      if (stored) records.set(command.idempotentKey, stored);
+    }
+    const known = await this.knownUsers(round.filter((entry) => !records.has(entry.command.idempotentKey)));
+    if (!known) return;
+    const decidable = round.filter((entry) => {
+      const user = known.get(entry.command.userId);
+      if (user instanceof CorruptItemError && !records.has(entry.command.idempotentKey)) {
+        entry.resolve({ kind: 'poison', error: user });
+        return false;
+      }
+      return true;
+    });
+    const users = new Map<string, UserState | null>();
+    for (const [userId, user] of known) if (!(user instanceof CorruptItemError)) users.set(userId, user);
+    const result = decide(
+      { users, records },
+      decidable.map(({ command, ownTransactionIds }) => ({ command, ownTransactionIds })),
+      { now: this.clock(), newTransactionId: this.newTransactionId },
+    );
+    const entryOf = new Map<Decision, Entry>();
+    result.results.forEach((decided, index) => {
+      const entry = decidable[index] as Entry;
+      if ('outcome' in decided) return entry.resolve({ kind: 'decided', outcome: decided.outcome });
+      entry.ownTransactionIds.add(decided.record.transactionId);
+      entryOf.set(decided, entry);
+    });
+
+    const chunks = buildChunks(this.deps.config.tables, result, this.maxActions);
+    const outcomes = await Promise.all(chunks.map(async (chunk) => ({ chunk, result: await commitChunk(this.deps.ddb, chunk) })));
+    let backOff = false;
+    for (const { chunk, result: committed } of outcomes) {
+      const entries = chunk.targets.flatMap((target) => (target.kind === 'record' ? [entryOf.get(target.decision) as Entry] : []));
+      if (committed.kind === 'committed') {
+        this.committed(chunk, entryOf);
+      } else if (committed.kind === 'failed') {
+        this.writeFailed(chunk, entries, committed.error);
+      } else if (this.committedBefore(chunk, committed.reasons)) {
+        // The SDK retried a request that had committed: every Put finds its own record.
+        this.committed(chunk, entryOf);
+      } else {
+        backOff = this.cancelled(chunk, committed.reasons, entryOf) || backOff;
+      }
+    }
+    if (backOff) await sleep(backoffMs(Math.max(...round.map((entry) => entry.attempts))));
+  }
+
+  /** The state of every user the round reads: cached, else read; undefined when the store is down. */
+  private async knownUsers(entries: Entry[]): Promise<Map<string, UserState | null | CorruptItemError> | undefined> {
+    const known = new Map<string, UserState | null | CorruptItemError>();
+    const missing = new Set<string>();
+    for (const { command } of entries) {
+      const cached = this.users.get(command.userId);
+      if (cached) known.set(command.userId, cached);
+      else missing.add(command.userId);
+    }
+    if (missing.size === 0) return known;
+    try {
+      for (const [userId, user] of await loadUsers(this.deps.ddb, this.deps.config.tables, [...missing])) known.set(userId, user);
+    } catch (error) {
+      this.writeFailed(undefined, entries, error as StoreUnavailableError | StoreFaultError);
+      return undefined;
+    }
+    return known;
+  }
+
+  private committed(chunk: Chunk, entryOf: Map<Decision, Entry>): void {
+    this.deps.onCommit?.(chunk.targets.filter((target) => target.kind === 'record').length, chunk.actions.length);
+    for (const target of chunk.targets) {
+      if (target.kind === 'user') {
+        if (target.transition.after) this.users.set(target.transition.after);
+        continue;
+      }
+      const { record } = target.decision;
+      this.decided.set(record.idempotentKey, record);
+      entryOf.get(target.decision)?.resolve({ kind: 'decided', outcome: { kind: 'decided', record, replayed: false } });
+    }
+  }
+
+  private committedBefore(chunk: Chunk, reasons: CancellationReason[]): boolean {
+    return chunk.targets.some((target, index) => {
+      const item = reasons[index]?.item;
+      return target.kind === 'record' && reasons[index]?.code === 'ConditionalCheckFailed' && item?.transactionId === target.decision.record.transactionId;
+    });
+  }
+
+  /**
+   * Splits a cancelled transaction by its reasons, learning from each what
+   * is true now: a key that exists gives its stored record (decide answers
+   * the command from it next round); a user that changed gives its item as
+   * it is now (decided on without another read). The rest of the chunk is
+   * decided again. Returns whether to back off first (conflict, throttling).
+   */
+  private cancelled(chunk: Chunk, reasons: CancellationReason[], entryOf: Map<Decision, Entry>): boolean {
+    let backOff = false;
+    let fault: StoreFaultError | undefined;
+    const keyExists = new Set<Entry>();
+    chunk.targets.forEach((target, index) => {
+      const reason = reasons[index] ?? { code: 'None' };
+      if (reason.code === 'TransactionConflict' || reason.code === 'ThrottlingError' || reason.code === 'ProvisionedThroughputExceeded') {
+        backOff = true;
+      } else if (reason.code !== 'None' && reason.code !== 'ConditionalCheckFailed') {
+        fault = new StoreFaultError(`transaction cancelled: ${reason.code}`);
+      }
+      if (reason.code !== 'ConditionalCheckFailed') return;
+      if (target.kind === 'record') {
+        const entry = entryOf.get(target.decision) as Entry;
+        keyExists.add(entry);
+        try {
+          if (!reason.item) throw new CorruptItemError(`key ${entry.command.idempotentKey} exists but its record was not returned`);
+          const stored = recordFromItem(reason.item);
+          this.decided.set(stored.idempotentKey, stored);
+        } catch (error) {
+          entry.resolve({ kind: 'poison', error: error instanceof CorruptItemError ? error : new CorruptItemError('unreadable record', { cause: error }) });
+        }
+        return;
+      }
+      const current = reason.item ? parseUser(reason.item) : null;
+      if (current && !(current instanceof CorruptItemError)) this.users.set(current);
+      else this.users.forget(target.userId);
+    });
+    for (const target of chunk.targets) {
+      if (target.kind !== 'record') continue;
+      const entry = entryOf.get(target.decision) as Entry;
+      if (fault) {
+        this.fail(entry, fault);
+      } else if (keyExists.has(entry)) {
+        this.pending.push(entry);
+      } else if (++entry.attempts > this.deps.config.maxConflictRetries) {
+        this.fail(entry, new ConflictRetriesExhaustedError(`user ${entry.command.userId} kept changing over ${this.deps.config.maxConflictRetries} retries`));
+      } else {
+        this.pending.push(entry);
+      }
+    }
+    return backOff;
+  }
+
+  /**
+   * A write (or read) did not happen: with a circuit, an outage parks the
+   * commands until the store answers; otherwise they fail. Whether an
+   * unanswered write committed is unknown, so the cache forgets its users.
+   */
+  private writeFailed(chunk: Chunk | undefined, entries: Entry[], error: StoreUnavailableError | StoreFaultError): void {
+    for (const target of chunk?.targets ?? []) if (target.kind === 'user') this.users.forget(target.userId);
+    const { circuit } = this.deps;
+    if (error instanceof StoreUnavailableError && circuit && !this.stopping) {
+      circuit.open(error);
+      this.pending.push(...entries);
+      return;
+    }
+    for (const entry of entries) this.fail(entry, error);
+  }
+
+  /** A failed command takes the user's later waiting commands with it: none overtakes it (SPEC rule 11). */
+  private fail(entry: Entry, error: WalletError): void {
+    entry.resolve({ kind: 'failed', error });
+    const later = this.pending.filter((other) => other.command.userId === entry.command.userId && other.seq > entry.seq);
+    for (const other of later) {
+      this.pending.splice(this.pending.indexOf(other), 1);
+      other.resolve({ kind: 'failed', error });
+    }
+  }
+
+  private releaseAll(): void {
+    for (const entry of this.pending.splice(0)) entry.resolve({ kind: 'released' });
+  }
+}
+
+export { MAX_TRANSACT_ACTIONS };
+
+function backoffMs(attempt: number): number {
+  return Math.random() * Math.min(200, 5 * 2 ** attempt);
+}
