@@ -3,7 +3,6 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import fastifySwagger, { type StaticDocumentSpec } from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { Wallet } from '../wallet.js';
 import { authenticationConfigured, createAuthenticator, UnauthorizedError } from './auth.js';
 import { isExpectedFailure, mapError } from './error-mapping.js';
 import { allowedHosts, assertSafeBind } from './exposure.js';
@@ -13,9 +12,9 @@ import { buildOpenApiDocument } from './openapi.js';
 import { requestForLog } from './request-log.js';
 import { registerRoutes } from './routes.js';
 import { MAX_REPLY_WAIT_MS } from './schemas.js';
+import type { GatewayWallet } from './types.js';
 
-/** What the gateway needs of a wallet (a narrower type keeps it testable with any real wallet). */
-export type GatewayWallet = Pick<Wallet, 'publishTransaction' | 'getCurrentBalance' | 'listTransactions' | 'clients' | 'queueUrls' | 'config' | 'logger'>;
+export type { GatewayWallet } from './types.js';
 
 /** SPEC "Who may move money": bodies over 16 KiB are refused (413). A command is well under 1 KiB. */
 export const BODY_LIMIT_BYTES = 16 * 1024;

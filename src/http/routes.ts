@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { authorizeCommand, authorizeRead, unscopeKey } from './authorization.js';
 import { checkHealth } from './health.js';
-import type { GatewayWallet } from './build-api.js';
 import { principalOf } from './guards.js';
 import { cached, type WaiterGate } from './load-limits.js';
+import type { GatewayWallet } from './types.js';
 import {
   DEFAULT_REPLY_WAIT_MS,
   HistoryQuerySchema,
