@@ -2,6 +2,7 @@ import { getAtt, ref, TEMPLATE_CONFIG, type Cfn, type Template } from './cfn.js'
 import { accessParameters, queuePolicyResources } from './access-policies.js';
 import { encryptionConditions, encryptionParameters, encryptionResources } from './encryption.js';
 import { networkConditions, networkParameters, networkResources } from './network.js';
+import { replyWaiterResources } from './reply-waiter-policy.js';
 import { queueResources, tableResources } from './storage.js';
 import { alarmResources, scalingResources, workerResources } from './worker-service.js';
 
@@ -37,6 +38,7 @@ export function buildTemplate(): Template {
       ...queuePolicyResources(),
       ...encryptionResources(),
       ...networkResources(),
+      ...replyWaiterResources(),
     },
     Outputs: {
       CommandQueueUrl: { Description: 'Producers send commands here', Value: ref('CommandQueue') },
@@ -48,6 +50,7 @@ export function buildTemplate(): Template {
       ServiceName: { Value: getAtt('WorkerService', 'Name') },
       TaskRoleArn: { Value: getAtt('WorkerTaskRole', 'Arn') },
       WorkerSecurityGroupId: { Description: 'The worker tasks’ security group (no inbound rules)', Value: getAtt('WorkerSecurityGroup', 'GroupId') },
+      ReplyWaiterPolicyArn: { Description: 'Attach to the role of the HTTP gateway or of a producer that waits for replies', Value: ref('ReplyWaiterPolicy') },
     },
   };
 }

@@ -2,6 +2,7 @@ import { getAtt, NO_VALUE, ref, sub, TEMPLATE_CONFIG, type Cfn, type Resource } 
 import { WORKER_ROLE_PATH } from './access-policies.js';
 import { TASK_HEALTH_CHECK } from './container-health.js';
 import { logEncryption } from './encryption.js';
+import { replyQueuesArn } from './reply-waiter-policy.js';
 import { WORKER_CALL_SITES, type GrantTarget } from './worker-permissions.js';
 
 /**
@@ -9,7 +10,7 @@ import { WORKER_CALL_SITES, type GrantTarget } from './worker-permissions.js';
  * service, auto scaling on backlog per task, and the alarms.
  */
 function arnOf(target: GrantTarget) {
-  return getAtt(target, 'Arn');
+  return target === 'ReplyQueuePrefix' ? replyQueuesArn() : getAtt(target, 'Arn');
 }
 
 /** The task role's statements: one per target (and per transactional / plain), actions sorted. */

@@ -54,3 +54,25 @@ export function createAwsClients(config: Config, endpoints: { sqs?: string; dyna
     },
   };
 }
+
+/** Sockets of the reply listener's own client: its few long polls and deletes, never the send path's pool. */
+export const REPLY_CLIENT_MAX_SOCKETS = 16;
+
+/**
+ * An SQS client with a connection pool of its own, for the reply listener:
+ * its long polls (up to 20 s each) must never hold sockets that sends and
+ * the worker's receives need.
+ */
+export function createReplySqsClient(config: Config, endpoint: string | undefined = config.endpoints.sqs): SQSClient {
+  return new SQSClient({
+    region: config.region,
+    requestHandler: new NodeHttpHandler({
+      httpAgent: new Agent({ keepAlive: true, maxSockets: REPLY_CLIENT_MAX_SOCKETS }),
+      httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: REPLY_CLIENT_MAX_SOCKETS }),
+      connectionTimeout: 3_000,
+      requestTimeout: 30_000,
+    }),
+    ...(config.stack === 'aws' ? {} : { credentials: EMULATOR_CREDENTIALS }),
+    ...(endpoint && { endpoint, useQueueUrlAsEndpoint: false }),
+  });
+}

@@ -55,6 +55,10 @@ export const EnvSchema = z.object({
     .describe('Host header names the gateway answers (comma-separated); default without authentication: localhost, 127.0.0.1, [::1] (DNS rebinding); with authentication: any'),
   WALLET_COMMAND_QUEUE: queueName.default('wallet-commands').describe('Command queue name'),
   WALLET_REPLY_QUEUE: queueName.default('wallet-replies').describe('Reply queue name'),
+  WALLET_REPLY_QUEUE_IDLE_SECONDS: positiveInt
+    .max(7 * 24 * 3600)
+    .default(900)
+    .describe('A waiting process\'s own reply queue (WALLET_REPLY_QUEUE + -gw-…) not kept alive by its owner for this long is deleted by any other waiting process'),
   WALLET_DEAD_LETTER_QUEUE: queueName.default('wallet-commands-dlq').describe('Dead-letter queue of the command queue'),
   WALLET_USERS_TABLE: tableName.default('Users').describe('Users table name'),
   WALLET_TRANSACTIONS_TABLE: tableName.default('Transactions').describe('Transactions table name'),
@@ -77,6 +81,9 @@ export const EnvSchema = z.object({
 });
 
 export type Env = z.infer<typeof EnvSchema>;
+
+/** Length of `-gw-` and 12 hex digits, the name suffix of a waiting process's own reply queue. */
+export const REPLY_LISTENER_SUFFIX_LENGTH = 16;
 export type StackKind = 'embedded' | 'endpoint' | 'aws';
 
 export interface Config {
@@ -97,6 +104,8 @@ export interface Config {
     allowedHosts?: string[];
   };
   queues: { command: string; reply: string; deadLetter: string };
+  /** Seconds after which an abandoned per-process reply queue is removed (see reply-listener.ts). */
+  replyQueueIdleSeconds: number;
   tables: { users: string; transactions: string };
   maxReceiveCount: number;
   worker: { visibilityTimeoutSeconds: number; waitTimeSeconds: number; pollers: number; batchSize: number; retryBaseSeconds: number };
@@ -142,6 +151,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (keySources.length > 1) {
     throw new ConfigError(`set one way to verify tokens, not ${keySources.join(' and ')}`, [...keySources]);
   }
+  // Room for the per-process reply queue's suffix (reply-listener.ts) within SQS's 80 characters.
+  if (e.WALLET_REPLY_QUEUE.length + REPLY_LISTENER_SUFFIX_LENGTH > 80) {
+    throw new ConfigError(`WALLET_REPLY_QUEUE must be at most ${80 - REPLY_LISTENER_SUFFIX_LENGTH} characters (waiting processes add a suffix to it)`, ['WALLET_REPLY_QUEUE']);
+  }
   return {
     region: e.AWS_REGION,
     stack,
@@ -171,6 +184,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ...(e.WALLET_API_ALLOWED_HOSTS && { allowedHosts: e.WALLET_API_ALLOWED_HOSTS.split(',').map((host) => host.trim().toLowerCase()) }),
     },
     queues: { command: e.WALLET_COMMAND_QUEUE, reply: e.WALLET_REPLY_QUEUE, deadLetter: e.WALLET_DEAD_LETTER_QUEUE },
+    replyQueueIdleSeconds: e.WALLET_REPLY_QUEUE_IDLE_SECONDS,
     tables: { users: e.WALLET_USERS_TABLE, transactions: e.WALLET_TRANSACTIONS_TABLE },
     maxReceiveCount: e.WALLET_MAX_RECEIVE_COUNT,
     worker: {

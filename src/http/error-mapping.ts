@@ -8,10 +8,12 @@ export interface ErrorBody {
 }
 
 /** HTTP status per typed error code; decided by class and `code`, never by message text. */
-const STATUS_BY_CODE: Record<string, number> = {
+export const STATUS_BY_CODE: Record<string, number> = {
   invalid_request: 400,
   user_not_found: 404,
   reply_timeout: 504,
+  // The gateway stopped waiting (it is shutting down; on a client disconnect nobody reads the answer).
+  reply_wait_cancelled: 503,
   store_unavailable: 503,
   conflict_retries_exhausted: 503,
   unauthorized: 401,
@@ -24,8 +26,9 @@ const STATUS_BY_CODE: Record<string, number> = {
  * A 5xx body never carries an error's own message (it can name items, keys or
  * hosts): a fixed sentence per code, the details only in the log.
  */
-const SERVER_MESSAGES: Record<string, string> = {
+export const SERVER_MESSAGES: Record<string, string> = {
   reply_timeout: 'no reply within the time limit; the command may still be applied (look it up by its key)',
+  reply_wait_cancelled: 'the gateway stopped waiting for the reply (it is shutting down); the command may still be applied',
   store_unavailable: 'a backing service (SQS or DynamoDB) is unavailable; try again',
   conflict_retries_exhausted: 'the user is being changed by many writers at once; try again',
   too_many_waiters: 'too many requests are waiting for replies; try again, or send without ?wait=true',

@@ -30,9 +30,17 @@ export function registerRoutes(app: FastifyInstance, wallet: GatewayWallet, { wa
     const wait = query.wait === 'true';
     // Capped so a client cannot hold a connection (and a reply-queue poller) open indefinitely.
     const timeoutMs = Math.min(query.timeoutMs ?? DEFAULT_REPLY_WAIT_MS, MAX_REPLY_WAIT_MS);
+    // A client that goes away ends its wait (and frees its waiter) instead of leaving it to time out.
+    // The response's 'close' fires on disconnect; the request's fires as soon as its body is read.
+    const clientGone = new AbortController();
+    const onClose = () => {
+      if (!reply.raw.writableFinished) clientGone.abort();
+    };
+    if (wait) reply.raw.once('close', onClose);
+    if (wait && request.raw.socket.destroyed) clientGone.abort(); // gone before we listened
     // The body is validated by publishTransaction with the worker's own CommandSchema.
-    const publish = () => wallet.publishTransaction(command, { waitForReply: wait, timeoutMs });
-    const result = await (wait ? waiters.run(publish) : publish());
+    const publish = () => wallet.publishTransaction(command, { waitForReply: wait, timeoutMs, signal: clientGone.signal });
+    const result = await (wait ? waiters.run(publish) : publish()).finally(() => reply.raw.off('close', onClose));
     // The caller sees the key it sent, not the one its principal's key space stored.
     if (result.reply) return reply.code(200).send({ ...result.reply, idempotentKey: unscopeKey(principal, result.reply.idempotentKey) });
     return reply.code(202).send({ idempotentKey: unscopeKey(principal, result.idempotentKey), messageId: result.messageId });

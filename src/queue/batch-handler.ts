@@ -10,6 +10,7 @@ import type { QueueUrls } from '../resources/provision.js';
 import { sendToDeadLetter } from './dead-letters.js';
 import type { InFlightMessages } from './in-flight.js';
 import { publishReplies } from './reply-publisher.js';
+import { routeReply } from './reply-routing.js';
 import { retryDelaySeconds } from './retry-backoff.js';
 import { checkSender } from './sender-allowlist.js';
 import { changeVisibility } from './visibility.js';
@@ -119,8 +120,12 @@ async function publish(deps: BatchDeps, handled: Handled[]): Promise<Handled[]> 
   const replying = handled.filter((item): item is Extract<Handled, { next: 'reply' }> => item.next === 'reply');
   const failures = await publishReplies(
     deps.sqs,
-    deps.queueUrls.reply,
-    replying.map((item) => item.reply),
+    replying.map((item) => {
+      const { replyToRefused, ...route } = routeReply(item.message, deps.queueUrls.reply);
+      if (replyToRefused) item.log.warn('ReplyTo is not a reply queue; the reply goes to the default reply queue');
+      return { reply: item.reply, ...route };
+    }),
+    { fallbackQueueUrl: deps.queueUrls.reply, logger: deps.logger },
   );
   if (failures.size === 0) return handled;
   const unpublished = new Set(replying.filter((_, index) => failures.has(index)));

@@ -1,6 +1,6 @@
 import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, inject, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { queueDepth } from '../../scripts/chaos/evidence.js';
 import { loadConfig } from '../../src/config.js';
 import { listDeadLetters, redriveDeadLetters, sendToDeadLetter } from '../../src/queue/dead-letters.js';
@@ -11,7 +11,7 @@ import { eventually } from '../support/eventually.js';
 import { capturingLogger } from '../support/log-capture.js';
 import { useCleanups } from '../support/cleanups.js';
 import { ReplyCollector } from '../support/reply-collector.js';
-import { TcpProxy } from '../support/tcp-proxy.js';
+import { refuseWritesOf } from '../support/write-faults.js';
 import { createUser, envFor, testEnv, uniqueKey } from '../support/wallet.js';
 
 const cleanups = useCleanups();
@@ -40,18 +40,13 @@ describe('the dead-letter queue', () => {
     expect(await queueDepth(w.clients.sqs, w.queueUrls.deadLetter)).toBe(3);
   });
 
-  it('logs why a command keeps failing on every delivery, up to the last one before the DLQ, and redrives it to be applied once', async () => {
-    const proxy = await TcpProxy.start(inject('endpoints').dynamodb);
-    cleanups.defer(() => proxy.close());
+  it('logs why a command keeps failing on every delivery while the store is healthy, up to the last one before the DLQ, and redrives it to be applied once', async () => {
     const { logger, lines } = capturingLogger('warn');
-    const w = await createWallet({
-      config: loadConfig(testEnv({ AWS_ENDPOINT_URL_DYNAMODB: proxy.endpoint, WALLET_MAX_RECEIVE_COUNT: '2', WALLET_RETRY_BASE_SECONDS: '0' })),
-      logger,
-    });
+    const w = await createWallet({ config: loadConfig(testEnv({ WALLET_MAX_RECEIVE_COUNT: '2', WALLET_RETRY_BASE_SECONDS: '0' })), logger });
     cleanups.defer(() => w.close());
     const userId = await createUser(w, '10');
-    const key = uniqueKey('poison');
-    proxy.cut();
+    const key = uniqueKey('refused');
+    const refusal = refuseWritesOf(w, key);
     const worker = w.startWorker({ pollers: 1 });
     await w.publishTransaction({ idempotentKey: key, userId, type: 'credit', amount: '5' });
     await eventually('the command in the DLQ', async () => ((await queueDepth(w.clients.sqs, w.queueUrls.deadLetter)) === 1 ? true : undefined));
@@ -61,10 +56,10 @@ describe('the dead-letter queue', () => {
       [1, 'command not decided; it will be redelivered'],
       [2, 'command failed on its last delivery; SQS moves it to the dead-letter queue'],
     ]);
-    expect(reasons.map((line) => (line.err as { code?: string }).code)).toEqual(['store_unavailable', 'store_unavailable']);
+    expect(reasons.map((line) => (line.err as { code?: string }).code)).toEqual(['store_fault', 'store_fault']);
 
     await worker.stop();
-    proxy.restore();
+    refusal.heal();
     await expect(redriveDeadLetters(w.clients.sqs, w.queueUrls)).resolves.toEqual({ moved: 1, failed: 0 });
     await expect(redriveDeadLetters(w.clients.sqs, w.queueUrls)).resolves.toEqual({ moved: 0, failed: 0 });
     expect(await queueDepth(w.clients.sqs, w.queueUrls.deadLetter)).toBe(0);
@@ -95,13 +90,10 @@ describe('the dead-letter queue', () => {
   });
 
   it('redrives a dead-lettered FIFO command inside the deduplication window, twice, so it is applied in the end', async () => {
-    const proxy = await TcpProxy.start(inject('endpoints').dynamodb);
-    cleanups.defer(() => proxy.close());
     const suffix = uniqueKey('dlqf').slice(0, 20);
     const w = await createWallet({
       config: loadConfig(
         testEnv({
-          AWS_ENDPOINT_URL_DYNAMODB: proxy.endpoint,
           WALLET_MAX_RECEIVE_COUNT: '2',
           WALLET_RETRY_BASE_SECONDS: '0',
           WALLET_COMMAND_QUEUE: `${suffix}-commands.fifo`,
@@ -116,7 +108,7 @@ describe('the dead-letter queue', () => {
     const key = uniqueKey('fifo-redrive');
     const onDlq = () => eventually('the command on the DLQ', async () => ((await queueDepth(w.clients.sqs, w.queueUrls.deadLetter)) === 1 ? true : undefined));
 
-    proxy.cut();
+    const refusal = refuseWritesOf(w, key);
     w.startWorker({ pollers: 1 });
     await w.publishTransaction({ idempotentKey: key, userId, type: 'credit', amount: '5' });
     await onDlq();
@@ -124,7 +116,7 @@ describe('the dead-letter queue', () => {
     await expect(redriveDeadLetters(w.clients.sqs, w.queueUrls)).resolves.toEqual({ moved: 1, failed: 0 });
     await onDlq();
 
-    proxy.restore();
+    refusal.heal();
     const replies = new ReplyCollector(w.clients.sqs, w.queueUrls.reply);
     await expect(redriveDeadLetters(w.clients.sqs, w.queueUrls)).resolves.toEqual({ moved: 1, failed: 0 });
     const [reply] = await replies.waitForKey(key);

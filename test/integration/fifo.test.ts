@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Wallet } from '../../src/wallet.js';
 import { ReplyCollector } from '../support/reply-collector.js';
 import { enforceSqsFifoIdRules } from '../support/sqs-fifo-id-rules.js';
+import { refuseWritesOf } from '../support/write-faults.js';
 import { createTestWallet, createUser, uniqueKey } from '../support/wallet.js';
 
 let wallet: Wallet;
@@ -89,19 +90,8 @@ describe('FIFO queues: a failure inside a group', () => {
         const userId = await createUser(own, '0');
         const creditKey = uniqueKey('credit-fails-once');
         const debitKey = uniqueKey('debit-after-it');
-        let failedOnce = false;
         // The write carrying the credit fails once as a fault of the request (not an outage).
-        own.clients.ddb.middlewareStack.add(
-          (next, context) => async (args) => {
-            const input = JSON.stringify((args as { input?: unknown }).input ?? {});
-            if (context.commandName === 'TransactWriteItemsCommand' && !failedOnce && input.includes(creditKey)) {
-              failedOnce = true;
-              throw Object.assign(new Error('injected: request refused'), { name: 'ValidationException', $metadata: {} });
-            }
-            return next(args);
-          },
-          { step: 'initialize', name: 'failCreditOnce', priority: 'high' },
-        );
+        const refusal = refuseWritesOf(own, creditKey, { times: 1 });
         // Both in one group, in one batch: the debit needs the credit's money.
         await own.publishTransaction({ idempotentKey: creditKey, userId, type: 'credit', amount: '10' });
         await own.publishTransaction({ idempotentKey: debitKey, userId, type: 'debit', amount: '10' });
@@ -109,7 +99,7 @@ describe('FIFO queues: a failure inside a group', () => {
         own.startWorker({ pollers: 1 });
         const [creditReply] = await replies.waitForKey(creditKey);
         const [debitReply] = await replies.waitForKey(debitKey);
-        expect(failedOnce).toBe(true);
+        expect(refusal.refused()).toBe(1);
         expect(creditReply).toMatchObject({ status: 'applied', newBalance: '10.00' });
         expect(debitReply).toMatchObject({ status: 'applied', newBalance: '0.00' });
       } finally {

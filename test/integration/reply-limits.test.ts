@@ -115,7 +115,7 @@ describe('replies are always publishable (SPEC rule 8)', () => {
     const huge = () => reply(uniqueKey('huge'), 'x'.repeat(900 * 1024));
     const batch = [huge(), ...keys.slice(0, 4).map((key) => reply(key)), huge(), ...keys.slice(4).map((key) => reply(key))];
 
-    const failures = await publishReplies(wallet.clients.sqs, wallet.queueUrls.reply, batch);
+    const failures = await publishReplies(wallet.clients.sqs, batch.map((reply) => ({ reply, queueUrl: wallet.queueUrls.reply })), { fallbackQueueUrl: wallet.queueUrls.reply });
     expect([...failures.keys()]).toEqual([0, 5]);
     expect(failures.get(0)).toBeInstanceOf(ReplyTooLargeError);
     for (const key of keys) await replies.waitForKey(key);

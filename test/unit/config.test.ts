@@ -56,6 +56,12 @@ describe('loadConfig', () => {
     expect(loadConfig({ WALLET_COMMAND_QUEUE: 'cmds.fifo', WALLET_DEAD_LETTER_QUEUE: 'dlq.fifo' }).queues.command).toBe('cmds.fifo');
   });
 
+  it('refuses a reply queue name that leaves no room for a waiting process\'s own reply queue suffix', () => {
+    expect(loadConfig({ WALLET_REPLY_QUEUE: 'r'.repeat(64) }).queues.reply).toHaveLength(64);
+    expect(() => loadConfig({ WALLET_REPLY_QUEUE: 'r'.repeat(65) })).toThrow(/WALLET_REPLY_QUEUE/);
+    expect(() => loadConfig({ WALLET_REPLY_QUEUE: `${'r'.repeat(60)}.fifo` })).toThrow(ConfigError);
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ AWS_ENDPOINT_URL: '' }).stack).toBe('embedded');
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CorruptItemError, InvalidRequestError, ReplyTimeoutError, StoreUnavailableError, UserNotFoundError } from '../../src/errors.js';
-import { isExpectedFailure, mapError } from '../../src/http/error-mapping.js';
+import { isExpectedFailure, mapError, SERVER_MESSAGES, STATUS_BY_CODE } from '../../src/http/error-mapping.js';
 
 describe('mapError', () => {
   it('maps an invalid request to 400 and lists its issues', () => {
@@ -39,6 +39,12 @@ describe('mapError', () => {
     const outage = mapError(new StoreUnavailableError('DynamoDB call failed: GetItem Users {"userId":"alice"} ECONNREFUSED'));
     expect(outage.status).toBe(503);
     expect(outage.body.message).not.toContain('alice');
+  });
+
+  it('has a fixed message for every typed error answered with a 5xx, so none becomes a bare 500', () => {
+    const serverCodes = Object.entries(STATUS_BY_CODE).filter(([, status]) => status >= 500).map(([code]) => code);
+    expect(serverCodes.length).toBeGreaterThan(3);
+    for (const code of serverCodes) expect(SERVER_MESSAGES, code).toHaveProperty(code);
   });
 
   it('treats timeouts and outages as expected (no stack trace), and anything untyped as a fault', () => {
