@@ -59,7 +59,7 @@ describe('the gateway with HS256 tokens', () => {
     expect((await call(`${api.baseUrl}/transactions`, { method: 'POST', body: { idempotentKey: uniqueKey(), userId: alice, amount: '1', type: 'credit' } })).status).toBe(401);
   });
 
-  it('answers 401 for an expired token, a token not yet valid, an unsigned (alg: none) token and a token signed with another key', async () => {
+  it('answers 401 for an expired token, a token not yet valid, an unsigned (alg: none) token, another algorithm, a foreign issuer or audience and a token signed with another key', async () => {
     const url = `${api.baseUrl}/users/${alice}/balance`;
     const refused = [
       await userToken(alice, { expiresIn: -120 }),
@@ -68,6 +68,8 @@ describe('the gateway with HS256 tokens', () => {
       await userToken(alice, { secret: 'another-secret-of-at-least-32-characters!!' }),
       await userToken(alice, { issuer: 'https://someone-else.test' }),
       await userToken(alice, { audience: 'another-api' }),
+      // An algorithm the gateway was not configured for, though signed with the right secret.
+      await new SignJWT({}).setProtectedHeader({ alg: 'HS384' }).setSubject(alice).setIssuer(ISSUER).setAudience(AUDIENCE).setExpirationTime('5m').sign(new TextEncoder().encode(TEST_JWT_SECRET)),
       'not-a-jwt',
     ];
     for (const token of refused) {
