@@ -21,6 +21,12 @@ export function accessParameters(): Record<string, Cfn> {
     ReplyConsumerRoleArns: roles('Roles that may receive and delete messages on the reply queue: producers waiting for replies (empty: nobody but operators)'),
     ReaderRoleArns: roles('Roles that may read the tables (GetItem, Query): the HTTP gateway and the query module'),
     OperatorRoleArns: roles('Roles that may do everything on the queues and tables: the dead-letter tool (npm run dlq), npm run verify, break-glass access'),
+    AllowedSenderIds: {
+      Type: 'String',
+      Default: '',
+      AllowedPattern: '^([A-Za-z0-9:._@=+-]+( *, *[A-Za-z0-9:._@=+-]+)*)?$',
+      Description: 'WALLET_ALLOWED_SENDER_IDS of the worker: SQS SenderIds (role ids AROA…, user ids AIDA…) whose commands are decided; empty: any sender the queue policy admits',
+    },
   };
 }
 

@@ -67,6 +67,8 @@ export function workerEnvironment(): { Name: string; Value: unknown }[] {
     { Name: 'WALLET_VISIBILITY_TIMEOUT_SECONDS', Value: String(TEMPLATE_CONFIG.worker.visibilityTimeoutSeconds) },
     { Name: 'WALLET_POLLERS', Value: ref('PollersPerTask') },
     { Name: 'LOG_LEVEL', Value: 'info' },
+    // Empty (the default) is unset for the config: every sender that the queue policy lets through.
+    { Name: 'WALLET_ALLOWED_SENDER_IDS', Value: ref('AllowedSenderIds') },
   ];
 }
 

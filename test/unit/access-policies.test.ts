@@ -143,6 +143,17 @@ describe('who may reach the tables', () => {
   });
 });
 
+describe('the worker’s sender allowlist', () => {
+  it('is a template parameter passed to the worker as WALLET_ALLOWED_SENDER_IDS, empty (any sender) by default', () => {
+    expect(template.Parameters.AllowedSenderIds).toMatchObject({ Type: 'String', Default: '' });
+    const container = (resource('WorkerTaskDefinition').Properties.ContainerDefinitions as { Environment: { Name: string; Value: unknown }[] }[])[0];
+    expect(container?.Environment).toContainEqual({ Name: 'WALLET_ALLOWED_SENDER_IDS', Value: { Ref: 'AllowedSenderIds' } });
+    const pattern = new RegExp((template.Parameters.AllowedSenderIds as { AllowedPattern: string }).AllowedPattern);
+    for (const value of ['', 'AROAEXAMPLE', 'AROAONE, AIDATWO']) expect(pattern.test(value), value).toBe(true);
+    expect(pattern.test('a,,b')).toBe(false);
+  });
+});
+
 describe('encryption with an optional customer-managed key', () => {
   const withKey = { isFifo: false, resourcePrefix: '', hasKmsKey: true };
   const withoutKey = { isFifo: false, resourcePrefix: '', hasKmsKey: false };

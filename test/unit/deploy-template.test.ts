@@ -89,7 +89,7 @@ describe('deploy/wallet-worker.yaml', () => {
       WALLET_TRANSACTIONS_TABLE: { Ref: 'TransactionsTable' },
     });
     // With the references replaced by the names CloudFormation gives them, the worker's config parses: aws, nothing provisioned.
-    const asDeployed = { ...byName, AWS_REGION: 'us-east-1', WALLET_POLLERS: '4', WALLET_COMMAND_QUEUE: 'wallet-commands', WALLET_REPLY_QUEUE: 'wallet-replies', WALLET_DEAD_LETTER_QUEUE: 'wallet-commands-dlq', WALLET_USERS_TABLE: 'Users', WALLET_TRANSACTIONS_TABLE: 'Transactions' };
+    const asDeployed = { ...byName, AWS_REGION: 'us-east-1', WALLET_POLLERS: '4', WALLET_COMMAND_QUEUE: 'wallet-commands', WALLET_REPLY_QUEUE: 'wallet-replies', WALLET_DEAD_LETTER_QUEUE: 'wallet-commands-dlq', WALLET_USERS_TABLE: 'Users', WALLET_TRANSACTIONS_TABLE: 'Transactions', WALLET_ALLOWED_SENDER_IDS: '' };
     const config = loadConfig(asDeployed as Record<string, string>);
     expect(config).toMatchObject({ stack: 'aws', provision: false, endpoints: {} });
     expect(config.worker.visibilityTimeoutSeconds).toBe(properties('CommandQueue').VisibilityTimeout);
