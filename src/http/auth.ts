@@ -66,8 +66,9 @@ export function createAuthenticator(jwt: Config['api']['jwt']): Authenticator {
       try {
         ({ payload } = typeof source.key === 'function' ? await jwtVerify(token, source.key, options) : await jwtVerify(token, source.key, options));
       } catch (error) {
-        // Only the token's own faults are a 401; a JWKS endpoint that cannot be reached is ours (500 via the error handler).
-        if (error instanceof joseErrors.JOSEError && !(error instanceof joseErrors.JWKSTimeout)) throw new UnauthorizedError('invalid token', { cause: error });
+        // Only the token's own faults are a 401; a key set that cannot be fetched or read is ours (500 via the error handler).
+        const ours = error instanceof joseErrors.JWKSTimeout || error instanceof joseErrors.JWKSInvalid;
+        if (error instanceof joseErrors.JOSEError && !ours) throw new UnauthorizedError('invalid token', { cause: error });
         throw error;
       }
       return principalOf(payload, jwt.adminScope);

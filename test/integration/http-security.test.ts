@@ -1,4 +1,5 @@
-import { request as httpRequest } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -338,6 +339,31 @@ describe('what the gateway logs', () => {
     } finally {
       await api.close();
       await wallet.close();
+    }
+  });
+});
+
+describe('the gateway with keys from a JWKS URL (as Cognito publishes them)', () => {
+  it('verifies RS256 tokens against the keys served at the URL, with the issuer checked, and refuses an unknown key id', async () => {
+    const pair = await generateKeyPair('RS256');
+    const jwks = JSON.stringify({ keys: [{ ...(await exportJWK(pair.publicKey)), kid: 'pool-key-1', alg: 'RS256', use: 'sig' }] });
+    const server = createServer((_request, response) => response.writeHead(200, { 'content-type': 'application/json' }).end(jwks));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const jwksUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/.well-known/jwks.json`;
+    const issuer = 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_TEST';
+    const wallet = await createTestWallet({ WALLET_API_JWKS_URL: jwksUrl, WALLET_API_JWT_ISSUER: issuer });
+    const api = await startApi(wallet);
+    try {
+      const userId = await createUser(wallet, '7.00');
+      const token = (kid: string, iss = issuer) => new SignJWT({ token_use: 'access', client_id: 'app' }).setProtectedHeader({ alg: 'RS256', kid }).setSubject(userId).setIssuer(iss).setExpirationTime('5m').sign(pair.privateKey);
+      const url = `${api.baseUrl}/users/${userId}/balance`;
+      expect(await call(url, { token: await token('pool-key-1') })).toMatchObject({ status: 200, body: { balance: '7.00' } });
+      expect((await call(url, { token: await token('another-key') })).status).toBe(401);
+      expect((await call(url, { token: await token('pool-key-1', 'https://another-pool.test') })).status).toBe(401);
+    } finally {
+      await api.close();
+      await wallet.close();
+      server.close();
     }
   });
 });
