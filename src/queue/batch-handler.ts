@@ -12,7 +12,7 @@ import type { InFlightMessages } from './in-flight.js';
 import { publishReplies } from './reply-publisher.js';
 import { routeReply } from './reply-routing.js';
 import { retryDelaySeconds } from './retry-backoff.js';
-import { checkSender } from './sender-allowlist.js';
+import { partitionBySender } from './sender-allowlist.js';
 import { changeVisibility } from './visibility.js';
 
 export interface BatchDeps {
@@ -64,14 +64,7 @@ export function createBatchHandler(deps: BatchDeps, engine: LedgerEngine, inFlig
 
 async function decideMessages(deps: BatchDeps, engine: LedgerEngine, received: Message[], hooks: WorkerHooks): Promise<Handled[]> {
   // Before anything is read from a body: an unlisted sender's message is deleted with no effect and no reply.
-  const refused: Handled[] = [];
-  const messages = received.filter((message) => {
-    const sender = checkSender(deps.config.allowedSenderIds, message.Attributes?.SenderId);
-    if (sender.allowed) return true;
-    deps.logger.warn({ messageId: message.MessageId, senderId: sender.senderId }, 'command from a sender not in WALLET_ALLOWED_SENDER_IDS: deleted without effect');
-    refused.push({ message, log: deps.logger, next: 'delete' });
-    return false;
-  });
+  const { accepted: messages, refused } = partitionBySender(deps.config.allowedSenderIds, received, deps.logger);
   const parsed = messages.map((message) => {
     const result = parseCommandBody(message.Body);
     const log = deps.logger.child({
@@ -112,7 +105,7 @@ async function decideMessages(deps: BatchDeps, engine: LedgerEngine, received: M
       return { message, log, next: 'reply', reply };
     }),
   );
-  return [...refused, ...decided];
+  return [...refused.map((message): Handled => ({ message, log: deps.logger, next: 'delete' })), ...decided];
 }
 
 /** Publishes the replies; a command whose reply SQS refused is retried (its redelivery replays the stored outcome). */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
-import { checkSender } from '../../src/queue/sender-allowlist.js';
+import { checkSender, partitionBySender } from '../../src/queue/sender-allowlist.js';
+import { capturingLogger } from '../support/log-capture.js';
 
 describe('the sender allowlist', () => {
   it('accepts every sender when no list is configured', () => {
@@ -27,5 +28,24 @@ describe('the sender allowlist', () => {
     expect(loadConfig({ WALLET_ALLOWED_SENDER_IDS: 'AIDAUSER1, AROAROLE1' }).allowedSenderIds).toEqual(['AIDAUSER1', 'AROAROLE1']);
     expect(() => loadConfig({ WALLET_ALLOWED_SENDER_IDS: 'AIDA USER,,' })).toThrow(ConfigError);
     expect(() => loadConfig({ WALLET_ALLOWED_SENDER_IDS: 'a,,b' })).toThrow(/WALLET_ALLOWED_SENDER_IDS/);
+  });
+});
+
+describe('splitting a received batch by sender', () => {
+  it('passes every message on without a list, and otherwise refuses the unlisted ones, logging each with its SenderId', () => {
+    const { logger, lines } = capturingLogger('info');
+    const messages = [
+      { MessageId: 'm1', Attributes: { SenderId: 'AROAGOOD:task-1' } },
+      { MessageId: 'm2', Attributes: { SenderId: 'AROAEVIL:x' } },
+      { MessageId: 'm3' },
+    ];
+    expect(partitionBySender(undefined, messages, logger)).toEqual({ accepted: messages, refused: [] });
+    const { accepted, refused } = partitionBySender(['AROAGOOD'], messages, logger);
+    expect(accepted.map((message) => message.MessageId)).toEqual(['m1']);
+    expect(refused.map((message) => message.MessageId)).toEqual(['m2', 'm3']);
+    expect(lines.map((line) => [line.messageId, line.senderId])).toEqual([
+      ['m2', 'AROAEVIL:x'],
+      ['m3', undefined],
+    ]);
   });
 });
