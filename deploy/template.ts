@@ -1,5 +1,8 @@
 import { getAtt, ref, TEMPLATE_CONFIG, type Cfn, type Template } from './cfn.js';
 import { observabilityParameters, observabilityResources } from './observability.js';
+import { accessParameters, queuePolicyResources } from './access-policies.js';
+import { encryptionConditions, encryptionParameters, encryptionResources } from './encryption.js';
+import { networkConditions, networkParameters, networkResources } from './network.js';
 import { replyWaiterResources } from './reply-waiter-policy.js';
 import { queueResources, tableResources } from './storage.js';
 import { alarmResources, scalingResources, workerResources } from './worker-service.js';
@@ -24,6 +27,8 @@ export function buildTemplate(): Template {
     Conditions: {
       IsFifo: { 'Fn::Equals': [ref('QueueType'), 'fifo'] },
       HasAlarmTopic: { 'Fn::Not': [{ 'Fn::Equals': [ref('AlarmTopicArn'), ''] }] },
+      ...encryptionConditions(),
+      ...networkConditions(),
     },
     Resources: {
       ...queueResources(),
@@ -31,6 +36,9 @@ export function buildTemplate(): Template {
       ...workerResources(),
       ...scalingResources(),
       ...alarmResources(),
+      ...queuePolicyResources(),
+      ...encryptionResources(),
+      ...networkResources(),
       ...replyWaiterResources(),
       ...observabilityResources(),
     },
@@ -43,6 +51,7 @@ export function buildTemplate(): Template {
       ClusterName: { Value: ref('Cluster') },
       ServiceName: { Value: getAtt('WorkerService', 'Name') },
       TaskRoleArn: { Value: getAtt('WorkerTaskRole', 'Arn') },
+      WorkerSecurityGroupId: { Description: 'The worker tasks’ security group (no inbound rules)', Value: getAtt('WorkerSecurityGroup', 'GroupId') },
       ReplyWaiterPolicyArn: { Description: 'Attach to the role of the HTTP gateway or of a producer that waits for replies', Value: ref('ReplyWaiterPolicy') },
     },
   };
@@ -58,9 +67,9 @@ function parameters(): Record<string, Cfn> {
       Description: 'Prefix of every queue and table name, so several stacks fit in one account and region (empty: the default names)',
     },
     ImageUri: { Type: 'String', Description: 'Worker image (built from the Dockerfile), e.g. 123456789012.dkr.ecr.us-east-1.amazonaws.com/wallet-worker:1.0.0' },
-    Subnets: { Type: 'List<AWS::EC2::Subnet::Id>', Description: 'Subnets of the worker tasks (private, with a NAT gateway or VPC endpoints for SQS, DynamoDB, ECR and CloudWatch Logs)' },
-    SecurityGroups: { Type: 'List<AWS::EC2::SecurityGroup::Id>', Description: 'Security groups of the worker tasks (egress to HTTPS only; nothing connects in)' },
-    AssignPublicIp: { Type: 'String', AllowedValues: ['DISABLED', 'ENABLED'], Default: 'DISABLED', Description: 'ENABLED only in public subnets without a NAT gateway' },
+    Subnets: { Type: 'List<AWS::EC2::Subnet::Id>', Description: 'Subnets of the worker tasks (private; the template adds SQS and DynamoDB endpoints; ECR and CloudWatch Logs need a NAT gateway or endpoints of their own)' },
+    ...networkParameters(),
+    AssignPublicIp: { Type: 'String', AllowedValues: ['DISABLED', 'ENABLED'], Default: 'DISABLED', Description: 'ENABLED only in public subnets without a NAT gateway (ECR and CloudWatch Logs still need a way out)' },
     TaskSize: { Type: 'String', AllowedValues: ['small', 'medium', 'large'], Default: 'small', Description: 'Fargate size per task: small 0.25 vCPU / 0.5 GB, medium 0.5 / 1, large 1 / 2' },
     DesiredCount: { Type: 'Number', Default: 2, MinValue: 1, Description: 'Tasks at creation; auto scaling moves it between MinCount and MaxCount afterwards' },
     MinCount: { Type: 'Number', Default: 1, MinValue: 1, Description: 'Fewest running tasks (at least 1: the scaling metric divides by the running task count)' },
@@ -69,6 +78,8 @@ function parameters(): Record<string, Cfn> {
     PollersPerTask: { Type: 'Number', Default: TEMPLATE_CONFIG.worker.pollers, MinValue: 1, MaxValue: 64, Description: 'Concurrent SQS long polls per task (WALLET_POLLERS)' },
     OldestMessageAlarmSeconds: { Type: 'Number', Default: 300, MinValue: 60, Description: 'Alarm when the oldest command has waited this long' },
     AlarmTopicArn: { Type: 'String', Default: '', Description: 'SNS topic for alarm notifications (empty: alarms without actions)' },
+    ...accessParameters(),
+    ...encryptionParameters(),
     LogRetentionDays: { Type: 'Number', Default: 30, AllowedValues: [7, 14, 30, 90, 365], Description: 'Days CloudWatch Logs keeps worker logs' },
   };
 }

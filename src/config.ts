@@ -26,6 +26,33 @@ export const EnvSchema = z.object({
   WALLET_EMBEDDED_DYNAMODB_DATA_DIR: z.string().min(1).optional().describe('Keep embedded DynamoDB data in this directory instead of in memory'),
   WALLET_DYNAMODB_ADMIN_PORT: port.default(8001).describe('Port of the DynamoDB Admin UI'),
   WALLET_API_PORT: port.default(3000).describe('Port of the HTTP gateway (`npm run api`)'),
+  WALLET_API_HOST: z
+    .string()
+    .min(1)
+    .default('127.0.0.1')
+    .describe('Address the HTTP gateway listens on; anything but loopback needs authentication (WALLET_API_JWT_SECRET or WALLET_API_JWKS_*)'),
+  WALLET_API_JWT_SECRET: z
+    .string()
+    .min(32, 'must be at least 32 characters (256 bits for HS256)')
+    .optional()
+    .describe('Shared secret that verifies HS256 bearer tokens of the HTTP gateway'),
+  WALLET_API_JWKS_FILE: z.string().min(1).optional().describe('JSON Web Key Set file whose public keys verify RS256/ES256 bearer tokens'),
+  WALLET_API_JWKS_URL: z.url().optional().describe('JSON Web Key Set URL (e.g. Cognito\'s .well-known/jwks.json) whose keys verify RS256/ES256 bearer tokens'),
+  WALLET_API_JWT_ISSUER: z.string().min(1).optional().describe('Required `iss` of bearer tokens (unset: not checked)'),
+  WALLET_API_JWT_AUDIENCE: z.string().min(1).optional().describe('Required `aud` of bearer tokens (unset: not checked)'),
+  WALLET_API_ADMIN_SCOPE: z
+    .string()
+    .regex(/^[\x21-\x7e]+$/, 'must be one scope (no spaces)')
+    .default('wallet:admin')
+    .describe('Scope that lets a token act for any user (Cognito writes resource-server scopes as `wallet/admin`)'),
+  WALLET_API_DOCS: booleanFromText.default(false).describe('Serve Swagger UI at /docs and the OpenAPI document at /docs/json (default false: not served)'),
+  WALLET_API_RATE_LIMIT: positiveInt.default(600).describe('Requests per minute per principal (token subject; client address without authentication); 429 beyond'),
+  WALLET_API_MAX_WAITERS: positiveInt.default(1000).describe('Concurrent `?wait=true` requests per gateway process; 503 beyond'),
+  WALLET_API_ALLOWED_HOSTS: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Host header names the gateway answers (comma-separated); default without authentication: localhost, 127.0.0.1, [::1] (DNS rebinding); with authentication: any'),
   WALLET_COMMAND_QUEUE: queueName.default('wallet-commands').describe('Command queue name'),
   WALLET_REPLY_QUEUE: queueName.default('wallet-replies').describe('Reply queue name'),
   WALLET_REPLY_QUEUE_IDLE_SECONDS: positiveInt
@@ -51,6 +78,11 @@ export const EnvSchema = z.object({
   WALLET_METRICS_EMF_NAMESPACE: z.string().regex(/^[A-Za-z0-9_./#:-]{1,255}$/, 'must be a CloudWatch namespace').default('WalletWorker').describe('CloudWatch namespace of the EMF metrics'),
   WALLET_METRICS_EMF_INTERVAL_SECONDS: positiveInt.max(3600).default(60).describe('Seconds between two EMF flushes (and one more at shutdown)'),
   WALLET_READY_PROBE_SECONDS: positiveInt.max(300).default(5).describe('Seconds between two store probes behind /readyz (each probe times out after as long)'),
+  WALLET_ALLOWED_SENDER_IDS: z
+    .string()
+    .regex(/^[A-Za-z0-9:._@=+-]+( *, *[A-Za-z0-9:._@=+-]+)*$/, 'must be comma-separated SQS SenderIds (AIDA… user ids, AROA… role ids)')
+    .optional()
+    .describe('Only commands whose SQS SenderId is listed are decided (a role id matches every session of it); others are logged and deleted with no effect. Unset: any sender'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level'),
 });
 
@@ -68,6 +100,15 @@ export interface Config {
   embedded: { sqsPort: number; dynamodbPort: number; dynamodbHeapMb: number; dynamodbDataDir?: string };
   dynamodbAdminPort: number;
   apiPort: number;
+  /** The HTTP gateway's exposure and authentication (docs/security.md). */
+  api: {
+    host: string;
+    jwt: { secret?: string; jwksFile?: string; jwksUrl?: string; issuer?: string; audience?: string; adminScope: string };
+    docs: boolean;
+    rateLimitPerMinute: number;
+    maxWaiters: number;
+    allowedHosts?: string[];
+  };
   queues: { command: string; reply: string; deadLetter: string };
   /** Seconds after which an abandoned per-process reply queue is removed (see reply-listener.ts). */
   replyQueueIdleSeconds: number;
@@ -79,6 +120,8 @@ export interface Config {
   maxSockets: number;
   observability: { metricsPort?: number; metricsHost: string; emf: boolean; emfNamespace: string; emfIntervalSeconds: number; readyProbeSeconds: number };
   logLevel: Env['LOG_LEVEL'];
+  /** WALLET_ALLOWED_SENDER_IDS, split; undefined: every sender. */
+  allowedSenderIds?: string[];
 }
 
 export class ConfigError extends Error {
@@ -111,6 +154,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (fifo[0] !== fifo[1]) {
     throw new ConfigError('WALLET_COMMAND_QUEUE and WALLET_DEAD_LETTER_QUEUE must both be FIFO (.fifo) or both standard', ['WALLET_DEAD_LETTER_QUEUE']);
   }
+  const keySources = (['WALLET_API_JWT_SECRET', 'WALLET_API_JWKS_FILE', 'WALLET_API_JWKS_URL'] as const).filter((name) => e[name] !== undefined);
+  if (keySources.length > 1) {
+    throw new ConfigError(`set one way to verify tokens, not ${keySources.join(' and ')}`, [...keySources]);
+  }
   // Room for the per-process reply queue's suffix (reply-listener.ts) within SQS's 80 characters.
   if (e.WALLET_REPLY_QUEUE.length + REPLY_LISTENER_SUFFIX_LENGTH > 80) {
     throw new ConfigError(`WALLET_REPLY_QUEUE must be at most ${80 - REPLY_LISTENER_SUFFIX_LENGTH} characters (waiting processes add a suffix to it)`, ['WALLET_REPLY_QUEUE']);
@@ -128,6 +175,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     dynamodbAdminPort: e.WALLET_DYNAMODB_ADMIN_PORT,
     apiPort: e.WALLET_API_PORT,
+    api: {
+      host: e.WALLET_API_HOST,
+      jwt: {
+        ...(e.WALLET_API_JWT_SECRET && { secret: e.WALLET_API_JWT_SECRET }),
+        ...(e.WALLET_API_JWKS_FILE && { jwksFile: e.WALLET_API_JWKS_FILE }),
+        ...(e.WALLET_API_JWKS_URL && { jwksUrl: e.WALLET_API_JWKS_URL }),
+        ...(e.WALLET_API_JWT_ISSUER && { issuer: e.WALLET_API_JWT_ISSUER }),
+        ...(e.WALLET_API_JWT_AUDIENCE && { audience: e.WALLET_API_JWT_AUDIENCE }),
+        adminScope: e.WALLET_API_ADMIN_SCOPE,
+      },
+      docs: e.WALLET_API_DOCS,
+      rateLimitPerMinute: e.WALLET_API_RATE_LIMIT,
+      maxWaiters: e.WALLET_API_MAX_WAITERS,
+      ...(e.WALLET_API_ALLOWED_HOSTS && { allowedHosts: e.WALLET_API_ALLOWED_HOSTS.split(',').map((host) => host.trim().toLowerCase()) }),
+    },
     queues: { command: e.WALLET_COMMAND_QUEUE, reply: e.WALLET_REPLY_QUEUE, deadLetter: e.WALLET_DEAD_LETTER_QUEUE },
     replyQueueIdleSeconds: e.WALLET_REPLY_QUEUE_IDLE_SECONDS,
     tables: { users: e.WALLET_USERS_TABLE, transactions: e.WALLET_TRANSACTIONS_TABLE },
@@ -151,6 +213,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       readyProbeSeconds: e.WALLET_READY_PROBE_SECONDS,
     },
     logLevel: e.LOG_LEVEL,
+    ...(e.WALLET_ALLOWED_SENDER_IDS && { allowedSenderIds: e.WALLET_ALLOWED_SENDER_IDS.split(',').map((id) => id.trim()) }),
   };
 }
 

@@ -32,7 +32,8 @@ const rows: string[] = [];
 let failed = false;
 try {
   for (const waiters of waiterCounts) {
-    const env = phaseEnv(stack, `wait-${waiters}`);
+    // One client address sends every round: the gateway's per-principal rate limit would measure itself, not the wait.
+    const env = phaseEnv(stack, `wait-${waiters}`, { WALLET_API_RATE_LIMIT: String(waiters * rounds * 10) });
     const wallet = await openPhase(env, logger);
     const users = benchUserIds(waiters);
     await seedBenchUsers(wallet, users);

@@ -127,7 +127,7 @@ export function parseCommandBody(body: string | undefined): ParsedCommand {
 export function parseCommand(json: unknown): ParsedCommand {
   const result = CommandSchema.safeParse(json);
   if (result.success) return { ok: true, command: result.data };
-  const typeUnknown = result.error.issues.some((issue) => issue.path.length === 0 || (issue.path.length === 1 && issue.path[0] === 'type'));
+  const typeUnknown = result.error.issues.some((issue) => issue.code === 'invalid_union' || (issue.path.length === 1 && issue.path[0] === 'type'));
   const issues = typeUnknown ? (EnvelopeSchema.safeParse(json).error?.issues ?? result.error.issues) : result.error.issues;
   return {
     ok: false,

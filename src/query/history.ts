@@ -58,20 +58,26 @@ export async function listTransactions(
     throw new InvalidRequestError(`limit must be an integer from 1 to ${MAX_HISTORY_LIMIT}`, [{ path: 'limit', message: 'out of range' }]);
   }
   const startKey = cursor === undefined ? undefined : decodeCursor(cursor, userId);
-  const { Items = [], LastEvaluatedKey } = await deps.ddb.send(
+  const { Items = [] } = await deps.ddb.send(
     new QueryCommand({
       TableName: deps.config.tables.transactions,
       IndexName: HISTORY_INDEX,
       KeyConditionExpression: 'userId = :userId',
       ExpressionAttributeValues: { ':userId': userId },
       ScanIndexForward: false,
-      Limit: limit,
+      // One more than asked: a cursor is returned only when an older entry really exists, so a full
+      // last page does not hand out a cursor that leads to an empty page.
+      Limit: limit + 1,
       ...(startKey && { ExclusiveStartKey: startKey }),
     }),
   );
+  const page = Items.slice(0, limit);
+  const last = page.at(-1);
+  // No filter on the query: every evaluated entry is returned, so a (limit + 1)th means there is more.
+  const hasMore = Items.length > limit;
   return {
-    items: Items.map((item) => toEntry(recordFromItem(item))),
-    ...(LastEvaluatedKey && { nextCursor: Buffer.from(JSON.stringify(LastEvaluatedKey)).toString('base64url') }),
+    items: page.map((item) => toEntry(recordFromItem(item))),
+    ...(hasMore && last && { nextCursor: Buffer.from(JSON.stringify({ idempotentKey: last.idempotentKey, userId: last.userId, timestamp: last.timestamp })).toString('base64url') }),
   };
 }
 

@@ -15,6 +15,7 @@ import type { InFlightMessages } from './in-flight.js';
 import { publishReplies } from './reply-publisher.js';
 import { routeReply } from './reply-routing.js';
 import { retryDelaySeconds } from './retry-backoff.js';
+import { partitionBySender } from './sender-allowlist.js';
 import { changeVisibility } from './visibility.js';
 
 export interface BatchDeps {
@@ -93,10 +94,12 @@ async function decideMessages(
   deps: BatchDeps,
   telemetry: Telemetry,
   engine: LedgerEngine,
-  messages: Message[],
+  received: Message[],
   traces: Map<Message, CommandTrace>,
   hooks: WorkerHooks,
 ): Promise<Handled[]> {
+  // Before anything is read from a body: an unlisted sender's message is deleted with no effect and no reply.
+  const { accepted: messages, refused } = partitionBySender(deps.config.allowedSenderIds, received, deps.logger);
   const parsed = messages.map((message) => {
     const result = parseCommandBody(message.Body);
     const log = deps.logger.child({
@@ -114,7 +117,7 @@ async function decideMessages(
   // Group commit decides a batch together: each of its commands waited this long for its decision.
   const decideMs = performance.now() - started;
   let next = 0;
-  return Promise.all(
+  const decided = await Promise.all(
     parsed.map(async ({ message, log, result: parsedBody }): Promise<Handled> => {
       if (!parsedBody.ok) {
         log.warn({ issues: parsedBody.issues }, 'invalid command');
@@ -147,6 +150,7 @@ async function decideMessages(
       return { message, log, next: 'reply', reply };
     }),
   );
+  return [...refused.map((message): Handled => ({ message, log: deps.logger, next: 'delete' })), ...decided];
 }
 
 /** Publishes the replies; a command whose reply SQS refused is retried (its redelivery replays the stored outcome). */

@@ -75,7 +75,8 @@ export function startWorker(deps: BatchDeps, options: WorkerOptions = {}): Worke
       batchSize: config.worker.batchSize,
       visibilityTimeout: config.worker.visibilityTimeoutSeconds,
       waitTimeSeconds: config.worker.waitTimeSeconds,
-      messageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp', 'MessageGroupId'],
+      // SenderId: for the optional sender allowlist (sender-allowlist.ts).
+      messageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp', 'MessageGroupId', 'SenderId'],
       // All of them: a poison message goes to the DLQ with the attributes it came with.
       messageAttributeNames: ['All'],
       // Stop waits for the last long poll and the batch it returns.
