@@ -36,3 +36,9 @@ export async function findFreePort(): Promise<number> {
     });
   });
 }
+
+/** The host to put in URLs for a server listening on `bindHost` (a wildcard is reached through loopback). */
+export function urlHostFor(bindHost: string): string {
+  if (bindHost === '0.0.0.0' || bindHost === '::') return '127.0.0.1';
+  return bindHost.includes(':') ? `[${bindHost}]` : bindHost;
+}
