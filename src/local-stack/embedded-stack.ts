@@ -28,6 +28,7 @@ export async function startEmbeddedStack(config: Config, logger: Logger): Promis
       dynamodbPid: dynamodb.pid,
       async stop() {
         await Promise.allSettled([dynamodb.stop(), sqs.stop()]);
+        logger.debug('embedded stack stopped');
       },
     };
   } catch (error) {
