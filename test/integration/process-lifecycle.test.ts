@@ -1,9 +1,9 @@
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { findFreePort } from '../../src/local-stack/ports.js';
-import type { RunningScript } from '../support/child-process.js';
+import { REPO_ROOT, type RunningScript } from '../support/child-process.js';
 import { eventually } from '../support/eventually.js';
-import { descendants, isAlive, runNpm, tryConnect } from '../support/process-tree.js';
+import { descendants, isAlive, runNpm, runsIn, tryConnect } from '../support/process-tree.js';
 
 /**
  * SPEC rule 9 as a user meets it: `npm start` and `npm run api` through npm
@@ -17,7 +17,8 @@ afterEach(() => {
   for (const npm of started.splice(0)) {
     if (npm.child.pid !== undefined) for (const pid of [npm.child.pid, ...descendants(npm.child.pid)]) seen.add(pid);
   }
-  for (const pid of seen) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+  // Only a process still running in this repository: a pid may have been reused meanwhile.
+  for (const pid of seen) if (isAlive(pid) && runsIn(pid, REPO_ROOT)) process.kill(pid, 'SIGKILL');
   seen.clear();
 });
 

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { connect } from 'node:net';
 import { eventually } from './eventually.js';
 import { REPO_ROOT, type RunningScript } from './child-process.js';
@@ -61,6 +62,15 @@ export function isAlive(pid: number): boolean {
   try {
     // A zombie still answers signal 0; only a process that can still run counts.
     return !/^\S+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+/** Whether `pid` runs with `dir` as its working directory. */
+export function runsIn(pid: number, dir: string): boolean {
+  try {
+    return readlinkSync(`/proc/${pid}/cwd`) === resolve(dir);
   } catch {
     return false;
   }
