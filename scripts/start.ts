@@ -4,7 +4,8 @@ import { createLogger } from '../src/logger.js';
 import { createWallet, type Wallet } from '../src/wallet.js';
 import { seedUsersIfEmpty } from '../src/resources/seed.js';
 import { routeProcessEnd } from './support/process-end.js';
-import { describe } from './support/run.js';
+import { nodeSupportLine } from './support/node-support.js';
+import { describe, parseCommandLine } from './support/run.js';
 
 /**
  * `npm start`: the embedded stack (unless endpoints are configured), seed
@@ -12,6 +13,14 @@ import { describe } from './support/run.js';
  * SIGINT/SIGTERM, then stops gracefully: in-flight messages finish, exit 0.
  * `npm start -- --admin` also serves the DynamoDB Admin UI.
  */
+const { switches } = parseCommandLine({
+  usage: 'npm start [-- --admin]',
+  description: `Starts the embedded stack (fauxqs SQS on 127.0.0.1:4566, DynamoDB Local on 127.0.0.1:8000) unless
+AWS_ENDPOINT_URL* is set, creates the queues and tables, seeds 10 users if there are none, and runs the worker.
+Ctrl-C or SIGTERM stop it gracefully (in-flight commands finish, then the stack stops; exit 0).
+  --admin   also serve the DynamoDB Admin UI on WALLET_DYNAMODB_ADMIN_PORT (8001)`,
+  switches: ['admin'],
+});
 let wallet: Wallet | undefined;
 let admin: DynamoDbAdmin | undefined;
 let stopping = false;
@@ -30,9 +39,10 @@ routeProcessEnd((code, reason) => void stop(code, reason), () => wallet?.logger)
 try {
   const config = loadConfig();
   // Human-readable lines for a person at a terminal; JSON when piped to a file or a log shipper.
-  wallet = await createWallet({ config, logger: createLogger(config.logLevel, 'wallet', { pretty: process.stdout.isTTY }) });
+  // Its own stack, never another `npm start`'s: two workers' stacks must not stop under each other.
+  wallet = await createWallet({ config, shareRunningStack: false, logger: createLogger(config.logLevel, 'wallet', { pretty: process.stdout.isTTY }) });
   const dynamodbEndpoint = wallet.config.endpoints.dynamodb;
-  if (process.argv.includes('--admin') && dynamodbEndpoint) {
+  if (switches.has('admin') && dynamodbEndpoint) {
     admin = await startDynamoDbAdmin({ dynamodbEndpoint, port: config.dynamodbAdminPort });
   }
   const seeded = await seedUsersIfEmpty(wallet.clients.ddb, wallet.config);
@@ -66,7 +76,7 @@ function printBanner(running: Wallet, exampleUser = '<userId>') {
       `  ${aws} sqs receive-message --queue-url ${queueUrls.reply} --wait-time-seconds 10`,
       `  npm run balance -- ${exampleUser}`,
       '',
-      'Ctrl-C stops it gracefully.',
+      `Ctrl-C stops it gracefully. (${nodeSupportLine()})`,
       '',
     ].join('\n'),
   );

@@ -9,7 +9,10 @@ export class PortInUseError extends WalletError {
     readonly service: string,
     variable: string,
   ) {
-    super(`port ${port} for ${service} is already in use on 127.0.0.1: stop whatever holds it or set ${variable} to another port`);
+    super(
+      `port ${port} for ${service} is already in use on 127.0.0.1: stop whatever holds it or set ${variable} to another port` +
+        ' (a running `npm start` is shared by createWallet() unless it is given shareRunningStack: false)',
+    );
   }
 }
 
