@@ -3,7 +3,7 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { startEmbeddedStack } from '../../src/local-stack/embedded-stack.js';
-import { findFreePort } from '../../src/local-stack/ports.js';
+import { findFreePort, PortInUseError } from '../../src/local-stack/ports.js';
 import { createLogger } from '../../src/logger.js';
 import { createWallet, type Wallet } from '../../src/wallet.js';
 import { runScript } from '../support/child-process.js';
@@ -81,6 +81,23 @@ describe('the embedded stack on the network', () => {
     }, [userId]);
     expect(await producer.exited, producer.output()).toBe(0);
     expect(JSON.parse(producer.output())).toMatchObject({ userId, status: 'applied', newBalance: '15.00' });
+  });
+
+  it('is shared by createWallet() with no options, which leaves it running when it closes', async () => {
+    const config = loadConfig({ WALLET_EMBEDDED_SQS_PORT: String(ports.sqs), WALLET_EMBEDDED_DYNAMODB_PORT: String(ports.dynamodb) });
+    const second = await createWallet({ config, logger: createLogger('warn', 'network-test') });
+    expect(second.startedEmbeddedStack).toBe(false);
+    expect(second.config.endpoints).toEqual(wallet.config.endpoints);
+    const userId = await createUser(second, '3.00');
+    await second.close();
+    await expect(wallet.getCurrentBalance({ userId })).resolves.toMatchObject({ balance: '3.00' });
+  });
+
+  it('makes createWallet({ shareRunningStack: false }) fail with a PortInUseError that names the way out', async () => {
+    const config = loadConfig({ WALLET_EMBEDDED_SQS_PORT: String(ports.sqs), WALLET_EMBEDDED_DYNAMODB_PORT: String(ports.dynamodb) });
+    const error = await createWallet({ config, shareRunningStack: false, logger: createLogger('silent') }).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(PortInUseError);
+    expect((error as Error).message).toMatch(/WALLET_EMBEDDED_SQS_PORT.*shareRunningStack/);
   });
 
   it('still accepts the queue URLs fauxqs used to hand out (sqs.<region>.localhost)', async () => {
