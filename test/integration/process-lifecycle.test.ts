@@ -94,7 +94,7 @@ describe('stopping the stack started with npm', () => {
   it.each([
     ['Ctrl-C in a terminal (SIGINT to the process group)', 'group-SIGINT'],
     ['kill -TERM of the npm process alone', 'npm-SIGTERM'],
-  ])('%s: in-flight commands are decided and replied before DynamoDB Local stops; exit 0; nothing left', async (_, how) => {
+  ])('%s: in-flight commands are decided and replied before DynamoDB Local stops; exit 0; nothing left', { timeout: 120_000 }, async (_, how) => {
     const { sqsPort, dynamodbPort, env } = await ports();
     const npm = start(['start'], env);
     const [, queueUrl] = await npm.waitForOutput(/command queue\s+(\S+)/);
@@ -128,7 +128,7 @@ describe('stopping the stack started with npm', () => {
   it.each([
     ['SIGINT to the process group', 'group-SIGINT'],
     ['SIGTERM to npm', 'npm-SIGTERM'],
-  ])('npm run api with its own stack stops on %s with exit 0 and leaves nothing behind', async (_, how) => {
+  ])('npm run api with its own stack stops on %s with exit 0 and leaves nothing behind', { timeout: 120_000 }, async (_, how) => {
     const { sqsPort, dynamodbPort, apiPort, env } = await ports();
     const npm = start(['run', 'api'], env);
     await npm.waitForOutput(/wallet API on (\S+)/);
