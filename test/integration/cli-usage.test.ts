@@ -27,7 +27,10 @@ async function emptyPorts(): Promise<Record<string, string>> {
   };
 }
 
-const SCRIPTS = ['start', 'api', 'admin', 'worker', 'publish', 'balance', 'history', 'init-tables', 'dlq', 'config-table', 'synth-template', 'generate-localstack-init'];
+const SCRIPTS = [
+  ...['start', 'api', 'admin', 'worker', 'publish', 'balance', 'history', 'init-tables', 'dlq', 'config-table', 'synth-template', 'generate-localstack-init'],
+  ...['bench/main', 'chaos/run-chaos'],
+];
 
 describe('every script', () => {
   it.each(SCRIPTS)('%s --help prints its usage and exits 0 without starting anything', async (name) => {
@@ -47,6 +50,8 @@ describe('every script', () => {
     ['publish', ['--user', 'u', '--amount', '1'], 'missing --type'],
     ['dlq', ['purge'], 'unknown action "purge"'],
     ['start', ['--admn'], 'unknown option --admn'],
+    ['chaos/run-chaos', ['--kills', 'few'], '--kills must be a whole number'],
+    ['bench/main', ['--comands', '5'], 'unknown flag --comands'],
   ])('%s %j is a usage error: one line, the usage line, exit code 2, no stack trace', async (name, args, message) => {
     const { code, lines, output } = await finished(runScript(`scripts/${name}.ts`, await emptyPorts(), args));
     expect(code, output).toBe(2);
