@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig, type Config } from '../../src/config.js';
 import { findRunningEmbeddedStack } from '../../src/local-stack/embedded-stack.js';
+import { urlHostFor } from '../../src/local-stack/ports.js';
 import { createWallet, type Wallet } from '../../src/wallet.js';
 import { WalletError } from '../../src/errors.js';
 import { quietNodeVersionWarning, SUPPORTED_NODE } from './node-support.js';
@@ -16,7 +17,7 @@ export class NoRunningStackError extends WalletError {
   readonly retryable = true;
   constructor(config: Config) {
     super(
-      `no running wallet stack on 127.0.0.1 (SQS port ${config.embedded.sqsPort}, DynamoDB port ${config.embedded.dynamodbPort}): ` +
+      `no running wallet stack on ${urlHostFor(config.embedded.bindHost)} (SQS port ${config.embedded.sqsPort}, DynamoDB port ${config.embedded.dynamodbPort}): ` +
         'start one with `npm start` in another terminal, or set AWS_ENDPOINT_URL to use LocalStack',
     );
   }
