@@ -56,7 +56,7 @@ export function parseCommandLine(help: ScriptHelp, argv = process.argv.slice(2))
     process.exit(0);
   }
   try {
-    return parseStrict(help, argv);
+    return parseScriptArgs(help, argv);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     exitWithUsage(help, error);
@@ -141,7 +141,8 @@ export function parseArgs(argv: string[]): { flags: Map<string, string>; positio
   return { flags, positionals };
 }
 
-function parseStrict(help: ScriptHelp, argv: string[]): ParsedArgs {
+/** The checked parse behind parseCommandLine: only the flags and positionals `help` names; UsageError otherwise. */
+export function parseScriptArgs(help: ScriptHelp, argv: readonly string[]): ParsedArgs {
   const known = new Set(help.flags ?? []);
   const switchNames = new Set(help.switches ?? []);
   const flags = new Map<string, string>();
