@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { EnvSchema } from '../src/config.js';
-import { parseCommandLine } from './support/run.js';
+import { parseCommandLine } from './support/args.js';
 
 /** `npm run config-table`: the README's table of environment variables, from the config schema itself. */
 parseCommandLine({ usage: 'npm run config-table', description: "Prints the README's table of environment variables, from the configuration schema (src/config.ts)." });

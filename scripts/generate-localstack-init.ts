@@ -1,7 +1,7 @@
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { LOCALSTACK_INIT_SCRIPT_PATH, renderLocalStackInitScript } from '../src/resources/localstack-init.js';
-import { parseCommandLine } from './support/run.js';
+import { parseCommandLine } from './support/args.js';
 
 /** `npm run generate:localstack-init`: rewrite the LocalStack init script after changing src/resources/definitions.ts. */
 parseCommandLine({

@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { buildTemplate } from '../deploy/template.js';
 import { toYaml } from '../deploy/yaml.js';
-import { parseCommandLine } from './support/run.js';
+import { parseCommandLine } from './support/args.js';
 
 /**
  * `npm run synth`: writes deploy/wallet-worker.yaml from deploy/template.ts.

@@ -2,7 +2,7 @@ import { loadavg } from 'node:os';
 import { createLogger } from '../../src/logger.js';
 import { bestOf, probeCeiling, runCeiling, runDirectPhase, type CeilingSearch } from './direct-phase.js';
 import { runEndToEnd, type EndToEndOptions } from './end-to-end.js';
-import { helpText, USAGE_EXIT_CODE } from '../support/run.js';
+import { helpText, USAGE_EXIT_CODE } from '../support/args.js';
 import { BENCH_FLAGS, BenchUsageError, parseBenchOptions, windowFor, type BenchOptions } from './options.js';
 import { printReport, writeResults, type BenchReport } from './report.js';
 import { startBenchStack } from './stack.js';

@@ -3,7 +3,7 @@
  * the full chaos run. Prints progress, then as its last line
  * `CHAOS {...figures}`; exits non-zero when any invariant failed.
  */
-import { exitWithUsage, parseCommandLine, UsageError, type ScriptHelp } from '../support/run.js';
+import { exitWithUsage, parseCommandLine, UsageError, type ScriptHelp } from '../support/args.js';
 import { FULL_RUN, type ChaosOptions } from './chaos-options.js';
 import { runChaos } from './harness.js';
 
