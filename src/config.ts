@@ -27,7 +27,7 @@ export const EnvSchema = z.object({
   WALLET_EMBEDDED_BIND_HOST: z
     .union([z.ipv4(), z.ipv6()])
     .default('127.0.0.1')
-    .describe('Address the embedded SQS emulator and DynamoDB Local listen on; 0.0.0.0 opens them (unauthenticated) to the network'),
+    .describe('IP address the embedded SQS emulator and DynamoDB Local listen on; 0.0.0.0 opens them (unauthenticated) to the network'),
   WALLET_DYNAMODB_ADMIN_PORT: port.default(8001).describe('Port of the DynamoDB Admin UI'),
   WALLET_API_PORT: port.default(3000).describe('Port of the HTTP gateway (`npm run api`)'),
   WALLET_COMMAND_QUEUE: queueName.default('wallet-commands').describe('Command queue name'),
