@@ -47,7 +47,8 @@ export async function findRunningEmbeddedStack(config: Config): Promise<{ sqs: s
   const dynamodb = `http://${host}:${config.embedded.dynamodbPort}`;
   const answers = async (url: string, expectOk: boolean) => {
     try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(500) });
+      // Nothing listening is refused at once; a busy JVM may take a while to answer, so wait for it.
+      const response = await fetch(url, { signal: AbortSignal.timeout(3_000) });
       return !expectOk || response.ok;
     } catch {
       return false;
