@@ -5,7 +5,8 @@ import { createOperations, type Operations } from '../src/observability/operatio
 import { createWallet, type Wallet } from '../src/wallet.js';
 import { seedUsersIfEmpty } from '../src/resources/seed.js';
 import { routeProcessEnd } from './support/process-end.js';
-import { describe } from './support/run.js';
+import { nodeSupportLine } from './support/node-support.js';
+import { describe, parseCommandLine } from './support/run.js';
 
 /**
  * `npm start`: the embedded stack (unless endpoints are configured), seed
@@ -13,6 +14,14 @@ import { describe } from './support/run.js';
  * SIGINT/SIGTERM, then stops gracefully: in-flight messages finish, exit 0.
  * `npm start -- --admin` also serves the DynamoDB Admin UI.
  */
+const { switches } = parseCommandLine({
+  usage: 'npm start [-- --admin]',
+  description: `Starts the embedded stack (fauxqs SQS on 127.0.0.1:4566, DynamoDB Local on 127.0.0.1:8000) unless
+AWS_ENDPOINT_URL* is set, creates the queues and tables, seeds 10 users if there are none, and runs the worker.
+Ctrl-C or SIGTERM stop it gracefully (in-flight commands finish, then the stack stops; exit 0).
+  --admin   also serve the DynamoDB Admin UI on WALLET_DYNAMODB_ADMIN_PORT (8001)`,
+  switches: ['admin'],
+});
 let wallet: Wallet | undefined;
 let admin: DynamoDbAdmin | undefined;
 let operations: Operations | undefined;
@@ -35,9 +44,10 @@ try {
   // Human-readable lines for a person at a terminal; JSON when piped to a file or a log shipper.
   const logger = createLogger(config.logLevel, 'wallet', { pretty: process.stdout.isTTY });
   operations = createOperations(config, logger);
-  wallet = await createWallet({ config, logger, telemetry: operations.telemetry });
+  // Its own stack, never another `npm start`'s: two workers' stacks must not stop under each other.
+  wallet = await createWallet({ config, shareRunningStack: false, logger, telemetry: operations.telemetry });
   const dynamodbEndpoint = wallet.config.endpoints.dynamodb;
-  if (process.argv.includes('--admin') && dynamodbEndpoint) {
+  if (switches.has('admin') && dynamodbEndpoint) {
     admin = await startDynamoDbAdmin({ dynamodbEndpoint, port: config.dynamodbAdminPort });
   }
   const seeded = await seedUsersIfEmpty(wallet.clients.ddb, wallet.config);
@@ -77,7 +87,7 @@ function printBanner(running: Wallet, exampleUser = '<userId>') {
       '  (or: npm run publish -- --user <userId> --amount 10.00 --type credit)',
       `  npm run balance -- ${exampleUser}`,
       '',
-      'Ctrl-C stops it gracefully.',
+      `Ctrl-C stops it gracefully. (${nodeSupportLine()})`,
       '',
     ].join('\n'),
   );

@@ -1,6 +1,6 @@
 import { auditLedger } from '../src/audit/verify-ledger.js';
 import { progressText, reportText } from '../src/audit/report-text.js';
-import { parseArgs, runScript } from './support/run.js';
+import { runScript } from './support/run.js';
 
 /**
  * `npm run verify [-- --json true]`: audits the whole ledger of the configured
@@ -8,8 +8,14 @@ import { parseArgs, runScript } from './support/run.js';
  * Prints a summary and every discrepancy; exits 1 when there is one. Progress
  * goes to stderr, only on a terminal.
  */
-await runScript(async (wallet) => {
-  const json = parseArgs(process.argv.slice(2)).flags.get('json') === 'true';
+await runScript(
+  {
+    usage: 'npm run verify [-- --json]',
+    description: 'Audits the whole ledger of the running stack (or the configured endpoint): rule 6 and the hash chain of every user. Exits 1 on a discrepancy.',
+    switches: ['json'],
+  },
+  ({ switches }) => ({ json: switches.has('json') }),
+  async (wallet, { json }) => {
   const tty = process.stderr.isTTY;
   let lastDrawn = 0;
   const report = await auditLedger(
@@ -26,4 +32,5 @@ await runScript(async (wallet) => {
   const source = `${wallet.config.tables.users} / ${wallet.config.tables.transactions} at ${wallet.config.endpoints.dynamodb ?? `AWS ${wallet.config.region}`}`;
   process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : reportText(report, source));
   return report.discrepancyCount === 0 ? 0 : 1;
-});
+  },
+);

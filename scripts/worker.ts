@@ -3,7 +3,7 @@ import { createLogger } from '../src/logger.js';
 import { createOperations, type Operations } from '../src/observability/operations.js';
 import { createWallet, type Wallet } from '../src/wallet.js';
 import { routeProcessEnd } from './support/process-end.js';
-import { describe } from './support/run.js';
+import { describe, parseCommandLine } from './support/run.js';
 
 /**
  * The production entry point (the container's command): only the worker,
@@ -14,6 +14,11 @@ import { describe } from './support/run.js';
  * in-flight commands finish, exit 0 (SPEC rule 9). A second signal exits at
  * once; what was in flight is redelivered after its visibility timeout.
  */
+parseCommandLine({
+  usage: 'npm run worker',
+  description: `The worker only (the container's command): needs WALLET_STACK=aws or AWS_ENDPOINT_URL*; no seeding and never
+an embedded stack. SIGTERM/SIGINT stop it gracefully (exit 0); a second one exits at once.`,
+});
 let wallet: Wallet | undefined;
 let operations: Operations | undefined;
 let stopping = false;

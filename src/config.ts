@@ -24,6 +24,10 @@ export const EnvSchema = z.object({
   WALLET_EMBEDDED_DYNAMODB_PORT: port.default(8000).describe('Port of the embedded DynamoDB Local'),
   WALLET_EMBEDDED_DYNAMODB_HEAP_MB: positiveInt.default(512).describe('Heap cap (-Xmx) of the embedded DynamoDB Local JVM, in MiB'),
   WALLET_EMBEDDED_DYNAMODB_DATA_DIR: z.string().min(1).optional().describe('Keep embedded DynamoDB data in this directory instead of in memory'),
+  WALLET_EMBEDDED_BIND_HOST: z
+    .union([z.ipv4(), z.ipv6()])
+    .default('127.0.0.1')
+    .describe('IP address the embedded SQS emulator and DynamoDB Local listen on; 0.0.0.0 opens them (unauthenticated) to the network'),
   WALLET_DYNAMODB_ADMIN_PORT: port.default(8001).describe('Port of the DynamoDB Admin UI'),
   WALLET_API_PORT: port.default(3000).describe('Port of the HTTP gateway (`npm run api`)'),
   WALLET_API_HOST: z
@@ -97,7 +101,7 @@ export interface Config {
   stack: StackKind;
   provision: boolean;
   endpoints: { sqs?: string; dynamodb?: string };
-  embedded: { sqsPort: number; dynamodbPort: number; dynamodbHeapMb: number; dynamodbDataDir?: string };
+  embedded: { sqsPort: number; dynamodbPort: number; dynamodbHeapMb: number; dynamodbDataDir?: string; bindHost: string };
   dynamodbAdminPort: number;
   apiPort: number;
   /** The HTTP gateway's exposure and authentication (docs/security.md). */
@@ -171,6 +175,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       sqsPort: e.WALLET_EMBEDDED_SQS_PORT,
       dynamodbPort: e.WALLET_EMBEDDED_DYNAMODB_PORT,
       dynamodbHeapMb: e.WALLET_EMBEDDED_DYNAMODB_HEAP_MB,
+      bindHost: e.WALLET_EMBEDDED_BIND_HOST,
       ...(e.WALLET_EMBEDDED_DYNAMODB_DATA_DIR && { dynamodbDataDir: e.WALLET_EMBEDDED_DYNAMODB_DATA_DIR }),
     },
     dynamodbAdminPort: e.WALLET_DYNAMODB_ADMIN_PORT,

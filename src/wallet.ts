@@ -23,7 +23,12 @@ export interface WalletOptions {
   config?: Config;
   env?: NodeJS.ProcessEnv;
   logger?: Logger;
-  /** With the embedded stack: use one already running on the configured ports (started by `npm start`) instead of failing. */
+  /**
+   * With the embedded stack: use one already running on the configured ports
+   * (started by `npm start`) rather than start another (default true). Such a
+   * wallet does not own that stack: it ends when that `npm start` does.
+   * `false` always starts one (PortInUseError when the ports are taken).
+   */
   shareRunningStack?: boolean;
   /** What the worker records metrics and traces into (src/observability/operations.ts builds it from the config). */
   telemetry?: Telemetry;
@@ -58,8 +63,8 @@ export interface Wallet {
 }
 
 /**
- * Connects to the configured stack (starting the embedded one when no
- * endpoint is configured), makes sure queues and tables exist where that is
+ * Connects to the configured stack (with no endpoint configured: the embedded
+ * one a running `npm start` serves, else one started here), makes sure queues and tables exist where that is
  * ours to do, and returns the service's whole API.
  */
 export async function createWallet(options: WalletOptions = {}): Promise<Wallet> {
@@ -68,7 +73,7 @@ export async function createWallet(options: WalletOptions = {}): Promise<Wallet>
   let stack: EmbeddedStack | undefined;
   let config = baseConfig;
   if (baseConfig.stack === 'embedded') {
-    const running = options.shareRunningStack ? await findRunningEmbeddedStack(baseConfig) : undefined;
+    const running = (options.shareRunningStack ?? true) ? await findRunningEmbeddedStack(baseConfig) : undefined;
     if (running) {
       logger.debug(running, 'using the embedded stack already running');
     } else {
