@@ -41,7 +41,7 @@ export async function buildApi({ wallet }: { wallet: GatewayWallet }): Promise<F
   const app = Fastify({
     loggerInstance,
     bodyLimit: BODY_LIMIT_BYTES,
-    maxParamLength: MAX_PARAM_LENGTH,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     requestTimeout: REQUEST_TIMEOUT_MS,
     // An idle socket is closed after this; a ?wait=true request is idle for up to its reply wait.
     connectionTimeout: MAX_REPLY_WAIT_MS + REQUEST_TIMEOUT_MS,
