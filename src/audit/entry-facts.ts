@@ -15,6 +15,10 @@ export interface EntryFacts {
   legOf?: string;
   /** On a reversal: the type of what it reversed. */
   originalType?: string;
+  /** What `held` replays from: a hold's expiry, the hold a capture or release closes, and when the entry was decided. */
+  expiresAt?: string;
+  holdKey?: string;
+  timestamp?: string;
   newBalance?: Cents;
   newHeld?: Cents;
   version?: number;
@@ -54,6 +58,9 @@ function readFacts(item: Record<string, unknown>): EntryFacts {
     facts.amount = money(item.amount, 'amount');
     if (typeof item.legOf === 'string') facts.legOf = item.legOf;
     if (typeof item.originalType === 'string') facts.originalType = item.originalType;
+    if (typeof item.expiresAt === 'string') facts.expiresAt = item.expiresAt;
+    if (typeof item.holdKey === 'string') facts.holdKey = item.holdKey;
+    if (typeof item.timestamp === 'string') facts.timestamp = item.timestamp;
     facts.newBalance = money(item.newBalance, 'newBalance');
     if (item.newHeld !== undefined) facts.newHeld = money(item.newHeld, 'newHeld');
     const version = Number(numberText(item.version, 'version'));

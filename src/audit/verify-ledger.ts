@@ -1,3 +1,4 @@
+import { userFromItem } from '../ledger/items.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BatchGetCommand, GetCommand, type BatchGetCommandOutput, QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Config } from '../config.js';
@@ -121,6 +122,8 @@ function storedUser(item: Record<string, unknown>): StoredUser {
       ...(item.held !== undefined && { held: money(item.held, 'held') }),
       ...(item.version !== undefined && { version: Number(numberText(item.version, 'version')) }),
       ...(typeof chainHash === 'string' && { chainHash }),
+      ...(item.holds !== undefined && { holds: userFromItem(item).holds }),
+      ...(typeof item.lastDecidedAt === 'string' && { lastDecidedAt: item.lastDecidedAt }),
     };
   } catch (error) {
     return { userId, unreadable: error instanceof Error ? error.message : String(error) };

@@ -4,7 +4,8 @@ import { createHash } from 'node:crypto';
  * The per-user hash chain of applied ledger entries (SPEC "Ledger audit").
  *
  * Each applied Transactions item stores `hash` = sha256 over the canonical
- * encoding of every stored attribute except `hash` itself, followed by the
+ * encoding of every stored attribute except `hash` itself (and the bookkeeping
+ * later commands add, below), followed by the
  * hash of the same user's previous applied entry ("" for the first). The
  * user item stores `chainHash`, the hash of its last applied entry. Changing
  * an entry breaks its own hash; removing or inserting one breaks the link of
@@ -23,6 +24,14 @@ import { createHash } from 'node:crypto';
 export const HASH_ATTRIBUTE = 'hash';
 export const CHAIN_HEAD_ATTRIBUTE = 'chainHash';
 
+/**
+ * Bookkeeping later commands write on an entry they refer to (a hold closed
+ * by its capture, the amount of an original reversed so far). It is not the
+ * entry's content: the entries that changed it (the capture, the reversal)
+ * are themselves chained, and the audit's replay checks what they did.
+ */
+const BOOKKEEPING_ATTRIBUTES = ['refVersion', 'closedBy', 'reversedAmount'];
+
 export function entryHash(previousHash: string | undefined, entryItem: Record<string, unknown>): string {
   return createHash('sha256')
     .update(canonicalItem(entryItem))
@@ -31,9 +40,10 @@ export function entryHash(previousHash: string | undefined, entryItem: Record<st
     .digest('hex');
 }
 
-/** The canonical text of an item, without its `hash` attribute. */
+/** The canonical text of an item, without its `hash` attribute and later bookkeeping. */
 export function canonicalItem(item: Record<string, unknown>): string {
   const { [HASH_ATTRIBUTE]: _ignored, ...content } = item;
+  for (const attribute of BOOKKEEPING_ATTRIBUTES) delete content[attribute];
   return encode(content);
 }
 

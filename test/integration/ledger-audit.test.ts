@@ -133,6 +133,32 @@ describe('npm run verify, the ledger audit', () => {
     expect(cli.output()).toMatch(/ledger NOT verified: \d+ discrepancies/);
   });
 
+  it('verifies transfers, holds, captures, releases and reversals clean, and reports a changed newHeld and a hold removed from the user by hand', async () => {
+    const wallet = await walletWithOwnTables();
+    const [payer, recipient] = [await createUser(wallet, '100'), await createUser(wallet, '5')];
+    const hold = uniqueKey('hold');
+    const transfer = uniqueKey('transfer');
+    const steps = [
+      { idempotentKey: transfer, userId: payer, type: 'transfer', amount: '20', toUserId: recipient },
+      { idempotentKey: hold, userId: payer, type: 'hold', amount: '30' },
+      { idempotentKey: uniqueKey('capture'), userId: payer, type: 'capture', holdKey: hold, amount: '10' },
+      { idempotentKey: uniqueKey('hold2'), userId: payer, type: 'hold', amount: '5' },
+      { idempotentKey: uniqueKey('reverse'), userId: payer, type: 'reverse', originalKey: transfer, amount: '7' },
+    ];
+    for (const command of steps) expect((await wallet.transact(command)).status).toBe('applied');
+    const clean = await audit(wallet);
+    expect(clean.discrepancies.map((found) => `${found.kind} ${found.idempotentKey ?? ""}: ${found.detail}`)).toEqual([]);
+
+    const secondHold = steps[3]?.idempotentKey ?? '';
+    await put(wallet, { ...(await entry(wallet, secondHold)), newHeld: NumberValue.from('99.00') });
+    await wallet.clients.ddb.send(
+      new UpdateCommand({ TableName: wallet.config.tables.users, Key: { userId: payer }, UpdateExpression: 'REMOVE holds.#hold', ExpressionAttributeNames: { '#hold': secondHold } }),
+    );
+    const report = await audit(wallet);
+    expect(findings(report, payer)).toEqual(expect.arrayContaining([`new_held ${secondHold}`, expect.stringMatching(/^stored_held /)]));
+    expect(findings(report, recipient)).toEqual([]);
+  });
+
   it('reports entries written before the hash chain as unchained, not as discrepancies', async () => {
     const wallet = await walletWithOwnTables();
     const userId = await createUser(wallet, '100');

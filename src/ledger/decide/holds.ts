@@ -24,7 +24,7 @@ export function decideHold(draft: Draft, command: CommandOf<'hold'>): Transactio
   const expiresAt = new Date(Date.parse(timestamp) + (command.expiresInSeconds ?? DEFAULT_HOLD_SECONDS) * 1000).toISOString();
   const after = { ...touched, holds: new Map([...touched.holds, [command.idempotentKey, { amount, expiresAt }]]), version: user.version + 1 };
   draft.setUser(after);
-  return { ...draft.applied(draft.base(command, timestamp), amount, after), expiresAt };
+  return draft.applied({ ...draft.base(command, timestamp), expiresAt }, amount, after);
 }
 
 /**
