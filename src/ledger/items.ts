@@ -2,6 +2,7 @@ import { NumberValue } from '@aws-sdk/lib-dynamodb';
 import { CorruptItemError } from '../errors.js';
 import { formatCents, parseStoredNumber, type Cents } from '../money/money.js';
 import { COMMAND_TYPES, type TransactionType } from '../messages/command.js';
+import { STICKY_REJECTIONS, type StickyRejection } from '../messages/reply.js';
 import { CHAIN_HEAD_ATTRIBUTE, entryHash, HASH_ATTRIBUTE } from './chain.js';
 
 /**
@@ -32,20 +33,7 @@ export interface UserState {
   chainHash?: string;
 }
 
-export const STICKY_REJECTIONS = [
-  'insufficient_funds',
-  'user_not_found',
-  'recipient_not_found',
-  'hold_not_found',
-  'hold_expired',
-  'hold_closed',
-  'amount_exceeds_hold',
-  'hold_limit_reached',
-  'original_not_found',
-  'not_reversible',
-  'amount_exceeds_reversible',
-] as const;
-export type StickyRejection = (typeof STICKY_REJECTIONS)[number];
+export { STICKY_REJECTIONS, type StickyRejection };
 
 export interface RecordBase {
   idempotentKey: string;

@@ -1,11 +1,10 @@
 import { z } from 'zod';
 import { TransactionTypeSchema } from './command.js';
 
-export const RejectionReasonSchema = z.enum([
+/** The rejections recorded under the key (SPEC rule 3): every redelivery gets the same one back. */
+export const STICKY_REJECTIONS = [
   'insufficient_funds',
   'user_not_found',
-  'invalid_command',
-  'idempotency_key_reused',
   'recipient_not_found',
   'hold_not_found',
   'hold_expired',
@@ -15,7 +14,11 @@ export const RejectionReasonSchema = z.enum([
   'original_not_found',
   'not_reversible',
   'amount_exceeds_reversible',
-]);
+] as const;
+export type StickyRejection = (typeof STICKY_REJECTIONS)[number];
+
+/** Plus the two that are never recorded: a command that is not valid, and a key used for another command. */
+export const RejectionReasonSchema = z.enum([...STICKY_REJECTIONS, 'invalid_command', 'idempotency_key_reused']);
 
 const DecimalString = z.string().regex(/^-?[0-9]+\.[0-9]{2}$/);
 

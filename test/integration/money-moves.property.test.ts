@@ -2,24 +2,15 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
-import type { Command } from '../../src/messages/command.js';
-import { formatCents, parseStoredNumber } from '../../src/money/money.js';
+import { parseStoredNumber } from '../../src/money/money.js';
 import { createWallet } from '../../src/wallet.js';
 import { useCleanups } from '../support/cleanups.js';
 import { checkLedger } from '../support/ledger-check.js';
+import { externalFlow, moneyMoveCommands, moneyMoveStep } from '../support/money-move-steps.js';
 import { ReplyCollector } from '../support/reply-collector.js';
 import { createUser, envFor, testEnv, uniqueKey } from '../support/wallet.js';
 
 const cleanups = useCleanups();
-
-const step = fc.record({
-  type: fc.constantFrom('credit', 'debit', 'transfer', 'hold', 'capture', 'release', 'reverse'),
-  user: fc.nat(2),
-  other: fc.integer({ min: 1, max: 2 }),
-  cents: fc.integer({ min: 1, max: 4_000 }),
-  withAmount: fc.boolean(),
-  ref: fc.nat(),
-});
 
 describe('money moves under concurrency (fast-check, two workers)', () => {
   it('keeps available ≥ 0, balance ≥ held, rule 6 for balance and held, and conserves money, whatever the mix and the order', async () => {
@@ -31,33 +22,10 @@ describe('money moves under concurrency (fast-check, two workers)', () => {
     const replies = new ReplyCollector(w.clients.sqs, w.queueUrls.reply);
 
     await fc.assert(
-      fc.asyncProperty(fc.array(step, { minLength: 20, maxLength: 50 }), async (steps) => {
+      fc.asyncProperty(fc.array(moneyMoveStep, { minLength: 20, maxLength: 50 }), async (steps) => {
         const openings = ['40', '25', '10'];
         const users = [await createUser(w, openings[0] ?? '0'), await createUser(w, openings[1] ?? '0'), await createUser(w, openings[2] ?? '0')];
-        const run = uniqueKey('run');
-        const keys: string[] = [];
-        const commands: Command[] = steps.map((shape, index) => {
-          const idempotentKey = `${run}-${index}`;
-          const userId = users[shape.user] as string;
-          const amount = formatCents(BigInt(shape.cents));
-          const earlier = keys.length > 0 ? (keys[shape.ref % keys.length] as string) : `${run}-none`;
-          keys.push(idempotentKey);
-          switch (shape.type) {
-            case 'credit':
-            case 'debit':
-              return { idempotentKey, userId, type: shape.type, amount };
-            case 'transfer':
-              return { idempotentKey, userId, type: 'transfer', amount, toUserId: users[(shape.user + shape.other) % 3] as string };
-            case 'hold':
-              return { idempotentKey, userId, type: 'hold', amount };
-            case 'capture':
-              return { idempotentKey, userId, type: 'capture', holdKey: earlier, ...(shape.withAmount && { amount }) };
-            case 'release':
-              return { idempotentKey, userId, type: 'release', holdKey: earlier };
-            default:
-              return { idempotentKey, userId, type: 'reverse', originalKey: earlier, ...(shape.withAmount && { amount }) };
-          }
-        });
+        const commands = moneyMoveCommands(steps, users, uniqueKey('run'));
         // All at once, so the two workers decide them concurrently and in no particular order.
         await Promise.all(commands.map((command) => w.publishTransaction(command)));
         for (const command of commands) await replies.waitForKey(command.idempotentKey);
@@ -67,14 +35,7 @@ describe('money moves under concurrency (fast-check, two workers)', () => {
           const [reply] = replies.forKey(command.idempotentKey);
           expect(reply?.replayed, command.idempotentKey).toBe(false);
           if (reply?.status !== 'applied') continue;
-          const amount = parseStoredNumber(reply.amount ?? '0');
-          if (command.type === 'credit') external += amount;
-          if (command.type === 'debit' || command.type === 'capture') external -= amount;
-          if (command.type === 'reverse') {
-            const original = commands.find((other) => other.idempotentKey === command.originalKey);
-            if (original?.type === 'credit') external -= amount;
-            if (original?.type === 'debit' || original?.type === 'capture') external += amount;
-          }
+          external += externalFlow(command, parseStoredNumber(reply.amount ?? '0'), commands);
         }
         let total = 0n;
         for (const [index, userId] of users.entries()) {

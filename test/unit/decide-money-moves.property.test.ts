@@ -6,45 +6,12 @@ import type { TransactionRecord, UserState } from '../../src/ledger/items.js';
 import { heldAt } from '../../src/ledger/items.js';
 import { balanceEffect } from '../../src/ledger/effects.js';
 import type { Command } from '../../src/messages/command.js';
-import { formatCents } from '../../src/money/money.js';
+import { moneyMoveStep, moneyMoveCommands } from '../support/money-move-steps.js';
 
 const USERS = ['u1', 'u2', 'u3'];
 const START = Date.parse('2026-11-25T10:00:00.000Z');
 
-/** One step of a random run: a command shape whose references point back at earlier keys by index. */
-const step = fc.record({
-  type: fc.constantFrom('credit', 'debit', 'transfer', 'hold', 'capture', 'release', 'reverse'),
-  user: fc.integer({ min: 0, max: 2 }),
-  other: fc.integer({ min: 1, max: 2 }),
-  cents: fc.integer({ min: 1, max: 6_000 }),
-  withAmount: fc.boolean(),
-  expiresIn: fc.option(fc.integer({ min: 1, max: 5 }), { nil: undefined }),
-  ref: fc.nat(),
-  groupEnd: fc.boolean(),
-  advanceMs: fc.integer({ min: 0, max: 1_500 }),
-});
-
-function toCommand(shape: fc.Arbitrary<unknown> extends never ? never : { type: string; user: number; other: number; cents: number; withAmount: boolean; expiresIn: number | undefined; ref: number }, index: number, keys: string[]): Command {
-  const userId = USERS[shape.user] as string;
-  const idempotentKey = `k${index}`;
-  const amount = formatCents(BigInt(shape.cents));
-  const earlier = keys.length > 0 ? (keys[shape.ref % keys.length] as string) : 'none';
-  switch (shape.type) {
-    case 'credit':
-    case 'debit':
-      return { idempotentKey, userId, type: shape.type, amount };
-    case 'transfer':
-      return { idempotentKey, userId, type: 'transfer', amount, toUserId: USERS[(shape.user + shape.other) % 3] as string };
-    case 'hold':
-      return { idempotentKey, userId, type: 'hold', amount, ...(shape.expiresIn !== undefined && { expiresInSeconds: shape.expiresIn }) };
-    case 'capture':
-      return { idempotentKey, userId, type: 'capture', holdKey: earlier, ...(shape.withAmount && { amount }) };
-    case 'release':
-      return { idempotentKey, userId, type: 'release', holdKey: earlier };
-    default:
-      return { idempotentKey, userId, type: 'reverse', originalKey: earlier, ...(shape.withAmount && { amount }) };
-  }
-}
+const step = fc.record({ move: moneyMoveStep, groupEnd: fc.boolean(), advanceMs: fc.integer({ min: 0, max: 1_500 }) });
 
 describe('decide: all seven command types over a few users (random runs, groups of random size)', () => {
   it('keeps available ≥ 0, balance ≥ held, rule 6 for balance and held, and conserves money', () => {
@@ -52,7 +19,6 @@ describe('decide: all seven command types over a few users (random runs, groups 
       fc.property(fc.array(step, { minLength: 1, maxLength: 80 }), fc.array(fc.integer({ min: 0, max: 5_000 }), { minLength: 3, maxLength: 3 }), (steps, openings) => {
         const users = new Map<string, UserState>(USERS.map((userId, index) => [userId, { userId, balance: BigInt(openings[index] ?? 0), version: 0, holds: new Map() }]));
         const records = new Map<string, TransactionRecord>();
-        const keys: string[] = [];
         let now = START;
         let next = 0;
         let group: Command[] = [];
@@ -70,10 +36,9 @@ describe('decide: all seven command types over a few users (random runs, groups 
           group = waiting;
         };
         const readyRefs = (commands: Command[]) => new Set(commands.flatMap((command) => readsOf(command, records).references));
+        const commands = moneyMoveCommands(steps.map((shape) => shape.move), USERS, 'k');
         steps.forEach((shape, index) => {
-          const command = toCommand(shape, index, keys);
-          keys.push(command.idempotentKey);
-          group.push(command);
+          group.push(commands[index] as Command);
           if (shape.groupEnd) {
             flush();
             now += shape.advanceMs;
