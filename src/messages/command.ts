@@ -58,9 +58,18 @@ export const HoldSchema = z.strictObject({
     .max(MAX_HOLD_SECONDS, { error: `expiresInSeconds must be at most ${MAX_HOLD_SECONDS} (30 days)` })
     .optional(),
 });
-export const CaptureSchema = z.strictObject({ ...common, type: z.literal('capture'), holdKey: boundedText('holdKey', 255), amount: AmountSchema.optional() });
-export const ReleaseSchema = z.strictObject({ ...common, type: z.literal('release'), holdKey: boundedText('holdKey', 255) });
-export const ReverseSchema = z.strictObject({ ...common, type: z.literal('reverse'), originalKey: boundedText('originalKey', 255), amount: AmountSchema.optional() });
+/** A command cannot refer to itself: its own key names the command, never the hold or original it acts on. */
+function notItself(field: 'holdKey' | 'originalKey'): [(command: { idempotentKey: string } & Partial<Record<'holdKey' | 'originalKey', string>>) => boolean, { message: string; path: string[] }] {
+  return [(command) => command[field] !== command.idempotentKey, { message: `${field} must be the key of another command`, path: [field] }];
+}
+
+export const CaptureSchema = z
+  .strictObject({ ...common, type: z.literal('capture'), holdKey: boundedText('holdKey', 255), amount: AmountSchema.optional() })
+  .refine(...notItself('holdKey'));
+export const ReleaseSchema = z.strictObject({ ...common, type: z.literal('release'), holdKey: boundedText('holdKey', 255) }).refine(...notItself('holdKey'));
+export const ReverseSchema = z
+  .strictObject({ ...common, type: z.literal('reverse'), originalKey: boundedText('originalKey', 255), amount: AmountSchema.optional() })
+  .refine(...notItself('originalKey'));
 
 /** The body of a message on the command queue (SPEC "Command message" and "Money movement beyond credit and debit"). */
 export const CommandSchema = z.discriminatedUnion('type', [CreditSchema, DebitSchema, TransferSchema, HoldSchema, CaptureSchema, ReleaseSchema, ReverseSchema], {

@@ -133,3 +133,28 @@ describe('command schema: text SQS can carry back', () => {
     expect(Buffer.byteLength(JSON.stringify(result.issues))).toBeLessThan(2048);
   });
 });
+
+describe('the money-movement commands', () => {
+  it('refuses a capture, release or reversal that refers to its own key, and a transfer to the payer itself', () => {
+    const own = { idempotentKey: 'k', userId: 'u' };
+    for (const command of [
+      { ...own, type: 'capture', holdKey: 'k' },
+      { ...own, type: 'release', holdKey: 'k' },
+      { ...own, type: 'reverse', originalKey: 'k' },
+      { ...own, type: 'transfer', amount: '1', toUserId: 'u' },
+    ]) {
+      expect(parseCommand(command).ok, JSON.stringify(command)).toBe(false);
+    }
+    expect(parseCommand({ ...own, type: 'capture', holdKey: 'h' }).ok).toBe(true);
+  });
+
+  it('refuses a hold expiry outside 1 s to 30 days and fields of another type', () => {
+    const hold = { idempotentKey: 'k', userId: 'u', type: 'hold', amount: '1' };
+    expect(parseCommand({ ...hold, expiresInSeconds: 0 }).ok).toBe(false);
+    expect(parseCommand({ ...hold, expiresInSeconds: 2_592_001 }).ok).toBe(false);
+    expect(parseCommand({ ...hold, expiresInSeconds: 1.5 }).ok).toBe(false);
+    expect(parseCommand({ ...hold, expiresInSeconds: 2_592_000 }).ok).toBe(true);
+    expect(parseCommand({ ...hold, toUserId: 'v' }).ok).toBe(false);
+    expect(parseCommand({ idempotentKey: 'k', userId: 'u', type: 'release', holdKey: 'h', amount: '1' }).ok).toBe(false);
+  });
+});
