@@ -4,7 +4,12 @@ import { z } from 'zod';
  * Every setting the service reads from the environment, in one schema.
  * `npm run config-table` prints the README table from these descriptions.
  */
-const booleanFromText = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
+/** A true/false variable; its default is stated as text so the README's table shows it. */
+const flag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0'])
+    .default(fallback ? 'true' : 'false')
+    .transform((value) => value === 'true' || value === '1');
 const port = z.coerce.number().int().min(1).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 const queueName = z.string().regex(/^[A-Za-z0-9_-]{1,75}(\.fifo)?$/, 'must be a valid SQS queue name');
@@ -19,7 +24,7 @@ export const EnvSchema = z.object({
     .enum(['embedded', 'endpoint', 'aws'])
     .optional()
     .describe('embedded (in-process fauxqs + DynamoDB Local), endpoint (use the endpoint URLs as they are) or aws; default: endpoint when one is set, else embedded'),
-  WALLET_PROVISION: booleanFromText.default(false).describe('On WALLET_STACK=aws: create queues and tables if missing (default false: they come from the infrastructure template)'),
+  WALLET_PROVISION: flag(false).describe('On WALLET_STACK=aws: create queues and tables if missing (default false: they come from the infrastructure template)'),
   WALLET_EMBEDDED_SQS_PORT: port.default(4566).describe('Port of the embedded SQS emulator (fauxqs)'),
   WALLET_EMBEDDED_DYNAMODB_PORT: port.default(8000).describe('Port of the embedded DynamoDB Local'),
   WALLET_EMBEDDED_DYNAMODB_HEAP_MB: positiveInt.default(512).describe('Heap cap (-Xmx) of the embedded DynamoDB Local JVM, in MiB'),
@@ -49,7 +54,7 @@ export const EnvSchema = z.object({
     .regex(/^[\x21-\x7e]+$/, 'must be one scope (no spaces)')
     .default('wallet:admin')
     .describe('Scope that lets a token act for any user (Cognito writes resource-server scopes as `wallet/admin`)'),
-  WALLET_API_DOCS: booleanFromText.default(false).describe('Serve Swagger UI at /docs and the OpenAPI document at /docs/json (default false: not served)'),
+  WALLET_API_DOCS: flag(false).describe('Serve Swagger UI at /docs and the OpenAPI document at /docs/json (default false: not served)'),
   WALLET_API_RATE_LIMIT: positiveInt.default(600).describe('Requests per minute per principal (token subject; client address without authentication); 429 beyond'),
   WALLET_API_MAX_WAITERS: positiveInt.default(1000).describe('Concurrent `?wait=true` requests per gateway process; 503 beyond'),
   WALLET_API_ALLOWED_HOSTS: z
@@ -73,12 +78,12 @@ export const EnvSchema = z.object({
   WALLET_BATCH_SIZE: positiveInt.max(10).default(10).describe('Messages per receive (SQS maximum 10)'),
   WALLET_RETRY_BASE_SECONDS: z.coerce.number().int().min(0).max(300).default(2).describe('First retry delay of a transiently failed command; doubles per delivery (capped at 60 s)'),
   WALLET_MAX_CONFLICT_RETRIES: positiveInt.max(1000).default(50).describe('Optimistic-concurrency retries of one command before it is left for redelivery'),
-  WALLET_GROUP_COMMIT: booleanFromText.default(true).describe('Decide every waiting command together and write them in as few TransactWriteItems as the limits allow (false: one transaction per command)'),
+  WALLET_GROUP_COMMIT: flag(true).describe('Decide every waiting command together and write them in as few TransactWriteItems as the limits allow (false: one transaction per command)'),
   WALLET_GROUP_MAX_ACTIONS: z.coerce.number().int().min(2).max(100).default(100).describe('Largest group: actions per TransactWriteItems (one Put per command plus one write per touched user; DynamoDB allows 100)'),
   WALLET_MAX_SOCKETS: positiveInt.max(4096).default(64).describe('Keep-alive sockets per AWS client'),
   WALLET_METRICS_PORT: port.optional().describe('Port of the worker\'s metrics and health server (/metrics, /healthz, /readyz); unset = no server'),
   WALLET_METRICS_HOST: z.string().min(1).default('127.0.0.1').describe('Address the metrics and health server listens on (0.0.0.0 to let a scraper or orchestrator outside the host reach it)'),
-  WALLET_METRICS_EMF: booleanFromText.default(false).describe('Write the metrics as CloudWatch Embedded Metric Format JSON lines on stdout (Fargate without an agent)'),
+  WALLET_METRICS_EMF: flag(false).describe('Write the metrics as CloudWatch Embedded Metric Format JSON lines on stdout (Fargate without an agent)'),
   WALLET_METRICS_EMF_NAMESPACE: z.string().regex(/^[A-Za-z0-9_./#:-]{1,255}$/, 'must be a CloudWatch namespace').default('WalletWorker').describe('CloudWatch namespace of the EMF metrics'),
   WALLET_METRICS_EMF_INTERVAL_SECONDS: positiveInt.max(3600).default(60).describe('Seconds between two EMF flushes (and one more at shutdown)'),
   WALLET_READY_PROBE_SECONDS: positiveInt.max(300).default(5).describe('Seconds between two store probes behind /readyz (each probe times out after as long)'),
