@@ -29,8 +29,11 @@ export function runScript(path: string, env: Record<string, string>, args: strin
     exited,
     waitForOutput: (pattern, timeoutMs = 60_000) =>
       eventually(`output matching ${pattern}`, () => {
+        // The output first: a process may print what we wait for and exit before the next look.
+        const found = pattern.exec(text);
+        if (found) return found;
         if (child.exitCode !== null) throw new Error(`process exited (${child.exitCode}) before printing ${pattern}:\n${text}`);
-        return pattern.exec(text) ?? undefined;
+        return undefined;
       }, timeoutMs),
   };
 }
