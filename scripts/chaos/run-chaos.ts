@@ -1,7 +1,9 @@
 /**
- * `npm run chaos [-- --commands N --users N --workers N --kills N --ddb-restarts N --ddb-crash true --seed N]`:
- * the full chaos run. Prints progress, then as its last line
- * `CHAOS {...figures}`; exits non-zero when any invariant failed.
+ * `npm run chaos [-- --commands N --users N --workers N --kills N --ddb-restarts N --ddb-crash true --seed N
+ *   --outage-refuse-seconds N --outage-hang-seconds N --outage-commands N]`:
+ * the full chaos run, then the outage phases (0 seconds skips one). Prints
+ * progress, then as its last line `CHAOS {...figures}`; exits non-zero when
+ * any invariant failed.
  */
 import { parseArgs } from '../support/run.js';
 import { FULL_RUN, type ChaosOptions } from './chaos-options.js';
@@ -16,6 +18,12 @@ const options: ChaosOptions = {
   kills: number('kills', FULL_RUN.kills),
   ddbRestarts: number('ddb-restarts', FULL_RUN.ddbRestarts),
   ddbCrash: flags.get('ddb-crash') === 'true',
+  outage: {
+    ...FULL_RUN.outage,
+    refuseMs: number('outage-refuse-seconds', FULL_RUN.outage.refuseMs / 1000) * 1000,
+    hangMs: number('outage-hang-seconds', FULL_RUN.outage.hangMs / 1000) * 1000,
+    commandsPerPhase: number('outage-commands', FULL_RUN.outage.commandsPerPhase),
+  },
   seed: number('seed', FULL_RUN.seed),
 };
 const started = Date.now();
@@ -24,7 +32,8 @@ const log = (line: string) => process.stdout.write(`[chaos ${((Date.now() - star
 let exitCode = 1;
 try {
   const result = await runChaos(options, log);
-  log(`faults injected: ${JSON.stringify(result.faults)}; dead-lettered and redriven: ${result.deadLettered}`);
+  log(`faults injected: ${JSON.stringify(result.faults)}; dead-lettered and redriven in the chaos phase: ${result.deadLettered}`);
+  log(`outage phases: ${JSON.stringify(result.figures.outage_ms)} ms, backlog drained after the store's return in ${JSON.stringify(result.figures.outage_drain_ms)} ms`);
   for (const problem of result.problems.slice(0, 50)) log(`PROBLEM ${problem}`);
   if (result.problems.length > 50) log(`… and ${result.problems.length - 50} more problems`);
   log(result.problems.length === 0 ? 'every invariant held' : `${result.problems.length} problem(s); worker logs kept in ${result.logDir}`);

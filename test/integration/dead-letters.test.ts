@@ -9,7 +9,7 @@ import { eventually } from '../support/eventually.js';
 import { capturingLogger } from '../support/log-capture.js';
 import { useCleanups } from '../support/cleanups.js';
 import { ReplyCollector } from '../support/reply-collector.js';
-import { TcpProxy } from '../support/tcp-proxy.js';
+import { TcpProxy } from '../../scripts/support/tcp-proxy.js';
 import { createUser, envFor, testEnv, uniqueKey } from '../support/wallet.js';
 
 const cleanups = useCleanups();
