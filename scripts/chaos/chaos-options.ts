@@ -43,6 +43,11 @@ export interface OutageOptions {
   refuseMs: number;
   /** Length of the phase in which DynamoDB accepts connections and answers nothing; 0 skips it. */
   hangMs: number;
+  /**
+   * When the hang ends, leave the connections accepted during it open and silent (a path that died)
+   * instead of resetting them (a peer that restarted). Off by default: see the README.
+   */
+  hungStaySilent: boolean;
   /** Distinct valid commands published during each phase, paced over it (duplicates, reused keys… on top). */
   commandsPerPhase: number;
   usersPerPhase: number;
@@ -70,7 +75,7 @@ export const FULL_RUN: ChaosOptions = {
   retryBaseSeconds: 1,
   maxReceiveCount: 50,
   drainTimeoutMs: 10 * 60_000,
-  outage: { refuseMs: 180_000, hangMs: 180_000, commandsPerPhase: 600, usersPerPhase: 20, drainTimeoutMs: 5 * 60_000 },
+  outage: { refuseMs: 180_000, hangMs: 180_000, hungStaySilent: false, commandsPerPhase: 600, usersPerPhase: 20, drainTimeoutMs: 5 * 60_000 },
   seed: Date.now() % 1_000_000,
 };
 
@@ -87,5 +92,5 @@ export const TEST_RUN: ChaosOptions = {
   retryBaseSeconds: 0,
   drainTimeoutMs: 60_000,
   // Still far past the old retry budget: with delays of 0 it dead-lettered within a second of outage.
-  outage: { refuseMs: 12_000, hangMs: 12_000, commandsPerPhase: 60, usersPerPhase: 5, retryBaseSeconds: 0, drainTimeoutMs: 60_000 },
+  outage: { refuseMs: 12_000, hangMs: 12_000, hungStaySilent: false, commandsPerPhase: 60, usersPerPhase: 5, retryBaseSeconds: 0, drainTimeoutMs: 60_000 },
 };

@@ -121,7 +121,7 @@ export async function runOutagePhases(context: StageContext): Promise<OutageStag
       if (answeredDuringOutage > 0) problems.push(`${answeredDuringOutage} commands were answered while DynamoDB was ${phase.kind}: the outage did not reach the workers`);
       if ((phase.kind === 'refused' ? proxy.refusedConnections : proxy.hungConnections) === 0) problems.push(`no worker tried DynamoDB while it ${phase.kind}`);
       const deadLetteredDuringOutage = await queueDepth(clients.sqs, queueUrls.deadLetter);
-      proxy.restore();
+      proxy.restore({ resetHung: !options.outage.hungStaySilent });
       const restoredAt = Date.now();
       log(`outage "${phase.kind}" over: DynamoDB answers again; ${deadLetteredDuringOutage} on the DLQ; draining`);
       const drained = await waitDrained(clients.sqs, queueUrls, keys, sink, options.outage.drainTimeoutMs);

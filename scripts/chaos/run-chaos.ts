@@ -1,6 +1,6 @@
 /**
  * `npm run chaos [-- --commands N --users N --workers N --kills N --ddb-restarts N --ddb-crash true --seed N
- *   --outage-refuse-seconds N --outage-hang-seconds N --outage-commands N]`:
+ *   --outage-refuse-seconds N --outage-hang-seconds N --outage-commands N --outage-drain-seconds N --outage-hung-stay-silent true]`:
  * the full chaos run, then the outage phases (0 seconds skips one). Prints
  * progress, then as its last line `CHAOS {...figures}`; exits non-zero when
  * any invariant failed.
@@ -23,6 +23,8 @@ const options: ChaosOptions = {
     refuseMs: number('outage-refuse-seconds', FULL_RUN.outage.refuseMs / 1000) * 1000,
     hangMs: number('outage-hang-seconds', FULL_RUN.outage.hangMs / 1000) * 1000,
     commandsPerPhase: number('outage-commands', FULL_RUN.outage.commandsPerPhase),
+    hungStaySilent: flags.get('outage-hung-stay-silent') === 'true',
+    drainTimeoutMs: number('outage-drain-seconds', FULL_RUN.outage.drainTimeoutMs / 1000) * 1000,
   },
   seed: number('seed', FULL_RUN.seed),
 };

@@ -71,10 +71,16 @@ export class TcpProxy {
     for (const socket of this.sockets) socket.destroy();
   }
 
-  restore(): void {
+  /**
+   * Serves new connections again. The connections accepted while hanging are
+   * reset (a peer that restarted), or with `resetHung: false` left open and
+   * silent for good (a path that died during the hang): a client must not
+   * wait on them forever.
+   */
+  restore({ resetHung = true }: { resetHung?: boolean } = {}): void {
     this.down = false;
     this.hanging = false;
-    for (const socket of this.held.splice(0)) socket.destroy();
+    if (resetHung) for (const socket of this.held.splice(0)) socket.destroy();
   }
 
   async close(): Promise<void> {
