@@ -5,7 +5,7 @@ import { loadConfig, type Config } from '../src/config.js';
  * functions it uses, and the service configuration it is generated for.
  */
 export type Cfn = Record<string, unknown>;
-export type Resource = { Type: string; Properties: Cfn; DeletionPolicy?: string; UpdateReplacePolicy?: string };
+export type Resource = { Type: string; Properties: Cfn; DeletionPolicy?: string; UpdateReplacePolicy?: string; Condition?: string };
 export type Template = {
   AWSTemplateFormatVersion: string;
   Description: string;

@@ -1,6 +1,8 @@
 import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 import type { Config } from '../src/config.js';
 import { queueDefinitions, redrivePolicy, tableDefinitions, type QueueDefinition } from '../src/resources/definitions.js';
+import { tableResourcePolicy } from './access-policies.js';
+import { queueEncryption, tableEncryption } from './encryption.js';
 import { FIFO_CONFIG, getAtt, NO_VALUE, sub, TEMPLATE_CONFIG, type Cfn, type Resource } from './cfn.js';
 import type { GrantTarget } from './worker-permissions.js';
 
@@ -54,7 +56,9 @@ export function queueResources(): Record<string, Resource> {
       const fifoDefinition = fifo[index];
       if (!fifoDefinition) throw new Error('standard and FIFO queue definitions differ in number');
       const id = logicalIdOfQueue(definition.name, TEMPLATE_CONFIG);
-      return [id, { Type: 'AWS::SQS::Queue', Properties: mergeVariants(queueProperties(definition, TEMPLATE_CONFIG), queueProperties(fifoDefinition, FIFO_CONFIG)) }];
+      const properties = { ...mergeVariants(queueProperties(definition, TEMPLATE_CONFIG), queueProperties(fifoDefinition, FIFO_CONFIG)), ...queueEncryption() };
+      // Queued commands outlive the stack: a replacement (a QueueType change) or a deletion keeps the old queue and its messages.
+      return [id, { Type: 'AWS::SQS::Queue', DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain', Properties: properties }];
     }),
   );
 }
@@ -85,7 +89,8 @@ function tableProperties(definition: CreateTableCommandInput): Cfn {
   // The CreateTable fields used here have the same names and shapes in AWS::DynamoDB::Table.
   const { TableName, ...schema } = definition;
   if (!TableName) throw new Error('table definition without a name');
-  return { TableName: prefixed(TableName), ...schema, ...TABLE_EXTRAS };
+  const name = prefixed(TableName);
+  return { TableName: name, ...schema, ...TABLE_EXTRAS, ...tableEncryption(), ResourcePolicy: tableResourcePolicy(name) };
 }
 
 export function tableResources(): Record<string, Resource> {

@@ -7,8 +7,14 @@
  * its permission. deploy/template.ts builds the IAM policy from this file.
  */
 
-/** Logical ids of the template resources a grant can name. */
-export type GrantTarget = 'CommandQueue' | 'ReplyQueue' | 'DeadLetterQueue' | 'UsersTable' | 'TransactionsTable';
+/**
+ * Logical ids of the template resources a grant can name, and
+ * `ReplyQueuePrefix`: every queue whose name starts with the reply queue's
+ * name (the reply queue itself and each waiting process's own reply queue,
+ * SPEC "Request and reply"); deploy/worker-service.ts renders it as the one
+ * ARN pattern of the policy.
+ */
+export type GrantTarget = 'CommandQueue' | 'ReplyQueue' | 'ReplyQueuePrefix' | 'DeadLetterQueue' | 'UsersTable' | 'TransactionsTable';
 
 export interface Grant {
   actions: string[];
@@ -29,7 +35,12 @@ export const IAM_ACTIONS_BY_COMMAND: Record<string, string[]> = {
   GetQueueUrlCommand: ['sqs:GetQueueUrl'],
   GetQueueAttributesCommand: ['sqs:GetQueueAttributes'],
   SetQueueAttributesCommand: ['sqs:SetQueueAttributes'],
-  CreateQueueCommand: ['sqs:CreateQueue'],
+  // CreateQueue with tags also needs sqs:TagQueue.
+  CreateQueueCommand: ['sqs:CreateQueue', 'sqs:TagQueue'],
+  DeleteQueueCommand: ['sqs:DeleteQueue'],
+  ListQueuesCommand: ['sqs:ListQueues'],
+  ListQueueTagsCommand: ['sqs:ListQueueTags'],
+  TagQueueCommand: ['sqs:TagQueue'],
   ReceiveMessageCommand: ['sqs:ReceiveMessage'],
   DeleteMessageCommand: ['sqs:DeleteMessage'],
   DeleteMessageBatchCommand: ['sqs:DeleteMessage'],
@@ -58,6 +69,7 @@ export const TRANSACT_ITEM_ACTIONS: Record<string, string> = {
 
 const PROVISIONING = 'provisioning only: emulators, or WALLET_PROVISION=true; on AWS the template owns the queues and tables';
 const CLIENT_SIDE = 'producer / client side (scripts, tests, the wallet API); clients run with their own role';
+const REPLY_WAITER = 'the reply listener of a process that waits for replies (the wallet API, publishTransaction with waitForReply); granted by ReplyWaiterPolicy (deploy/reply-waiter-policy.ts), not the worker';
 
 /** Keyed `<file or package>#<command>`. */
 export const WORKER_CALL_SITES: Record<string, CallSite> = {
@@ -85,28 +97,35 @@ export const WORKER_CALL_SITES: Record<string, CallSite> = {
     grants: [{ actions: ['sqs:ChangeMessageVisibility'], on: ['CommandQueue'] }],
   },
   'src/queue/reply-publisher.ts#SendMessageBatchCommand': {
-    why: 'publishes the replies',
-    grants: [{ actions: ['sqs:SendMessage'], on: ['ReplyQueue'] }],
+    why: 'publishes the replies: to the reply queue, or to the ReplyTo queue of the process that waits (reply-routing.ts accepts only names under the prefix)',
+    grants: [{ actions: ['sqs:SendMessage'], on: ['ReplyQueuePrefix'] }],
   },
+  'src/queue/reply-listener.ts#CreateQueueCommand': { notGranted: REPLY_WAITER },
+  'src/queue/reply-listener.ts#DeleteQueueCommand': { notGranted: REPLY_WAITER },
+  'src/queue/reply-listener.ts#ReceiveMessageCommand': { notGranted: REPLY_WAITER },
+  'src/queue/reply-listener.ts#DeleteMessageBatchCommand': { notGranted: REPLY_WAITER },
+  'src/queue/reply-listener.ts#TagQueueCommand': { notGranted: REPLY_WAITER },
+  'src/queue/reply-listener.ts#ListQueuesCommand': { notGranted: REPLY_WAITER },
+  'src/queue/reply-listener.ts#ListQueueTagsCommand': { notGranted: REPLY_WAITER },
 
   // The ledger: consistent reads of the users it does not know, grouped transactions.
-  'src/ledger/load-users.ts#BatchGetCommand': {
-    why: 'reads the users of a group before deciding',
-    grants: [{ actions: ['dynamodb:BatchGetItem'], on: ['UsersTable'] }],
+  'src/ledger/load-items.ts#BatchGetCommand': {
+    why: 'reads the users of a group, and the records its captures, releases and reversals refer to, before deciding',
+    grants: [{ actions: ['dynamodb:BatchGetItem'], on: ['UsersTable', 'TransactionsTable'] }],
   },
   'src/queue/worker.ts#GetCommand': {
     why: 'probes whether DynamoDB answers again while the worker is paused by an outage',
     grants: [{ actions: ['dynamodb:GetItem'], on: ['UsersTable'] }],
   },
-  'src/queue/dead-letter-now.ts#SendMessageCommand': {
+  'src/queue/dead-letters.ts#SendMessageCommand': {
     why: 'moves a command that can never be decided (poison data) to the DLQ at once, with its reason',
     grants: [{ actions: ['sqs:SendMessage'], on: ['DeadLetterQueue'] }],
   },
   'src/ledger/commit.ts#TransactWriteCommand': {
-    why: 'Puts of the Transactions records; Update or ConditionCheck of each user',
+    why: 'Puts of the Transactions records; Update or ConditionCheck of each user and of each hold or original a command refers to',
     itemsBuiltIn: 'src/ledger/transact-items.ts',
     grants: [
-      { actions: ['dynamodb:PutItem'], on: ['TransactionsTable'], inTransaction: true },
+      { actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'], on: ['TransactionsTable'], inTransaction: true },
       { actions: ['dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'], on: ['UsersTable'], inTransaction: true },
     ],
   },
@@ -116,11 +135,17 @@ export const WORKER_CALL_SITES: Record<string, CallSite> = {
   'src/queue/dead-letters.ts#ReceiveMessageCommand': { notGranted: 'operator tool (npm run dlq), run with an operator role, not the worker' },
   'src/queue/dead-letters.ts#SendMessageBatchCommand': { notGranted: 'operator tool (npm run dlq), run with an operator role, not the worker' },
   'src/queue/dead-letters.ts#DeleteMessageBatchCommand': { notGranted: 'operator tool (npm run dlq), run with an operator role, not the worker' },
+  'src/observability/operations.ts#GetCommand': {
+    why: 'the readiness probe behind /readyz: a GetItem of a key no user has',
+    grants: [{ actions: ['dynamodb:GetItem'], on: ['UsersTable'] }],
+  },
+  'src/audit/verify-ledger.ts#ScanCommand': { notGranted: 'operator tool (npm run verify), run with an operator role, not the worker' },
+  'src/audit/verify-ledger.ts#QueryCommand': { notGranted: 'operator tool (npm run verify), run with an operator role, not the worker' },
+  'src/audit/verify-ledger.ts#GetCommand': { notGranted: 'operator tool (npm run verify), run with an operator role, not the worker' },
+  'src/audit/verify-ledger.ts#BatchGetCommand': { notGranted: 'operator tool (npm run verify), run with an operator role, not the worker' },
   'src/http/health.ts#DescribeTableCommand': { notGranted: 'health check of the HTTP gateway (npm run api), not deployed with the worker' },
   'src/http/health.ts#GetQueueAttributesCommand': { notGranted: 'health check of the HTTP gateway (npm run api), not deployed with the worker' },
   'src/queue/command-publisher.ts#SendMessageCommand': { notGranted: CLIENT_SIDE },
-  'src/queue/command-publisher.ts#ReceiveMessageCommand': { notGranted: `${CLIENT_SIDE}: waits on the reply queue` },
-  'src/queue/command-publisher.ts#DeleteMessageCommand': { notGranted: `${CLIENT_SIDE}: deletes its own reply` },
 
   // sqs-consumer's own calls, all on the command queue it was given.
   'sqs-consumer#ReceiveMessageCommand': { why: 'the poll', grants: [{ actions: ['sqs:ReceiveMessage'], on: ['CommandQueue'] }] },

@@ -1,4 +1,8 @@
 import { getAtt, NO_VALUE, ref, sub, TEMPLATE_CONFIG, type Cfn, type Resource } from './cfn.js';
+import { WORKER_ROLE_PATH } from './access-policies.js';
+import { TASK_HEALTH_CHECK } from './container-health.js';
+import { logEncryption } from './encryption.js';
+import { replyQueuesArn } from './reply-waiter-policy.js';
 import { WORKER_CALL_SITES, type GrantTarget } from './worker-permissions.js';
 
 /**
@@ -6,7 +10,7 @@ import { WORKER_CALL_SITES, type GrantTarget } from './worker-permissions.js';
  * service, auto scaling on backlog per task, and the alarms.
  */
 function arnOf(target: GrantTarget) {
-  return getAtt(target, 'Arn');
+  return target === 'ReplyQueuePrefix' ? replyQueuesArn() : getAtt(target, 'Arn');
 }
 
 /** The task role's statements: one per target (and per transactional / plain), actions sorted. */
@@ -63,6 +67,8 @@ export function workerEnvironment(): { Name: string; Value: unknown }[] {
     { Name: 'WALLET_VISIBILITY_TIMEOUT_SECONDS', Value: String(TEMPLATE_CONFIG.worker.visibilityTimeoutSeconds) },
     { Name: 'WALLET_POLLERS', Value: ref('PollersPerTask') },
     { Name: 'LOG_LEVEL', Value: 'info' },
+    // Empty (the default) is unset for the config: every sender that the queue policy lets through.
+    { Name: 'WALLET_ALLOWED_SENDER_IDS', Value: ref('AllowedSenderIds') },
   ];
 }
 
@@ -80,7 +86,7 @@ export function workerResources(): Record<string, Resource> {
       // Container Insights publishes RunningTaskCount, the divisor of the scaling metric.
       Properties: { ClusterSettings: [{ Name: 'containerInsights', Value: 'enabled' }] },
     },
-    WorkerLogGroup: { Type: 'AWS::Logs::LogGroup', Properties: { RetentionInDays: ref('LogRetentionDays') } },
+    WorkerLogGroup: { Type: 'AWS::Logs::LogGroup', Properties: { RetentionInDays: ref('LogRetentionDays'), ...logEncryption() } },
     WorkerExecutionRole: {
       Type: 'AWS::IAM::Role',
       Properties: {
@@ -93,6 +99,8 @@ export function workerResources(): Record<string, Resource> {
       Type: 'AWS::IAM::Role',
       Properties: {
         Description: 'The wallet worker: exactly the SQS and DynamoDB calls it makes (deploy/worker-permissions.ts)',
+        // The tables' resource policies name the worker by this path (deploy/access-policies.ts).
+        Path: WORKER_ROLE_PATH,
         AssumeRolePolicyDocument: ASSUMED_BY_ECS_TASKS,
         Policies: [{ PolicyName: 'wallet-worker', PolicyDocument: { Version: '2012-10-17', Statement: workerPolicyStatements() } }],
       },
@@ -112,10 +120,12 @@ export function workerResources(): Record<string, Resource> {
             Name: 'worker',
             Image: ref('ImageUri'),
             Essential: true,
-            // Nothing in the container writes to disk: the image sets TSX_DISABLE_CACHE=1 (tsx would write its cache to /tmp).
+            // Nothing in the container writes to disk: compiled JavaScript, no tsx cache, logs to stdout.
             ReadonlyRootFilesystem: true,
             // An init process as PID 1 forwards SIGTERM to node and reaps zombies.
-            LinuxParameters: { InitProcessEnabled: true },
+            // No Linux capabilities at all: the worker only opens outgoing sockets and a port above 1024.
+            LinuxParameters: { InitProcessEnabled: true, Capabilities: { Drop: ['ALL'] } },
+            HealthCheck: TASK_HEALTH_CHECK,
             StopTimeout: STOP_TIMEOUT_SECONDS,
             Environment: workerEnvironment(),
             LogConfiguration: {
@@ -135,7 +145,7 @@ export function workerResources(): Record<string, Resource> {
         DesiredCount: ref('DesiredCount'),
         // Rolling deploys start new tasks before stopping old ones; a task that keeps crashing rolls back.
         DeploymentConfiguration: { MinimumHealthyPercent: 100, MaximumPercent: 200, DeploymentCircuitBreaker: { Enable: true, Rollback: true } },
-        NetworkConfiguration: { AwsvpcConfiguration: { Subnets: ref('Subnets'), SecurityGroups: ref('SecurityGroups'), AssignPublicIp: ref('AssignPublicIp') } },
+        NetworkConfiguration: { AwsvpcConfiguration: { Subnets: ref('Subnets'), SecurityGroups: [getAtt('WorkerSecurityGroup', 'GroupId')], AssignPublicIp: ref('AssignPublicIp') } },
         PropagateTags: 'SERVICE',
         EnableECSManagedTags: true,
       },

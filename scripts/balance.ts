@@ -1,8 +1,14 @@
-import { parseArgs, runScript } from './support/run.js';
+import { runScript } from './support/run.js';
 
 /** `npm run balance -- <userId>` */
-await runScript(async (wallet) => {
-  const [userId] = parseArgs(process.argv.slice(2)).positionals;
-  if (!userId) throw new Error('usage: npm run balance -- <userId>');
-  process.stdout.write(`${JSON.stringify(await wallet.getCurrentBalance({ userId }))}\n`);
-});
+await runScript(
+  {
+    usage: 'npm run balance -- <userId>',
+    description: "Prints a user's balance as JSON ({ userId, balance, ... }), read from the running stack.",
+    positionals: [1, 1],
+  },
+  ({ positionals: [userId = ''] }) => ({ userId }),
+  async (wallet, { userId }) => {
+    process.stdout.write(`${JSON.stringify(await wallet.getCurrentBalance({ userId }))}\n`);
+  },
+);

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { EnvSchema } from '../src/config.js';
+import { parseCommandLine } from './support/args.js';
 
 /** `npm run config-table`: the README's table of environment variables, from the config schema itself. */
+parseCommandLine({ usage: 'npm run config-table', description: "Prints the README's table of environment variables, from the configuration schema (src/config.ts)." });
 const jsonSchema = z.toJSONSchema(EnvSchema, { io: 'input', unrepresentable: 'any' }) as {
   properties: Record<string, { description?: string; default?: unknown; enum?: unknown[] }>;
 };

@@ -2,6 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { buildTemplate } from '../deploy/template.js';
 import { toYaml } from '../deploy/yaml.js';
+import { parseCommandLine } from './support/args.js';
 
 /**
  * `npm run synth`: writes deploy/wallet-worker.yaml from deploy/template.ts.
@@ -17,8 +18,14 @@ export function renderTemplate(): string {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const { switches } = parseCommandLine({
+    usage: 'npm run synth [-- --check]',
+    description: `Writes deploy/wallet-worker.yaml from deploy/template.ts.
+  --check   only check that the committed file is up to date (exit 1 when not)`,
+    switches: ['check'],
+  });
   const rendered = renderTemplate();
-  if (process.argv.includes('--check')) {
+  if (switches.has('check')) {
     const committed = await readFile(TEMPLATE_PATH, 'utf8').catch(() => '');
     if (committed !== rendered) {
       process.stderr.write(`${TEMPLATE_PATH} is out of date: run npm run synth\n`);

@@ -1,8 +1,9 @@
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
+import { createOperations, type Operations } from '../src/observability/operations.js';
 import { createWallet, type Wallet } from '../src/wallet.js';
 import { routeProcessEnd } from './support/process-end.js';
-import { describe } from './support/run.js';
+import { describe, parseCommandLine } from './support/run.js';
 
 /**
  * The production entry point (the container's command): only the worker,
@@ -13,7 +14,13 @@ import { describe } from './support/run.js';
  * in-flight commands finish, exit 0 (SPEC rule 9). A second signal exits at
  * once; what was in flight is redelivered after its visibility timeout.
  */
+parseCommandLine({
+  usage: 'npm run worker',
+  description: `The worker only (the container's command): needs WALLET_STACK=aws or AWS_ENDPOINT_URL*; no seeding and never
+an embedded stack. SIGTERM/SIGINT stop it gracefully (exit 0); a second one exits at once.`,
+});
 let wallet: Wallet | undefined;
+let operations: Operations | undefined;
 let stopping = false;
 
 async function stop(code: number, reason: string) {
@@ -28,6 +35,7 @@ async function stop(code: number, reason: string) {
     wallet?.logger.error({ err }, 'error while shutting down');
     exitCode = 1;
   });
+  await operations?.stop().catch(() => undefined);
   process.exit(exitCode);
 }
 
@@ -39,8 +47,11 @@ try {
     throw new Error('scripts/worker.ts needs WALLET_STACK=aws or an endpoint (AWS_ENDPOINT_URL*); `npm start` runs the embedded stack');
   }
   const logger = createLogger(config.logLevel, 'wallet-worker');
-  wallet = await createWallet({ config, logger });
+  // Metrics, /healthz and /readyz (WALLET_METRICS_PORT) and EMF lines (WALLET_METRICS_EMF), from the config.
+  operations = createOperations(config, logger);
+  wallet = await createWallet({ config, logger, telemetry: operations.telemetry });
   wallet.startWorker();
+  await operations.start({ ddb: wallet.clients.ddb, config: wallet.config });
   logger.info({ stack: config.stack, queues: wallet.queueUrls, tables: config.tables }, 'worker ready');
 } catch (error) {
   process.stderr.write(`${describe(error)}\n`);

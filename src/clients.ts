@@ -5,6 +5,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Config } from './config.js';
+import { traceAwsCalls } from './observability/tracing.js';
 
 export interface AwsClients {
   sqs: SQSClient;
@@ -41,6 +42,8 @@ export function createAwsClients(config: Config, endpoints: { sqs?: string; dyna
     ...credentials,
     ...(endpoints.dynamodb && { endpoint: endpoints.dynamodb }),
   });
+  // A child span for each DynamoDB call made inside a traced command (a no-op without an OpenTelemetry SDK).
+  traceAwsCalls(dynamodb.middlewareStack, 'DynamoDB');
   const ddb = DynamoDBDocumentClient.from(dynamodb, {
     marshallOptions: { removeUndefinedValues: true },
     unmarshallOptions: { wrapNumbers: true },
@@ -53,4 +56,26 @@ export function createAwsClients(config: Config, endpoints: { sqs?: string; dyna
       dynamodb.destroy();
     },
   };
+}
+
+/** Sockets of the reply listener's own client: its few long polls and deletes, never the send path's pool. */
+export const REPLY_CLIENT_MAX_SOCKETS = 16;
+
+/**
+ * An SQS client with a connection pool of its own, for the reply listener:
+ * its long polls (up to 20 s each) must never hold sockets that sends and
+ * the worker's receives need.
+ */
+export function createReplySqsClient(config: Config, endpoint: string | undefined = config.endpoints.sqs): SQSClient {
+  return new SQSClient({
+    region: config.region,
+    requestHandler: new NodeHttpHandler({
+      httpAgent: new Agent({ keepAlive: true, maxSockets: REPLY_CLIENT_MAX_SOCKETS }),
+      httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: REPLY_CLIENT_MAX_SOCKETS }),
+      connectionTimeout: 3_000,
+      requestTimeout: 30_000,
+    }),
+    ...(config.stack === 'aws' ? {} : { credentials: EMULATOR_CREDENTIALS }),
+    ...(endpoint && { endpoint, useQueueUrlAsEndpoint: false }),
+  });
 }

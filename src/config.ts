@@ -4,7 +4,12 @@ import { z } from 'zod';
  * Every setting the service reads from the environment, in one schema.
  * `npm run config-table` prints the README table from these descriptions.
  */
-const booleanFromText = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
+/** A true/false variable; its default is stated as text so the README's table shows it. */
+const flag = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0'])
+    .default(fallback ? 'true' : 'false')
+    .transform((value) => value === 'true' || value === '1');
 const port = z.coerce.number().int().min(1).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 const queueName = z.string().regex(/^[A-Za-z0-9_-]{1,75}(\.fifo)?$/, 'must be a valid SQS queue name');
@@ -19,15 +24,50 @@ export const EnvSchema = z.object({
     .enum(['embedded', 'endpoint', 'aws'])
     .optional()
     .describe('embedded (in-process fauxqs + DynamoDB Local), endpoint (use the endpoint URLs as they are) or aws; default: endpoint when one is set, else embedded'),
-  WALLET_PROVISION: booleanFromText.default(false).describe('On WALLET_STACK=aws: create queues and tables if missing (default false: they come from the infrastructure template)'),
+  WALLET_PROVISION: flag(false).describe('On WALLET_STACK=aws: create queues and tables if missing (default false: they come from the infrastructure template)'),
   WALLET_EMBEDDED_SQS_PORT: port.default(4566).describe('Port of the embedded SQS emulator (fauxqs)'),
   WALLET_EMBEDDED_DYNAMODB_PORT: port.default(8000).describe('Port of the embedded DynamoDB Local'),
   WALLET_EMBEDDED_DYNAMODB_HEAP_MB: positiveInt.default(512).describe('Heap cap (-Xmx) of the embedded DynamoDB Local JVM, in MiB'),
   WALLET_EMBEDDED_DYNAMODB_DATA_DIR: z.string().min(1).optional().describe('Keep embedded DynamoDB data in this directory instead of in memory'),
+  WALLET_EMBEDDED_BIND_HOST: z
+    .union([z.ipv4(), z.ipv6()])
+    .default('127.0.0.1')
+    .describe('IP address the embedded SQS emulator and DynamoDB Local listen on; 0.0.0.0 opens them (unauthenticated) to the network'),
   WALLET_DYNAMODB_ADMIN_PORT: port.default(8001).describe('Port of the DynamoDB Admin UI'),
   WALLET_API_PORT: port.default(3000).describe('Port of the HTTP gateway (`npm run api`)'),
+  WALLET_API_HOST: z
+    .string()
+    .min(1)
+    .default('127.0.0.1')
+    .describe('Address the HTTP gateway listens on; anything but loopback needs authentication (WALLET_API_JWT_SECRET or WALLET_API_JWKS_*)'),
+  WALLET_API_JWT_SECRET: z
+    .string()
+    .min(32, 'must be at least 32 characters (256 bits for HS256)')
+    .optional()
+    .describe('Shared secret that verifies HS256 bearer tokens of the HTTP gateway'),
+  WALLET_API_JWKS_FILE: z.string().min(1).optional().describe('JSON Web Key Set file whose public keys verify RS256/ES256 bearer tokens'),
+  WALLET_API_JWKS_URL: z.url().optional().describe('JSON Web Key Set URL (e.g. Cognito\'s .well-known/jwks.json) whose keys verify RS256/ES256 bearer tokens'),
+  WALLET_API_JWT_ISSUER: z.string().min(1).optional().describe('Required `iss` of bearer tokens (unset: not checked)'),
+  WALLET_API_JWT_AUDIENCE: z.string().min(1).optional().describe('Required `aud` of bearer tokens (unset: not checked)'),
+  WALLET_API_ADMIN_SCOPE: z
+    .string()
+    .regex(/^[\x21-\x7e]+$/, 'must be one scope (no spaces)')
+    .default('wallet:admin')
+    .describe('Scope that lets a token act for any user (Cognito writes resource-server scopes as `wallet/admin`)'),
+  WALLET_API_DOCS: flag(false).describe('Serve Swagger UI at /docs and the OpenAPI document at /docs/json (default false: not served)'),
+  WALLET_API_RATE_LIMIT: positiveInt.default(600).describe('Requests per minute per principal (token subject; client address without authentication); 429 beyond'),
+  WALLET_API_MAX_WAITERS: positiveInt.default(1000).describe('Concurrent `?wait=true` requests per gateway process; 503 beyond'),
+  WALLET_API_ALLOWED_HOSTS: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Host header names the gateway answers (comma-separated); default without authentication: localhost, 127.0.0.1, [::1] (DNS rebinding); with authentication: any'),
   WALLET_COMMAND_QUEUE: queueName.default('wallet-commands').describe('Command queue name'),
   WALLET_REPLY_QUEUE: queueName.default('wallet-replies').describe('Reply queue name'),
+  WALLET_REPLY_QUEUE_IDLE_SECONDS: positiveInt
+    .max(7 * 24 * 3600)
+    .default(900)
+    .describe('A waiting process\'s own reply queue (WALLET_REPLY_QUEUE + -gw-…) not kept alive by its owner for this long is deleted by any other waiting process'),
   WALLET_DEAD_LETTER_QUEUE: queueName.default('wallet-commands-dlq').describe('Dead-letter queue of the command queue'),
   WALLET_USERS_TABLE: tableName.default('Users').describe('Users table name'),
   WALLET_TRANSACTIONS_TABLE: tableName.default('Transactions').describe('Transactions table name'),
@@ -38,13 +78,27 @@ export const EnvSchema = z.object({
   WALLET_BATCH_SIZE: positiveInt.max(10).default(10).describe('Messages per receive (SQS maximum 10)'),
   WALLET_RETRY_BASE_SECONDS: z.coerce.number().int().min(0).max(300).default(2).describe('First retry delay of a transiently failed command; doubles per delivery (capped at 60 s)'),
   WALLET_MAX_CONFLICT_RETRIES: positiveInt.max(1000).default(50).describe('Optimistic-concurrency retries of one command before it is left for redelivery'),
-  WALLET_GROUP_COMMIT: booleanFromText.default(true).describe('Decide every waiting command together and write them in as few TransactWriteItems as the limits allow (false: one transaction per command)'),
+  WALLET_GROUP_COMMIT: flag(true).describe('Decide every waiting command together and write them in as few TransactWriteItems as the limits allow (false: one transaction per command)'),
   WALLET_GROUP_MAX_ACTIONS: z.coerce.number().int().min(2).max(100).default(100).describe('Largest group: actions per TransactWriteItems (one Put per command plus one write per touched user; DynamoDB allows 100)'),
   WALLET_MAX_SOCKETS: positiveInt.max(4096).default(64).describe('Keep-alive sockets per AWS client'),
+  WALLET_METRICS_PORT: port.optional().describe('Port of the worker\'s metrics and health server (/metrics, /healthz, /readyz); unset = no server'),
+  WALLET_METRICS_HOST: z.string().min(1).default('127.0.0.1').describe('Address the metrics and health server listens on (0.0.0.0 to let a scraper or orchestrator outside the host reach it)'),
+  WALLET_METRICS_EMF: flag(false).describe('Write the metrics as CloudWatch Embedded Metric Format JSON lines on stdout (Fargate without an agent)'),
+  WALLET_METRICS_EMF_NAMESPACE: z.string().regex(/^[A-Za-z0-9_./#:-]{1,255}$/, 'must be a CloudWatch namespace').default('WalletWorker').describe('CloudWatch namespace of the EMF metrics'),
+  WALLET_METRICS_EMF_INTERVAL_SECONDS: positiveInt.max(3600).default(60).describe('Seconds between two EMF flushes (and one more at shutdown)'),
+  WALLET_READY_PROBE_SECONDS: positiveInt.max(300).default(5).describe('Seconds between two store probes behind /readyz (each probe times out after as long)'),
+  WALLET_ALLOWED_SENDER_IDS: z
+    .string()
+    .regex(/^[A-Za-z0-9:._@=+-]+( *, *[A-Za-z0-9:._@=+-]+)*$/, 'must be comma-separated SQS SenderIds (AIDA… user ids, AROA… role ids)')
+    .optional()
+    .describe('Only commands whose SQS SenderId is listed are decided (a role id matches every session of it); others are logged and deleted with no effect. Unset: any sender'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level'),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
+
+/** Length of `-gw-` and 12 hex digits, the name suffix of a waiting process's own reply queue. */
+export const REPLY_LISTENER_SUFFIX_LENGTH = 16;
 export type StackKind = 'embedded' | 'endpoint' | 'aws';
 
 export interface Config {
@@ -52,17 +106,31 @@ export interface Config {
   stack: StackKind;
   provision: boolean;
   endpoints: { sqs?: string; dynamodb?: string };
-  embedded: { sqsPort: number; dynamodbPort: number; dynamodbHeapMb: number; dynamodbDataDir?: string };
+  embedded: { sqsPort: number; dynamodbPort: number; dynamodbHeapMb: number; dynamodbDataDir?: string; bindHost: string };
   dynamodbAdminPort: number;
   apiPort: number;
+  /** The HTTP gateway's exposure and authentication (docs/security.md). */
+  api: {
+    host: string;
+    jwt: { secret?: string; jwksFile?: string; jwksUrl?: string; issuer?: string; audience?: string; adminScope: string };
+    docs: boolean;
+    rateLimitPerMinute: number;
+    maxWaiters: number;
+    allowedHosts?: string[];
+  };
   queues: { command: string; reply: string; deadLetter: string };
+  /** Seconds after which an abandoned per-process reply queue is removed (see reply-listener.ts). */
+  replyQueueIdleSeconds: number;
   tables: { users: string; transactions: string };
   maxReceiveCount: number;
   worker: { visibilityTimeoutSeconds: number; waitTimeSeconds: number; pollers: number; batchSize: number; retryBaseSeconds: number };
   maxConflictRetries: number;
   groupCommit: { enabled: boolean; maxActions: number };
   maxSockets: number;
+  observability: { metricsPort?: number; metricsHost: string; emf: boolean; emfNamespace: string; emfIntervalSeconds: number; readyProbeSeconds: number };
   logLevel: Env['LOG_LEVEL'];
+  /** WALLET_ALLOWED_SENDER_IDS, split; undefined: every sender. */
+  allowedSenderIds?: string[];
 }
 
 export class ConfigError extends Error {
@@ -95,6 +163,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (fifo[0] !== fifo[1]) {
     throw new ConfigError('WALLET_COMMAND_QUEUE and WALLET_DEAD_LETTER_QUEUE must both be FIFO (.fifo) or both standard', ['WALLET_DEAD_LETTER_QUEUE']);
   }
+  const keySources = (['WALLET_API_JWT_SECRET', 'WALLET_API_JWKS_FILE', 'WALLET_API_JWKS_URL'] as const).filter((name) => e[name] !== undefined);
+  if (keySources.length > 1) {
+    throw new ConfigError(`set one way to verify tokens, not ${keySources.join(' and ')}`, [...keySources]);
+  }
+  // Room for the per-process reply queue's suffix (reply-listener.ts) within SQS's 80 characters.
+  if (e.WALLET_REPLY_QUEUE.length + REPLY_LISTENER_SUFFIX_LENGTH > 80) {
+    throw new ConfigError(`WALLET_REPLY_QUEUE must be at most ${80 - REPLY_LISTENER_SUFFIX_LENGTH} characters (waiting processes add a suffix to it)`, ['WALLET_REPLY_QUEUE']);
+  }
   return {
     region: e.AWS_REGION,
     stack,
@@ -104,11 +180,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       sqsPort: e.WALLET_EMBEDDED_SQS_PORT,
       dynamodbPort: e.WALLET_EMBEDDED_DYNAMODB_PORT,
       dynamodbHeapMb: e.WALLET_EMBEDDED_DYNAMODB_HEAP_MB,
+      bindHost: e.WALLET_EMBEDDED_BIND_HOST,
       ...(e.WALLET_EMBEDDED_DYNAMODB_DATA_DIR && { dynamodbDataDir: e.WALLET_EMBEDDED_DYNAMODB_DATA_DIR }),
     },
     dynamodbAdminPort: e.WALLET_DYNAMODB_ADMIN_PORT,
     apiPort: e.WALLET_API_PORT,
+    api: {
+      host: e.WALLET_API_HOST,
+      jwt: {
+        ...(e.WALLET_API_JWT_SECRET && { secret: e.WALLET_API_JWT_SECRET }),
+        ...(e.WALLET_API_JWKS_FILE && { jwksFile: e.WALLET_API_JWKS_FILE }),
+        ...(e.WALLET_API_JWKS_URL && { jwksUrl: e.WALLET_API_JWKS_URL }),
+        ...(e.WALLET_API_JWT_ISSUER && { issuer: e.WALLET_API_JWT_ISSUER }),
+        ...(e.WALLET_API_JWT_AUDIENCE && { audience: e.WALLET_API_JWT_AUDIENCE }),
+        adminScope: e.WALLET_API_ADMIN_SCOPE,
+      },
+      docs: e.WALLET_API_DOCS,
+      rateLimitPerMinute: e.WALLET_API_RATE_LIMIT,
+      maxWaiters: e.WALLET_API_MAX_WAITERS,
+      ...(e.WALLET_API_ALLOWED_HOSTS && { allowedHosts: e.WALLET_API_ALLOWED_HOSTS.split(',').map((host) => host.trim().toLowerCase()) }),
+    },
     queues: { command: e.WALLET_COMMAND_QUEUE, reply: e.WALLET_REPLY_QUEUE, deadLetter: e.WALLET_DEAD_LETTER_QUEUE },
+    replyQueueIdleSeconds: e.WALLET_REPLY_QUEUE_IDLE_SECONDS,
     tables: { users: e.WALLET_USERS_TABLE, transactions: e.WALLET_TRANSACTIONS_TABLE },
     maxReceiveCount: e.WALLET_MAX_RECEIVE_COUNT,
     worker: {
@@ -121,7 +214,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxConflictRetries: e.WALLET_MAX_CONFLICT_RETRIES,
     groupCommit: { enabled: e.WALLET_GROUP_COMMIT, maxActions: e.WALLET_GROUP_MAX_ACTIONS },
     maxSockets: e.WALLET_MAX_SOCKETS,
+    observability: {
+      ...(e.WALLET_METRICS_PORT !== undefined && { metricsPort: e.WALLET_METRICS_PORT }),
+      metricsHost: e.WALLET_METRICS_HOST,
+      emf: e.WALLET_METRICS_EMF,
+      emfNamespace: e.WALLET_METRICS_EMF_NAMESPACE,
+      emfIntervalSeconds: e.WALLET_METRICS_EMF_INTERVAL_SECONDS,
+      readyProbeSeconds: e.WALLET_READY_PROBE_SECONDS,
+    },
     logLevel: e.LOG_LEVEL,
+    ...(e.WALLET_ALLOWED_SENDER_IDS && { allowedSenderIds: e.WALLET_ALLOWED_SENDER_IDS.split(',').map((id) => id.trim()) }),
   };
 }
 

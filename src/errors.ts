@@ -53,3 +53,9 @@ export class ReplyTimeoutError extends WalletError {
   readonly code = 'reply_timeout' as const;
   readonly retryable = true;
 }
+
+/** The caller stopped waiting for a reply (its HTTP client went away, or the wallet closed); the command may still be applied. */
+export class ReplyWaitCancelledError extends WalletError {
+  readonly code = 'reply_wait_cancelled' as const;
+  readonly retryable = false;
+}

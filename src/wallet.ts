@@ -1,16 +1,20 @@
+import { randomUUID } from 'node:crypto';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Logger } from 'pino';
-import { createAwsClients, type AwsClients } from './clients.js';
+import { createAwsClients, createReplySqsClient, type AwsClients } from './clients.js';
 import { loadConfig, type Config } from './config.js';
-import { InvalidRequestError, StoreUnavailableError } from './errors.js';
+import { InvalidRequestError, ReplyWaitCancelledError, StoreUnavailableError } from './errors.js';
 import { LedgerEngine } from './ledger/engine.js';
 import { replyForOutcome } from './ledger/replies.js';
 import { findRunningEmbeddedStack, startEmbeddedStack, type EmbeddedStack } from './local-stack/embedded-stack.js';
 import { createLogger } from './logger.js';
 import { parseCommand } from './messages/command.js';
+import type { Telemetry } from './observability/telemetry.js';
 import type { Reply } from './messages/reply.js';
 import { getCurrentBalance, type Balance } from './query/balance.js';
 import { listTransactions, type HistoryPage } from './query/history.js';
-import { publishCommand, waitForReply } from './queue/command-publisher.js';
+import { publishCommand, validateCommand } from './queue/command-publisher.js';
+import { startReplyListener, type ReplyListener } from './queue/reply-listener.js';
 import { startWorker, type Worker, type WorkerOptions } from './queue/worker.js';
 import { ensureQueues, ensureTables, lookUpQueues, type QueueUrls } from './resources/provision.js';
 
@@ -19,14 +23,23 @@ export interface WalletOptions {
   config?: Config;
   env?: NodeJS.ProcessEnv;
   logger?: Logger;
-  /** With the embedded stack: use one already running on the configured ports (started by `npm start`) instead of failing. */
+  /**
+   * With the embedded stack: use one already running on the configured ports
+   * (started by `npm start`) rather than start another (default true). Such a
+   * wallet does not own that stack: it ends when that `npm start` does.
+   * `false` always starts one (PortInUseError when the ports are taken).
+   */
   shareRunningStack?: boolean;
+  /** What the worker records metrics and traces into (src/observability/operations.ts builds it from the config). */
+  telemetry?: Telemetry;
 }
 
 export interface PublishOptions {
   /** Wait for the worker's reply (needs a running worker); otherwise resolve once enqueued. */
   waitForReply?: boolean;
   timeoutMs?: number;
+  /** Ends the wait early (ReplyWaitCancelledError), e.g. when the HTTP client that asked went away. */
+  signal?: AbortSignal;
 }
 
 export interface Wallet {
@@ -45,13 +58,13 @@ export interface Wallet {
   listTransactions(query: { userId: string; limit?: number; cursor?: string }): Promise<HistoryPage>;
   publishTransaction(command: unknown, options?: PublishOptions): Promise<{ idempotentKey: string; messageId: string; reply?: Reply }>;
   startWorker(options?: WorkerOptions): Worker;
-  /** Stops workers started here, closes the clients and, if it started one, the embedded stack. */
+  /** Stops workers started here and the reply listener (deleting its queue), closes the clients and, if it started one, the embedded stack. */
   close(): Promise<void>;
 }
 
 /**
- * Connects to the configured stack (starting the embedded one when no
- * endpoint is configured), makes sure queues and tables exist where that is
+ * Connects to the configured stack (with no endpoint configured: the embedded
+ * one a running `npm start` serves, else one started here), makes sure queues and tables exist where that is
  * ours to do, and returns the service's whole API.
  */
 export async function createWallet(options: WalletOptions = {}): Promise<Wallet> {
@@ -60,7 +73,7 @@ export async function createWallet(options: WalletOptions = {}): Promise<Wallet>
   let stack: EmbeddedStack | undefined;
   let config = baseConfig;
   if (baseConfig.stack === 'embedded') {
-    const running = options.shareRunningStack ? await findRunningEmbeddedStack(baseConfig) : undefined;
+    const running = (options.shareRunningStack ?? true) ? await findRunningEmbeddedStack(baseConfig) : undefined;
     if (running) {
       logger.debug(running, 'using the embedded stack already running');
     } else {
@@ -84,10 +97,35 @@ export async function createWallet(options: WalletOptions = {}): Promise<Wallet>
     throw error;
   }
 
-  const deps = { sqs: clients.sqs, ddb: clients.ddb, logger, config, queueUrls };
+  const deps = { sqs: clients.sqs, ddb: clients.ddb, logger, config, queueUrls, ...(options.telemetry && { telemetry: options.telemetry }) };
   const workers = new Set<Worker>();
   // The direct API decides through the same engine as the worker; without a circuit an outage fails at once.
   const directEngine = new LedgerEngine({ ddb: clients.ddb, config, logger });
+  // One reply listener per wallet, started on the first wait, on a client (and sockets) of its own.
+  let replyClient: SQSClient | undefined;
+  let listener: Promise<ReplyListener> | undefined;
+  function startListener(): Promise<ReplyListener> {
+    replyClient ??= createReplySqsClient(config);
+    const starting = startReplyListener({ sqs: replyClient, config, logger });
+    starting.catch(() => {
+      if (listener === starting) listener = undefined; // the next wait tries again
+    });
+    return starting;
+  }
+  let closed = false;
+  async function replyListener(): Promise<ReplyListener> {
+    for (;;) {
+      if (closed) throw new ReplyWaitCancelledError('the wallet is closed');
+      // Assigned synchronously, so concurrent first waits share one listener.
+      const current = (listener ??= startListener());
+      const started = await current;
+      if (!started.lost) return started;
+      if (listener === current) {
+        listener = undefined;
+        void started.stop();
+      }
+    }
+  }
 
   return {
     config,
@@ -107,10 +145,26 @@ export async function createWallet(options: WalletOptions = {}): Promise<Wallet>
     getCurrentBalance: (query) => getCurrentBalance(deps, query),
     listTransactions: (query) => listTransactions(deps, query),
     async publishTransaction(input, publishOptions = {}) {
-      const { command, messageId } = await publishCommand(clients.sqs, queueUrls.command, input);
-      if (!publishOptions.waitForReply) return { idempotentKey: command.idempotentKey, messageId };
-      const reply = await waitForReply(clients.sqs, queueUrls.reply, command.idempotentKey, publishOptions.timeoutMs ?? 30_000);
-      return { idempotentKey: command.idempotentKey, messageId, reply };
+      if (!publishOptions.waitForReply) {
+        const { command, messageId } = await publishCommand(clients.sqs, queueUrls.command, input);
+        return { idempotentKey: command.idempotentKey, messageId };
+      }
+      validateCommand(input);
+      const replies = await replyListener();
+      // Nobody to answer any more (the HTTP client left while the listener started): send nothing.
+      if (publishOptions.signal?.aborted) throw new ReplyWaitCancelledError('the wait was cancelled before the command was sent');
+      // Random per publish: the reply is matched on it, never on the key (two producers may share a key).
+      const correlationId = randomUUID();
+      const pending = replies.expect(correlationId, {
+        timeoutMs: publishOptions.timeoutMs ?? 30_000,
+        ...(publishOptions.signal && { signal: publishOptions.signal }),
+      });
+      try {
+        const { command, messageId } = await publishCommand(clients.sqs, queueUrls.command, input, { replyTo: replies.queueUrl, correlationId });
+        return { idempotentKey: command.idempotentKey, messageId, reply: await pending.reply };
+      } finally {
+        pending.cancel();
+      }
     },
     startWorker(workerOptions) {
       const worker = startWorker(deps, workerOptions);
@@ -118,8 +172,12 @@ export async function createWallet(options: WalletOptions = {}): Promise<Wallet>
       return worker;
     },
     async close() {
+      closed = true;
       await Promise.all([...workers].map((worker) => worker.stop()));
       await directEngine.stop();
+      const replies = await listener?.catch(() => undefined);
+      await replies?.stop();
+      replyClient?.destroy();
       clients.destroy();
       await stack?.stop();
     },

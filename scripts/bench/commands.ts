@@ -1,4 +1,4 @@
-import type { Command } from '../../src/messages/command.js';
+import type { CreditOrDebit as Command } from '../../src/messages/command.js';
 
 /**
  * The workload: `count` valid commands spread round-robin over the users,

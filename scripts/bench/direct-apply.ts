@@ -3,7 +3,8 @@ import { performance } from 'node:perf_hooks';
 import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { singleCommandItems } from '../../src/ledger/transact-items.js';
 import { userFromItem, type AppliedRecord } from '../../src/ledger/items.js';
-import { commandCents, type Command } from '../../src/messages/command.js';
+import type { CreditOrDebit, CreditOrDebit as Command } from '../../src/messages/command.js';
+import { parseAmount } from '../../src/money/money.js';
 import { KeyedLock } from '../../src/queue/keyed-lock.js';
 import type { Wallet } from '../../src/wallet.js';
 import type { Progress } from './progress.js';
@@ -80,8 +81,8 @@ export async function runDirect(
 }
 
 /** The core's own write (decisionTransactItems), from state this process already knows. */
-async function transact(wallet: Wallet, command: Command, seen: UserSeen): Promise<UserSeen> {
-  const amount = commandCents(command);
+async function transact(wallet: Wallet, command: CreditOrDebit, seen: UserSeen): Promise<UserSeen> {
+  const amount = parseAmount(command.amount);
   const newBalance = command.type === 'credit' ? seen.balance + amount : seen.balance - amount;
   const now = new Date().toISOString();
   const record: AppliedRecord = {
@@ -93,9 +94,10 @@ async function transact(wallet: Wallet, command: Command, seen: UserSeen): Promi
     timestamp: now,
     status: 'applied',
     newBalance,
+    newHeld: 0n,
     version: seen.version + 1,
   };
-  const user = { userId: command.userId, balance: seen.balance, version: seen.version };
+  const user = { userId: command.userId, balance: seen.balance, version: seen.version, holds: new Map() };
   await wallet.clients.ddb.send(new TransactWriteCommand({ TransactItems: singleCommandItems(wallet.config.tables, record, user) }));
   return { balance: newBalance, version: record.version };
 }

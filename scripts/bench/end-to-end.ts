@@ -1,10 +1,11 @@
+import { parseAmount } from '../../src/money/money.js';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Logger } from 'pino';
 import { userFromItem } from '../../src/ledger/items.js';
-import { commandCents, type Command } from '../../src/messages/command.js';
+import { type CreditOrDebit as Command } from '../../src/messages/command.js';
 import type { Wallet } from '../../src/wallet.js';
 import { benchCommands, commandIndex } from './commands.js';
 import { createProgress } from './progress.js';
@@ -206,7 +207,7 @@ async function collect(wallet: Wallet, runId: string, repliedAt: Float64Array, c
 async function checkBalances(wallet: Wallet, commands: readonly Command[], userIds: readonly string[]): Promise<{ balancesChecked: number; balanceMismatches: number }> {
   const expected = new Map(userIds.map((userId) => [userId, OPENING_BALANCE_CENTS]));
   for (const command of commands) {
-    const amount = commandCents(command);
+    const amount = parseAmount(command.amount);
     expected.set(command.userId, (expected.get(command.userId) ?? 0n) + (command.type === 'credit' ? amount : -amount));
   }
   let balanceMismatches = 0;

@@ -2,7 +2,8 @@ import { loadavg } from 'node:os';
 import { createLogger } from '../../src/logger.js';
 import { bestOf, probeCeiling, runCeiling, runDirectPhase, type CeilingSearch } from './direct-phase.js';
 import { runEndToEnd, type EndToEndOptions } from './end-to-end.js';
-import { BenchUsageError, parseBenchOptions, windowFor, type BenchOptions } from './options.js';
+import { helpText, USAGE_EXIT_CODE } from '../support/args.js';
+import { BENCH_FLAGS, BenchUsageError, parseBenchOptions, windowFor, type BenchOptions } from './options.js';
 import { printReport, writeResults, type BenchReport } from './report.js';
 import { startBenchStack } from './stack.js';
 import { formatResultLine } from './stats.js';
@@ -15,13 +16,24 @@ import { runScaling } from './scaling.js';
  */
 // Only noise on stderr next to the progress bar (the project targets Node 20 on purpose).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+const BENCH_USAGE = 'npm run bench [-- --scaling] [--commands N --users N --workers N …]';
+if (process.argv.includes('--help')) {
+  process.stdout.write(
+    helpText({
+      usage: BENCH_USAGE,
+      description: `Measures the pipeline against DynamoDB Local's own ceiling on a private embedded stack (free ports); see docs/performance.md.
+Flags (each also BENCH_<NAME> in the environment): ${BENCH_FLAGS.map((flag) => `--${flag}`).join(' ')}`,
+    }),
+  );
+  process.exit(0);
+}
 let options: BenchOptions;
 try {
   options = parseBenchOptions(process.argv.slice(2), process.env);
 } catch (error) {
   if (!(error instanceof BenchUsageError)) throw error;
-  process.stderr.write(`${error.message}\n`);
-  process.exit(2);
+  process.stderr.write(`error: ${error.message}\nusage: ${BENCH_USAGE}  (--help for more)\n`);
+  process.exit(USAGE_EXIT_CODE);
 }
 
 const logger = createLogger('warn', 'bench');

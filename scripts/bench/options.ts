@@ -64,6 +64,9 @@ const FLAG_NAMES: Record<string, keyof BenchOptions> = {
   'scaling-commands': 'scalingCommands',
 };
 
+/** Every flag's name, for --help. */
+export const BENCH_FLAGS: readonly string[] = Object.keys(FLAG_NAMES);
+
 export class BenchUsageError extends Error {
   readonly code = 'bench_usage' as const;
 }

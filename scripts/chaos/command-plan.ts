@@ -42,8 +42,10 @@ export interface ChaosPlan {
 }
 
 /**
- * Builds the traffic: mixed credits and debits over `users` users (openings
- * like the seed's 50–120, so debits run into insufficient funds), plus
+ * Builds the traffic: all seven command types over `users` users (openings
+ * like the seed's 50–120, so debits, transfers and holds run into
+ * insufficient funds; captures, releases and reversals refer to earlier
+ * commands, mostly of the same user, sometimes of another or none), plus
  * duplicates (some in the same batch, some much later, some with the amount
  * written differently), reused keys with another payload (sometimes sent
  * before the original), commands for unknown users and invalid bodies.
@@ -59,17 +61,12 @@ export function buildPlan(shape: PlanShape, random: Random, runId: string): Chao
   const later: string[][] = [];
 
   for (let index = 0; index < shape.commands; index++) {
-    const command: Command = {
-      idempotentKey: `chaos-${runId}-${index}`,
-      userId: pick(random, users).userId,
-      amount: randomAmount(random),
-      type: random() < 0.55 ? 'credit' : 'debit',
-    };
+    const command = randomCommand(`chaos-${runId}-${index}`, users, commands, random);
     const planned: PlannedCommand = { command, copies: 1 };
     commands.push(planned);
     const body = JSON.stringify(command);
     if (random() < shape.duplicateRate) {
-      const copy = JSON.stringify({ ...command, amount: random() < 0.3 ? respell(command.amount) : command.amount });
+      const copy = JSON.stringify('amount' in command && command.amount !== undefined && random() < 0.3 ? { ...command, amount: respell(command.amount) } : command);
       if (random() < 0.5) singles.push([body, copy]);
       else (singles.push([body]), later.push([copy]));
       planned.copies = 2;
@@ -112,6 +109,26 @@ export function planKeys(plan: ChaosPlan): Set<string> {
   return new Set([...plan.commands.map((planned) => planned.command.idempotentKey), ...plan.invalid.map((body) => body.idempotentKey)]);
 }
 
+/** One command of any type; references go to an earlier command, of the same user 3 times in 4. */
+function randomCommand(idempotentKey: string, users: PlannedUser[], earlier: PlannedCommand[], random: Random): Command {
+  const userId = pick(random, users).userId;
+  const draw = random();
+  const reference = (types: string[]) => {
+    const candidates = earlier.filter(({ command }) => types.includes(command.type) && (random() < 0.25 || command.userId === userId));
+    return candidates.length > 0 ? pick(random, candidates).command.idempotentKey : `${idempotentKey}-nothing`;
+  };
+  if (draw < 0.3) return { idempotentKey, userId, type: 'credit', amount: randomAmount(random) };
+  if (draw < 0.52) return { idempotentKey, userId, type: 'debit', amount: randomAmount(random) };
+  if (draw < 0.67) {
+    const toUserId = pick(random, users.filter((user) => user.userId !== userId)).userId;
+    return { idempotentKey, userId, type: 'transfer', amount: randomAmount(random), toUserId };
+  }
+  if (draw < 0.77) return { idempotentKey, userId, type: 'hold', amount: randomAmount(random), ...(random() < 0.3 && { expiresInSeconds: integerBetween(random, 1, 5) }) };
+  if (draw < 0.85) return { idempotentKey, userId, type: 'capture', holdKey: reference(['hold']), ...(random() < 0.5 && { amount: randomAmount(random) }) };
+  if (draw < 0.91) return { idempotentKey, userId, type: 'release', holdKey: reference(['hold']) };
+  return { idempotentKey, userId, type: 'reverse', originalKey: reference(['credit', 'debit', 'transfer', 'capture']), ...(random() < 0.5 && { amount: randomAmount(random) }) };
+}
+
 function randomAmount(random: Random): string {
   const cents = BigInt(integerBetween(random, 1, 4000));
   const text = formatCents(cents);
@@ -129,9 +146,9 @@ function respell(amount: string): string {
 
 function withOtherPayload(command: Command, users: PlannedUser[], random: Random): Command {
   const change = integerBetween(random, 0, 2);
-  if (change === 0) return { ...command, type: command.type === 'credit' ? 'debit' : 'credit' };
-  if (change === 1) return { ...command, amount: formatCents(parseAmount(command.amount) + 1n) };
-  const others = users.filter((user) => user.userId !== command.userId);
+  if (change === 0) return { idempotentKey: command.idempotentKey, userId: command.userId, type: command.type === 'credit' ? 'debit' : 'credit', amount: '1.00' };
+  if (change === 1 && 'amount' in command && command.amount !== undefined) return { ...command, amount: formatCents(parseAmount(command.amount) + 1n) };
+  const others = users.filter((user) => user.userId !== command.userId && !('toUserId' in command && command.toUserId === user.userId));
   return { ...command, userId: pick(random, others).userId };
 }
 

@@ -23,7 +23,7 @@ export interface FaultRates {
 export type FaultKind = 'before' | 'after' | 'stall' | 'sqs-before' | 'sqs-after';
 
 /** The calls the apply step makes; faults on other calls would only test the SDK. */
-const TARGETED = new Set(['TransactWriteItemsCommand', 'GetItemCommand']);
+const TARGETED = new Set(['TransactWriteItemsCommand', 'BatchGetItemCommand', 'GetItemCommand']);
 
 /**
  * Adds a middleware at the top of the DynamoDB client's stack (above the

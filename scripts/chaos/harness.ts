@@ -12,6 +12,8 @@ import type { ChaosOptions } from './chaos-options.js';
 import { ChaosStack } from './chaos-stack.js';
 import { buildPlan, mergePlans, planKeys } from './command-plan.js';
 import { queueDepth, scanAll } from './evidence.js';
+import { discrepancyLine } from '../../src/audit/report-text.js';
+import { auditLedger } from '../../src/audit/verify-ledger.js';
 import { checkInvariants, type ChaosVerdict } from './invariants.js';
 import { runOutagePhases, type OutageKind } from './outage-phases.js';
 import { seededRandom, type Random } from './random.js';
@@ -128,6 +130,10 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
         },
       });
       problems.push(...verdict.problems, ...fleet.crashes);
+      // npm run verify's audit over the same tables: rule 6 and every user's hash chain after all that chaos.
+      const audit = await auditLedger({ ddb: clients.ddb, config }, { recheckDelayMs: 0 });
+      log(`ledger audit: ${audit.users} users, ${audit.applied} applied entries, ${audit.discrepancyCount} discrepancies`);
+      problems.push(...audit.discrepancies.map((discrepancy) => `ledger audit:${discrepancyLine(discrepancy)}`));
       if (fleet.kills < options.kills) problems.push(`only ${fleet.kills} of ${options.kills} worker kills happened`);
       if (ddbRestarts < options.ddbRestarts) problems.push(`only ${ddbRestarts} of ${options.ddbRestarts} DynamoDB restarts happened`);
       const outageCommands = outage.phases.reduce((sum, phase) => sum + phase.commands, 0);

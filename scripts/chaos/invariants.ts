@@ -1,8 +1,9 @@
-import { recordFromItem, type AppliedRecord, type TransactionRecord } from '../../src/ledger/items.js';
+import { balanceEffect } from '../../src/ledger/effects.js';
+import { heldAt, recordFromItem, type AppliedRecord, type TransactionRecord } from '../../src/ledger/items.js';
 import { replyForOutcome } from '../../src/ledger/replies.js';
-import type { Command } from '../../src/messages/command.js';
+import { commandCents, commandFingerprint, type Command } from '../../src/messages/command.js';
 import type { Reply } from '../../src/messages/reply.js';
-import { formatCents, parseAmount, parseStoredNumber } from '../../src/money/money.js';
+import { formatCents, parseStoredNumber } from '../../src/money/money.js';
 import type { ChaosPlan } from './command-plan.js';
 
 /** Everything read back after the run: DynamoDB as it is, every reply, what is left on the queues. */
@@ -69,7 +70,7 @@ export function checkInvariants(evidence: ChaosEvidence): ChaosVerdict {
     }
     const winner = planned.find(({ command }) => sameCommand(record, command));
     if (!winner) {
-      problems.push(`record for ${key} (${record.userId} ${record.type} ${formatCents(record.amount)}) matches no command sent`);
+      problems.push(`record for ${key} (${record.userId} ${record.type} ${formatCents(record.amount ?? 0n)}) matches no command sent`);
       continue;
     }
     const expected = canonical(replyForOutcome({ kind: 'decided', record, replayed: false }));
@@ -101,7 +102,7 @@ export function checkInvariants(evidence: ChaosEvidence): ChaosVerdict {
     }
     if (records.has(idempotentKey)) problems.push(`invalid body ${idempotentKey} was written to DynamoDB`);
   }
-  for (const key of records.keys()) if (!commandsByKey.has(key)) problems.push(`record for a key never sent: ${key}`);
+  for (const [key, record] of records) if (!commandsByKey.has(record.legOf ?? key)) problems.push(`record for a key never sent: ${key}`);
   for (const key of repliesByKey.keys()) {
     if (!commandsByKey.has(key) && !evidence.plan.invalid.some((body) => body.idempotentKey === key)) problems.push(`reply for a key never sent: ${key}`);
   }
@@ -131,22 +132,37 @@ function checkLedgers(evidence: ChaosEvidence, records: TransactionRecord[], ver
       problems.push(`unknown user ${userId} has a record other than user_not_found`);
     }
   }
+  let external = 0n;
+  for (const record of records) {
+    if (record.status !== 'applied' || record.legOf !== undefined) continue;
+    if (record.type === 'credit') external += record.amount;
+    if (record.type === 'debit' || record.type === 'capture') external -= record.amount;
+    if (record.type === 'reverse' && record.originalType === 'credit') external -= record.amount;
+    if (record.type === 'reverse' && (record.originalType === 'debit' || record.originalType === 'capture')) external += record.amount;
+  }
   for (const [userId, opening] of openings) {
     const userRecords = byUser.get(userId) ?? [];
     const applied = userRecords.flatMap((record): AppliedRecord[] => (record.status === 'applied' ? [record] : [])).sort((a, b) => a.version - b.version);
-    const balances = [opening];
+    // What was available after each entry (held as of that entry: holds only expire later, freeing money).
+    const availables = [opening];
     let balance = opening;
+    const openHolds = new Map<string, { amount: bigint; expiresAt: string }>();
     applied.forEach((record, index) => {
-      balance += record.type === 'credit' ? record.amount : -record.amount;
-      balances.push(balance);
+      balance += balanceEffect(record);
+      if (record.type === 'hold' && record.expiresAt) openHolds.set(record.idempotentKey, { amount: record.amount, expiresAt: record.expiresAt });
+      if ((record.type === 'capture' || record.type === 'release') && record.holdKey) openHolds.delete(record.holdKey);
+      const held = heldAt({ holds: openHolds }, Date.parse(record.timestamp));
+      availables.push(balance - held);
       const fault =
         record.version !== index + 1
           ? `version ${record.version} at position ${index + 1}`
           : record.newBalance !== balance
             ? `${record.idempotentKey} recorded ${formatCents(record.newBalance)}, replay gives ${formatCents(balance)}`
-            : undefined;
+            : record.newHeld !== held
+              ? `${record.idempotentKey} recorded held ${formatCents(record.newHeld)}, replay gives ${formatCents(held)}`
+              : undefined;
       if (fault) (verdict.ledgerConsistent = false), problems.push(`${userId}: ${fault}`);
-      if (record.newBalance < 0n) verdict.negativeBalances++;
+      if (record.newBalance < 0n || record.newBalance - record.newHeld < 0n) verdict.negativeBalances++;
     });
     const now = stored.get(userId);
     if (now !== balance) {
@@ -154,18 +170,34 @@ function checkLedgers(evidence: ChaosEvidence, records: TransactionRecord[], ver
       problems.push(`${userId}: stored balance ${now === undefined ? 'missing' : formatCents(now)}, replay ends at ${formatCents(balance)}`);
     }
     for (const record of userRecords) {
-      if (record.status !== 'rejected') continue;
-      // A sticky rejection must have been true of some state the ledger passed through.
-      const plausible = record.reason === 'insufficient_funds' && record.type === 'debit' && balances.some((seen) => seen < record.amount);
-      if (!plausible) problems.push(`${userId}: implausible rejection ${record.idempotentKey} (${record.reason}, ${record.type} ${formatCents(record.amount)})`);
+      if (record.status !== 'rejected' || record.reason !== 'insufficient_funds' || record.type !== 'debit') continue;
+      // A debit refused for funds must have been refused on some available amount the ledger passed through.
+      if (!availables.some((seen) => seen < (record.amount ?? 0n))) problems.push(`${userId}: implausible rejection ${record.idempotentKey} (${record.reason}, debit ${formatCents(record.amount ?? 0n)})`);
     }
+  }
+  // Money is conserved: transfers only move it; credits, debits, captures and their reversals bring it in or take it out.
+  const total = [...stored.entries()].filter(([userId]) => openings.has(userId)).reduce((sum, [, balance]) => sum + balance, 0n);
+  const opened = [...openings.values()].reduce((sum, opening) => sum + opening, 0n);
+  if (total !== opened + external) {
+    verdict.ledgerConsistent = false;
+    problems.push(`money not conserved: balances sum to ${formatCents(total)}, openings and flows give ${formatCents(opened + external)}`);
   }
 }
 
-function sameCommand(decided: { userId?: string | undefined; type?: string | undefined; amount?: bigint | string | undefined }, command: Command): boolean {
-  if (decided.userId !== command.userId || decided.type !== command.type || decided.amount === undefined) return false;
-  const amount = typeof decided.amount === 'bigint' ? decided.amount : parseStoredNumber(decided.amount);
-  return amount === parseAmount(command.amount);
+/**
+ * A record or reply belongs to a command when it is the same command: the
+ * record's fingerprint (every field), or for a reply the fields it echoes (its
+ * amount is the resolved one when the command named none).
+ */
+function sameCommand(decided: (TransactionRecord | Reply) & { request?: string }, command: Command): boolean {
+  if ('transactionId' in decided && decided.request !== undefined) return decided.request === commandFingerprint(command);
+  if (decided.userId !== command.userId || decided.type !== command.type) return false;
+  const references = ['toUserId', 'holdKey', 'originalKey'] as const;
+  if (references.some((field) => (decided as Record<string, unknown>)[field] !== (command as Record<string, unknown>)[field])) return false;
+  const named = commandCents(command);
+  if (named === undefined) return true;
+  if (decided.amount === undefined) return false;
+  return (typeof decided.amount === 'bigint' ? decided.amount : parseStoredNumber(decided.amount)) === named;
 }
 
 /** A reply as JSON without `replayed`, the one field allowed to differ between deliveries. */
@@ -175,7 +207,7 @@ function canonical(reply: Reply): string {
 }
 
 function describe(command: Command): string {
-  return `${command.idempotentKey} (${command.userId} ${command.type} ${command.amount})`;
+  return `${command.idempotentKey} (${JSON.stringify(command)})`;
 }
 
 function numberText(value: unknown): string {

@@ -5,12 +5,40 @@
  * progress, then as its last line `CHAOS {...figures}`; exits non-zero when
  * any invariant failed.
  */
-import { parseArgs } from '../support/run.js';
+import { exitWithUsage, parseCommandLine, UsageError, type ScriptHelp } from '../support/args.js';
 import { FULL_RUN, type ChaosOptions } from './chaos-options.js';
 import { runChaos } from './harness.js';
 
-const { flags } = parseArgs(process.argv.slice(2));
-const number = (name: string, fallback: number) => (flags.has(name) ? Number(flags.get(name)) : fallback);
+const help: ScriptHelp = {
+  usage:
+    'npm run chaos [-- --commands N --users N --workers N --kills N --ddb-restarts N --ddb-crash true --seed N ' +
+    '--outage-refuse-seconds N --outage-hang-seconds N --outage-commands N --outage-drain-seconds N --outage-hung-stay-silent true]',
+  description: `The chaos run on its own embedded stack: worker processes killed, DynamoDB Local restarted, faults injected,
+duplicates and bad input; then DynamoDB refusing connections, then hanging (180 s each by default; 0 skips one), with
+the worker's default settings and nothing redriven; then every invariant is checked. The last line is CHAOS {...figures};
+exit 1 when one failed.`,
+  flags: [
+    'commands',
+    'users',
+    'workers',
+    'kills',
+    'ddb-restarts',
+    'ddb-crash',
+    'seed',
+    'outage-refuse-seconds',
+    'outage-hang-seconds',
+    'outage-commands',
+    'outage-drain-seconds',
+    'outage-hung-stay-silent',
+  ],
+};
+const { flags } = parseCommandLine(help);
+const number = (name: string, fallback: number) => {
+  if (!flags.has(name)) return fallback;
+  const value = Number(flags.get(name));
+  if (!Number.isInteger(value) || value < 0) exitWithUsage(help, new UsageError(`--${name} must be a whole number, not ${JSON.stringify(flags.get(name))}`));
+  return value;
+};
 const options: ChaosOptions = {
   ...FULL_RUN,
   plan: { ...FULL_RUN.plan, commands: number('commands', FULL_RUN.plan.commands), users: number('users', FULL_RUN.plan.users) },

@@ -1,13 +1,38 @@
-import { ConfigError } from '../../src/config.js';
+import { ConfigError, loadConfig, type Config } from '../../src/config.js';
+import { findRunningEmbeddedStack } from '../../src/local-stack/embedded-stack.js';
+import { urlHostFor } from '../../src/local-stack/ports.js';
 import { createWallet, type Wallet } from '../../src/wallet.js';
 import { WalletError } from '../../src/errors.js';
+import { exitWithUsage, parseCommandLine, UsageError, USAGE_EXIT_CODE, type ParsedArgs, type ScriptHelp } from './args.js';
+
+/** A script that reads or changes the data of a running stack was started with none to use. */
+export class NoRunningStackError extends WalletError {
+  readonly code = 'no_running_stack' as const;
+  readonly retryable = true;
+  constructor(config: Config) {
+    super(
+      `no running wallet stack on ${urlHostFor(config.embedded.bindHost)} (SQS port ${config.embedded.sqsPort}, DynamoDB port ${config.embedded.dynamodbPort}): ` +
+        'start one with `npm start` in another terminal, or set AWS_ENDPOINT_URL to use LocalStack',
+    );
+  }
+}
 
 /**
- * Runs a command-line script against the configured stack: builds the
- * wallet, closes it (and any embedded stack) on every exit path, and turns
+ * Runs a one-shot command-line script against the stack that is already
+ * running (`npm start`, or the configured endpoints): parses its command
+ * line, then `parse` turns the arguments into what `main` needs (throwing
+ * UsageError), builds the wallet, closes it on every exit path, and turns
  * typed errors into one clear line and a non-zero exit.
  */
-export async function runScript(main: (wallet: Wallet) => Promise<void>): Promise<void> {
+export async function runScript<A>(help: ScriptHelp, parse: (args: ParsedArgs) => A, main: (wallet: Wallet, args: A) => Promise<void | number>): Promise<void> {
+  const parsed = parseCommandLine(help);
+  let args: A;
+  try {
+    args = parse(parsed);
+  } catch (error) {
+    if (error instanceof UsageError) exitWithUsage(help, error);
+    throw error;
+  }
   let wallet: Wallet | undefined;
   const shutdown = async (code: number) => {
     await wallet?.close().catch(() => undefined);
@@ -15,38 +40,32 @@ export async function runScript(main: (wallet: Wallet) => Promise<void>): Promis
   };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => void shutdown(0));
   try {
-    wallet = await createWallet({ shareRunningStack: true });
-    await main(wallet);
-    await shutdown(0);
+    const config = loadConfig();
+    // An embedded stack started here would be empty and gone when the script ends: say so instead.
+    if (config.stack === 'embedded' && !(await findRunningEmbeddedStack(config))) throw new NoRunningStackError(config);
+    wallet = await createWallet({ config, shareRunningStack: true });
+    // A script may answer with its own exit code (npm run verify: 1 when the ledger has a discrepancy).
+    await shutdown((await main(wallet, args)) ?? 0);
   } catch (error) {
     process.stderr.write(`${describe(error)}\n`);
-    await shutdown(1);
+    await shutdown(error instanceof UsageError ? USAGE_EXIT_CODE : 1);
   }
 }
 
+/** One line (or a few, for issues) per error a user can cause or fix; a stack trace only for what must be a bug. */
 export function describe(error: unknown): string {
   if (error instanceof ConfigError) return error.message;
+  if (error instanceof UsageError) return `error: ${error.message}`;
   if (error instanceof WalletError) {
     const issues = 'issues' in error && Array.isArray(error.issues) ? error.issues.map((issue) => `\n  ${issue.path || '(body)'}: ${issue.message}`).join('') : '';
     return `error (${error.code}): ${error.message}${issues}`;
   }
+  // AWS SDK errors (unreachable endpoint, access denied, missing queue) are about the environment, not this code.
+  if (error instanceof Error && ('$metadata' in error || 'code' in error)) {
+    const code = (error as { code?: unknown }).code;
+    return `error (${typeof code === 'string' ? code : error.name}): ${error.message}`;
+  }
   return error instanceof Error ? (error.stack ?? error.message) : String(error);
 }
 
-/** Reads `--name value` pairs and bare positionals from argv. */
-export function parseArgs(argv: string[]): { flags: Map<string, string>; positionals: string[] } {
-  const flags = new Map<string, string>();
-  const positionals: string[] = [];
-  for (let index = 0; index < argv.length; index++) {
-    const arg = argv[index] ?? '';
-    if (arg.startsWith('--')) {
-      const [name, inline] = arg.slice(2).split('=', 2);
-      const value = inline ?? argv[++index];
-      if (name === undefined || value === undefined) throw new Error(`missing value for ${arg}`);
-      flags.set(name, value);
-    } else {
-      positionals.push(arg);
-    }
-  }
-  return { flags, positionals };
-}
+export { exitWithUsage, helpText, parseArgs, parseCommandLine, parseScriptArgs, UsageError, USAGE_EXIT_CODE, type ParsedArgs, type ScriptHelp } from './args.js';

@@ -1,6 +1,6 @@
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
-import type { GatewayWallet } from './build-api.js';
+import type { GatewayWallet } from './types.js';
 
 export type CheckResult = 'ok' | 'unavailable';
 

@@ -18,16 +18,47 @@ import {
  */
 const toSchema = (schema: z.ZodType) => z.toJSONSchema(schema, { target: 'openapi-3.0', io: 'input', unrepresentable: 'any' });
 
+const FIELD_DOCS: Record<string, { description: string; example: unknown }> = {
+  idempotentKey: { description: '1-255 characters, no control characters; the same key is only ever applied once', example: 'order-42-refund' },
+  userId: { description: 'The user whose money moves first (payer, holder, owner of the original); 1-128 characters', example: '0b6c6f5e-2f0c-4c55-9d1e-5b1f8f1c2a11' },
+  amount: { description: 'Decimal string > 0, at most 2 fractional digits and 15 integer digits; no sign, exponent, spaces or leading zeros', example: '25.50' },
+  toUserId: { description: 'The recipient (not the payer itself)', example: '7d1e2f3a-0000-4c55-9d1e-5b1f8f1c2a11' },
+  expiresInSeconds: { description: 'How long the hold reserves the money: 1 to 2,592,000 s (default 604,800, 7 days)', example: 3600 },
+  holdKey: { description: 'The idempotentKey of the hold command', example: 'order-42-auth' },
+  originalKey: { description: 'The idempotentKey of the applied credit, debit, transfer or capture to reverse', example: 'order-42-charge' },
+};
+
+const COMMAND_EXAMPLES = {
+  credit: { idempotentKey: 'topup-17', userId: '0b6c…', type: 'credit', amount: '50.00' },
+  debit: { idempotentKey: 'order-42-charge', userId: '0b6c…', type: 'debit', amount: '25.50' },
+  transfer: { idempotentKey: 'p2p-9', userId: '0b6c…', type: 'transfer', amount: '10.00', toUserId: '7d1e…' },
+  hold: { idempotentKey: 'order-42-auth', userId: '0b6c…', type: 'hold', amount: '30.00', expiresInSeconds: 3600 },
+  capture: { idempotentKey: 'order-42-capture', userId: '0b6c…', type: 'capture', holdKey: 'order-42-auth', amount: '25.50' },
+  release: { idempotentKey: 'order-42-cancel', userId: '0b6c…', type: 'release', holdKey: 'order-42-auth' },
+  reverse: { idempotentKey: 'order-42-refund', userId: '0b6c…', type: 'reverse', originalKey: 'order-42-charge', amount: '5.00' },
+} as const;
+
+/** One schema per command type (each with an example), so Swagger UI shows every type; `Command` is their union. */
+function commandSchemas() {
+  const schemas: Record<string, unknown> = {};
+  for (const option of CommandSchema.options) {
+    const type = option.shape.type.value;
+    const schema = toSchema(option) as { properties?: Record<string, Record<string, unknown>> };
+    for (const [field, docs] of Object.entries(FIELD_DOCS)) {
+      const property = schema.properties?.[field];
+      if (property) Object.assign(property, docs);
+    }
+    schemas[`${type[0]?.toUpperCase()}${type.slice(1)}Command`] = { ...schema, example: COMMAND_EXAMPLES[type] };
+  }
+  return schemas;
+}
+
 function commandSchema() {
-  const schema = toSchema(CommandSchema) as { properties?: Record<string, Record<string, unknown>> };
-  const describe = (field: string, description: string, example: string) => {
-    const property = schema.properties?.[field];
-    if (property) Object.assign(property, { description, example });
+  const names = CommandSchema.options.map((option) => option.shape.type.value).map((type) => `${type[0]?.toUpperCase()}${type.slice(1)}Command`);
+  return {
+    oneOf: names.map((name) => ({ $ref: `#/components/schemas/${name}` })),
+    discriminator: { propertyName: 'type', mapping: Object.fromEntries(names.map((name) => [name.replace('Command', '').toLowerCase(), `#/components/schemas/${name}`])) },
   };
-  describe('idempotentKey', '1-255 characters, no control characters; the same key is only ever applied once', 'order-42-refund');
-  describe('userId', '1-128 characters, no control characters', '0b6c6f5e-2f0c-4c55-9d1e-5b1f8f1c2a11');
-  describe('amount', 'Decimal string > 0, at most 2 fractional digits and 15 integer digits; no sign, exponent, spaces or leading zeros', '25.50');
-  return schema;
 }
 
 function queryParameters(schema: z.ZodObject) {
@@ -43,6 +74,11 @@ function queryParameters(schema: z.ZodObject) {
 
 const json = (schema: unknown) => ({ content: { 'application/json': { schema } } });
 const error = (description: string) => ({ description, ...json({ $ref: '#/components/schemas/Error' }) });
+/** Answers every guarded operation can give besides its own (authentication, the rate limit). */
+const guarded = {
+  '401': error('No bearer token, or one that is expired, not yet valid, unsigned, or signed by an unknown key'),
+  '429': error('Rate limit of this principal exceeded; see the Retry-After header'),
+};
 const userIdParameter = { name: 'userId', in: 'path', required: true, schema: { type: 'string', minLength: 1, maxLength: 128 } };
 
 export function buildOpenApiDocument() {
@@ -51,11 +87,20 @@ export function buildOpenApiDocument() {
     info: {
       title: 'Wallet API',
       version: '0.1.0',
-      description: 'HTTP gateway of the wallet worker: enqueue transaction commands, read balances and history.',
+      description:
+        'HTTP gateway of the wallet worker: enqueue transaction commands, read balances and history. ' +
+        'Every operation but /health needs `Authorization: Bearer <JWT>` when the gateway has authentication configured: ' +
+        'a token with the scope `wallet:admin` acts for any user; any other token acts for the user in its `sub` only ' +
+        '(its own balance and history; `debit` and `transfer` for itself). Another user\'s data answers 404, as an unknown user.',
     },
+    security: [{ bearerAuth: [] }],
     components: {
+      securitySchemes: {
+        bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'HS256, RS256 or ES256 token; see docs/security.md' },
+      },
       schemas: {
         Command: commandSchema(),
+        ...commandSchemas(),
         Reply: toSchema(ReplySchema),
         Accepted: toSchema(AcceptedSchema),
         Balance: toSchema(BalanceSchema),
@@ -76,7 +121,11 @@ export function buildOpenApiDocument() {
             '200': { description: 'The reply (with wait=true): applied or rejected', ...json({ $ref: '#/components/schemas/Reply' }) },
             '202': { description: 'Enqueued', ...json({ $ref: '#/components/schemas/Accepted' }) },
             '400': error('Invalid command or parameters; `issues` lists what is wrong'),
-            '503': error('SQS is unavailable'),
+            ...guarded,
+            '403': error('A user token sent a command type that needs the wallet:admin scope'),
+            '404': error('A user token sent a command for another user (answered as for an unknown user)'),
+            '413': error('Body larger than 16 KiB'),
+            '503': error('SQS is unavailable, or too many requests are waiting for replies'),
             '504': error('No reply within the time limit (the command may still be applied)'),
           },
         },
@@ -88,7 +137,8 @@ export function buildOpenApiDocument() {
           parameters: [userIdParameter],
           responses: {
             '200': { description: 'The balance', ...json({ $ref: '#/components/schemas/Balance' }) },
-            '404': error('Unknown user'),
+            '404': error('Unknown user (or, for a user token, another user)'),
+            ...guarded,
             '503': error('DynamoDB is unavailable'),
           },
         },
@@ -101,6 +151,8 @@ export function buildOpenApiDocument() {
           responses: {
             '200': { description: 'One page', ...json({ $ref: '#/components/schemas/HistoryPage' }) },
             '400': error('Invalid limit or cursor'),
+            '404': error('Unknown user (or, for a user token, another user)'),
+            ...guarded,
             '503': error('DynamoDB is unavailable'),
           },
         },
@@ -108,7 +160,8 @@ export function buildOpenApiDocument() {
       '/health': {
         get: {
           operationId: 'health',
-          summary: 'Whether SQS and DynamoDB answer',
+          summary: 'Whether SQS and DynamoDB answer (refreshed at most every 5 s; no token needed)',
+          security: [],
           responses: {
             '200': { description: 'Both answer', ...json({ $ref: '#/components/schemas/Health' }) },
             '503': { description: 'At least one does not', ...json({ $ref: '#/components/schemas/Health' }) },

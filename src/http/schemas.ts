@@ -49,7 +49,12 @@ const CheckSchema = z.enum(['ok', 'unavailable']);
 export const HealthSchema = z.object({ status: CheckSchema, checks: z.object({ sqs: CheckSchema, dynamodb: CheckSchema }) });
 
 export const ErrorSchema = z.object({
-  error: z.string().describe('Stable code: invalid_request, user_not_found, reply_timeout, store_unavailable, bad_request, internal_error'),
+  error: z
+    .string()
+    .describe(
+      'Stable code: invalid_request, bad_request, unauthorized, forbidden, user_not_found, not_found, payload_too_large, rate_limited, ' +
+        'reply_timeout, store_unavailable, too_many_waiters, internal_error',
+    ),
   message: z.string(),
   issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
 });

@@ -5,11 +5,12 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { ConflictRetriesExhaustedError, CorruptItemError, StoreUnavailableError, type WalletError } from '../errors.js';
 import type { Command } from '../messages/command.js';
+import { runInCommandTraces, type CommandTrace } from '../observability/tracing.js';
 import { commitChunk, type CancellationReason } from './commit.js';
-import { decide } from './decide/decide.js';
-import type { Decision } from './decide/ledger-state.js';
+import { decide, readsOf } from './decide/decide.js';
+import type { Decision, LedgerState } from './decide/ledger-state.js';
 import { recordFromItem, type TransactionRecord, type UserState } from './items.js';
-import { loadUsers, parseUser } from './load-users.js';
+import { loadRecords, loadUsers, parseUser } from './load-items.js';
 import { LruMap } from './lru-map.js';
 import type { ApplyOutcome } from './outcome.js';
 import type { StoreCircuit } from './store-circuit.js';
@@ -38,6 +39,8 @@ export interface EngineDeps {
   circuit?: StoreCircuit;
   /** Observes each committed transaction (group sizes for metrics and the bench). */
   onCommit?(commands: number, actions: number): void;
+  /** Observes each command decided again because its user changed under it (metrics). */
+  onConflictRetry?(): void;
   clock?: () => number;
   newTransactionId?: () => string;
 }
@@ -48,6 +51,8 @@ interface Entry {
   attempts: number;
   /** Transaction ids this process wrote the command under: finding one stored means it was ours, not a replay. */
   ownTransactionIds: Set<string>;
+  /** The command's trace: the reads and writes that decide it become spans of it. */
+  trace?: CommandTrace | undefined;
   resolve(result: EngineResult): void;
 }
 
@@ -79,24 +84,24 @@ export class LedgerEngine {
   private readonly clock: () => number;
   private readonly newTransactionId: () => string;
   private readonly maxActions: number;
-  private readonly perUserPerRound: number;
+  private readonly grouping: boolean;
 
   constructor(private readonly deps: EngineDeps) {
     this.clock = deps.clock ?? Date.now;
     this.newTransactionId = deps.newTransactionId ?? randomUUID;
     const { enabled, maxActions } = deps.config.groupCommit;
     // Without grouping every command is its own transaction (the one-per-command design).
-    this.maxActions = enabled ? maxActions : 2;
-    this.perUserPerRound = enabled ? maxActions - 1 : 1;
+    this.grouping = enabled;
+    this.maxActions = enabled ? maxActions : MAX_TRANSACT_ACTIONS;
   }
 
   /** Decides the commands (in this order per user); one result per command, in the same order. */
-  submit(commands: readonly Command[]): Promise<EngineResult[]> {
+  submit(commands: readonly Command[], traces: readonly (CommandTrace | undefined)[] = []): Promise<EngineResult[]> {
     if (this.stopping) return Promise.resolve(commands.map(() => ({ kind: 'released' as const })));
     const results = commands.map(
-      (command) =>
+      (command, index) =>
         new Promise<EngineResult>((resolve) => {
-          this.pending.push({ seq: this.nextSeq++, command, attempts: 0, ownTransactionIds: new Set(), resolve });
+          this.pending.push({ seq: this.nextSeq++, command, attempts: 0, ownTransactionIds: new Set(), trace: traces[index], resolve });
         }),
     );
     this.kick();
@@ -144,29 +149,40 @@ export class LedgerEngine {
   }
 
   /**
-   * The commands this round decides: in arrival order, at most what one
-   * transaction can carry per user, one command per key (a second command
-   * with the same key waits for the first to be stored). A user whose
-   * command must wait keeps all its later commands waiting too, so a user's
-   * commands are never decided out of order.
+   * The commands this round decides: in arrival order, one command per key,
+   * as many as fit one transaction per group of items they share (a user's
+   * commands, and every user or record a transfer, capture or reversal joins
+   * to them). A command that refers to a record another command of the round
+   * writes (a capture of a hold just placed) waits for the next round, which
+   * reads it. A user whose command must wait keeps all its later commands
+   * waiting too, so a user's commands are never decided out of order.
    */
   private takeRound(): Entry[] {
     this.pending.sort((a, b) => a.seq - b.seq);
     const round: Entry[] = [];
-    const perUser = new Map<string, number>();
+    const budget = new UnitBudget(this.maxActions, this.grouping ? Number.POSITIVE_INFINITY : 1);
     const keys = new Set<string>();
+    const referenced = new Set<string>();
     const held = new Set<string>();
     const waiting: Entry[] = [];
     for (const entry of this.pending) {
-      const { userId, idempotentKey } = entry.command;
-      const taken = perUser.get(userId) ?? 0;
-      if (round.length >= MAX_ROUND_COMMANDS || held.has(userId) || taken >= this.perUserPerRound || keys.has(idempotentKey)) {
-        held.add(userId);
+      const { command } = entry;
+      const shape = commandShape(command);
+      const mustWait =
+        round.length >= MAX_ROUND_COMMANDS ||
+        shape.userIds.some((userId) => held.has(userId)) ||
+        keys.has(command.idempotentKey) ||
+        referenced.has(command.idempotentKey) ||
+        shape.references.some((key) => keys.has(key)) ||
+        !budget.fits(shape);
+      if (mustWait) {
+        for (const userId of shape.userIds) held.add(userId);
         waiting.push(entry);
         continue;
       }
-      perUser.set(userId, taken + 1);
-      keys.add(idempotentKey);
+      budget.add(shape);
+      keys.add(command.idempotentKey);
+      for (const key of shape.references) referenced.add(key);
       round.push(entry);
     }
     this.pending.splice(0, this.pending.length, ...waiting);
@@ -174,26 +190,15 @@ export class LedgerEngine {
   }
 
   private async decideRound(round: Entry[]): Promise<void> {
-    // Keys this process has seen stored are answered by decide without a write (duplicates, redeliveries).
-    const records = new Map<string, TransactionRecord>();
-    for (const { command } of round) {
-      const stored = this.decided.get(command.idempotentKey);
-      if (stored) records.set(command.idempotentKey, stored);
-    }
-    const known = await this.knownUsers(round.filter((entry) => !records.has(entry.command.idempotentKey)));
-    if (!known) return;
+    const state = await this.knownState(round);
+    if (!state) return;
     const decidable = round.filter((entry) => {
-      const user = known.get(entry.command.userId);
-      if (user instanceof CorruptItemError && !records.has(entry.command.idempotentKey)) {
-        entry.resolve({ kind: 'poison', error: user });
-        return false;
-      }
-      return true;
+      const poison = state.poison.get(entry);
+      if (poison) entry.resolve({ kind: 'poison', error: poison });
+      return !poison;
     });
-    const users = new Map<string, UserState | null>();
-    for (const [userId, user] of known) if (!(user instanceof CorruptItemError)) users.set(userId, user);
     const result = decide(
-      { users, records },
+      state,
       decidable.map(({ command, ownTransactionIds }) => ({ command, ownTransactionIds })),
       { now: this.clock(), newTransactionId: this.newTransactionId },
     );
@@ -206,10 +211,13 @@ export class LedgerEngine {
     });
 
     const chunks = buildChunks(this.deps.config.tables, result, this.maxActions);
-    const outcomes = await Promise.all(chunks.map(async (chunk) => ({ chunk, result: await commitChunk(this.deps.ddb, chunk) })));
+    const tracesOf = (chunk: Chunk) => chunk.targets.map((target) => (target.kind === 'record' ? entryOf.get(target.decision)?.trace : undefined));
+    const outcomes = await Promise.all(
+      chunks.map(async (chunk) => ({ chunk, result: await runInCommandTraces(tracesOf(chunk), () => commitChunk(this.deps.ddb, chunk)) })),
+    );
     let backOff = false;
     for (const { chunk, result: committed } of outcomes) {
-      const entries = chunk.targets.flatMap((target) => (target.kind === 'record' ? [entryOf.get(target.decision) as Entry] : []));
+      const entries = [...new Set(chunk.targets.flatMap((target) => (target.kind === 'record' ? [entryOf.get(target.decision) as Entry] : [])))];
       if (committed.kind === 'committed') {
         this.committed(chunk, entryOf);
       } else if (committed.kind === 'failed') {
@@ -224,23 +232,56 @@ export class LedgerEngine {
     if (backOff) await sleep(backoffMs(Math.max(...round.map((entry) => entry.attempts))));
   }
 
-  /** The state of every user the round reads: cached, else read; undefined when the store is down. */
-  private async knownUsers(entries: Entry[]): Promise<Map<string, UserState | null | CorruptItemError> | undefined> {
-    const known = new Map<string, UserState | null | CorruptItemError>();
-    const missing = new Set<string>();
-    for (const { command } of entries) {
-      const cached = this.users.get(command.userId);
-      if (cached) known.set(command.userId, cached);
-      else missing.add(command.userId);
+  /**
+   * What the round reads: records stored under its keys that this process
+   * has seen (duplicates are answered without a write), the records its
+   * commands refer to (read fresh), and every user they read (cached, else
+   * read). Undefined when the store is down. Items that can never be used
+   * make their commands poison.
+   */
+  private async knownState(round: Entry[]): Promise<(LedgerState & { poison: Map<Entry, CorruptItemError> }) | undefined> {
+    const records = new Map<string, TransactionRecord | null>();
+    for (const { command } of round) {
+      const stored = this.decided.get(command.idempotentKey);
+      if (stored) records.set(command.idempotentKey, stored);
     }
-    if (missing.size === 0) return known;
+    const open = round.filter((entry) => !records.has(entry.command.idempotentKey));
+    const poison = new Map<Entry, CorruptItemError>();
     try {
-      for (const [userId, user] of await loadUsers(this.deps.ddb, this.deps.config.tables, [...missing])) known.set(userId, user);
+      const referenced = [...new Set(open.flatMap((entry) => readsOf(entry.command, records).references))];
+      const traces = open.map((entry) => entry.trace);
+      const loadedRecords = referenced.length > 0 ? await runInCommandTraces(traces, () => loadRecords(this.deps.ddb, this.deps.config.tables, referenced)) : new Map();
+      for (const [key, record] of loadedRecords) {
+        if (!(record instanceof CorruptItemError)) records.set(key, record);
+      }
+      const users = new Map<string, UserState | null>();
+      const corrupt = new Map<string, CorruptItemError>();
+      const reads = new Map(open.map((entry) => [entry, readsOf(entry.command, records)]));
+      const missing = new Set<string>();
+      for (const { userIds } of reads.values()) {
+        for (const userId of userIds) {
+          const cached = this.users.get(userId);
+          if (cached) users.set(userId, cached);
+          else missing.add(userId);
+        }
+      }
+      if (missing.size > 0) {
+        for (const [userId, user] of await runInCommandTraces(traces, () => loadUsers(this.deps.ddb, this.deps.config.tables, [...missing]))) {
+          if (user instanceof CorruptItemError) corrupt.set(userId, user);
+          else users.set(userId, user);
+        }
+      }
+      for (const [entry, read] of reads) {
+        const bad = [...read.userIds.map((userId) => corrupt.get(userId)), ...read.references.map((key) => loadedRecords.get(key))].find(
+          (item): item is CorruptItemError => item instanceof CorruptItemError,
+        );
+        if (bad) poison.set(entry, bad);
+      }
+      return { users, records, poison };
     } catch (error) {
-      this.writeFailed(undefined, entries, error as StoreUnavailableError | StoreFaultError);
+      this.writeFailed(undefined, round, error as StoreUnavailableError | StoreFaultError);
       return undefined;
     }
-    return known;
   }
 
   private committed(chunk: Chunk, entryOf: Map<Decision, Entry>): void {
@@ -250,7 +291,12 @@ export class LedgerEngine {
         if (target.transition.after) this.users.set(target.transition.after);
         continue;
       }
+      if (target.kind === 'reference') {
+        if (target.transition.after) this.decided.set(target.key, target.transition.after);
+        continue;
+      }
       const { record } = target.decision;
+      if (target.record !== record) continue; // the other user's leg
       this.decided.set(record.idempotentKey, record);
       entryOf.get(target.decision)?.resolve({ kind: 'decided', outcome: { kind: 'decided', record, replayed: false } });
     }
@@ -259,7 +305,7 @@ export class LedgerEngine {
   private committedBefore(chunk: Chunk, reasons: CancellationReason[]): boolean {
     return chunk.targets.some((target, index) => {
       const item = reasons[index]?.item;
-      return target.kind === 'record' && reasons[index]?.code === 'ConditionalCheckFailed' && item?.transactionId === target.decision.record.transactionId;
+      return target.kind === 'record' && reasons[index]?.code === 'ConditionalCheckFailed' && item?.transactionId === target.record.transactionId;
     });
   }
 
@@ -282,7 +328,11 @@ export class LedgerEngine {
         fault = new StoreFaultError(`transaction cancelled: ${reason.code}`);
       }
       if (reason.code !== 'ConditionalCheckFailed') return;
+      // A referenced record that changed is read afresh next round.
+      if (target.kind === 'reference') return;
       if (target.kind === 'record') {
+        // The other user's leg exists only if the command's own record does.
+        if (target.record !== target.decision.record) return;
         const entry = entryOf.get(target.decision) as Entry;
         keyExists.add(entry);
         try {
@@ -299,7 +349,7 @@ export class LedgerEngine {
       else this.users.forget(target.userId);
     });
     for (const target of chunk.targets) {
-      if (target.kind !== 'record') continue;
+      if (target.kind !== 'record' || target.record !== target.decision.record) continue;
       const entry = entryOf.get(target.decision) as Entry;
       if (fault) {
         this.fail(entry, fault);
@@ -308,6 +358,7 @@ export class LedgerEngine {
       } else if (++entry.attempts > this.deps.config.maxConflictRetries) {
         this.fail(entry, new ConflictRetriesExhaustedError(`user ${entry.command.userId} kept changing over ${this.deps.config.maxConflictRetries} retries`));
       } else {
+        this.deps.onConflictRetry?.();
         this.pending.push(entry);
       }
     }
@@ -321,6 +372,7 @@ export class LedgerEngine {
    */
   private writeFailed(chunk: Chunk | undefined, entries: Entry[], error: StoreUnavailableError | StoreFaultError): void {
     for (const target of chunk?.targets ?? []) if (target.kind === 'user') this.users.forget(target.userId);
+    if (!chunk) for (const entry of entries) for (const userId of commandShape(entry.command).userIds) this.users.forget(userId);
     const { circuit } = this.deps;
     if (error instanceof StoreUnavailableError && circuit && !this.stopping) {
       circuit.open(error);
@@ -346,6 +398,74 @@ export class LedgerEngine {
 }
 
 export { MAX_TRANSACT_ACTIONS };
+
+/** The users and records a command will read, as far as the command alone tells (a reversal may add its transfer's recipient). */
+function commandShape(command: Command): { userIds: string[]; references: string[]; actions: number } {
+  const { userIds, references } = readsOf(command, new Map());
+  // Puts (its own record, the other user's leg) plus the unknown recipient a reversal may read.
+  const puts = command.type === 'transfer' || command.type === 'reverse' ? 2 : 1;
+  return { userIds, references, actions: puts + (command.type === 'reverse' ? 1 : 0) };
+}
+
+/**
+ * Keeps a round's groups of shared items within one transaction: commands
+ * that share a user or a record must be written together, so their actions
+ * (one per item, one per record written) are counted per group.
+ */
+class UnitBudget {
+  private readonly parent = new Map<string, string>();
+  private readonly actions = new Map<string, number>();
+  private readonly decisions = new Map<string, number>();
+
+  constructor(
+    private readonly maxActions: number,
+    private readonly maxDecisions: number,
+  ) {}
+
+  fits(shape: { userIds: string[]; references: string[]; actions: number }): boolean {
+    const items = this.items(shape);
+    const roots = new Set(items.filter((item) => this.parent.has(item)).map((item) => this.root(item)));
+    const fresh = items.filter((item) => !this.parent.has(item)).length;
+    const actions = [...roots].reduce((sum, root) => sum + (this.actions.get(root) ?? 0), fresh + shape.actions);
+    const decisions = [...roots].reduce((sum, root) => sum + (this.decisions.get(root) ?? 0), 1);
+    return actions <= this.maxActions && decisions <= this.maxDecisions;
+  }
+
+  add(shape: { userIds: string[]; references: string[]; actions: number }): void {
+    const items = this.items(shape);
+    let actions = shape.actions;
+    let decisions = 1;
+    const roots = new Set<string>();
+    for (const item of items) {
+      if (this.parent.has(item)) roots.add(this.root(item));
+      else actions++;
+    }
+    for (const root of roots) {
+      actions += this.actions.get(root) ?? 0;
+      decisions += this.decisions.get(root) ?? 0;
+    }
+    const [first] = items;
+    if (first === undefined) return;
+    for (const item of items) this.parent.set(item, first);
+    for (const root of roots) this.parent.set(root, first);
+    this.parent.set(first, first);
+    this.actions.set(first, actions);
+    this.decisions.set(first, decisions);
+  }
+
+  private items(shape: { userIds: string[]; references: string[] }): string[] {
+    return [...new Set([...shape.userIds.map((userId) => `u:${userId}`), ...shape.references.map((key) => `r:${key}`)])];
+  }
+
+  private root(item: string): string {
+    let current = item;
+    for (;;) {
+      const parent = this.parent.get(current) ?? current;
+      if (parent === current) return current;
+      current = parent;
+    }
+  }
+}
 
 function backoffMs(attempt: number): number {
   return Math.random() * Math.min(200, 5 * 2 ** attempt);

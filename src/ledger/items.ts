@@ -1,15 +1,24 @@
 import { NumberValue } from '@aws-sdk/lib-dynamodb';
 import { CorruptItemError } from '../errors.js';
 import { formatCents, parseStoredNumber, type Cents } from '../money/money.js';
-import type { TransactionType } from '../messages/command.js';
+import { COMMAND_TYPES, type TransactionType } from '../messages/command.js';
+import { STICKY_REJECTIONS, type StickyRejection } from '../messages/reply.js';
+import { CHAIN_HEAD_ATTRIBUTE, entryHash, HASH_ATTRIBUTE } from './chain.js';
 
 /**
  * How users and transaction records look in DynamoDB, and the only code that
  * converts between those items and the types the rest of the service uses.
  */
 
+/** An open hold, kept on its holder's item so `available` is checked atomically with the balance. */
+export interface OpenHold {
+  amount: Cents;
+  expiresAt: string;
+}
+
 export interface UserState {
   userId: string;
+  /** The posted balance. */
   balance: Cents;
   /** Count of applied transactions; 0 for a user another tool created without one. */
   version: number;
@@ -18,36 +27,65 @@ export interface UserState {
    * so another tool's `updatedAt` (or a sentinel it wrote) never orders history.
    */
   lastDecidedAt?: string;
+  /** Open holds by the key of their `hold` command; expired ones are pruned on the next write. */
+  holds: ReadonlyMap<string, OpenHold>;
+  /** Hash of the user's last applied entry (src/ledger/chain.ts); absent before the first chained one. */
+  chainHash?: string;
 }
 
-export type StickyRejection = 'insufficient_funds' | 'user_not_found';
+export { STICKY_REJECTIONS, type StickyRejection };
 
-interface RecordBase {
+export interface RecordBase {
   idempotentKey: string;
   transactionId: string;
   userId: string;
   type: TransactionType;
-  amount: Cents;
+  /** The money the record moved (a capture's or reversal's resolved amount); absent when a rejection never resolved one. */
+  amount?: Cents;
   /** ISO-8601 time the outcome was decided; the history index sorts on it. */
   timestamp: string;
+  /** The command as sent (its fingerprint), so a reused key is told apart on every field; absent on records older than it. */
+  request?: string;
+  toUserId?: string;
+  holdKey?: string;
+  originalKey?: string;
+  /** On a reversal: the type of the record it reversed (which way its money moved back). */
+  originalType?: TransactionType;
+  /** When a hold stops reserving money. */
+  expiresAt?: string;
+  /** On the other user's record of a two-user command: the command's own key, and whose command it was. */
+  legOf?: string;
+  counterpartyUserId?: string;
+  /** Bookkeeping of a record other commands refer to (a hold, an original), guarded by `refVersion`. */
+  refVersion?: number;
+  closedBy?: string;
+  reversedAmount?: Cents;
 }
 
 export type TransactionRecord =
-  | (RecordBase & { status: 'applied'; newBalance: Cents; version: number })
+  | (RecordBase & { status: 'applied'; amount: Cents; newBalance: Cents; newHeld: Cents; version: number; hash?: string })
   | (RecordBase & { status: 'rejected'; reason: StickyRejection });
 
 export type AppliedRecord = Extract<TransactionRecord, { status: 'applied' }>;
 
 export type Item = Record<string, unknown>;
 
+/** The key of the other user's record of a two-user command: a control character cannot occur in a command's key. */
+export function legKey(idempotentKey: string): string {
+  return `${idempotentKey}\u001fleg`;
+}
+
 /** A user item as this code reads it; CorruptItemError when its balance is not money (poison, not an outage). */
 export function userFromItem(item: Item): UserState {
   const lastDecidedAt = item.lastDecidedAt;
+  const chainHash = item[CHAIN_HEAD_ATTRIBUTE];
   return {
     userId: text(item, 'userId'),
     balance: money(item, 'balance'),
     version: item.version === undefined ? 0 : count(item, 'version'),
     ...(typeof lastDecidedAt === 'string' && ISO_TIMESTAMP.test(lastDecidedAt) && { lastDecidedAt }),
+    holds: holdsFromItem(item),
+    ...(typeof chainHash === 'string' && { chainHash }),
   };
 }
 
@@ -55,41 +93,110 @@ export function newUserItem(userId: string, balance: Cents, now: string): Item {
   return { userId, balance: NumberValue.from(formatCents(balance)), version: 0, createdAt: now, updatedAt: now };
 }
 
+/** The sum of the holds that still reserve money at `now` (epoch ms). */
+export function heldAt(user: Pick<UserState, 'holds'>, now: number): Cents {
+  let held = 0n;
+  for (const hold of user.holds.values()) if (Date.parse(hold.expiresAt) > now) held += hold.amount;
+  return held;
+}
+
+export function holdsToItem(holds: ReadonlyMap<string, OpenHold>): Item {
+  return Object.fromEntries([...holds].map(([key, hold]) => [key, { amount: NumberValue.from(formatCents(hold.amount)), expiresAt: hold.expiresAt }]));
+}
+
+function holdsFromItem(item: Item): Map<string, OpenHold> {
+  const raw = item.holds;
+  if (raw === undefined) return new Map();
+  if (typeof raw !== 'object' || raw === null) throw new CorruptItemError('item attribute holds is not a map');
+  return new Map(
+    Object.entries(raw as Record<string, unknown>).map(([key, value]) => {
+      const hold = (value ?? {}) as Item;
+      const expiresAt = text(hold, 'expiresAt');
+      if (!ISO_TIMESTAMP.test(expiresAt)) throw new CorruptItemError(`hold ${key} has no valid expiry`);
+      return [key, { amount: money(hold, 'amount'), expiresAt }];
+    }),
+  );
+}
+
+const money$ = (cents: Cents) => NumberValue.from(formatCents(cents));
+
 export function recordToItem(record: TransactionRecord): Item {
+  const optional = {
+    ...(record.amount !== undefined && { amount: money$(record.amount) }),
+    ...(record.request !== undefined && { request: record.request }),
+    ...(record.toUserId !== undefined && { toUserId: record.toUserId }),
+    ...(record.holdKey !== undefined && { holdKey: record.holdKey }),
+    ...(record.originalKey !== undefined && { originalKey: record.originalKey }),
+    ...(record.originalType !== undefined && { originalType: record.originalType }),
+    ...(record.expiresAt !== undefined && { expiresAt: record.expiresAt }),
+    ...(record.legOf !== undefined && { legOf: record.legOf }),
+    ...(record.counterpartyUserId !== undefined && { counterpartyUserId: record.counterpartyUserId }),
+    ...(record.refVersion !== undefined && { refVersion: record.refVersion }),
+    ...(record.closedBy !== undefined && { closedBy: record.closedBy }),
+    ...(record.reversedAmount !== undefined && { reversedAmount: money$(record.reversedAmount) }),
+  };
   const base = {
     idempotentKey: record.idempotentKey,
     transactionId: record.transactionId,
     userId: record.userId,
     type: record.type,
-    amount: NumberValue.from(formatCents(record.amount)),
     status: record.status,
     timestamp: record.timestamp,
+    ...optional,
   };
   return record.status === 'applied'
-    ? { ...base, newBalance: NumberValue.from(formatCents(record.newBalance)), version: record.version }
+    ? { ...base, newBalance: money$(record.newBalance), newHeld: money$(record.newHeld), version: record.version, ...(record.hash && { [HASH_ATTRIBUTE]: record.hash }) }
     : { ...base, reason: record.reason };
 }
 
+/** An applied record with its link in the user's hash chain: over the item as stored, after the user's previous entry. */
+export function withChainHash(record: TransactionRecord, previousHash: string | undefined): TransactionRecord {
+  if (record.status !== 'applied') return record;
+  const { hash: _stale, ...unchained } = record;
+  return { ...unchained, hash: entryHash(previousHash, recordToItem(unchained)) };
+}
+
+function transactionType(item: Item, field: string): TransactionType {
+  const type = text(item, field);
+  if (!(COMMAND_TYPES as readonly string[]).includes(type)) throw new CorruptItemError(`transaction ${String(item.idempotentKey)} has ${field} ${type}`);
+  return type as TransactionType;
+}
+
 export function recordFromItem(item: Item): TransactionRecord {
-  const type = text(item, 'type');
-  if (type !== 'credit' && type !== 'debit') throw new CorruptItemError(`transaction ${String(item.idempotentKey)} has type ${type}`);
+  const type = transactionType(item, 'type');
+  const optionalText = (field: string) => (item[field] === undefined ? {} : { [field]: text(item, field) });
   const base: RecordBase = {
     idempotentKey: text(item, 'idempotentKey'),
     transactionId: text(item, 'transactionId'),
     userId: text(item, 'userId'),
     type,
-    amount: money(item, 'amount'),
     timestamp: text(item, 'timestamp'),
+    ...(item.amount !== undefined && { amount: money(item, 'amount') }),
+    ...optionalText('request'),
+    ...optionalText('toUserId'),
+    ...optionalText('holdKey'),
+    ...optionalText('originalKey'),
+    ...(item.originalType !== undefined && { originalType: transactionType(item, 'originalType') }),
+    ...optionalText('expiresAt'),
+    ...optionalText('legOf'),
+    ...optionalText('counterpartyUserId'),
+    ...optionalText('closedBy'),
+    ...(item.refVersion !== undefined && { refVersion: count(item, 'refVersion') }),
+    ...(item.reversedAmount !== undefined && { reversedAmount: money(item, 'reversedAmount') }),
   };
   const status = text(item, 'status');
   if (status === 'applied') {
-    return { ...base, status, newBalance: money(item, 'newBalance'), version: count(item, 'version') };
+    if (base.amount === undefined) throw new CorruptItemError(`transaction ${base.idempotentKey} was applied without an amount`);
+    // Records written before holds existed carry no newHeld: nothing was held then.
+    const newHeld = item.newHeld === undefined ? 0n : money(item, 'newHeld');
+    const hash = item[HASH_ATTRIBUTE];
+    return { ...base, amount: base.amount, status, newBalance: money(item, 'newBalance'), newHeld, version: count(item, 'version'), ...(typeof hash === 'string' && { hash }) };
   }
   const reason = text(item, 'reason');
-  if (status !== 'rejected' || (reason !== 'insufficient_funds' && reason !== 'user_not_found')) {
+  if (status !== 'rejected' || !(STICKY_REJECTIONS as readonly string[]).includes(reason)) {
     throw new CorruptItemError(`transaction ${base.idempotentKey} has status ${status} / reason ${reason}`);
   }
-  return { ...base, status, reason };
+  return { ...base, status, reason: reason as StickyRejection };
 }
 
 function text(item: Item, field: string): string {

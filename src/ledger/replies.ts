@@ -1,6 +1,6 @@
-import type { ParsedCommand } from '../messages/command.js';
+import { commandCents, type ParsedCommand } from '../messages/command.js';
 import type { Reply } from '../messages/reply.js';
-import { formatCents, parseAmount } from '../money/money.js';
+import { formatCents } from '../money/money.js';
 import type { ApplyOutcome } from './outcome.js';
 
 /**
@@ -12,11 +12,13 @@ export function replyForOutcome(outcome: ApplyOutcome): Reply {
   if (outcome.kind === 'key_reused') {
     // Echo the refused command, never anything of the stored one.
     const { command } = outcome;
+    const amount = commandCents(command);
     return {
       idempotentKey: command.idempotentKey,
       userId: command.userId,
       type: command.type,
-      amount: formatCents(parseAmount(command.amount)),
+      ...(amount !== undefined && { amount: formatCents(amount) }),
+      ...commandReferences(command as { toUserId?: string; holdKey?: string; originalKey?: string }),
       status: 'rejected',
       reason: 'idempotency_key_reused',
       processedAt: outcome.decidedAt,
@@ -28,14 +30,25 @@ export function replyForOutcome(outcome: ApplyOutcome): Reply {
     idempotentKey: record.idempotentKey,
     userId: record.userId,
     type: record.type,
-    amount: formatCents(record.amount),
+    ...(record.amount !== undefined && { amount: formatCents(record.amount) }),
+    ...commandReferences(record),
+    ...(record.status === 'applied' && record.expiresAt !== undefined && { expiresAt: record.expiresAt }),
     transactionId: record.transactionId,
     processedAt: record.timestamp,
     replayed,
   };
   return record.status === 'applied'
-    ? { ...common, status: 'applied', newBalance: formatCents(record.newBalance) }
+    ? { ...common, status: 'applied', newBalance: formatCents(record.newBalance), available: formatCents(record.newBalance - record.newHeld) }
     : { ...common, status: 'rejected', reason: record.reason };
+}
+
+/** The fields of a command that name another user or record. */
+function commandReferences(source: object & { toUserId?: string; holdKey?: string; originalKey?: string }) {
+  return {
+    ...(source.toUserId !== undefined && { toUserId: source.toUserId }),
+    ...(source.holdKey !== undefined && { holdKey: source.holdKey }),
+    ...(source.originalKey !== undefined && { originalKey: source.originalKey }),
+  };
 }
 
 /**

@@ -1,8 +1,8 @@
 import { NumberValue } from '@aws-sdk/lib-dynamodb';
 import type { Config } from '../config.js';
 import { formatCents } from '../money/money.js';
-import type { Decision, DecideResult, UserTransition } from './decide/ledger-state.js';
-import { recordToItem, type TransactionRecord, type UserState } from './items.js';
+import type { Decision, DecideResult, RecordTransition, UserTransition } from './decide/ledger-state.js';
+import { holdsToItem, recordToItem, type TransactionRecord, type UserState } from './items.js';
 
 /**
  * Turns decisions into TransactWriteItems actions: one Put per decision (only
@@ -11,7 +11,10 @@ import { recordToItem, type TransactionRecord, type UserState } from './items.js
  */
 
 /** What each action of a chunk stands for, so a cancellation reason can be traced back. */
-export type ActionTarget = { kind: 'record'; decision: Decision } | { kind: 'user'; userId: string; transition: UserTransition };
+export type ActionTarget =
+  | { kind: 'record'; decision: Decision; record: TransactionRecord }
+  | { kind: 'user'; userId: string; transition: UserTransition }
+  | { kind: 'reference'; key: string; transition: RecordTransition };
 
 export interface Chunk {
   actions: TransactAction[];
@@ -33,7 +36,7 @@ export function buildChunks(tables: Config['tables'], result: DecideResult, maxA
   const chunks: Chunk[] = [];
   let current: Chunk = { actions: [], targets: [] };
   for (const unit of writeUnits(result)) {
-    const size = unit.userIds.length + unit.decisions.length;
+    const size = unit.userIds.length + unit.references.length + unit.decisions.reduce((count, decision) => count + 1 + decision.legs.length, 0);
     if (size > maxActions) throw new Error(`a write unit of ${size} actions exceeds ${maxActions}: the engine must take fewer commands per user`);
     if (current.actions.length + size > maxActions) {
       chunks.push(current);
@@ -45,9 +48,17 @@ export function buildChunks(tables: Config['tables'], result: DecideResult, maxA
       current.actions.push(userAction(tables.users, userId, transition));
       current.targets.push({ kind: 'user', userId, transition });
     }
+    for (const key of unit.references) {
+      const transition = result.references.get(key);
+      if (!transition) throw new Error(`no transition for record ${key}`);
+      current.actions.push(referenceAction(tables.transactions, key, transition));
+      current.targets.push({ kind: 'reference', key, transition });
+    }
     for (const decision of unit.decisions) {
-      current.actions.push(recordPut(tables.transactions, decision.record));
-      current.targets.push({ kind: 'record', decision });
+      for (const record of [decision.record, ...decision.legs]) {
+        current.actions.push(recordPut(tables.transactions, record));
+        current.targets.push({ kind: 'record', decision, record });
+      }
     }
   }
   if (current.actions.length > 0) chunks.push(current);
@@ -56,32 +67,78 @@ export function buildChunks(tables: Config['tables'], result: DecideResult, maxA
 
 interface WriteUnit {
   userIds: string[];
+  references: string[];
   decisions: Decision[];
 }
 
-/** Groups users that must be written together (a decision touching two users joins them), keeping input order. */
+/**
+ * Groups what must be written together: a decision joins every user and
+ * referenced record it read, so units that share one are merged. Input order
+ * is kept.
+ */
 function writeUnits(result: DecideResult): WriteUnit[] {
   const unitOf = new Map<string, WriteUnit>();
   const units: WriteUnit[] = [];
+  const itemsOf = (decision: Decision) => [...decision.userIds.map((userId) => `u:${userId}`), ...decision.references.map((key) => `r:${key}`)];
   for (const decision of result.decisions) {
-    const joined = [...new Set(decision.userIds.map((userId) => unitOf.get(userId)).filter((unit): unit is WriteUnit => unit !== undefined))];
-    const unit = joined[0] ?? { userIds: [], decisions: [] };
+    const items = itemsOf(decision);
+    const joined = [...new Set(items.map((item) => unitOf.get(item)).filter((unit): unit is WriteUnit => unit !== undefined))];
+    const unit = joined[0] ?? { userIds: [], references: [], decisions: [] };
     if (joined.length === 0) units.push(unit);
     for (const other of joined.slice(1)) {
       unit.userIds.push(...other.userIds);
+      unit.references.push(...other.references);
       unit.decisions.push(...other.decisions);
       units.splice(units.indexOf(other), 1);
-      for (const userId of other.userIds) unitOf.set(userId, unit);
+      for (const userId of other.userIds) unitOf.set(`u:${userId}`, unit);
+      for (const key of other.references) unitOf.set(`r:${key}`, unit);
     }
     for (const userId of decision.userIds) {
-      if (!unitOf.has(userId)) {
-        unit.userIds.push(userId);
-        unitOf.set(userId, unit);
-      }
+      if (unitOf.has(`u:${userId}`)) continue;
+      unit.userIds.push(userId);
+      unitOf.set(`u:${userId}`, unit);
+    }
+    for (const key of decision.references) {
+      if (unitOf.has(`r:${key}`)) continue;
+      unit.references.push(key);
+      unitOf.set(`r:${key}`, unit);
     }
     unit.decisions.push(decision);
   }
   return units;
+}
+
+/**
+ * A record another command read (a hold, an original): its bookkeeping
+ * (closed, amount reversed) updated, or checked to be still as read, by its
+ * `refVersion`; a record read as missing is checked to be still missing.
+ */
+export function referenceAction(transactionsTable: string, key: string, { before, after }: RecordTransition) {
+  const Key = { idempotentKey: key };
+  if (!before) {
+    return { ConditionCheck: { TableName: transactionsTable, Key, ConditionExpression: 'attribute_not_exists(idempotentKey)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const } };
+  }
+  const seen = before.refVersion ?? 0;
+  const condition = `attribute_exists(idempotentKey) AND ${seen === 0 ? '(attribute_not_exists(refVersion) OR refVersion = :seenRef)' : 'refVersion = :seenRef'}`;
+  if (!after || after.refVersion === before.refVersion) {
+    return { ConditionCheck: { TableName: transactionsTable, Key, ConditionExpression: condition, ExpressionAttributeValues: { ':seenRef': seen }, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const } };
+  }
+  const sets = ['refVersion = :refVersion', ...(after.closedBy !== undefined ? ['closedBy = :closedBy'] : []), ...(after.reversedAmount !== undefined ? ['reversedAmount = :reversedAmount'] : [])];
+  return {
+    Update: {
+      TableName: transactionsTable,
+      Key,
+      UpdateExpression: `SET ${sets.join(', ')}`,
+      ConditionExpression: condition,
+      ExpressionAttributeValues: {
+        ':seenRef': seen,
+        ':refVersion': after.refVersion ?? seen + 1,
+        ...(after.closedBy !== undefined && { ':closedBy': after.closedBy }),
+        ...(after.reversedAmount !== undefined && { ':reversedAmount': NumberValue.from(formatCents(after.reversedAmount)) }),
+      },
+      ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+    },
+  };
 }
 
 export function recordPut(transactionsTable: string, record: TransactionRecord) {
@@ -107,18 +164,27 @@ export function userAction(usersTable: string, userId: string, { before, after }
   if (!before || !after) {
     return { ConditionCheck: { TableName: usersTable, Key: key, ConditionExpression: 'attribute_not_exists(userId)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const } };
   }
+  if (after === before) {
+    // Read but not changed (the recipient of a refused transfer): only checked to be still as read.
+    return { ConditionCheck: { TableName: usersTable, Key: key, ConditionExpression: unchangedCondition(before), ExpressionAttributeValues: seenValues(before), ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const } };
+  }
   if (after.balance < 0n) throw new Error(`decision would leave user ${userId} negative`);
+  // Users that never held money keep no holds attribute (items made by other tools stay as they are).
+  const withHolds = before.holds.size > 0 || after.holds.size > 0;
   return {
     Update: {
       TableName: usersTable,
       Key: key,
-      UpdateExpression: 'SET balance = :balance, version = :version, lastDecidedAt = :decidedAt, updatedAt = :decidedAt',
+      // chainHash: the hash of the user's last applied entry, the end of its audit chain.
+      UpdateExpression: `SET balance = :balance, version = :version, lastDecidedAt = :decidedAt, updatedAt = :decidedAt${withHolds ? ', holds = :holds' : ''}${after.chainHash ? ', chainHash = :chainHash' : ''}`,
       ConditionExpression: unchangedCondition(before),
       ExpressionAttributeValues: {
         ...seenValues(before),
         ':balance': NumberValue.from(formatCents(after.balance)),
         ':version': after.version,
         ':decidedAt': after.lastDecidedAt ?? before.lastDecidedAt,
+        ...(withHolds && { ':holds': holdsToItem(after.holds) }),
+        ...(after.chainHash && { ':chainHash': after.chainHash }),
       },
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
     },
@@ -140,9 +206,9 @@ function seenValues(user: UserState) {
  * update and the record, from a state already known): what the benchmark's
  * ceiling measures, built by the same functions as every group.
  */
-export function singleCommandItems(tables: Config['tables'], record: TransactionRecord & { status: 'applied' }, before: UserState): TransactAction[] {
+export function singleCommandItems(tables: Config['tables'], record: TransactionRecord & { status: 'applied' }, before: UserState): (ReturnType<typeof recordPut> | ReturnType<typeof userAction>)[] {
   const after = { ...before, balance: record.newBalance, version: record.version, lastDecidedAt: record.timestamp };
   return [userAction(tables.users, record.userId, { before, after }), recordPut(tables.transactions, record)];
 }
 
-export type TransactAction = ReturnType<typeof recordPut> | ReturnType<typeof userAction>;
+export type TransactAction = ReturnType<typeof recordPut> | ReturnType<typeof userAction> | ReturnType<typeof referenceAction>;

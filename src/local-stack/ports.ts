@@ -9,7 +9,10 @@ export class PortInUseError extends WalletError {
     readonly service: string,
     variable: string,
   ) {
-    super(`port ${port} for ${service} is already in use on 127.0.0.1: stop whatever holds it or set ${variable} to another port`);
+    super(
+      `port ${port} for ${service} is already in use on 127.0.0.1: stop whatever holds it or set ${variable} to another port` +
+        ' (a running `npm start` is shared by createWallet() unless it is given shareRunningStack: false)',
+    );
   }
 }
 
@@ -35,4 +38,10 @@ export async function findFreePort(): Promise<number> {
       probe.close(() => resolve(port));
     });
   });
+}
+
+/** The host to put in URLs for a server listening on `bindHost` (a wildcard is reached through loopback). */
+export function urlHostFor(bindHost: string): string {
+  if (bindHost === '0.0.0.0' || bindHost === '::') return '127.0.0.1';
+  return bindHost.includes(':') ? `[${bindHost}]` : bindHost;
 }

@@ -1,15 +1,25 @@
 import { z } from 'zod';
 import { isWireAmountFormat, parseAmount } from '../money/money.js';
+import { toSqsJson, toSqsText, truncateText } from './sqs-text.js';
 
 /** No C0/C1 control characters (which also excludes NUL, newlines and DEL). */
 const NO_CONTROL_CHARACTERS = /^[^\p{Cc}]*$/u;
+
+/**
+ * Noncharacters (U+FFFE, U+FFFF, U+FDD0–U+FDEF, the last two of every plane)
+ * and unpaired surrogates are not text: SQS refuses some of them in any
+ * message, so a key or user id holding one could never be replied to.
+ * (Astral characters are text and SQS carries them.)
+ */
+const NOT_TEXT = /[\p{Noncharacter_Code_Point}\p{Surrogate}]/u;
 
 function boundedText(field: string, max: number) {
   return z
     .string({ error: `${field} must be a string` })
     .refine((value) => [...value].length >= 1, { message: `${field} must not be empty` })
     .refine((value) => [...value].length <= max, { message: `${field} must be at most ${max} characters` })
-    .refine((value) => NO_CONTROL_CHARACTERS.test(value), { message: `${field} must not contain control characters` });
+    .refine((value) => NO_CONTROL_CHARACTERS.test(value), { message: `${field} must not contain control characters` })
+    .refine((value) => !NOT_TEXT.test(value), { message: `${field} must not contain noncharacters (such as U+FFFE) or unpaired surrogates` });
 }
 
 export const AmountSchema = z
@@ -19,18 +29,73 @@ export const AmountSchema = z
   })
   .refine((value) => !isWireAmountFormat(value) || /[1-9]/.test(value), { message: 'amount must be greater than zero' });
 
-export const TransactionTypeSchema = z.enum(['credit', 'debit'], { error: 'type must be "credit" or "debit"' });
+export const COMMAND_TYPES = ['credit', 'debit', 'transfer', 'hold', 'capture', 'release', 'reverse'] as const;
+export const TransactionTypeSchema = z.enum(COMMAND_TYPES, { error: `type must be one of ${COMMAND_TYPES.map((type) => `"${type}"`).join(', ')}` });
 
-/** The body of a message on the command queue (SPEC "Command message"). */
-export const CommandSchema = z.strictObject({
+/** A hold reserves money for this long unless the command says otherwise (SPEC: 1 s to 30 days, default 7 days). */
+export const DEFAULT_HOLD_SECONDS = 604_800;
+export const MAX_HOLD_SECONDS = 2_592_000;
+
+const common = {
   idempotentKey: boundedText('idempotentKey', 255),
+  /** The user whose money the command moves first: the payer, the holder, the owner of the original. */
   userId: boundedText('userId', 128),
+};
+
+export const CreditSchema = z.strictObject({ ...common, type: z.literal('credit'), amount: AmountSchema });
+export const DebitSchema = z.strictObject({ ...common, type: z.literal('debit'), amount: AmountSchema });
+export const TransferSchema = z
+  .strictObject({ ...common, type: z.literal('transfer'), amount: AmountSchema, toUserId: boundedText('toUserId', 128) })
+  .refine((command) => command.toUserId !== command.userId, { message: 'toUserId must be another user than userId', path: ['toUserId'] });
+export const HoldSchema = z.strictObject({
+  ...common,
+  type: z.literal('hold'),
   amount: AmountSchema,
+  expiresInSeconds: z
+    .number({ error: 'expiresInSeconds must be a whole number of seconds' })
+    .int({ error: 'expiresInSeconds must be a whole number of seconds' })
+    .min(1, { error: 'expiresInSeconds must be at least 1' })
+    .max(MAX_HOLD_SECONDS, { error: `expiresInSeconds must be at most ${MAX_HOLD_SECONDS} (30 days)` })
+    .optional(),
+});
+/** A command cannot refer to itself: its own key names the command, never the hold or original it acts on. */
+function notItself(field: 'holdKey' | 'originalKey'): [(command: { idempotentKey: string } & Partial<Record<'holdKey' | 'originalKey', string>>) => boolean, { message: string; path: string[] }] {
+  return [(command) => command[field] !== command.idempotentKey, { message: `${field} must be the key of another command`, path: [field] }];
+}
+
+export const CaptureSchema = z
+  .strictObject({ ...common, type: z.literal('capture'), holdKey: boundedText('holdKey', 255), amount: AmountSchema.optional() })
+  .refine(...notItself('holdKey'));
+export const ReleaseSchema = z.strictObject({ ...common, type: z.literal('release'), holdKey: boundedText('holdKey', 255) }).refine(...notItself('holdKey'));
+export const ReverseSchema = z
+  .strictObject({ ...common, type: z.literal('reverse'), originalKey: boundedText('originalKey', 255), amount: AmountSchema.optional() })
+  .refine(...notItself('originalKey'));
+
+/** The body of a message on the command queue (SPEC "Command message" and "Money movement beyond credit and debit"). */
+export const CommandSchema = z.discriminatedUnion('type', [CreditSchema, DebitSchema, TransferSchema, HoldSchema, CaptureSchema, ReleaseSchema, ReverseSchema], {
+  error: (issue) => (issue.code === 'invalid_union' ? `type must be one of ${COMMAND_TYPES.map((type) => `"${type}"`).join(', ')}` : undefined),
+});
+
+/**
+ * What every command has, whatever its type: checked when the type itself is
+ * missing or unknown, so such a body still hears about its other defects
+ * (missing key or user, unknown fields).
+ */
+const EnvelopeSchema = z.strictObject({
+  ...common,
   type: TransactionTypeSchema,
+  amount: z.unknown().optional(),
+  toUserId: z.unknown().optional(),
+  expiresInSeconds: z.unknown().optional(),
+  holdKey: z.unknown().optional(),
+  originalKey: z.unknown().optional(),
 });
 
 export type Command = z.infer<typeof CommandSchema>;
-export type TransactionType = z.infer<typeof TransactionTypeSchema>;
+export type TransactionType = Command['type'];
+export type CommandOf<T extends TransactionType> = Extract<Command, { type: T }>;
+/** The commands that move one user's money by a named amount (what the bench and the chaos harness send). */
+export type CreditOrDebit = CommandOf<'credit' | 'debit'>;
 
 /** Largest body the worker will parse; matches the SQS message size limit (256 KiB). */
 export const MAX_COMMAND_BODY_BYTES = 256 * 1024;
@@ -71,12 +136,41 @@ export function parseCommandBody(body: string | undefined): ParsedCommand {
 export function parseCommand(json: unknown): ParsedCommand {
   const result = CommandSchema.safeParse(json);
   if (result.success) return { ok: true, command: result.data };
+  const typeUnknown = result.error.issues.some((issue) => issue.code === 'invalid_union' || (issue.path.length === 1 && issue.path[0] === 'type'));
+  const issues = typeUnknown ? (EnvelopeSchema.safeParse(json).error?.issues ?? result.error.issues) : result.error.issues;
   return {
     ok: false,
-    issues: result.error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message })),
+    issues: boundIssues(issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }))),
     ...readableField(json, 'idempotentKey', 255),
     ...readableField(json, 'userId', 128),
   };
+}
+
+/** At most this many issues are reported; a body can hold thousands of defects. */
+export const MAX_REPORTED_ISSUES = 10;
+const MAX_ISSUE_MESSAGE_UNITS = 200;
+const MAX_ISSUE_PATH_UNITS = 100;
+/** Budget for all issues together, as written in a reply body (escapes included). */
+const MAX_ISSUES_BYTES = 1536;
+
+/**
+ * What is wrong, bounded so the reply that carries it always fits in an SQS
+ * message (SPEC rule 8): zod's "Unrecognized keys" message alone echoes every
+ * unknown key. Texts keep only characters SQS accepts, each is cut to a few
+ * hundred characters, and past the budget the rest is counted, not listed.
+ */
+export function boundIssues(issues: CommandIssue[]): CommandIssue[] {
+  const bounded: CommandIssue[] = [];
+  let bytes = 0;
+  for (const issue of issues) {
+    const kept = { path: truncateText(toSqsText(issue.path), MAX_ISSUE_PATH_UNITS), message: truncateText(toSqsText(issue.message), MAX_ISSUE_MESSAGE_UNITS) };
+    bytes += Buffer.byteLength(toSqsJson(kept), 'utf8');
+    if (bounded.length === MAX_REPORTED_ISSUES || bytes > MAX_ISSUES_BYTES) break;
+    bounded.push(kept);
+  }
+  const left = issues.length - bounded.length;
+  if (left > 0) bounded.push({ path: '', message: `and ${left} more issue(s) not listed` });
+  return bounded;
 }
 
 /** Picks a field out of an invalid command only when it is itself valid, so replies never echo garbage. */
@@ -86,7 +180,20 @@ function readableField(json: unknown, field: 'idempotentKey' | 'userId', max: nu
   return boundedText(field, max).safeParse(value).success ? { [field]: value as string } : {};
 }
 
-/** The amount of a valid command, in cents. */
-export function commandCents(command: Command): bigint {
-  return parseAmount(command.amount);
+/** The amount a command names, in cents (undefined when it names none: capture or reverse "all of it", release). */
+export function commandCents(command: Command): bigint | undefined {
+  return 'amount' in command && command.amount !== undefined ? parseAmount(command.amount) : undefined;
+}
+
+/**
+ * What makes two commands under one key the same command (SPEC rule 4,
+ * every field of every type): amounts compared as money ("10" is "10.00"),
+ * a hold's default expiry the same as naming it.
+ */
+export function commandFingerprint(command: Command): string {
+  const fields: Record<string, unknown> = { ...command, idempotentKey: undefined };
+  const cents = commandCents(command);
+  if (cents !== undefined) fields.amount = cents.toString();
+  if (command.type === 'hold') fields.expiresInSeconds = command.expiresInSeconds ?? DEFAULT_HOLD_SECONDS;
+  return JSON.stringify(Object.keys(fields).sort().filter((key) => fields[key] !== undefined).map((key) => [key, fields[key]]));
 }

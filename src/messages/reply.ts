@@ -1,12 +1,24 @@
 import { z } from 'zod';
 import { TransactionTypeSchema } from './command.js';
 
-export const RejectionReasonSchema = z.enum([
+/** The rejections recorded under the key (SPEC rule 3): every redelivery gets the same one back. */
+export const STICKY_REJECTIONS = [
   'insufficient_funds',
   'user_not_found',
-  'invalid_command',
-  'idempotency_key_reused',
-]);
+  'recipient_not_found',
+  'hold_not_found',
+  'hold_expired',
+  'hold_closed',
+  'amount_exceeds_hold',
+  'hold_limit_reached',
+  'original_not_found',
+  'not_reversible',
+  'amount_exceeds_reversible',
+] as const;
+export type StickyRejection = (typeof STICKY_REJECTIONS)[number];
+
+/** Plus the two that are never recorded: a command that is not valid, and a key used for another command. */
+export const RejectionReasonSchema = z.enum([...STICKY_REJECTIONS, 'invalid_command', 'idempotency_key_reused']);
 
 const DecimalString = z.string().regex(/^-?[0-9]+\.[0-9]{2}$/);
 
@@ -16,11 +28,18 @@ export const ReplySchema = z.strictObject({
   userId: z.string().optional(),
   type: TransactionTypeSchema.optional(),
   amount: z.string().optional(),
+  toUserId: z.string().optional(),
+  holdKey: z.string().optional(),
+  originalKey: z.string().optional(),
+  /** When an applied hold stops reserving money. */
+  expiresAt: z.iso.datetime().optional(),
   status: z.enum(['applied', 'rejected']),
   reason: RejectionReasonSchema.optional(),
   issues: z.array(z.strictObject({ path: z.string(), message: z.string() })).optional(),
   transactionId: z.string().optional(),
+  /** Of `userId` only, right after the command (never another user's). */
   newBalance: DecimalString.optional(),
+  available: DecimalString.optional(),
   processedAt: z.iso.datetime(),
   replayed: z.boolean(),
 });

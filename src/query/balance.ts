@@ -1,7 +1,7 @@
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Config } from '../config.js';
 import { UserNotFoundError } from '../errors.js';
-import { userFromItem } from '../ledger/items.js';
+import { heldAt, userFromItem } from '../ledger/items.js';
 import { formatCents } from '../money/money.js';
 
 export interface QueryDeps {
@@ -11,13 +11,19 @@ export interface QueryDeps {
 
 export interface Balance {
   userId: string;
-  /** Decimal string in major units, two fractional digits ("74.50"). */
+  /** The posted balance: a decimal string in major units, two fractional digits ("74.50"). */
   balance: string;
+  /** The balance less the open, unexpired holds: what debits, transfers and holds may use. */
+  available: string;
+  /** The sum of the open, unexpired holds. */
+  held: string;
 }
 
 /** The user's balance as of now (strongly consistent); UserNotFoundError for an unknown user. */
 export async function getCurrentBalance(deps: QueryDeps, { userId }: { userId: string }): Promise<Balance> {
   const { Item } = await deps.ddb.send(new GetCommand({ TableName: deps.config.tables.users, Key: { userId }, ConsistentRead: true }));
   if (!Item) throw new UserNotFoundError(userId);
-  return { userId, balance: formatCents(userFromItem(Item).balance) };
+  const user = userFromItem(Item);
+  const held = heldAt(user, Date.now());
+  return { userId, balance: formatCents(user.balance), available: formatCents(user.balance - held), held: formatCents(held) };
 }

@@ -1,20 +1,30 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { InvalidRequestError } from '../errors.js';
-import { recordFromItem, type TransactionRecord } from '../ledger/items.js';
+import { recordFromItem, type StickyRejection, type TransactionRecord } from '../ledger/items.js';
+import type { TransactionType } from '../messages/command.js';
 import { formatCents } from '../money/money.js';
 import { HISTORY_INDEX } from '../resources/definitions.js';
 import type { QueryDeps } from './balance.js';
 
 export interface HistoryEntry {
+  /** The key of the command (for the other party of a transfer or a reversed transfer, the payer's key). */
   idempotentKey: string;
   transactionId: string;
   userId: string;
-  type: 'credit' | 'debit';
-  amount: string;
+  type: TransactionType;
+  amount?: string;
+  toUserId?: string;
+  holdKey?: string;
+  originalKey?: string;
+  expiresAt?: string;
+  /** On the other party's entry of a two-user command: whose command it was. */
+  counterpartyUserId?: string;
   status: 'applied' | 'rejected';
-  reason?: 'insufficient_funds' | 'user_not_found';
+  reason?: StickyRejection;
+  /** This user's posted balance and available money right after the entry. */
   newBalance?: string;
+  available?: string;
   timestamp: string;
 }
 
@@ -27,7 +37,17 @@ export interface HistoryPage {
 export const DEFAULT_HISTORY_LIMIT = 20;
 export const MAX_HISTORY_LIMIT = 100;
 
-const CursorSchema = z.strictObject({ idempotentKey: z.string(), userId: z.string(), timestamp: z.string() });
+/**
+ * A cursor is the index key of the last item of a page. A forged one must be a
+ * 400, not a DynamoDB ValidationException: no empty key attribute, no key
+ * longer than any stored one.
+ */
+const CursorSchema = z.strictObject({
+  // Record keys: a command's key, or the key of another party's entry (a few characters longer).
+  idempotentKey: z.string().min(1).max(300),
+  userId: z.string().min(1),
+  timestamp: z.string().min(1).max(64),
+});
 
 /** A user's decided transactions, newest first, a page at a time (the userId + timestamp index). */
 export async function listTransactions(
@@ -38,20 +58,26 @@ export async function listTransactions(
     throw new InvalidRequestError(`limit must be an integer from 1 to ${MAX_HISTORY_LIMIT}`, [{ path: 'limit', message: 'out of range' }]);
   }
   const startKey = cursor === undefined ? undefined : decodeCursor(cursor, userId);
-  const { Items = [], LastEvaluatedKey } = await deps.ddb.send(
+  const { Items = [] } = await deps.ddb.send(
     new QueryCommand({
       TableName: deps.config.tables.transactions,
       IndexName: HISTORY_INDEX,
       KeyConditionExpression: 'userId = :userId',
       ExpressionAttributeValues: { ':userId': userId },
       ScanIndexForward: false,
-      Limit: limit,
+      // One more than asked: a cursor is returned only when an older entry really exists, so a full
+      // last page does not hand out a cursor that leads to an empty page.
+      Limit: limit + 1,
       ...(startKey && { ExclusiveStartKey: startKey }),
     }),
   );
+  const page = Items.slice(0, limit);
+  const last = page.at(-1);
+  // No filter on the query: every evaluated entry is returned, so a (limit + 1)th means there is more.
+  const hasMore = Items.length > limit;
   return {
-    items: Items.map((item) => toEntry(recordFromItem(item))),
-    ...(LastEvaluatedKey && { nextCursor: Buffer.from(JSON.stringify(LastEvaluatedKey)).toString('base64url') }),
+    items: page.map((item) => toEntry(recordFromItem(item))),
+    ...(hasMore && last && { nextCursor: Buffer.from(JSON.stringify({ idempotentKey: last.idempotentKey, userId: last.userId, timestamp: last.timestamp })).toString('base64url') }),
   };
 }
 
@@ -67,14 +93,19 @@ function decodeCursor(cursor: string, userId: string): z.infer<typeof CursorSche
 
 function toEntry(record: TransactionRecord): HistoryEntry {
   const common = {
-    idempotentKey: record.idempotentKey,
+    idempotentKey: record.legOf ?? record.idempotentKey,
     transactionId: record.transactionId,
     userId: record.userId,
     type: record.type,
-    amount: formatCents(record.amount),
+    ...(record.amount !== undefined && { amount: formatCents(record.amount) }),
+    ...(record.toUserId !== undefined && { toUserId: record.toUserId }),
+    ...(record.holdKey !== undefined && { holdKey: record.holdKey }),
+    ...(record.originalKey !== undefined && { originalKey: record.originalKey }),
+    ...(record.expiresAt !== undefined && { expiresAt: record.expiresAt }),
+    ...(record.counterpartyUserId !== undefined && { counterpartyUserId: record.counterpartyUserId }),
     timestamp: record.timestamp,
   };
   return record.status === 'applied'
-    ? { ...common, status: 'applied', newBalance: formatCents(record.newBalance) }
+    ? { ...common, status: 'applied', newBalance: formatCents(record.newBalance), available: formatCents(record.newBalance - record.newHeld) }
     : { ...common, status: 'rejected', reason: record.reason };
 }

@@ -9,11 +9,29 @@ export function withAbortableReceive(sqs: SQSClient, signal: AbortSignal): SQSCl
   return new Proxy(sqs, {
     get(target, property, receiver) {
       if (property !== 'send') return Reflect.get(target, property, receiver);
-      return (command: unknown, options?: { abortSignal?: AbortSignal }) => {
+      return async (command: unknown, options?: { abortSignal?: AbortSignal }) => {
         if (!(command instanceof ReceiveMessageCommand)) return target.send(command as never, options as never);
-        const signals = options?.abortSignal ? [options.abortSignal, signal] : [signal];
-        return target.send(command, { ...options, abortSignal: AbortSignal.any(signals) });
+        // Not AbortSignal.any: Node 20 keeps a record of every signal it composes on its
+        // sources, so a poller on one long-lived signal grew by one per receive.
+        const receive = new AbortController();
+        const detach = [signal, options?.abortSignal].map((source) => (source ? forwardAbort(source, receive) : () => undefined));
+        try {
+          return await target.send(command, { ...options, abortSignal: receive.signal });
+        } finally {
+          for (const remove of detach) remove();
+        }
       };
     },
   });
+}
+
+/** Aborts `target` when `source` does, until the returned function removes the listener. */
+function forwardAbort(source: AbortSignal, target: AbortController): () => void {
+  if (source.aborted) {
+    target.abort(source.reason);
+    return () => undefined;
+  }
+  const onAbort = () => target.abort(source.reason);
+  source.addEventListener('abort', onAbort, { once: true });
+  return () => source.removeEventListener('abort', onAbort);
 }

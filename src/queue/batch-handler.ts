@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Logger } from 'pino';
@@ -6,11 +7,15 @@ import type { LedgerEngine } from '../ledger/engine.js';
 import { replyForInvalid, replyForOutcome } from '../ledger/replies.js';
 import { parseCommandBody, type Command } from '../messages/command.js';
 import type { Reply } from '../messages/reply.js';
+import { noopTelemetry, sinceSent, type Telemetry } from '../observability/telemetry.js';
+import type { CommandTrace } from '../observability/tracing.js';
 import type { QueueUrls } from '../resources/provision.js';
-import { sendToDeadLetter } from './dead-letter-now.js';
+import { sendToDeadLetter } from './dead-letters.js';
 import type { InFlightMessages } from './in-flight.js';
 import { publishReplies } from './reply-publisher.js';
+import { routeReply } from './reply-routing.js';
 import { retryDelaySeconds } from './retry-backoff.js';
+import { partitionBySender } from './sender-allowlist.js';
 import { changeVisibility } from './visibility.js';
 
 export interface BatchDeps {
@@ -19,6 +24,8 @@ export interface BatchDeps {
   logger: Logger;
   config: Config;
   queueUrls: QueueUrls;
+  /** Metrics and traces; records no metrics when absent. */
+  telemetry?: Telemetry;
 }
 
 /** Test seams that stand in for a crash at a precise point of the pipeline. */
@@ -45,22 +52,54 @@ type Handled = { message: Message; log: Logger } & (
  * can never be decided goes to the DLQ at once, with its reason.
  */
 export function createBatchHandler(deps: BatchDeps, engine: LedgerEngine, inFlight: InFlightMessages, hooks: WorkerHooks = {}) {
+  const telemetry = deps.telemetry ?? noopTelemetry();
   return async function handleBatch(messages: Message[]): Promise<Message[]> {
     inFlight.add(messages);
-    let handled: Handled[];
+    telemetry.inFlight(messages.length);
+    const traces = new Map(messages.map((message) => [message, telemetry.commandReceived(message)]));
+    let handled: Handled[] = [];
     try {
-      handled = await decideMessages(deps, engine, messages, hooks);
-      handled = await publish(deps, handled);
-      handled = await deadLetter(deps, handled);
+      handled = await decideMessages(deps, telemetry, engine, messages, traces, hooks);
+      handled = await publish(deps, handled, traces);
+      handled = await deadLetter(deps, telemetry, handled);
     } finally {
       inFlight.delete(messages);
+      telemetry.inFlight(-messages.length);
+      recordEnds(deps, telemetry, handled, traces);
     }
     await returnToQueue(deps, handled);
     return handled.filter((item) => item.next === 'reply' || item.next === 'delete').map((item) => item.message);
   };
 }
 
-async function decideMessages(deps: BatchDeps, engine: LedgerEngine, messages: Message[], hooks: WorkerHooks): Promise<Handled[]> {
+/**
+ * Ends each message's span; a published reply gives the end-to-end latency
+ * from the message's SentTimestamp; a retry on the last delivery is a
+ * message SQS now moves to the DLQ.
+ */
+function recordEnds(deps: BatchDeps, telemetry: Telemetry, handled: Handled[], traces: Map<Message, CommandTrace>): void {
+  const outcome = new Map(handled.map((item) => [item.message, item.next]));
+  for (const [message, trace] of traces) {
+    const next = outcome.get(message);
+    if (next === 'reply') {
+      const sent = sinceSent(message);
+      if (sent !== undefined) telemetry.endToEndLatency(sent);
+    }
+    if (next === 'retry' && receiveCount(message) >= deps.config.maxReceiveCount) telemetry.deadLettered('last_delivery_failed');
+    trace.end(next === 'reply' || next === 'delete' ? undefined : new Error(`message ${next ?? 'not handled'}`));
+  }
+}
+
+async function decideMessages(
+  deps: BatchDeps,
+  telemetry: Telemetry,
+  engine: LedgerEngine,
+  received: Message[],
+  traces: Map<Message, CommandTrace>,
+  hooks: WorkerHooks,
+): Promise<Handled[]> {
+  // Before anything is read from a body: an unlisted sender's message is deleted with no effect and no reply.
+  const { accepted: messages, refused } = partitionBySender(deps.config.allowedSenderIds, received, deps.logger);
   const parsed = messages.map((message) => {
     const result = parseCommandBody(message.Body);
     const log = deps.logger.child({
@@ -70,13 +109,19 @@ async function decideMessages(deps: BatchDeps, engine: LedgerEngine, messages: M
     });
     return { message, log, result };
   });
-  const commands = parsed.flatMap(({ result }) => (result.ok ? [result.command] : []));
-  const results = await engine.submit(commands);
+  const valid = parsed.filter(({ result }) => result.ok);
+  const commands = valid.flatMap(({ result }) => (result.ok ? [result.command] : []));
+  const started = performance.now();
+  // Each command's trace goes with it, so the DynamoDB calls that decide it are spans of its trace.
+  const results = await engine.submit(commands, valid.map(({ message }) => traces.get(message)));
+  // Group commit decides a batch together: each of its commands waited this long for its decision.
+  const decideMs = performance.now() - started;
   let next = 0;
-  return Promise.all(
+  const decided = await Promise.all(
     parsed.map(async ({ message, log, result: parsedBody }): Promise<Handled> => {
       if (!parsedBody.ok) {
         log.warn({ issues: parsedBody.issues }, 'invalid command');
+        telemetry.invalidCommand();
         const reply = replyForInvalid(parsedBody, sentAt(message));
         return reply ? { message, log, next: 'reply', reply } : { message, log, next: 'delete' };
       }
@@ -91,6 +136,10 @@ async function decideMessages(deps: BatchDeps, engine: LedgerEngine, messages: M
         return { message, log, next: 'retry' };
       }
       const reply = replyForOutcome(result.outcome);
+      const decision = { type: parsedBody.command.type, status: reply.status, reason: reply.reason, replayed: reply.replayed };
+      telemetry.decideLatency(decideMs);
+      telemetry.commandDecided(decision);
+      traces.get(message)?.decided(decision);
       try {
         await hooks.afterApply?.(parsedBody.command, reply);
       } catch (err) {
@@ -101,28 +150,36 @@ async function decideMessages(deps: BatchDeps, engine: LedgerEngine, messages: M
       return { message, log, next: 'reply', reply };
     }),
   );
+  return [...refused.map((message): Handled => ({ message, log: deps.logger, next: 'delete' })), ...decided];
 }
 
 /** Publishes the replies; a command whose reply SQS refused is retried (its redelivery replays the stored outcome). */
-async function publish(deps: BatchDeps, handled: Handled[]): Promise<Handled[]> {
+async function publish(deps: BatchDeps, handled: Handled[], traces: Map<Message, CommandTrace>): Promise<Handled[]> {
   const replying = handled.filter((item): item is Extract<Handled, { next: 'reply' }> => item.next === 'reply');
+  const replyTraces = replying.map((item) => traces.get(item.message)?.startReply());
   const failures = await publishReplies(
     deps.sqs,
-    deps.queueUrls.reply,
-    replying.map((item) => item.reply),
+    replying.map((item, index) => {
+      const { replyToRefused, ...route } = routeReply(item.message, deps.queueUrls.reply);
+      if (replyToRefused) item.log.warn('ReplyTo is not a reply queue; the reply goes to the default reply queue');
+      return { reply: item.reply, ...route, ...(replyTraces[index] && { extraAttributes: replyTraces[index].attributes }) };
+    }),
+    { fallbackQueueUrl: deps.queueUrls.reply, logger: deps.logger },
   );
+  replyTraces.forEach((replyTrace, index) => replyTrace?.end(failures.get(index)));
   if (failures.size === 0) return handled;
   const unpublished = new Set(replying.filter((_, index) => failures.has(index)));
   for (const [index, err] of failures) replying[index]?.log.warn({ err }, 'reply not published; the command will be redelivered');
   return handled.map((item) => (unpublished.has(item as Extract<Handled, { next: 'reply' }>) ? { message: item.message, log: item.log, next: 'retry' } : item));
 }
 
-async function deadLetter(deps: BatchDeps, handled: Handled[]): Promise<Handled[]> {
+async function deadLetter(deps: BatchDeps, telemetry: Telemetry, handled: Handled[]): Promise<Handled[]> {
   return Promise.all(
     handled.map(async (item): Promise<Handled> => {
       if (item.next !== 'dead-letter') return item;
       try {
-        await sendToDeadLetter(deps.sqs, deps.queueUrls.deadLetter, item.message, item.reason);
+        await sendToDeadLetter(deps.sqs, deps.queueUrls, item.message, item.reason);
+        telemetry.deadLettered(item.reason.code);
         return { message: item.message, log: item.log, next: 'delete' };
       } catch (err) {
         item.log.warn({ err }, 'could not move the message to the dead-letter queue; it will be redelivered');

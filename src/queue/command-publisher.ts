@@ -1,70 +1,55 @@
-import {
-  DeleteMessageCommand,
-  ReceiveMessageCommand,
-  SendMessageCommand,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
-import { InvalidRequestError, ReplyTimeoutError } from '../errors.js';
-import { CommandSchema, type Command } from '../messages/command.js';
-import { ReplySchema, type Reply } from '../messages/reply.js';
-import { fifoFields } from './fifo.js';
-import { changeVisibility } from './visibility.js';
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { InvalidRequestError } from '../errors.js';
+import { CORRELATION_ID_ATTRIBUTE, REPLY_TO_ATTRIBUTE } from '../messages/attributes.js';
+import { parseCommand, type Command } from '../messages/command.js';
+import { toSqsJson } from '../messages/sqs-text.js';
+import { withPublishSpan } from '../observability/tracing.js';
+import { commandDeduplicationId, fifoFields } from './fifo.js';
 
-/** Validates a command with the worker's own schema and puts it on the command queue. */
-export async function publishCommand(sqs: SQSClient, commandQueueUrl: string, input: unknown): Promise<{ command: Command; messageId: string }> {
-  const parsed = CommandSchema.safeParse(input);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }));
-    throw new InvalidRequestError('invalid command', issues);
-  }
-  const command = parsed.data;
-  const { MessageId } = await sqs.send(
-    new SendMessageCommand({
-      QueueUrl: commandQueueUrl,
-      MessageBody: JSON.stringify(command),
-      ...fifoFields(commandQueueUrl, command.userId, command.idempotentKey),
-    }),
-  );
-  return { command, messageId: MessageId ?? '' };
+/** Where the worker should send the reply (SPEC "Request and reply"); both go out as message attributes. */
+export interface ReplyRequest {
+  replyTo: string;
+  correlationId: string;
+}
+
+/** Validates a command with the worker's own schema; throws InvalidRequestError listing the (bounded) issues. */
+export function validateCommand(input: unknown): Command {
+  // parseCommand bounds the issues: an input with thousands of unknown fields is not echoed back whole.
+  const parsed = parseCommand(input);
+  if (!parsed.ok) throw new InvalidRequestError('invalid command', parsed.issues);
+  return parsed.command;
 }
 
 /**
- * Waits for the reply to one command on a reply queue that may be shared:
- * other replies seen meanwhile are released at once for their own readers.
+ * Validates a command and puts it on the command queue, with ReplyTo and
+ * CorrelationId when a reply is awaited. On a FIFO queue a waited-for command
+ * is deduplicated together with its CorrelationId: a waiter that sends the
+ * same command again must still get its own reply (the ledger replays it).
  */
-export async function waitForReply(sqs: SQSClient, replyQueueUrl: string, idempotentKey: string, timeoutMs: number): Promise<Reply> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const { Messages = [] } = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: replyQueueUrl,
-        MaxNumberOfMessages: 10,
-        WaitTimeSeconds: Math.max(0, Math.min(5, Math.floor((deadline - Date.now()) / 1000))),
-        VisibilityTimeout: 10,
+export async function publishCommand(
+  sqs: SQSClient,
+  commandQueueUrl: string,
+  input: unknown,
+  replyRequest?: ReplyRequest,
+): Promise<{ command: Command; messageId: string }> {
+  const command = validateCommand(input);
+  // The W3C trace context (traceparent) travels in the message attributes to the worker and on to the reply.
+  const { MessageId } = await withPublishSpan(commandQueueUrl, (traceAttributes) => {
+    const attributes = {
+      ...traceAttributes,
+      ...(replyRequest && {
+        [REPLY_TO_ATTRIBUTE]: { DataType: 'String', StringValue: replyRequest.replyTo },
+        [CORRELATION_ID_ATTRIBUTE]: { DataType: 'String', StringValue: replyRequest.correlationId },
+      }),
+    };
+    return sqs.send(
+      new SendMessageCommand({
+        QueueUrl: commandQueueUrl,
+        MessageBody: toSqsJson(command),
+        ...(Object.keys(attributes).length > 0 && { MessageAttributes: attributes }),
+        ...fifoFields(commandQueueUrl, command.userId, commandDeduplicationId(command, replyRequest?.correlationId)),
       }),
     );
-    const others = [];
-    let found: Reply | undefined;
-    for (const message of Messages) {
-      const reply = parseReply(message.Body);
-      if (!found && reply?.idempotentKey === idempotentKey) {
-        found = reply;
-        await sqs.send(new DeleteMessageCommand({ QueueUrl: replyQueueUrl, ReceiptHandle: message.ReceiptHandle }));
-      } else {
-        others.push(message);
-      }
-    }
-    await changeVisibility(sqs, replyQueueUrl, others, 0);
-    if (found) return found;
-  }
-  throw new ReplyTimeoutError(`no reply for ${JSON.stringify(idempotentKey)} within ${timeoutMs} ms`);
-}
-
-export function parseReply(body: string | undefined): Reply | undefined {
-  try {
-    const result = ReplySchema.safeParse(JSON.parse(body ?? ''));
-    return result.success ? result.data : undefined;
-  } catch {
-    return undefined;
-  }
+  });
+  return { command, messageId: MessageId ?? '' };
 }

@@ -1,38 +1,112 @@
-import { createHash } from 'node:crypto';
-import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand, type MessageAttributeValue, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
+import type { Logger } from 'pino';
+import { WalletError } from '../errors.js';
+import { CORRELATION_ID_ATTRIBUTE } from '../messages/attributes.js';
 import type { Reply } from '../messages/reply.js';
-import { fifoFields } from './fifo.js';
+import { toSqsJson, toSqsText } from '../messages/sqs-text.js';
+import { fifoFields, sha256Hex } from './fifo.js';
+import { isMissingQueueError } from './sqs-errors.js';
+
+/** One reply and where it goes (see reply-routing.ts). */
+export interface OutgoingReply {
+  reply: Reply;
+  queueUrl: string;
+  /** Copied onto the reply message as the CorrelationId attribute. */
+  correlationId?: string;
+  /** Attributes that are not the reply's content (the trace context): sent, but not part of the deduplication id. */
+  extraAttributes?: Record<string, MessageAttributeValue>;
+}
+
+export interface PublishRepliesOptions {
+  /** The default reply queue: where a reply goes when its own queue no longer exists. */
+  fallbackQueueUrl: string;
+  logger?: Logger;
+}
 
 /** Why each refused reply was refused, by its index in the input. */
 export type ReplyFailures = Map<number, unknown>;
 
 /**
- * Publishes replies ten at a time (SendMessageBatch). Never throws: it
- * returns the replies SQS did not take, so only their commands are retried.
+ * A reply larger than this is not sent: it cannot be one of ours (an
+ * invalid_command reply is bounded to a few KiB), and one oversized entry
+ * must not make SQS refuse the whole batch (BatchRequestTooLong).
  */
-export async function publishReplies(sqs: SQSClient, replyQueueUrl: string, replies: Reply[]): Promise<ReplyFailures> {
-  const failures: ReplyFailures = new Map();
-  for (let start = 0; start < replies.length; start += 10) {
-    const chunk = replies.slice(start, start + 10);
-    try {
-      const result = await sqs.send(
-        new SendMessageBatchCommand({
-          QueueUrl: replyQueueUrl,
-          Entries: chunk.map((reply, offset) => {
-            const body = JSON.stringify(reply);
-            return {
-              Id: String(start + offset),
-              MessageBody: body,
-              MessageAttributes: { idempotentKey: { DataType: 'String', StringValue: reply.idempotentKey } },
-              ...fifoFields(replyQueueUrl, reply.userId ?? reply.idempotentKey, createHash('sha256').update(body).digest('hex')),
-            };
-          }),
-        }),
-      );
-      for (const entry of result.Failed ?? []) failures.set(Number(entry.Id), entry);
-    } catch (error) {
-      chunk.forEach((_, offset) => failures.set(start + offset, error));
-    }
+export const MAX_REPLY_BYTES = 64 * 1024;
+
+export class ReplyTooLargeError extends WalletError {
+  readonly code = 'reply_too_large' as const;
+  readonly retryable = false;
+  constructor(readonly bytes: number) {
+    super(`reply of ${bytes} bytes exceeds ${MAX_REPLY_BYTES}`);
   }
+}
+
+/** The body of a reply message: JSON whose every character SQS (and every emulator) accepts. */
+export function serializeReply(reply: Reply): string {
+  return toSqsJson(reply);
+}
+
+/**
+ * One SendMessageBatch entry. On a FIFO reply queue the group is the user (or
+ * the key) made SQS-safe, and the deduplication id a hash of everything sent
+ * (the CorrelationId included: two waiters of one process that sent the same
+ * command get identical bodies, and neither reply may be dropped).
+ */
+export function replyEntry(queueUrl: string, { reply, correlationId, extraAttributes }: Omit<OutgoingReply, 'queueUrl'>, id: string): SendMessageBatchRequestEntry {
+  const body = serializeReply(reply);
+  const attributes: Record<string, MessageAttributeValue> = {
+    idempotentKey: { DataType: 'String', StringValue: toSqsText(reply.idempotentKey) },
+    ...(correlationId !== undefined && { [CORRELATION_ID_ATTRIBUTE]: { DataType: 'String', StringValue: correlationId } }),
+  };
+  return {
+    Id: id,
+    MessageBody: body,
+    MessageAttributes: { ...extraAttributes, ...attributes },
+    ...fifoFields(queueUrl, reply.userId ?? reply.idempotentKey, sha256Hex(JSON.stringify([body, attributes]))),
+  };
+}
+
+/**
+ * Publishes replies with SendMessageBatch, ten at a time per destination
+ * queue. Never throws: it returns the replies SQS did not take, so only their
+ * commands are retried. A reply whose ReplyTo queue no longer exists (its
+ * waiting process went away) goes to the fallback queue instead: retrying the
+ * command would never make that queue come back.
+ */
+export async function publishReplies(sqs: SQSClient, replies: OutgoingReply[], options: PublishRepliesOptions): Promise<ReplyFailures> {
+  const failures: ReplyFailures = new Map();
+  const byQueue = new Map<string, number[]>();
+  replies.forEach((outgoing, index) => {
+    const bytes = Buffer.byteLength(serializeReply(outgoing.reply), 'utf8');
+    if (bytes > MAX_REPLY_BYTES) failures.set(index, new ReplyTooLargeError(bytes));
+    else byQueue.set(outgoing.queueUrl, [...(byQueue.get(outgoing.queueUrl) ?? []), index]);
+  });
+
+  await Promise.all(
+    [...byQueue].map(async ([queueUrl, indexes]) => {
+      for (let start = 0; start < indexes.length; start += 10) {
+        const chunk = indexes.slice(start, start + 10);
+        try {
+          await sendChunk(sqs, queueUrl, replies, chunk, failures);
+        } catch (error) {
+          if (isMissingQueueError(error) && queueUrl !== options.fallbackQueueUrl) {
+            options.logger?.warn({ queueUrl, replies: chunk.length }, 'ReplyTo queue no longer exists; replies go to the default reply queue');
+            await sendChunk(sqs, options.fallbackQueueUrl, replies, chunk, failures).catch((fallbackError: unknown) => {
+              for (const index of chunk) failures.set(index, fallbackError);
+            });
+          } else {
+            for (const index of chunk) failures.set(index, error);
+          }
+        }
+      }
+    }),
+  );
   return failures;
+}
+
+async function sendChunk(sqs: SQSClient, queueUrl: string, replies: OutgoingReply[], chunk: number[], failures: ReplyFailures): Promise<void> {
+  const result = await sqs.send(
+    new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: chunk.map((index) => replyEntry(queueUrl, replies[index] as OutgoingReply, String(index))) }),
+  );
+  for (const entry of result.Failed ?? []) failures.set(Number(entry.Id), entry);
 }

@@ -3,6 +3,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { Consumer } from 'sqs-consumer';
 import { LedgerEngine } from '../ledger/engine.js';
 import { StoreCircuit } from '../ledger/store-circuit.js';
+import { noopTelemetry } from '../observability/telemetry.js';
 import { withAbortableReceive } from './abortable-receive.js';
 import { createBatchHandler, type BatchDeps, type WorkerHooks } from './batch-handler.js';
 import { InFlightMessages } from './in-flight.js';
@@ -31,14 +32,24 @@ const PROBE_KEY = { userId: '#wallet-store-probe' };
  */
 export function startWorker(deps: BatchDeps, options: WorkerOptions = {}): Worker {
   const { config, logger, sqs, ddb, queueUrls } = deps;
-  const circuit = new StoreCircuit(() => ddb.send(new GetCommand({ TableName: config.tables.users, Key: PROBE_KEY })), logger);
-  const engine = new LedgerEngine({ ddb, config, logger, circuit });
+  const telemetry = deps.telemetry ?? noopTelemetry();
+  let stopping = false;
+  const circuit = new StoreCircuit(() => ddb.send(new GetCommand({ TableName: config.tables.users, Key: PROBE_KEY })), logger, undefined, (state) => {
+    if (!stopping) telemetry.pollPaused(state === 'open' ? 'paused' : 'polling');
+  });
+  const engine = new LedgerEngine({
+    ddb,
+    config,
+    logger,
+    circuit,
+    onCommit: (commands) => telemetry.groupCommitted(commands),
+    onConflictRetry: () => telemetry.conflictRetry(),
+  });
   const heldMessages = new InFlightMessages(sqs, queueUrls.command, config.worker.visibilityTimeoutSeconds, logger);
   const handleBatch = createBatchHandler(deps, engine, heldMessages, options.hooks);
   const inFlight = new Set<Promise<unknown>>();
   const endLongPolls = new AbortController();
   const consumerSqs = withAbortableReceive(sqs, endLongPolls.signal);
-  let stopping = false;
 
   async function handleOrRelease(messages: Message[]): Promise<Message[]> {
     if (stopping) {
@@ -64,7 +75,10 @@ export function startWorker(deps: BatchDeps, options: WorkerOptions = {}): Worke
       batchSize: config.worker.batchSize,
       visibilityTimeout: config.worker.visibilityTimeoutSeconds,
       waitTimeSeconds: config.worker.waitTimeSeconds,
-      messageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp', 'MessageGroupId'],
+      // SenderId: for the optional sender allowlist (sender-allowlist.ts).
+      messageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp', 'MessageGroupId', 'SenderId'],
+      // All of them: a poison message goes to the DLQ with the attributes it came with.
+      messageAttributeNames: ['All'],
       // Stop waits for the last long poll and the batch it returns.
       pollingCompleteWaitTimeMs: (config.worker.waitTimeSeconds + config.worker.visibilityTimeoutSeconds + 5) * 1000,
       strictReturn: true,
@@ -78,12 +92,14 @@ export function startWorker(deps: BatchDeps, options: WorkerOptions = {}): Worke
     consumer.start();
     return consumer;
   });
+  telemetry.pollPaused('polling');
   logger.info({ queueUrl: queueUrls.command, pollers, batchSize: config.worker.batchSize, groupCommit: config.groupCommit }, 'worker started');
 
   return {
     async stop() {
       if (stopping) return;
       stopping = true;
+      telemetry.pollPaused('stopped');
       // A message SQS had already handed to an aborted poll stays invisible until its
       // visibility timeout, then is delivered again: delayed, never lost.
       endLongPolls.abort();

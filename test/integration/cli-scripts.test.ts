@@ -39,10 +39,23 @@ describe('command-line scripts against a configured endpoint', () => {
     expect(reply).toMatchObject({ status: 'applied', idempotentKey: `cli-${user.userId}`, newBalance: (Number(user.balance) + 10).toFixed(2) });
 
     const balance = JSON.parse(await run('scripts/balance.ts', [user.userId])) as Record<string, unknown>;
-    expect(balance).toEqual({ userId: user.userId, balance: (Number(user.balance) + 10).toFixed(2) });
+    const expected = (Number(user.balance) + 10).toFixed(2);
+    expect(balance).toEqual({ userId: user.userId, balance: expected, available: expected, held: '0.00' });
 
     const history = JSON.parse(await run('scripts/history.ts', [user.userId])) as { items: { idempotentKey: string }[] };
     expect(history.items.map((item) => item.idempotentKey)).toEqual([`cli-${user.userId}`]);
+
+    // The money moves: a hold, a transfer to the second user, a capture of part of the hold.
+    const [, recipient] = users;
+    if (!recipient) throw new Error('no second user seeded');
+    const publish = async (...args: string[]) => JSON.parse((await run('scripts/publish.ts', ['--user', user.userId, ...args])).replace(/^[^{]*/, '')) as Record<string, unknown>;
+    await expect(publish('--type', 'hold', '--amount', '5', '--expires-in', '3600', '--key', `hold-${user.userId}`)).resolves.toMatchObject({ status: 'applied', expiresAt: expect.any(String) });
+    await expect(publish('--type', 'transfer', '--amount', '1', '--to', recipient.userId, '--key', `to-${user.userId}`)).resolves.toMatchObject({ status: 'applied', toUserId: recipient.userId });
+    await expect(publish('--type', 'capture', '--hold-key', `hold-${user.userId}`, '--amount', '2')).resolves.toMatchObject({ status: 'applied', amount: '2.00' });
+    const after = (Number(user.balance) + 10 - 1 - 2).toFixed(2);
+    expect(JSON.parse(await run('scripts/balance.ts', [user.userId]))).toEqual({ userId: user.userId, balance: after, available: after, held: '0.00' });
+    const recipientHistory = JSON.parse(await run('scripts/history.ts', [recipient.userId])) as { items: Record<string, unknown>[] };
+    expect(recipientHistory.items).toEqual([expect.objectContaining({ idempotentKey: `to-${user.userId}`, type: 'transfer', counterpartyUserId: user.userId })]);
   });
 
   it('publish refuses an invalid command with the issue and exit code 1, sending nothing', async () => {

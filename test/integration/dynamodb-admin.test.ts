@@ -31,6 +31,19 @@ describe('DynamoDB Admin UI', () => {
     expect(await page.text()).toContain(userId);
   });
 
+  it('refuses a request whose Host is not a loopback name (DNS rebinding)', async () => {
+    const { request } = await import('node:http');
+    const status = await new Promise<number>((resolve, reject) => {
+      request(admin.url, { headers: { host: `rebind.attacker.example:${new URL(admin.url).port}` } }, (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      })
+        .on('error', reject)
+        .end();
+    });
+    expect(status).toBe(403);
+  });
+
   it('names the variable to change when its port is taken', async () => {
     const port = Number(new URL(admin.url).port);
     await expect(startDynamoDbAdmin({ dynamodbEndpoint: wallet.config.endpoints.dynamodb ?? '', port })).rejects.toBeInstanceOf(PortInUseError);

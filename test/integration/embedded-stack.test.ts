@@ -59,7 +59,7 @@ describe('the embedded stack', () => {
     await eventually('the JVM to die with its parent', () => (isProcessAlive(pid) ? undefined : true), 10_000);
   });
 
-  it('runs `npm start` end to end: an outside aws CLI client sends a command and reads the reply; Ctrl-C stops everything, exit 0', async () => {
+  it('runs `npm start` end to end: an outside aws CLI client sends a command and reads the reply on its own ReplyTo queue; Ctrl-C stops everything, exit 0', async () => {
     const start = runScript('scripts/start.ts', { ...(await freePorts()), WALLET_WAIT_TIME_SECONDS: '2', LOG_LEVEL: 'warn' });
     running.push(start);
     const [, commandQueue] = await start.waitForOutput(/command queue\s+(\S+)/);
@@ -70,14 +70,20 @@ describe('the embedded stack', () => {
       run('aws', ['--region', 'us-east-1', '--endpoint-url', endpoint ?? '', '--output', 'json', ...args], {
         env: { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' },
       });
+    // As the README and the banner show: a reply queue of the client's own, named under the reply queue's name.
+    const replyQueueName = `${replyQueue?.slice(replyQueue.lastIndexOf('/') + 1)}-cli-1`;
+    const ownQueue = JSON.parse((await aws('sqs', 'create-queue', '--queue-name', replyQueueName)).stdout).QueueUrl as string;
     const body = JSON.stringify({ idempotentKey: 'cli-demo-1', userId, amount: '10.00', type: 'credit' });
-    await aws('sqs', 'send-message', '--queue-url', commandQueue ?? '', '--message-body', body);
-    const received = await eventually('a reply on the reply queue', async () => {
-      const { stdout } = await aws('sqs', 'receive-message', '--queue-url', replyQueue ?? '', '--wait-time-seconds', '2');
-      return stdout.trim() ? (JSON.parse(stdout) as { Messages: { Body: string }[] }) : undefined;
+    const attributes = JSON.stringify({ ReplyTo: { DataType: 'String', StringValue: ownQueue }, CorrelationId: { DataType: 'String', StringValue: 'demo-cli' } });
+    await aws('sqs', 'send-message', '--queue-url', commandQueue ?? '', '--message-body', body, '--message-attributes', attributes);
+    const received = await eventually('a reply on the ReplyTo queue', async () => {
+      const { stdout } = await aws('sqs', 'receive-message', '--queue-url', ownQueue, '--message-attribute-names', 'CorrelationId', '--wait-time-seconds', '2');
+      return stdout.trim() ? (JSON.parse(stdout) as { Messages: { Body: string; MessageAttributes?: Record<string, { StringValue?: string }> }[] }) : undefined;
     });
     const reply = JSON.parse(received.Messages[0]?.Body ?? '{}') as Record<string, unknown>;
     expect(reply).toMatchObject({ idempotentKey: 'cli-demo-1', status: 'applied', replayed: false });
+    expect(received.Messages[0]?.MessageAttributes?.CorrelationId?.StringValue).toBe('demo-cli');
+    await aws('sqs', 'delete-queue', '--queue-url', ownQueue);
     expect(reply.newBalance).toBe((Number(balance) + 10).toFixed(2));
 
     const pid = Number((await start.waitForOutput(/DynamoDB Local, pid (\d+)/))[1]);

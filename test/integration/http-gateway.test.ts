@@ -13,7 +13,7 @@ describe('HTTP gateway', () => {
   let userId: string;
 
   beforeAll(async () => {
-    wallet = await createTestWallet();
+    wallet = await createTestWallet({ WALLET_API_DOCS: 'true' });
     wallet.startWorker({ pollers: 1 });
     api = await startApi(wallet);
     userId = await createUser(wallet, '100.00');
@@ -69,7 +69,7 @@ describe('HTTP gateway', () => {
 
   it('returns a user balance and 404 for an unknown user', async () => {
     const balanceUser = await createUser(wallet, '42.50');
-    expect(await getJson(`${api.baseUrl}/users/${balanceUser}/balance`)).toEqual({ status: 200, body: { userId: balanceUser, balance: '42.50' } });
+    expect(await getJson(`${api.baseUrl}/users/${balanceUser}/balance`)).toEqual({ status: 200, body: { userId: balanceUser, balance: '42.50', available: '42.50', held: '0.00' } });
     const missing = await getJson(`${api.baseUrl}/users/nobody-${uniqueKey()}/balance`);
     expect(missing.status).toBe(404);
     expect(missing.body.error).toBe('user_not_found');
@@ -99,7 +99,10 @@ describe('HTTP gateway', () => {
     expect(status).toBe(200);
     expect(body.openapi).toBe('3.0.3');
     expect(Object.keys(body.paths)).toEqual(['/transactions', '/users/{userId}/balance', '/users/{userId}/transactions', '/health']);
-    expect(body.components.schemas.Command.required).toEqual(['idempotentKey', 'userId', 'amount', 'type']);
+    expect(body.components.schemas.Command.oneOf).toHaveLength(7);
+    expect(body.components.schemas.CreditCommand.required).toEqual(['idempotentKey', 'userId', 'type', 'amount']);
+    expect(body.components.schemas.TransferCommand.required).toEqual(['idempotentKey', 'userId', 'type', 'amount', 'toUserId']);
+    expect(body.components.schemas.CaptureCommand.example).toMatchObject({ type: 'capture', holdKey: expect.any(String) });
   });
 });
 

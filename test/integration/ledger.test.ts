@@ -24,7 +24,7 @@ describe('transact (the core apply, without the queue)', () => {
     expect(credit.transactionId).toMatch(/[0-9a-f-]{36}/);
     const debit = await wallet.transact(command(userId, 'debit', '0.5'));
     expect(debit).toMatchObject({ status: 'applied', newBalance: '125.00', amount: '0.50' });
-    await expect(wallet.getCurrentBalance({ userId })).resolves.toEqual({ userId, balance: '125.00' });
+    await expect(wallet.getCurrentBalance({ userId })).resolves.toEqual({ userId, balance: '125.00', available: '125.00', held: '0.00' });
   });
 
   it('adds 0.10 and 0.20 to exactly 0.30 and stores it as a DynamoDB Number', async () => {
@@ -103,6 +103,9 @@ describe('transact (the core apply, without the queue)', () => {
       replayed: false,
     });
     expect(JSON.stringify(reply)).not.toContain(original.transactionId ?? 'none');
+    // Refused again later, it reads the same: nothing of the reply comes from the clock.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await expect(wallet.transact(reused)).resolves.toEqual(reply);
     await expect(wallet.getCurrentBalance({ userId })).resolves.toMatchObject({ balance: '45.00' });
     // The original still replays as it was.
     await expect(wallet.transact(command(userId, 'credit', '5', key))).resolves.toEqual({ ...original, replayed: true });

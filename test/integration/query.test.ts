@@ -15,7 +15,7 @@ afterAll(async () => {
 describe('query module', () => {
   it('returns the balance of a user created by another tool with only the seed attributes', async () => {
     const userId = await createUser(wallet, '74.5');
-    await expect(wallet.getCurrentBalance({ userId })).resolves.toEqual({ userId, balance: '74.50' });
+    await expect(wallet.getCurrentBalance({ userId })).resolves.toEqual({ userId, balance: '74.50', available: '74.50', held: '0.00' });
   });
 
   it('throws UserNotFoundError for an unknown user', async () => {
@@ -57,6 +57,16 @@ describe('query module', () => {
     await expect(wallet.listTransactions({ userId: 'u', cursor: 'garbage' })).rejects.toBeInstanceOf(InvalidRequestError);
     const other = Buffer.from(JSON.stringify({ idempotentKey: 'k', userId: 'someone', timestamp: 't' })).toString('base64url');
     await expect(wallet.listTransactions({ userId: 'u', cursor: other })).rejects.toBeInstanceOf(InvalidRequestError);
+  });
+
+  it.each([
+    ['an empty key and timestamp', { idempotentKey: '', userId: 'u', timestamp: '' }],
+    ['an empty timestamp', { idempotentKey: 'k', userId: 'u', timestamp: '' }],
+    ['an empty key', { idempotentKey: '', userId: 'u', timestamp: '2026-11-25T10:00:00.000Z' }],
+    ['a key longer than any stored one', { idempotentKey: 'k'.repeat(2000), userId: 'u', timestamp: '2026-11-25T10:00:00.000Z' }],
+  ])('refuses a forged cursor with %s as invalid, not as a failure', async (_, key) => {
+    const cursor = Buffer.from(JSON.stringify(key)).toString('base64url');
+    await expect(wallet.listTransactions({ userId: 'u', cursor })).rejects.toBeInstanceOf(InvalidRequestError);
   });
 
   it.each([0, 101, 2.5])('refuses a page limit of %d', async (limit) => {

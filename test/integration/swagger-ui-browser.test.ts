@@ -5,7 +5,8 @@ import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Wallet } from '../../src/wallet.js';
 import { startApi, type RunningApi } from '../support/api-server.js';
-import { createTestWallet } from '../support/wallet.js';
+import { hs256Token, TEST_JWT_SECRET } from '../support/tokens.js';
+import { createTestWallet, createUser } from '../support/wallet.js';
 
 /** Debian's chromium package (installed by .ci/run; locally: apt-get install chromium). */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -28,7 +29,7 @@ describe('Swagger UI', () => {
   let screenshots: string;
 
   beforeAll(async () => {
-    wallet = await createTestWallet();
+    wallet = await createTestWallet({ WALLET_API_DOCS: 'true' });
     api = await startApi(wallet);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     screenshots = await mkdtemp(join(tmpdir(), 'wallet-docs-'));
@@ -58,5 +59,44 @@ describe('Swagger UI', () => {
     await page.screenshot({ path: file, fullPage: true });
     expect((await stat(file)).size).toBeGreaterThan(10_000);
     expect(foreignRequests).toEqual([]);
+  });
+});
+
+describe('Swagger UI with authentication', () => {
+  let wallet: Wallet;
+  let api: RunningApi;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    wallet = await createTestWallet({ WALLET_API_DOCS: 'true', WALLET_API_JWT_SECRET: TEST_JWT_SECRET });
+    api = await startApi(wallet);
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await api?.close();
+    await wallet?.close();
+  });
+
+  it('takes a bearer token through "Authorize" and sends it with "Try it out"', async () => {
+    const userId = await createUser(wallet, '12.34');
+    const token = await hs256Token({ sub: userId });
+    const page = await browser.newPage();
+    await page.goto(`${api.baseUrl}/docs`);
+    await page.locator('.swagger-ui .auth-wrapper button.authorize').click();
+    await page.locator('.modal-ux input[type="text"], .modal-ux input:not([type])').first().fill(token);
+    await page.locator('.modal-ux .auth-btn-wrapper button.authorize').click();
+    await page.locator('.modal-ux button.btn-done').click();
+
+    await page.locator('#operations-default-getBalance .opblock-summary').click();
+    await page.locator('#operations-default-getBalance button.try-out__btn').click();
+    await page.locator('#operations-default-getBalance input[placeholder="userId"]').fill(userId);
+    const sent = page.waitForRequest((request) => request.url().includes('/balance'));
+    await page.locator('#operations-default-getBalance button.execute').click();
+    expect((await sent).headers().authorization).toBe(`Bearer ${token}`);
+    const status = page.locator('#operations-default-getBalance .live-responses-table .response .response-col_status').first();
+    await status.filter({ hasText: '200' }).waitFor({ timeout: 10_000 });
+    expect(await page.locator('#operations-default-getBalance .live-responses-table .microlight').first().textContent()).toContain('12.34');
   });
 });

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { buildApi, type GatewayWallet } from '../../src/http/build-api.js';
+import { buildApi } from '../../src/http/build-api.js';
+import type { GatewayWallet } from '../../src/http/types.js';
 
 export interface RunningApi {
   baseUrl: string;

@@ -7,10 +7,13 @@ import { MAX_COMMAND_BODY_BYTES } from '../../src/messages/command.js';
  */
 
 const NO_CONTROL = /^[^\p{Cc}]*$/u;
+const NOT_TEXT = /[\p{Noncharacter_Code_Point}\p{Surrogate}]/u;
 
-/** Text that is a valid key or user id: 1..max code points, any unicode but control characters. */
+/** Text that is a valid key or user id: 1..max code points, any unicode but control characters, noncharacters and lone surrogates. */
 export const validText = (max: number) =>
-  fc.string({ unit: 'binary', minLength: 1, maxLength: Math.min(max, 40) }).filter((text) => NO_CONTROL.test(text) && [...text].length <= max);
+  fc
+    .string({ unit: 'binary', minLength: 1, maxLength: Math.min(max, 40) })
+    .filter((text) => NO_CONTROL.test(text) && !NOT_TEXT.test(text) && [...text].length <= max);
 
 /** Valid wire amounts, from one cent to the 15-digit maximum, with 0, 1 or 2 fractional digits. */
 export const validAmount = fc
@@ -65,8 +68,8 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
     .filter(([field]) => !['idempotentKey', 'userId', 'amount', 'type'].includes(field))
     .map(([field, value]): Mutation => (command) => ({ ...command, [field]: value })),
   fc.oneof(fc.string({ maxLength: 10 }).filter((type) => type !== 'credit' && type !== 'debit'), notAString).map((type): Mutation => (command) => ({ ...command, type })),
-  fc.oneof(notAString, fc.constantFrom('', 'x'.repeat(129), 'user\u0007', 'a\nb', '\u0085')).map((userId): Mutation => (command) => ({ ...command, userId })),
-  fc.oneof(notAString, fc.constantFrom('', 'k'.repeat(256), 'key\u0000', '\u009f')).map((idempotentKey): Mutation => (command) => ({ ...command, idempotentKey })),
+  fc.oneof(notAString, fc.constantFrom('', 'x'.repeat(129), 'user\u0007', 'a\nb', '\u0085', 'u\ufffe', '\uffff', 'u\ud800')).map((userId): Mutation => (command) => ({ ...command, userId })),
+  fc.oneof(notAString, fc.constantFrom('', 'k'.repeat(256), 'key\u0000', '\u009f', 'key\ufffe', '\udfff', 'k\u{10fffe}')).map((idempotentKey): Mutation => (command) => ({ ...command, idempotentKey })),
 );
 
 /** A command object with exactly one defect. */

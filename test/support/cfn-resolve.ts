@@ -7,6 +7,8 @@ export interface CfnChoice {
   isFifo: boolean;
   resourcePrefix: string;
   hasAlarmTopic?: boolean;
+  hasKmsKey?: boolean;
+  createsVpcEndpoints?: boolean;
 }
 
 const REMOVED = Symbol('AWS::NoValue');
@@ -23,7 +25,7 @@ function resolve(value: unknown, choice: CfnChoice): unknown {
   if (record.Ref === 'AWS::NoValue') return REMOVED;
   if ('Fn::If' in record) {
     const [condition, whenTrue, whenFalse] = record['Fn::If'] as [string, unknown, unknown];
-    const conditions: Record<string, boolean> = { IsFifo: choice.isFifo, HasAlarmTopic: choice.hasAlarmTopic ?? false };
+    const conditions: Record<string, boolean> = { IsFifo: choice.isFifo, HasAlarmTopic: choice.hasAlarmTopic ?? false, HasKmsKey: choice.hasKmsKey ?? false, CreatesVpcEndpoints: choice.createsVpcEndpoints ?? true };
     if (!(condition in conditions)) throw new Error(`unknown condition ${condition}`);
     return resolve(conditions[condition] ? whenTrue : whenFalse, choice);
   }

@@ -4,7 +4,7 @@ import { checkInvariants, type ChaosEvidence } from '../../scripts/chaos/invaria
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { recordToItem as toItem, type TransactionRecord } from '../../src/ledger/items.js';
 import { replyForOutcome } from '../../src/ledger/replies.js';
-import type { Command } from '../../src/messages/command.js';
+import type { CreditOrDebit as Command } from '../../src/messages/command.js';
 import type { Reply } from '../../src/messages/reply.js';
 import { parseAmount } from '../../src/money/money.js';
 
@@ -19,7 +19,7 @@ const reused: Command = { idempotentKey: 'k1', userId: alice, amount: '11', type
 
 function applied(command: Command, newBalance: bigint, version: number, transactionId = `tx-${command.idempotentKey}`): TransactionRecord {
   const base = { idempotentKey: command.idempotentKey, transactionId, userId: command.userId, type: command.type, amount: parseAmount(command.amount) };
-  return { ...base, status: 'applied', newBalance, version, timestamp: `2026-01-01T00:00:0${version}.000Z` };
+  return { ...base, status: 'applied', newBalance, newHeld: 0n, version, timestamp: `2026-01-01T00:00:0${version}.000Z` };
 }
 
 /** The item as a Scan returns it through our clients (numbers as NumberValue). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CommandSchema, MAX_COMMAND_BODY_BYTES, parseCommandBody } from '../../src/messages/command.js';
+import { CommandSchema, MAX_COMMAND_BODY_BYTES, parseCommand, parseCommandBody } from '../../src/messages/command.js';
 
 const valid = { idempotentKey: 'order-42-refund', userId: '0b6c-user', amount: '25.50', type: 'debit' };
 
@@ -53,9 +53,11 @@ describe('command schema', () => {
     expect(result.success).toBe(false);
   });
 
-  it('refuses missing fields, naming each', () => {
-    const result = CommandSchema.safeParse({});
-    expect(result.error?.issues.map((issue) => issue.path[0]).sort()).toEqual(['amount', 'idempotentKey', 'type', 'userId']);
+  it('refuses missing fields, naming each (the amount only once the type says one is needed)', () => {
+    const result = parseCommand({});
+    expect(!result.ok && result.issues.map((issue) => issue.path).sort()).toEqual(['idempotentKey', 'type', 'userId']);
+    const credit = parseCommand({ type: 'credit' });
+    expect(!credit.ok && credit.issues.map((issue) => issue.path).sort()).toEqual(['amount', 'idempotentKey', 'userId']);
   });
 });
 
@@ -100,5 +102,59 @@ describe('parseCommandBody', () => {
     const parsed = parseCommandBody(body);
     expect(parsed).toMatchObject({ ok: false, issues: [{ message: expect.stringContaining('exceeds') }] });
     expect(parsed).not.toHaveProperty('idempotentKey');
+  });
+});
+
+describe('command schema: text SQS can carry back', () => {
+  it.each(['k\ufffe', '\uffff', 'k\ufdd0', 'k\u{1fffe}', 'k\u{10ffff}', 'lone\ud800', 'lone\udfff'])(
+    'refuses noncharacters and unpaired surrogates in keys and user ids (%j), naming the field',
+    (text) => {
+      for (const field of ['idempotentKey', 'userId']) {
+        const result = CommandSchema.safeParse({ ...valid, [field]: text });
+        expect(result.success).toBe(false);
+        expect(result.error?.issues.map((issue) => issue.message)).toContain(`${field} must not contain noncharacters (such as U+FFFE) or unpaired surrogates`);
+      }
+    },
+  );
+
+  it.each(['José', 'order 42', '💶 refund', '\u{10fffd}'])('accepts other unicode text in keys and user ids (%j)', (text) => {
+    expect(CommandSchema.safeParse({ ...valid, idempotentKey: text, userId: text }).success).toBe(true);
+  });
+
+  it('reports at most a few bounded issues for a body with thousands of unknown keys', () => {
+    const extra = Object.fromEntries(Array.from({ length: 5000 }, (_, index) => [`unknown-field-${index}`, index]));
+    const result = parseCommandBody(JSON.stringify({ ...valid, ...extra }));
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.idempotentKey).toBe(valid.idempotentKey);
+    expect(result.issues.length).toBeLessThanOrEqual(11);
+    expect(result.issues[0]?.message).toMatch(/^Unrecognized keys: "unknown-field-0"/);
+    expect(result.issues[0]?.message.length).toBeLessThanOrEqual(200);
+    expect(Buffer.byteLength(JSON.stringify(result.issues))).toBeLessThan(2048);
+  });
+});
+
+describe('the money-movement commands', () => {
+  it('refuses a capture, release or reversal that refers to its own key, and a transfer to the payer itself', () => {
+    const own = { idempotentKey: 'k', userId: 'u' };
+    for (const command of [
+      { ...own, type: 'capture', holdKey: 'k' },
+      { ...own, type: 'release', holdKey: 'k' },
+      { ...own, type: 'reverse', originalKey: 'k' },
+      { ...own, type: 'transfer', amount: '1', toUserId: 'u' },
+    ]) {
+      expect(parseCommand(command).ok, JSON.stringify(command)).toBe(false);
+    }
+    expect(parseCommand({ ...own, type: 'capture', holdKey: 'h' }).ok).toBe(true);
+  });
+
+  it('refuses a hold expiry outside 1 s to 30 days and fields of another type', () => {
+    const hold = { idempotentKey: 'k', userId: 'u', type: 'hold', amount: '1' };
+    expect(parseCommand({ ...hold, expiresInSeconds: 0 }).ok).toBe(false);
+    expect(parseCommand({ ...hold, expiresInSeconds: 2_592_001 }).ok).toBe(false);
+    expect(parseCommand({ ...hold, expiresInSeconds: 1.5 }).ok).toBe(false);
+    expect(parseCommand({ ...hold, expiresInSeconds: 2_592_000 }).ok).toBe(true);
+    expect(parseCommand({ ...hold, toUserId: 'v' }).ok).toBe(false);
+    expect(parseCommand({ idempotentKey: 'k', userId: 'u', type: 'release', holdKey: 'h', amount: '1' }).ok).toBe(false);
   });
 });

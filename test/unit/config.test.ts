@@ -7,7 +7,7 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({
       region: 'us-east-1',
       stack: 'embedded',
-      embedded: { sqsPort: 4566, dynamodbPort: 8000 },
+      embedded: { sqsPort: 4566, dynamodbPort: 8000, bindHost: '127.0.0.1' },
       dynamodbAdminPort: 8001,
       queues: { command: 'wallet-commands', reply: 'wallet-replies', deadLetter: 'wallet-commands-dlq' },
       tables: { users: 'Users', transactions: 'Transactions' },
@@ -27,6 +27,11 @@ describe('loadConfig', () => {
     expect(config.endpoints).toEqual({ sqs: 'http://a:1', dynamodb: 'http://b:2' });
   });
 
+  it('opens the embedded stack to the network only when WALLET_EMBEDDED_BIND_HOST says so', () => {
+    expect(loadConfig({ WALLET_EMBEDDED_BIND_HOST: '0.0.0.0' }).embedded.bindHost).toBe('0.0.0.0');
+    expect(loadConfig({ WALLET_EMBEDDED_BIND_HOST: '::' }).embedded.bindHost).toBe('::');
+  });
+
   it('creates nothing on real AWS unless asked', () => {
     expect(loadConfig({ WALLET_STACK: 'aws' }).provision).toBe(false);
     expect(loadConfig({ WALLET_STACK: 'aws', WALLET_PROVISION: 'true' }).provision).toBe(true);
@@ -38,6 +43,7 @@ describe('loadConfig', () => {
     ['AWS_ENDPOINT_URL', 'not a url'],
     ['WALLET_COMMAND_QUEUE', 'bad name!'],
     ['WALLET_STACK', 'cloud'],
+    ['WALLET_EMBEDDED_BIND_HOST', 'localhost'],
     ['LOG_LEVEL', 'loud'],
   ])('stops on a bad %s, naming it', (variable, value) => {
     let error: unknown;
@@ -54,6 +60,12 @@ describe('loadConfig', () => {
   it('refuses a FIFO command queue with a standard dead-letter queue', () => {
     expect(() => loadConfig({ WALLET_COMMAND_QUEUE: 'cmds.fifo' })).toThrow(ConfigError);
     expect(loadConfig({ WALLET_COMMAND_QUEUE: 'cmds.fifo', WALLET_DEAD_LETTER_QUEUE: 'dlq.fifo' }).queues.command).toBe('cmds.fifo');
+  });
+
+  it('refuses a reply queue name that leaves no room for a waiting process\'s own reply queue suffix', () => {
+    expect(loadConfig({ WALLET_REPLY_QUEUE: 'r'.repeat(64) }).queues.reply).toHaveLength(64);
+    expect(() => loadConfig({ WALLET_REPLY_QUEUE: 'r'.repeat(65) })).toThrow(/WALLET_REPLY_QUEUE/);
+    expect(() => loadConfig({ WALLET_REPLY_QUEUE: `${'r'.repeat(60)}.fifo` })).toThrow(ConfigError);
   });
 
   it('treats empty variables as unset', () => {

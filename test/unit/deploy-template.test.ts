@@ -31,8 +31,10 @@ describe('deploy/wallet-worker.yaml', () => {
         const role = (Object.keys(config.queues) as (keyof Config['queues'])[]).find((key) => config.queues[key] === definition.name);
         expect(role, definition.name).toBeDefined();
         const deployed = resolveCfn(properties(QUEUE_LOGICAL_IDS[role!]), choice) as Record<string, unknown>;
-        const { QueueName, RedrivePolicy, ...attributes } = deployed;
+        const { QueueName, RedrivePolicy, SqsManagedSseEnabled, ...attributes } = deployed;
         expect(QueueName).toBe(`staging-${definition.name}`);
+        // Without KmsKeyArn: SQS-managed encryption (deploy/encryption.ts), not an SQS attribute of definitions.ts.
+        expect(SqsManagedSseEnabled).toBe(true);
         // Same attributes, same values (CloudFormation takes numbers and booleans where SQS takes strings).
         expect(Object.fromEntries(Object.entries(attributes).map(([key, value]) => [key, String(value)]))).toEqual(definition.attributes);
         if (definition.deadLetterQueue) {
@@ -58,8 +60,9 @@ describe('deploy/wallet-worker.yaml', () => {
       const role = (Object.keys(TEMPLATE_CONFIG.tables) as (keyof Config['tables'])[]).find((key) => TEMPLATE_CONFIG.tables[key] === definition.TableName);
       const resource = template.Resources[TABLE_LOGICAL_IDS[role!]];
       expect(resource).toMatchObject({ Type: 'AWS::DynamoDB::Table', DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
-      const deployed = resolveCfn(resource!.Properties, { isFifo: false, resourcePrefix: '' }) as Record<string, unknown>;
+      const { ResourcePolicy, ...deployed } = resolveCfn(resource!.Properties, { isFifo: false, resourcePrefix: '' }) as Record<string, unknown>;
       expect(deployed).toEqual({ ...definition, ...TABLE_EXTRAS });
+      expect(ResourcePolicy).toHaveProperty('PolicyDocument.Statement');
       expect(deployed).toMatchObject({ BillingMode: 'PAY_PER_REQUEST', PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true }, DeletionProtectionEnabled: true });
     }
     const indexes = properties('TransactionsTable').GlobalSecondaryIndexes as { IndexName: string; KeySchema: unknown }[];
@@ -86,7 +89,7 @@ describe('deploy/wallet-worker.yaml', () => {
       WALLET_TRANSACTIONS_TABLE: { Ref: 'TransactionsTable' },
     });
     // With the references replaced by the names CloudFormation gives them, the worker's config parses: aws, nothing provisioned.
-    const asDeployed = { ...byName, AWS_REGION: 'us-east-1', WALLET_POLLERS: '4', WALLET_COMMAND_QUEUE: 'wallet-commands', WALLET_REPLY_QUEUE: 'wallet-replies', WALLET_DEAD_LETTER_QUEUE: 'wallet-commands-dlq', WALLET_USERS_TABLE: 'Users', WALLET_TRANSACTIONS_TABLE: 'Transactions' };
+    const asDeployed = { ...byName, AWS_REGION: 'us-east-1', WALLET_POLLERS: '4', WALLET_COMMAND_QUEUE: 'wallet-commands', WALLET_REPLY_QUEUE: 'wallet-replies', WALLET_DEAD_LETTER_QUEUE: 'wallet-commands-dlq', WALLET_USERS_TABLE: 'Users', WALLET_TRANSACTIONS_TABLE: 'Transactions', WALLET_ALLOWED_SENDER_IDS: '' };
     const config = loadConfig(asDeployed as Record<string, string>);
     expect(config).toMatchObject({ stack: 'aws', provision: false, endpoints: {} });
     expect(config.worker.visibilityTimeoutSeconds).toBe(properties('CommandQueue').VisibilityTimeout);

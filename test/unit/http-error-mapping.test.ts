@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidRequestError, ReplyTimeoutError, StoreUnavailableError, UserNotFoundError } from '../../src/errors.js';
-import { mapError } from '../../src/http/error-mapping.js';
+import { CorruptItemError, InvalidRequestError, ReplyTimeoutError, StoreUnavailableError, UserNotFoundError } from '../../src/errors.js';
+import { isExpectedFailure, mapError, SERVER_MESSAGES, STATUS_BY_CODE } from '../../src/http/error-mapping.js';
 
 describe('mapError', () => {
   it('maps an invalid request to 400 and lists its issues', () => {
@@ -30,6 +30,27 @@ describe('mapError', () => {
 
   it('keeps the 4xx status of a request error raised by the framework', () => {
     const bodyTooLarge = Object.assign(new Error('Request body is too large'), { statusCode: 413, code: 'FST_ERR_CTP_BODY_TOO_LARGE' });
-    expect(mapError(bodyTooLarge)).toMatchObject({ status: 413, body: { error: 'bad_request' } });
+    expect(mapError(bodyTooLarge)).toMatchObject({ status: 413, body: { error: 'payload_too_large' } });
+  });
+
+  it('never puts an error’s own message in a 5xx body: poison data is a generic 500, an outage a fixed sentence', () => {
+    const poison = new CorruptItemError('item attribute balance of user "alice" in Users is not an amount of money');
+    expect(mapError(poison)).toEqual({ status: 500, body: { error: 'internal_error', message: 'internal error' } });
+    const outage = mapError(new StoreUnavailableError('DynamoDB call failed: GetItem Users {"userId":"alice"} ECONNREFUSED'));
+    expect(outage.status).toBe(503);
+    expect(outage.body.message).not.toContain('alice');
+  });
+
+  it('has a fixed message for every typed error answered with a 5xx, so none becomes a bare 500', () => {
+    const serverCodes = Object.entries(STATUS_BY_CODE).filter(([, status]) => status >= 500).map(([code]) => code);
+    expect(serverCodes.length).toBeGreaterThan(3);
+    for (const code of serverCodes) expect(SERVER_MESSAGES, code).toHaveProperty(code);
+  });
+
+  it('treats timeouts and outages as expected (no stack trace), and anything untyped as a fault', () => {
+    expect(isExpectedFailure(new ReplyTimeoutError('no reply'), 504)).toBe(true);
+    expect(isExpectedFailure(new StoreUnavailableError('down'), 503)).toBe(true);
+    expect(isExpectedFailure(new CorruptItemError('bad'), 500)).toBe(false);
+    expect(isExpectedFailure(new Error('bug'), 500)).toBe(false);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UserStateCache } from '../../src/ledger/user-cache.js';
 
-const user = (userId: string, balance = 0n) => ({ userId, balance, version: 0 });
+const user = (userId: string, balance = 0n) => ({ userId, balance, version: 0, holds: new Map() });
 
 describe('UserStateCache', () => {
   it('evicts the least recently used user past its capacity', () => {

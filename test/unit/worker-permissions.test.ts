@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { replyListenerActions, replyQueuesArn } from '../../deploy/reply-waiter-policy.js';
 import { buildTemplate } from '../../deploy/template.js';
 import {
   grantedPermissions,
@@ -53,6 +54,14 @@ function commandOf(site: string): string {
   return site.slice(site.indexOf('#') + 1);
 }
 
+/** A statement's resource: a template resource's ARN, or the one name pattern of the reply queues. */
+function resourceTarget(resource: unknown): string {
+  if (JSON.stringify(resource) === JSON.stringify(replyQueuesArn())) return 'ReplyQueuePrefix';
+  const { 'Fn::GetAtt': [id, attribute] } = resource as { 'Fn::GetAtt': [string, string] };
+  expect(attribute).toBe('Arn');
+  return id;
+}
+
 /** The task role's statements as "action on target" lines. */
 function templatePermissions(): { lines: Set<string>; statements: Record<string, unknown>[] } {
   const role = buildTemplate().Resources.WorkerTaskRole;
@@ -62,11 +71,10 @@ function templatePermissions(): { lines: Set<string>; statements: Record<string,
   for (const statement of statements) {
     expect(statement.Effect).toBe('Allow');
     const actions = statement.Action as string[];
-    const resource = statement.Resource as { 'Fn::GetAtt': [string, string] };
-    expect(resource['Fn::GetAtt'][1]).toBe('Arn');
+    const target = resourceTarget(statement.Resource);
     const inTransaction = statement.Condition !== undefined;
     if (inTransaction) expect(statement.Condition).toEqual({ StringEquals: { 'dynamodb:EnclosingOperation': 'TransactWriteItems' } });
-    for (const action of actions) lines.add(permissionLine(action, resource['Fn::GetAtt'][0], inTransaction));
+    for (const action of actions) lines.add(permissionLine(action, target, inTransaction));
   }
   return { lines, statements };
 }
@@ -100,20 +108,24 @@ describe('the worker task role', () => {
     }
   });
 
-  it('allows exactly the granted actions, on exactly the stack’s own queues and tables, without wildcards', () => {
+  it('allows exactly the granted actions, on exactly the stack’s own queues and tables, without wildcards but the reply queues’ name prefix', () => {
     const { lines, statements } = templatePermissions();
     expect(lines).toEqual(grantedPermissions());
-    const text = JSON.stringify(statements);
+    expect(JSON.stringify(replyQueuesArn())).toMatch(/:\$\{ResourcePrefix\}wallet-replies\*"/);
+    const text = JSON.stringify(statements).replaceAll(JSON.stringify(replyQueuesArn()), '"reply-queues"');
     expect(text).not.toContain('*');
     expect(text).not.toContain('NotAction');
   });
 
   it('comes down to these few permissions (a change here is a change to review)', () => {
     expect([...templatePermissions().lines].sort()).toEqual([
+      'dynamodb:BatchGetItem on TransactionsTable',
       'dynamodb:BatchGetItem on UsersTable',
+      'dynamodb:ConditionCheckItem on TransactionsTable in TransactWriteItems',
       'dynamodb:ConditionCheckItem on UsersTable in TransactWriteItems',
       'dynamodb:GetItem on UsersTable',
       'dynamodb:PutItem on TransactionsTable in TransactWriteItems',
+      'dynamodb:UpdateItem on TransactionsTable in TransactWriteItems',
       'dynamodb:UpdateItem on UsersTable in TransactWriteItems',
       'sqs:ChangeMessageVisibility on CommandQueue',
       'sqs:DeleteMessage on CommandQueue',
@@ -122,7 +134,26 @@ describe('the worker task role', () => {
       'sqs:GetQueueUrl on ReplyQueue',
       'sqs:ReceiveMessage on CommandQueue',
       'sqs:SendMessage on DeadLetterQueue',
-      'sqs:SendMessage on ReplyQueue',
+      'sqs:SendMessage on ReplyQueuePrefix',
     ]);
+  });
+});
+
+describe('the reply waiter policy', () => {
+  const policy = buildTemplate().Resources.ReplyWaiterPolicy?.Properties.PolicyDocument as { Statement: { Action: string[]; Resource: unknown }[] };
+
+  it('grants every action the reply listener’s SDK calls need', async () => {
+    const listenerCalls = [...(await callSitesInCode()).keys()].filter((site) => site.startsWith('src/queue/reply-listener.ts#'));
+    expect(listenerCalls.length).toBeGreaterThan(3);
+    const granted = new Set(policy.Statement.flatMap((statement) => statement.Action));
+    for (const site of listenerCalls) for (const action of IAM_ACTIONS_BY_COMMAND[commandOf(site)] ?? ['missing']) expect(granted, site).toContain(action);
+    expect([...granted].sort()).toEqual(replyListenerActions());
+  });
+
+  it('reaches only the waiting processes’ own -gw- queues (ListQueues aside, which IAM cannot scope)', () => {
+    for (const statement of policy.Statement) {
+      if (statement.Resource === '*') expect(statement.Action).toEqual(['sqs:ListQueues']);
+      else expect(statement.Resource).toEqual(replyQueuesArn('-gw-'));
+    }
   });
 });

@@ -1,26 +1,20 @@
-import { commandCents, type Command } from '../../messages/command.js';
-import type { TransactionRecord, UserState } from '../items.js';
-import { nextDecisionTime, type DecideContext } from './ledger-state.js';
-
-export interface FamilyResult {
-  record: TransactionRecord;
-  /** The user's state after the command (unchanged for a rejection). */
-  user: UserState | null;
-}
+import type { CommandOf } from '../../messages/command.js';
+import { parseAmount } from '../../money/money.js';
+import type { TransactionRecord } from '../items.js';
+import type { Draft } from './draft.js';
 
 /**
- * credit: balance += amount. debit: balance -= amount, only if that leaves it
- * at zero or above (SPEC rule 5); otherwise the sticky rejection
+ * credit: balance += amount. debit: balance −= amount, only if `available`
+ * (the balance less open holds) covers it (SPEC rule 5); otherwise the sticky
  * `insufficient_funds`. An unknown user is the sticky `user_not_found`.
  */
-export function decideCreditDebit(command: Command, user: UserState | null, ctx: DecideContext): FamilyResult {
-  const amount = commandCents(command);
-  const timestamp = nextDecisionTime(user, ctx.now);
-  const base = { idempotentKey: command.idempotentKey, transactionId: ctx.newTransactionId(), userId: command.userId, type: command.type, amount, timestamp };
-  if (!user) return { record: { ...base, status: 'rejected', reason: 'user_not_found' }, user };
-  const decided = { ...user, lastDecidedAt: timestamp };
-  const newBalance = command.type === 'credit' ? user.balance + amount : user.balance - amount;
-  if (newBalance < 0n) return { record: { ...base, status: 'rejected', reason: 'insufficient_funds' }, user: decided };
-  const version = user.version + 1;
-  return { record: { ...base, status: 'applied', newBalance, version }, user: { ...decided, balance: newBalance, version } };
+export function decideCreditDebit(draft: Draft, command: CommandOf<'credit' | 'debit'>): TransactionRecord {
+  const amount = parseAmount(command.amount);
+  const user = draft.user(command.userId);
+  if (!user) return draft.reject(command, 'user_not_found', null, amount);
+  if (command.type === 'debit' && draft.available(user) < amount) return draft.reject(command, 'insufficient_funds', user, amount);
+  const timestamp = draft.timeFor(user);
+  const after = { ...draft.touched(user, timestamp), balance: command.type === 'credit' ? user.balance + amount : user.balance - amount, version: user.version + 1 };
+  draft.setUser(after);
+  return draft.applied(draft.base(command, timestamp), amount, after);
 }

@@ -10,10 +10,14 @@ import type { ApplyOutcome } from '../outcome.js';
 /** The users a batch of commands reads: a state, or null for a user known not to exist. */
 export type KnownUsers = ReadonlyMap<string, UserState | null>;
 
-/** What the decide step knows: users, and records already stored under some of the commands' keys. */
+/**
+ * What the decide step knows: users, and records, both those stored under
+ * some commands' own keys (those are answered from them) and those commands
+ * refer to (a hold, an original), null when known not to exist.
+ */
 export interface LedgerState {
   users: KnownUsers;
-  records: ReadonlyMap<string, TransactionRecord>;
+  records: ReadonlyMap<string, TransactionRecord | null>;
 }
 
 export interface CommandToDecide {
@@ -29,18 +33,22 @@ export interface DecideContext {
   newTransactionId(): string;
 }
 
-/** How one user item changes in a decision: the write is conditional on `before`. */
-export interface UserTransition {
-  before: UserState | null;
-  after: UserState | null;
+/** How one item changes in a decision; its write is conditional on `before`. */
+export interface Transition<T> {
+  before: T | null;
+  after: T | null;
 }
+export type UserTransition = Transition<UserState>;
+export type RecordTransition = Transition<TransactionRecord>;
 
-/** A new decision: the record to write under the command's key. */
+/** A new decision: the records to write (the command's own first, then the other user's leg). */
 export interface Decision {
   command: Command;
   record: TransactionRecord;
-  /** The users whose items this decision reads or writes (their writes must travel with its record). */
+  legs: TransactionRecord[];
+  /** The users and the records of other commands this decision read: their writes must travel with it. */
   userIds: string[];
+  references: string[];
 }
 
 /** A command answered from the record already stored under its key: nothing to write. */
@@ -54,8 +62,10 @@ export interface DecideResult {
   results: (Decision | Answer)[];
   /** The new decisions only, in input order: what must be written. */
   decisions: Decision[];
-  /** The touched users, from the state read to the state after every decision. */
+  /** Every user read, from the state read to the state after every decision. */
   users: Map<string, UserTransition>;
+  /** Every referenced record read, likewise. */
+  references: Map<string, RecordTransition>;
 }
 
 /**

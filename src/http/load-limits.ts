@@ -1,0 +1,58 @@
+import { WalletError } from '../errors.js';
+
+/** Too many requests from one principal in the rate-limit window (429 with Retry-After). */
+export class RateLimitedError extends WalletError {
+  readonly code = 'rate_limited' as const;
+  readonly retryable = true;
+}
+
+/** Every waiter slot of this gateway process is taken (503): try again, or send without waiting. */
+export class TooManyWaitersError extends WalletError {
+  readonly code = 'too_many_waiters' as const;
+  readonly retryable = true;
+}
+
+/**
+ * A cap on concurrent `?wait=true` requests: each holds a connection and a
+ * waiter in the reply listener until its reply or its timeout, so without a
+ * cap a burst of slow waits exhausts sockets and memory for everyone.
+ */
+export class WaiterGate {
+  private inUse = 0;
+  constructor(private readonly capacity: number) {}
+
+  /** Runs `work` in a waiter slot, or throws TooManyWaitersError when none is free. */
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.inUse >= this.capacity) throw new TooManyWaitersError(`more than ${this.capacity} requests are waiting for replies; retry, or send without ?wait=true`);
+    this.inUse += 1;
+    try {
+      return await work();
+    } finally {
+      this.inUse -= 1;
+    }
+  }
+
+  get waiting(): number {
+    return this.inUse;
+  }
+}
+
+/**
+ * One answer shared by every caller for `ttlMs` and by concurrent callers
+ * while it is being computed: /health is unauthenticated, so it must not
+ * turn each anonymous request into calls to SQS and DynamoDB.
+ */
+export function cached<T>(compute: () => Promise<T>, ttlMs: number, now: () => number = Date.now): () => Promise<T> {
+  let entry: { value: Promise<T>; at: number } | undefined;
+  return () => {
+    if (!entry || now() - entry.at >= ttlMs) {
+      const value = compute();
+      entry = { value, at: now() };
+      // A failed computation is not kept.
+      value.catch(() => {
+        if (entry?.value === value) entry = undefined;
+      });
+    }
+    return entry.value;
+  };
+}

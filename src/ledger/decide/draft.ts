@@ -1,0 +1,118 @@
+import type { Command } from '../../messages/command.js';
+import { commandFingerprint } from '../../messages/command.js';
+import type { Cents } from '../../money/money.js';
+import { heldAt, withChainHash, type OpenHold, type RecordBase, type StickyRejection, type TransactionRecord, type UserState } from '../items.js';
+import { nextDecisionTime, type DecideContext, type LedgerState, type RecordTransition, type UserTransition } from './ledger-state.js';
+
+/**
+ * The in-memory copy of the state a group of commands is decided on: each
+ * command reads what the previous ones left and records what it changes.
+ * The command families (credit-debit, transfer, holds, reverse) work on it.
+ */
+export class Draft {
+  readonly users = new Map<string, UserTransition>();
+  readonly references = new Map<string, RecordTransition>();
+  /** What the command being decided has read: its writes must travel with everything here. */
+  private reads = { userIds: new Set<string>(), references: new Set<string>() };
+
+  /** Starts deciding the next command; returns what it reads, filled in as it reads. */
+  nextCommand(): { userIds: Set<string>; references: Set<string> } {
+    this.reads = { userIds: new Set(), references: new Set() };
+    return this.reads;
+  }
+
+  constructor(
+    private readonly state: LedgerState,
+    readonly ctx: DecideContext,
+  ) {}
+
+  user(userId: string): UserState | null {
+    this.reads.userIds.add(userId);
+    const known = this.users.get(userId);
+    if (known) return known.after;
+    const user = this.state.users.get(userId);
+    if (user === undefined) throw new Error(`decide: user ${userId} was not loaded`);
+    this.users.set(userId, { before: user, after: user });
+    return user;
+  }
+
+  setUser(user: UserState): void {
+    const transition = this.users.get(user.userId);
+    if (!transition) throw new Error(`decide: user ${user.userId} set before it was read`);
+    this.users.set(user.userId, { before: transition.before, after: user });
+  }
+
+  reference(key: string): TransactionRecord | null {
+    this.reads.references.add(key);
+    const known = this.references.get(key);
+    if (known) return known.after;
+    const record = this.state.records.get(key);
+    if (record === undefined) throw new Error(`decide: record ${key} was not loaded`);
+    this.references.set(key, { before: record, after: record });
+    return record;
+  }
+
+  setReference(record: TransactionRecord): void {
+    const transition = this.references.get(record.idempotentKey);
+    if (!transition) throw new Error(`decide: record ${record.idempotentKey} set before it was read`);
+    this.references.set(record.idempotentKey, { before: transition.before, after: { ...record, refVersion: (transition.before?.refVersion ?? 0) + 1 } });
+  }
+
+  /**
+   * When a decision of this user takes effect (its record's time): holds
+   * expire by this clock, so the ledger replays to the same `held`.
+   */
+  at(user: UserState): number {
+    return Date.parse(this.timeFor(user));
+  }
+
+  /** The money a user may still use: the posted balance less its unexpired holds. */
+  available(user: UserState): Cents {
+    return user.balance - heldAt(user, this.at(user));
+  }
+
+  /**
+   * The user as it is once a decision of it is taken at `timestamp`: expired
+   * holds pruned (they reserve nothing), the time of its last decision moved.
+   */
+  touched(user: UserState, timestamp: string): UserState {
+    const at = Date.parse(timestamp);
+    const holds = new Map<string, OpenHold>([...user.holds].filter(([, hold]) => Date.parse(hold.expiresAt) > at));
+    return { ...user, holds, lastDecidedAt: timestamp };
+  }
+
+  timeFor(user: UserState | null): string {
+    return nextDecisionTime(user, this.ctx.now);
+  }
+
+  /** The fields every record of `command` starts with. */
+  base(command: Command, timestamp: string) {
+    return {
+      idempotentKey: command.idempotentKey,
+      transactionId: this.ctx.newTransactionId(),
+      userId: command.userId,
+      type: command.type,
+      timestamp,
+      request: commandFingerprint(command),
+      ...('toUserId' in command && { toUserId: command.toUserId }),
+      ...('holdKey' in command && { holdKey: command.holdKey }),
+      ...('originalKey' in command && { originalKey: command.originalKey }),
+    };
+  }
+
+  /** A sticky rejection of `command`, written with the user's time moved (or none for an unknown user). */
+  reject(command: Command, reason: StickyRejection, user: UserState | null, amount?: Cents): TransactionRecord {
+    const timestamp = this.timeFor(user);
+    if (user) this.setUser(this.touched(user, timestamp));
+    return { ...this.base(command, timestamp), ...(amount !== undefined && { amount }), status: 'rejected', reason };
+  }
+
+  /** An applied record for `user` as it now is (after its change): balance, held and version right after it. */
+  applied(base: Omit<RecordBase, 'amount'>, amount: Cents, user: UserState): TransactionRecord {
+    const record: TransactionRecord = { ...base, amount, status: 'applied', newBalance: user.balance, newHeld: heldAt(user, Date.parse(base.timestamp)), version: user.version };
+    // Each applied entry is chained to its user's previous one, in decision order (src/ledger/chain.ts).
+    const chained = withChainHash(record, user.chainHash);
+    if (chained.status === 'applied' && chained.hash) this.setUser({ ...user, chainHash: chained.hash });
+    return chained;
+  }
+}

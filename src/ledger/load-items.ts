@@ -1,0 +1,60 @@
+import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Config } from '../config.js';
+import { CorruptItemError } from '../errors.js';
+import { recordFromItem, userFromItem, type Item, type TransactionRecord, type UserState } from './items.js';
+import { classifyStoreError } from './store-errors.js';
+
+/** An item as loaded: its state, null when it does not exist, or the reason it can never be used. */
+export type Loaded<T> = T | null | CorruptItemError;
+
+const BATCH_GET_LIMIT = 100;
+
+/** Reads users with strongly consistent BatchGetItem calls. */
+export async function loadUsers(ddb: DynamoDBDocumentClient, tables: Config['tables'], userIds: readonly string[]): Promise<Map<string, Loaded<UserState>>> {
+  return loadItems(ddb, tables.users, 'userId', userIds, parseUser);
+}
+
+/** Reads the records commands refer to (holds, originals) with strongly consistent BatchGetItem calls. */
+export async function loadRecords(ddb: DynamoDBDocumentClient, tables: Config['tables'], keys: readonly string[]): Promise<Map<string, Loaded<TransactionRecord>>> {
+  return loadItems(ddb, tables.transactions, 'idempotentKey', keys, parseRecord);
+}
+
+async function loadItems<T>(ddb: DynamoDBDocumentClient, table: string, keyName: string, ids: readonly string[], parse: (item: Item) => T | CorruptItemError): Promise<Map<string, Loaded<T>>> {
+  const loaded = new Map<string, Loaded<T>>(ids.map((id) => [id, null]));
+  for (let start = 0; start < ids.length; start += BATCH_GET_LIMIT) {
+    let keys: Record<string, unknown>[] = ids.slice(start, start + BATCH_GET_LIMIT).map((id) => ({ [keyName]: id }));
+    for (let attempt = 0; keys.length > 0; attempt++) {
+      let response;
+      try {
+        response = await ddb.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: keys, ConsistentRead: true } } }));
+      } catch (error) {
+        throw classifyStoreError(error, 'BatchGetItem');
+      }
+      for (const item of response.Responses?.[table] ?? []) {
+        const id = item[keyName];
+        if (typeof id === 'string') loaded.set(id, parse(item));
+      }
+      keys = response.UnprocessedKeys?.[table]?.Keys ?? [];
+      if (keys.length > 0) await sleep(Math.min(1_000, 20 * 2 ** attempt));
+    }
+  }
+  return loaded;
+}
+
+export function parseUser(item: Item): UserState | CorruptItemError {
+  return parsed(() => userFromItem(item));
+}
+
+export function parseRecord(item: Item): TransactionRecord | CorruptItemError {
+  return parsed(() => recordFromItem(item));
+}
+
+function parsed<T>(parse: () => T): T | CorruptItemError {
+  try {
+    return parse();
+  } catch (error) {
+    if (error instanceof CorruptItemError) return error;
+    throw error;
+  }
+}

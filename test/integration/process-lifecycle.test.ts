@@ -1,0 +1,144 @@
+import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { findFreePort } from '../../src/local-stack/ports.js';
+import { REPO_ROOT, type RunningScript } from '../support/child-process.js';
+import { eventually } from '../support/eventually.js';
+import { descendants, isAlive, runNpm, runsIn, tryConnect } from '../support/process-tree.js';
+
+/**
+ * SPEC rule 9 as a user meets it: `npm start` and `npm run api` through npm
+ * itself, stopped by a terminal's Ctrl-C (SIGINT to the whole process group)
+ * or by `kill -TERM` of the npm process alone (an orchestrator, `timeout`).
+ */
+const started: RunningScript[] = [];
+// Every process seen below an npm this file started; a failing test must not leave them running.
+const seen = new Set<number>();
+afterEach(() => {
+  for (const npm of started.splice(0)) {
+    if (npm.child.pid !== undefined) for (const pid of [npm.child.pid, ...descendants(npm.child.pid)]) seen.add(pid);
+  }
+  // Only a process still running in this repository: a pid may have been reused meanwhile.
+  for (const pid of seen) if (isAlive(pid) && runsIn(pid, REPO_ROOT)) process.kill(pid, 'SIGKILL');
+  seen.clear();
+});
+
+function track(pids: number[]): number[] {
+  for (const pid of pids) seen.add(pid);
+  return pids;
+}
+
+async function ports() {
+  const sqsPort = await findFreePort();
+  const dynamodbPort = await findFreePort();
+  const apiPort = await findFreePort();
+  return {
+    sqsPort,
+    dynamodbPort,
+    apiPort,
+    env: {
+      WALLET_EMBEDDED_SQS_PORT: String(sqsPort),
+      WALLET_EMBEDDED_DYNAMODB_PORT: String(dynamodbPort),
+      WALLET_API_PORT: String(apiPort),
+      WALLET_WAIT_TIME_SECONDS: '1',
+      LOG_LEVEL: 'debug',
+    },
+  };
+}
+
+function start(args: string[], env: Record<string, string>): RunningScript {
+  const npm = runNpm(args, env);
+  started.push(npm);
+  return npm;
+}
+
+interface LogLine {
+  level: number;
+  msg: string;
+}
+
+function logLines(output: string): LogLine[] {
+  return output
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as LogLine);
+}
+
+/** 500 credits for the seeded user, so the worker is busy when the signal comes. */
+async function publishBacklog(endpoint: string, queueUrl: string, userId: string): Promise<void> {
+  const sqs = new SQSClient({ region: 'us-east-1', endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  try {
+    await Promise.all(
+      Array.from({ length: 50 }, (_, batch) =>
+        sqs.send(
+          new SendMessageBatchCommand({
+            QueueUrl: queueUrl,
+            Entries: Array.from({ length: 10 }, (_, index) => ({
+              Id: String(index),
+              MessageBody: JSON.stringify({ idempotentKey: `lifecycle-${batch}-${index}`, userId, amount: '1', type: 'credit' }),
+            })),
+          }),
+        ),
+      ),
+    );
+  } finally {
+    sqs.destroy();
+  }
+}
+
+async function expectNothingLeft(processes: number[], listening: number[]): Promise<void> {
+  await eventually('every process of the stack to be gone', () => (processes.some(isAlive) ? undefined : true), 10_000);
+  for (const port of listening) expect(await tryConnect('127.0.0.1', port), `port ${port}`).toBe('ECONNREFUSED');
+}
+
+describe('stopping the stack started with npm', () => {
+  it.each([
+    ['Ctrl-C in a terminal (SIGINT to the process group)', 'group-SIGINT'],
+    ['kill -TERM of the npm process alone', 'npm-SIGTERM'],
+  ])('%s: in-flight commands are decided and replied before DynamoDB Local stops; exit 0; nothing left', { timeout: 120_000 }, async (_, how) => {
+    const { sqsPort, dynamodbPort, env } = await ports();
+    const npm = start(['start'], env);
+    const [, queueUrl] = await npm.waitForOutput(/command queue\s+(\S+)/);
+    const [, userId] = await npm.waitForOutput(/seeded user (\S+)/);
+    const jvm = Number((await npm.waitForOutput(/DynamoDB Local, pid (\d+)/))[1]);
+    const npmPid = npm.child.pid ?? 0;
+    const stack = track(descendants(npmPid));
+    expect(stack).toContain(jvm);
+
+    await publishBacklog(`http://127.0.0.1:${sqsPort}`, queueUrl ?? '', userId ?? '');
+    await npm.waitForOutput(/("msg":"command decided"[^\n]*\n[^\n]*){20}/);
+    if (how === 'group-SIGINT') process.kill(-npmPid, 'SIGINT');
+    else process.kill(npmPid, 'SIGTERM');
+
+    expect(await npm.exited, npm.output()).toBe(0);
+    await expectNothingLeft([...stack, npmPid], [sqsPort, dynamodbPort]);
+
+    const lines = logLines(npm.output());
+    const at = (msg: string) => lines.findIndex((line) => line.msg === msg);
+    // Nothing failed: no command left undecided, no reply unpublished, no refused connection.
+    expect(lines.filter((line) => line.level >= 40)).toEqual([]);
+    expect(npm.output()).not.toContain('ECONNREFUSED');
+    // The signal came while commands were in flight, and they were finished after it …
+    expect(lines.slice(at('shutting down')).some((line) => line.msg === 'command decided')).toBe(true);
+    // … before the store went away: the worker had stopped (replies sent) when the stack stopped.
+    expect(at('shutting down')).toBeGreaterThan(0);
+    expect(at('worker stopped')).toBeGreaterThan(at('shutting down'));
+    expect(at('embedded stack stopped')).toBeGreaterThan(at('worker stopped'));
+  });
+
+  it.each([
+    ['SIGINT to the process group', 'group-SIGINT'],
+    ['SIGTERM to npm', 'npm-SIGTERM'],
+  ])('npm run api with its own stack stops on %s with exit 0 and leaves nothing behind', { timeout: 120_000 }, async (_, how) => {
+    const { sqsPort, dynamodbPort, apiPort, env } = await ports();
+    const npm = start(['run', 'api'], env);
+    await npm.waitForOutput(/wallet API on (\S+)/);
+    const npmPid = npm.child.pid ?? 0;
+    const stack = track(descendants(npmPid));
+    expect(await tryConnect('127.0.0.1', apiPort)).toBe('connected');
+
+    if (how === 'group-SIGINT') process.kill(-npmPid, 'SIGINT');
+    else process.kill(npmPid, 'SIGTERM');
+    expect(await npm.exited, npm.output()).toBe(0);
+    await expectNothingLeft([...stack, npmPid], [sqsPort, dynamodbPort, apiPort]);
+  });
+});
