@@ -24,7 +24,40 @@ export interface ChaosOptions {
   /** High enough that chaos alone never dead-letters a command; any that are get redriven and reported. */
   maxReceiveCount: number;
   drainTimeoutMs: number;
+  /** The outage phases that follow the chaos above (SPEC rule 10). */
+  outage: OutageOptions;
   seed: number;
+}
+
+/**
+ * Two phases on their own queues and worker processes, with the worker's
+ * DEFAULT settings (maxReceiveCount 5, retry base, visibility timeout:
+ * nothing raised to make them pass): DynamoDB refuses connections for
+ * `refuseMs`, then hangs (accepts, answers nothing) for `hangMs`, behind a
+ * TCP proxy between the workers and DynamoDB Local, while commands flow in.
+ * Nothing is redriven: every command must be applied once and replied, with
+ * nothing on the DLQ.
+ */
+export interface OutageOptions {
+  /** Length of the phase in which DynamoDB refuses connections; 0 skips it. */
+  refuseMs: number;
+  /** Length of the phase in which DynamoDB accepts connections and answers nothing; 0 skips it. */
+  hangMs: number;
+  /**
+   * When the hang ends, leave the connections accepted during it open and silent (a path that died)
+   * instead of resetting them (a peer that restarted). Off by default: see the README.
+   */
+  hungStaySilent: boolean;
+  /** Distinct valid commands published during each phase, paced over it (duplicates, reused keys… on top). */
+  commandsPerPhase: number;
+  usersPerPhase: number;
+  /**
+   * The outage workers' WALLET_RETRY_BASE_SECONDS; undefined keeps the worker's default. 0 makes the
+   * point sharper: the retry-and-dead-letter design dead-lettered every waiting command within a second.
+   */
+  retryBaseSeconds?: number;
+  /** How long the backlog of one phase may take to drain once DynamoDB is back. */
+  drainTimeoutMs: number;
 }
 
 /** The full run behind `npm run chaos`. */
@@ -42,6 +75,7 @@ export const FULL_RUN: ChaosOptions = {
   retryBaseSeconds: 1,
   maxReceiveCount: 50,
   drainTimeoutMs: 10 * 60_000,
+  outage: { refuseMs: 180_000, hangMs: 180_000, hungStaySilent: false, commandsPerPhase: 600, usersPerPhase: 20, drainTimeoutMs: 5 * 60_000 },
   seed: Date.now() % 1_000_000,
 };
 
@@ -57,4 +91,6 @@ export const TEST_RUN: ChaosOptions = {
   // No backoff tail: the few commands that failed several times would otherwise wait 8–30 s to come back.
   retryBaseSeconds: 0,
   drainTimeoutMs: 60_000,
+  // Still far past the old retry budget: with delays of 0 it dead-lettered within a second of outage.
+  outage: { refuseMs: 12_000, hangMs: 12_000, hungStaySilent: false, commandsPerPhase: 60, usersPerPhase: 5, retryBaseSeconds: 0, drainTimeoutMs: 60_000 },
 };

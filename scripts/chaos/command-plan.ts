@@ -94,6 +94,21 @@ export function buildPlan(shape: PlanShape, random: Random, runId: string): Chao
   return { users, commands, invalid, sends: interleave(singles, later, random) };
 }
 
+/** Several plans (the chaos run's and each outage phase's) as one, for one check of the whole run. */
+export function mergePlans(plans: ChaosPlan[]): ChaosPlan {
+  return {
+    users: plans.flatMap((plan) => plan.users),
+    commands: plans.flatMap((plan) => plan.commands),
+    invalid: plans.flatMap((plan) => plan.invalid),
+    sends: plans.flatMap((plan) => plan.sends),
+  };
+}
+
+/** Every key a plan sends (valid commands and invalid bodies alike). */
+export function planKeys(plan: ChaosPlan): Set<string> {
+  return new Set([...plan.commands.map((planned) => planned.command.idempotentKey), ...plan.invalid.map((body) => body.idempotentKey)]);
+}
+
 /** One command of any type; references go to an earlier command, of the same user 3 times in 4. */
 function randomCommand(idempotentKey: string, users: PlannedUser[], earlier: PlannedCommand[], random: Random): Command {
   const userId = pick(random, users).userId;

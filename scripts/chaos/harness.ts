@@ -2,24 +2,23 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { createAwsClients } from '../../src/clients.js';
 import { loadConfig } from '../../src/config.js';
-import { newUserItem } from '../../src/ledger/items.js';
 import { createLogger } from '../../src/logger.js';
-import { parseStoredNumber } from '../../src/money/money.js';
 import { redriveDeadLetters } from '../../src/queue/dead-letters.js';
 import { ensureQueues, ensureTables } from '../../src/resources/provision.js';
 import type { ChaosOptions } from './chaos-options.js';
 import { ChaosStack } from './chaos-stack.js';
-import { buildPlan, type ChaosPlan } from './command-plan.js';
+import { buildPlan, mergePlans, planKeys } from './command-plan.js';
 import { queueDepth, scanAll } from './evidence.js';
 import { discrepancyLine } from '../../src/audit/report-text.js';
 import { auditLedger } from '../../src/audit/verify-ledger.js';
 import { checkInvariants, type ChaosVerdict } from './invariants.js';
+import { runOutagePhases, type OutageKind } from './outage-phases.js';
 import { seededRandom, type Random } from './random.js';
 import { ReplySink } from './reply-sink.js';
+import { messageCount, publish, seedUsers } from './traffic.js';
 import { WorkerFleet } from './worker-fleet.js';
 
 export interface ChaosFigures {
@@ -32,6 +31,18 @@ export interface ChaosFigures {
   negative_balances: number;
   ledger_consistent: boolean;
   replies_missing: number;
+  /** Commands sent during the outage phases (counted in `commands` too). */
+  outage_commands: number;
+  /**
+   * Messages that reached a DLQ, counted before any redrive: the chaos phase's (which it redrives and
+   * reports) plus the outage phases' (never redriven).
+   */
+  dlq_before_redrive: number;
+  outage_ms: Partial<Record<OutageKind, number>>;
+  /** Per outage phase, from DynamoDB's return to its backlog drained (absent: it did not drain). */
+  outage_drain_ms: Partial<Record<OutageKind, number | null>>;
+  /** Per outage phase, deliveries beyond one per message (the heartbeat keeps held messages from coming back). */
+  outage_redeliveries: Partial<Record<OutageKind, number>>;
 }
 
 export interface ChaosResult {
@@ -48,7 +59,9 @@ export interface ChaosResult {
 /**
  * One chaos run on its own embedded stack: publish the plan while killing
  * workers, restarting DynamoDB Local and injecting SDK faults; drain;
- * redrive the DLQ; stop the workers gracefully; then check every invariant.
+ * redrive the DLQ; stop the workers gracefully; then the outage phases
+ * (DynamoDB refusing, then hanging, default worker settings, no redrive);
+ * then check every invariant over both.
  */
 export async function runChaos(options: ChaosOptions, log: (line: string) => void): Promise<ChaosResult> {
   const random = seededRandom(options.seed);
@@ -66,26 +79,23 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
     await ensureTables(clients.ddb, config);
     const queueUrls = await ensureQueues(clients.sqs, config);
     const plan = buildPlan(options.plan, random, runId);
-    for (const user of plan.users) {
-      const item = newUserItem(user.userId, parseStoredNumber(user.openingBalance), new Date().toISOString());
-      await clients.ddb.send(new PutCommand({ TableName: config.tables.users, Item: item }));
-    }
+    await seedUsers(clients.ddb, config.tables.users, plan);
     const sink = new ReplySink(clients.sqs, queueUrls.reply);
     sink.start();
     await fleet.start();
-    const keys = new Set([...plan.commands.map((planned) => planned.command.idempotentKey), ...plan.invalid.map((body) => body.idempotentKey)]);
-    const messages = plan.sends.reduce((sum, group) => sum + group.length, 0);
+    const keys = planKeys(plan);
+    const messages = messageCount(plan);
     log(`${plan.commands.length + plan.invalid.length} commands (${keys.size} keys) as ${messages} messages, ${plan.users.length} users, ${options.workers} workers`);
 
     let published = 0;
     let ddbRestarts = 0;
     const progress = () =>
-      `published ${published}/${messages}, replies ${sink.replies.length}, keys answered ${countAnswered(keys, sink)}/${keys.size}, ` +
+      `published ${published}/${messages}, replies ${sink.replies.length}, keys answered ${sink.countAnswered(keys)}/${keys.size}, ` +
       `deliveries ${fleet.deliveries}, kills ${fleet.kills}/${options.kills}, ddb restarts ${ddbRestarts}/${options.ddbRestarts}, faults ${JSON.stringify(Object.fromEntries(fleet.faults))}`;
     const ticker = setInterval(() => log(progress()), 2_000);
     try {
       const publishing = publish(clients.sqs, queueUrls.command, plan, options.publishPerSecond, (count) => (published += count));
-      const faults = runFaultSchedule(options, random, () => countAnswered(keys, sink) / keys.size, {
+      const faults = runFaultSchedule(options, random, () => sink.countAnswered(keys) / keys.size, {
         kill: async () => log(`SIGKILL ${await fleet.killOneMidBatch(random)}`),
         restartDynamoDb: async () => {
           const hard = options.ddbCrash && ddbRestarts % 2 === 0;
@@ -104,14 +114,20 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
       problems.push(...(await fleet.stop()));
       await sink.stop();
       log(progress());
+      clearInterval(ticker);
 
+      const outage = await runOutagePhases({ options, random, runId, clients, usersTable: config.tables.users, endpoints: stack.endpoints, logDir, log });
+      problems.push(...outage.problems);
       const verdict = checkInvariants({
-        plan,
+        plan: mergePlans([plan, outage.plan]),
         transactionItems: await scanAll(clients.ddb, config.tables.transactions),
         userItems: await scanAll(clients.ddb, config.tables.users),
-        replies: sink.replies,
-        unparseableReplies: sink.unparseable,
-        leftOnQueues: { command: await queueDepth(clients.sqs, queueUrls.command), deadLetter: await queueDepth(clients.sqs, queueUrls.deadLetter) },
+        replies: [...sink.replies, ...outage.replies],
+        unparseableReplies: sink.unparseable + outage.unparseableReplies,
+        leftOnQueues: {
+          command: (await queueDepth(clients.sqs, queueUrls.command)) + outage.leftOnQueues.command,
+          deadLetter: (await queueDepth(clients.sqs, queueUrls.deadLetter)) + outage.leftOnQueues.deadLetter,
+        },
       });
       problems.push(...verdict.problems, ...fleet.crashes);
       // npm run verify's audit over the same tables: rule 6 and every user's hash chain after all that chaos.
@@ -120,10 +136,11 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
       problems.push(...audit.discrepancies.map((discrepancy) => `ledger audit:${discrepancyLine(discrepancy)}`));
       if (fleet.kills < options.kills) problems.push(`only ${fleet.kills} of ${options.kills} worker kills happened`);
       if (ddbRestarts < options.ddbRestarts) problems.push(`only ${ddbRestarts} of ${options.ddbRestarts} DynamoDB restarts happened`);
+      const outageCommands = outage.phases.reduce((sum, phase) => sum + phase.commands, 0);
       const result: ChaosResult = {
         figures: {
-          commands: plan.commands.length + plan.invalid.length,
-          deliveries: fleet.deliveries,
+          commands: plan.commands.length + plan.invalid.length + outageCommands,
+          deliveries: fleet.deliveries + outage.deliveries,
           worker_kills: fleet.kills,
           ddb_restarts: ddbRestarts,
           lost: verdict.lost,
@@ -131,6 +148,11 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
           negative_balances: verdict.negativeBalances,
           ledger_consistent: verdict.ledgerConsistent,
           replies_missing: verdict.repliesMissing,
+          outage_commands: outageCommands,
+          dlq_before_redrive: drained.deadLettered + outage.leftOnQueues.deadLetter,
+          outage_ms: Object.fromEntries(outage.phases.map((phase) => [phase.kind, phase.outageMs])),
+          outage_drain_ms: Object.fromEntries(outage.phases.map((phase) => [phase.kind, phase.drainMs ?? null])),
+          outage_redeliveries: Object.fromEntries(outage.phases.map((phase) => [phase.kind, phase.redeliveries])),
         },
         verdict,
         problems,
@@ -179,25 +201,6 @@ function faultEnv(options: ChaosOptions): Record<string, string> {
   };
 }
 
-async function publish(sqs: SQSClient, queueUrl: string, plan: ChaosPlan, perSecond: number, onSent: (count: number) => void): Promise<void> {
-  let batch: string[] = [];
-  const flush = async () => {
-    if (batch.length === 0) return;
-    const entries = batch.map((body, index) => ({ Id: String(index), MessageBody: body }));
-    batch = [];
-    const { Failed = [] } = await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
-    if (Failed.length > 0) throw new Error(`publishing failed: ${JSON.stringify(Failed)}`);
-    onSent(entries.length);
-    await sleep((entries.length / perSecond) * 1000);
-  };
-  // A group (a command and its concurrent duplicate) always goes out in one batch.
-  for (const group of plan.sends) {
-    if (batch.length + group.length > 10) await flush();
-    batch.push(...group);
-  }
-  await flush();
-}
-
 /** Fires the kills and DynamoDB restarts, interleaved, as progress passes 10%…80% of the keys answered. */
 async function runFaultSchedule(
   options: ChaosOptions,
@@ -234,14 +237,8 @@ async function drain(
       log(`redrove ${moved} dead-lettered command(s) to the command queue`);
       continue;
     }
-    if (onQueue === 0 && countAnswered(keys, sink) === keys.size) return { deadLettered, problems: [] };
+    if (onQueue === 0 && sink.countAnswered(keys) === keys.size) return { deadLettered, problems: [] };
     await sleep(250);
   }
   return { deadLettered, problems: [`not drained within ${timeoutMs} ms`] };
-}
-
-function countAnswered(keys: Set<string>, sink: ReplySink): number {
-  let answered = 0;
-  for (const key of sink.repliedKeys) if (keys.has(key)) answered++;
-  return answered;
 }

@@ -22,6 +22,13 @@ export class ReplySink {
     this.loops = Array.from({ length: parallel }, () => this.loop());
   }
 
+  /** How many of `keys` have had at least one reply. */
+  countAnswered(keys: ReadonlySet<string>): number {
+    let answered = 0;
+    for (const key of this.repliedKeys) if (keys.has(key)) answered++;
+    return answered;
+  }
+
   /** Stops the loops, then reads whatever is still on the queue. */
   async stop(): Promise<void> {
     this.running = false;

@@ -1,17 +1,36 @@
 /**
- * `npm run chaos [-- --commands N --users N --workers N --kills N --ddb-restarts N --ddb-crash true --seed N]`:
- * the full chaos run. Prints progress, then as its last line
- * `CHAOS {...figures}`; exits non-zero when any invariant failed.
+ * `npm run chaos [-- --commands N --users N --workers N --kills N --ddb-restarts N --ddb-crash true --seed N
+ *   --outage-refuse-seconds N --outage-hang-seconds N --outage-commands N --outage-drain-seconds N --outage-hung-stay-silent true]`:
+ * the full chaos run, then the outage phases (0 seconds skips one). Prints
+ * progress, then as its last line `CHAOS {...figures}`; exits non-zero when
+ * any invariant failed.
  */
 import { exitWithUsage, parseCommandLine, UsageError, type ScriptHelp } from '../support/args.js';
 import { FULL_RUN, type ChaosOptions } from './chaos-options.js';
 import { runChaos } from './harness.js';
 
 const help: ScriptHelp = {
-  usage: 'npm run chaos [-- --commands N --users N --workers N --kills N --ddb-restarts N --ddb-crash true --seed N]',
+  usage:
+    'npm run chaos [-- --commands N --users N --workers N --kills N --ddb-restarts N --ddb-crash true --seed N ' +
+    '--outage-refuse-seconds N --outage-hang-seconds N --outage-commands N --outage-drain-seconds N --outage-hung-stay-silent true]',
   description: `The chaos run on its own embedded stack: worker processes killed, DynamoDB Local restarted, faults injected,
-duplicates and bad input; then every invariant is checked. The last line is CHAOS {...figures}; exit 1 when one failed.`,
-  flags: ['commands', 'users', 'workers', 'kills', 'ddb-restarts', 'ddb-crash', 'seed'],
+duplicates and bad input; then DynamoDB refusing connections, then hanging (180 s each by default; 0 skips one), with
+the worker's default settings and nothing redriven; then every invariant is checked. The last line is CHAOS {...figures};
+exit 1 when one failed.`,
+  flags: [
+    'commands',
+    'users',
+    'workers',
+    'kills',
+    'ddb-restarts',
+    'ddb-crash',
+    'seed',
+    'outage-refuse-seconds',
+    'outage-hang-seconds',
+    'outage-commands',
+    'outage-drain-seconds',
+    'outage-hung-stay-silent',
+  ],
 };
 const { flags } = parseCommandLine(help);
 const number = (name: string, fallback: number) => {
@@ -27,6 +46,14 @@ const options: ChaosOptions = {
   kills: number('kills', FULL_RUN.kills),
   ddbRestarts: number('ddb-restarts', FULL_RUN.ddbRestarts),
   ddbCrash: flags.get('ddb-crash') === 'true',
+  outage: {
+    ...FULL_RUN.outage,
+    refuseMs: number('outage-refuse-seconds', FULL_RUN.outage.refuseMs / 1000) * 1000,
+    hangMs: number('outage-hang-seconds', FULL_RUN.outage.hangMs / 1000) * 1000,
+    commandsPerPhase: number('outage-commands', FULL_RUN.outage.commandsPerPhase),
+    hungStaySilent: flags.get('outage-hung-stay-silent') === 'true',
+    drainTimeoutMs: number('outage-drain-seconds', FULL_RUN.outage.drainTimeoutMs / 1000) * 1000,
+  },
   seed: number('seed', FULL_RUN.seed),
 };
 const started = Date.now();
@@ -35,7 +62,8 @@ const log = (line: string) => process.stdout.write(`[chaos ${((Date.now() - star
 let exitCode = 1;
 try {
   const result = await runChaos(options, log);
-  log(`faults injected: ${JSON.stringify(result.faults)}; dead-lettered and redriven: ${result.deadLettered}`);
+  log(`faults injected: ${JSON.stringify(result.faults)}; dead-lettered and redriven in the chaos phase: ${result.deadLettered}`);
+  log(`outage phases: ${JSON.stringify(result.figures.outage_ms)} ms, backlog drained after the store's return in ${JSON.stringify(result.figures.outage_drain_ms)} ms`);
   for (const problem of result.problems.slice(0, 50)) log(`PROBLEM ${problem}`);
   if (result.problems.length > 50) log(`… and ${result.problems.length - 50} more problems`);
   log(result.problems.length === 0 ? 'every invariant held' : `${result.problems.length} problem(s); worker logs kept in ${result.logDir}`);

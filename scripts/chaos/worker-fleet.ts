@@ -13,6 +13,11 @@ const READY_TIMEOUT_MS = 60_000;
 /** How long a kill waits for the victim to be handed a batch before killing it anyway. */
 const MID_BATCH_WAIT_MS = 10_000;
 const MAX_KILL_DELAY_MS = 300;
+/**
+ * How long a SIGTERMed worker may take to finish and exit before it is SIGKILLed and reported: past
+ * the longest legitimate stop (a long poll's wait plus a visibility timeout, with the defaults 55 s).
+ */
+const STOP_TIMEOUT_MS = 90_000;
 
 interface RunningWorker {
   id: string;
@@ -66,15 +71,22 @@ export class WorkerFleet {
     return `${victim.id}${gotBatch ? ' (mid-batch)' : ' (idle: no batch within the wait)'}`;
   }
 
-  /** SIGTERMs every worker: each must finish its in-flight messages and exit 0. */
+  /** SIGTERMs every worker: each must finish its in-flight messages and exit 0 (in time, or it is SIGKILLed and reported). */
   async stop(): Promise<string[]> {
     const problems: string[] = [];
     await Promise.all(
       [...this.workers.values()].map(async (worker) => {
         worker.expectedExit = true;
         worker.child.kill('SIGTERM');
+        let timedOut = false;
+        const timer = setTimeout(() => {
+          timedOut = true;
+          problems.push(`worker ${worker.id} did not exit within ${STOP_TIMEOUT_MS} ms of SIGTERM (SIGKILLed); see ${join(this.options.logDir, `${worker.id}.log`)}`);
+          worker.child.kill('SIGKILL');
+        }, STOP_TIMEOUT_MS);
         const code = await worker.exited;
-        if (code !== 0) problems.push(`worker ${worker.id} exited with ${code} on SIGTERM`);
+        clearTimeout(timer);
+        if (code !== 0 && !timedOut) problems.push(`worker ${worker.id} exited with ${code} on SIGTERM`);
       }),
     );
     this.workers.clear();

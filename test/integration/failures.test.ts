@@ -6,7 +6,7 @@ import { checkLedger } from '../support/ledger-check.js';
 import { useCleanups } from '../support/cleanups.js';
 import { ReplyCollector } from '../support/reply-collector.js';
 import { capturingLogger } from '../support/log-capture.js';
-import { TcpProxy } from '../support/tcp-proxy.js';
+import { TcpProxy } from '../../scripts/support/tcp-proxy.js';
 import { createUser, envFor, testEnv, uniqueKey } from '../support/wallet.js';
 import { inject } from 'vitest';
 import { createWallet } from '../../src/wallet.js';

@@ -8,7 +8,7 @@ import { useCleanups } from '../support/cleanups.js';
 import { eventually } from '../support/eventually.js';
 import { ReplyCollector } from '../support/reply-collector.js';
 import { runScript } from '../support/child-process.js';
-import { TcpProxy } from '../support/tcp-proxy.js';
+import { TcpProxy } from '../../scripts/support/tcp-proxy.js';
 import { createUser, envFor, testConfig, uniqueKey } from '../support/wallet.js';
 
 const cleanups = useCleanups();

@@ -14,7 +14,7 @@ import { queueDepth } from '../../scripts/chaos/evidence.js';
 import { eventually } from '../support/eventually.js';
 import { checkLedger } from '../support/ledger-check.js';
 import { ReplyCollector } from '../support/reply-collector.js';
-import { TcpProxy } from '../support/tcp-proxy.js';
+import { TcpProxy } from '../../scripts/support/tcp-proxy.js';
 import { createUser, testEnv, uniqueKey } from '../support/wallet.js';
 
 /**

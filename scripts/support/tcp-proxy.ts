@@ -3,7 +3,8 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 /**
  * A TCP proxy in front of a real emulator, to take it "off the network" and
  * back without touching its state (the outage is real to the SDK), or to put
- * a network's latency between a client and it.
+ * a network's latency between a client and it. Used by the integration tests
+ * and by the chaos harness's outage phases.
  */
 export class TcpProxy {
   private readonly sockets = new Set<Socket>();
@@ -11,6 +12,8 @@ export class TcpProxy {
   private hanging = false;
   private readonly held: Socket[] = [];
   refusedConnections = 0;
+  /** Connections accepted while hanging (each one a request that will never be answered). */
+  hungConnections = 0;
 
   private constructor(
     private readonly server: Server,
@@ -33,6 +36,7 @@ export class TcpProxy {
       if (proxy.hanging) {
         // Accepted, never answered: the store "hangs" (requests wait for their own timeouts).
         proxy.held.push(client);
+        proxy.hungConnections++;
         client.on('error', () => client.destroy());
         return;
       }
@@ -67,10 +71,16 @@ export class TcpProxy {
     for (const socket of this.sockets) socket.destroy();
   }
 
-  restore(): void {
+  /**
+   * Serves new connections again. The connections accepted while hanging are
+   * reset (a peer that restarted), or with `resetHung: false` left open and
+   * silent for good (a path that died during the hang): a client must not
+   * wait on them forever.
+   */
+  restore({ resetHung = true }: { resetHung?: boolean } = {}): void {
     this.down = false;
     this.hanging = false;
-    for (const socket of this.held.splice(0)) socket.destroy();
+    if (resetHung) for (const socket of this.held.splice(0)) socket.destroy();
   }
 
   async close(): Promise<void> {
