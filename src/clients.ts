@@ -14,6 +14,27 @@ export interface AwsClients {
   destroy(): void;
 }
 
+/** Longer than the longest long poll (20 s). */
+const SQS_REQUEST_TIMEOUT_MS = 30_000;
+
+/**
+ * Keep-alive agents sized to our concurrency (the SDK's default pool of 50
+ * sockets would silently cap throughput or leak). A request with no answer
+ * fails after `requestTimeout` (throwOnRequestTimeout: without it the handler
+ * only warns, and a store that accepts connections but never answers holds a
+ * worker forever). SQS calls long-poll for up to 20 s; a DynamoDB call that
+ * takes seconds is a hung store, retried and then ridden out by the circuit.
+ */
+function keepAliveHandler(maxSockets: number, requestTimeout: number): NodeHttpHandler {
+  return new NodeHttpHandler({
+    httpAgent: new Agent({ keepAlive: true, maxSockets }),
+    httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets }),
+    connectionTimeout: 3_000,
+    requestTimeout,
+    throwOnRequestTimeout: true,
+  });
+}
+
 /** Emulators accept any credentials; real AWS uses the normal provider chain. */
 const EMULATOR_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
 
@@ -22,23 +43,16 @@ const EMULATOR_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
  * SDK default pool of 50 sockets would silently cap throughput or leak).
  */
 export function createAwsClients(config: Config, endpoints: { sqs?: string; dynamodb?: string } = config.endpoints): AwsClients {
-  const requestHandler = () =>
-    new NodeHttpHandler({
-      httpAgent: new Agent({ keepAlive: true, maxSockets: config.maxSockets }),
-      httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: config.maxSockets }),
-      connectionTimeout: 3_000,
-      requestTimeout: 30_000,
-    });
   const credentials = config.stack === 'aws' ? {} : { credentials: EMULATOR_CREDENTIALS };
   const sqs = new SQSClient({
     region: config.region,
-    requestHandler: requestHandler(),
+    requestHandler: keepAliveHandler(config.maxSockets, SQS_REQUEST_TIMEOUT_MS),
     ...credentials,
     ...(endpoints.sqs && { endpoint: endpoints.sqs, useQueueUrlAsEndpoint: false }),
   });
   const dynamodb = new DynamoDBClient({
     region: config.region,
-    requestHandler: requestHandler(),
+    requestHandler: keepAliveHandler(config.maxSockets, config.dynamodbRequestTimeoutMs),
     ...credentials,
     ...(endpoints.dynamodb && { endpoint: endpoints.dynamodb }),
   });
@@ -69,12 +83,7 @@ export const REPLY_CLIENT_MAX_SOCKETS = 16;
 export function createReplySqsClient(config: Config, endpoint: string | undefined = config.endpoints.sqs): SQSClient {
   return new SQSClient({
     region: config.region,
-    requestHandler: new NodeHttpHandler({
-      httpAgent: new Agent({ keepAlive: true, maxSockets: REPLY_CLIENT_MAX_SOCKETS }),
-      httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: REPLY_CLIENT_MAX_SOCKETS }),
-      connectionTimeout: 3_000,
-      requestTimeout: 30_000,
-    }),
+    requestHandler: keepAliveHandler(REPLY_CLIENT_MAX_SOCKETS, SQS_REQUEST_TIMEOUT_MS),
     ...(config.stack === 'aws' ? {} : { credentials: EMULATOR_CREDENTIALS }),
     ...(endpoint && { endpoint, useQueueUrlAsEndpoint: false }),
   });

@@ -80,6 +80,11 @@ export const EnvSchema = z.object({
   WALLET_MAX_CONFLICT_RETRIES: positiveInt.max(1000).default(50).describe('Optimistic-concurrency retries of one command before it is left for redelivery'),
   WALLET_GROUP_COMMIT: flag(true).describe('Decide every waiting command together and write them in as few TransactWriteItems as the limits allow (false: one transaction per command)'),
   WALLET_GROUP_MAX_ACTIONS: z.coerce.number().int().min(2).max(100).default(100).describe('Largest group: actions per TransactWriteItems (one Put per command plus one write per touched user; DynamoDB allows 100)'),
+  WALLET_DYNAMODB_TIMEOUT_MS: positiveInt
+    .min(100)
+    .max(60_000)
+    .default(5_000)
+    .describe('A DynamoDB call with no answer after this long fails (and is retried; a store that keeps hanging pauses the worker)'),
   WALLET_MAX_SOCKETS: positiveInt.max(4096).default(64).describe('Keep-alive sockets per AWS client'),
   WALLET_METRICS_PORT: port.optional().describe('Port of the worker\'s metrics and health server (/metrics, /healthz, /readyz); unset = no server'),
   WALLET_METRICS_HOST: z.string().min(1).default('127.0.0.1').describe('Address the metrics and health server listens on (0.0.0.0 to let a scraper or orchestrator outside the host reach it)'),
@@ -127,6 +132,7 @@ export interface Config {
   maxConflictRetries: number;
   groupCommit: { enabled: boolean; maxActions: number };
   maxSockets: number;
+  dynamodbRequestTimeoutMs: number;
   observability: { metricsPort?: number; metricsHost: string; emf: boolean; emfNamespace: string; emfIntervalSeconds: number; readyProbeSeconds: number };
   logLevel: Env['LOG_LEVEL'];
   /** WALLET_ALLOWED_SENDER_IDS, split; undefined: every sender. */
@@ -214,6 +220,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxConflictRetries: e.WALLET_MAX_CONFLICT_RETRIES,
     groupCommit: { enabled: e.WALLET_GROUP_COMMIT, maxActions: e.WALLET_GROUP_MAX_ACTIONS },
     maxSockets: e.WALLET_MAX_SOCKETS,
+    dynamodbRequestTimeoutMs: e.WALLET_DYNAMODB_TIMEOUT_MS,
     observability: {
       ...(e.WALLET_METRICS_PORT !== undefined && { metricsPort: e.WALLET_METRICS_PORT }),
       metricsHost: e.WALLET_METRICS_HOST,

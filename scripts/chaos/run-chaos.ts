@@ -1,6 +1,6 @@
 /**
  * `npm run chaos [-- --commands N --users N --workers N --kills N --ddb-restarts N --ddb-crash true --seed N
- *   --outage-refuse-seconds N --outage-hang-seconds N --outage-commands N --outage-drain-seconds N --outage-hung-stay-silent true]`:
+ *   --outage-refuse-seconds N --outage-hang-seconds N --outage-commands N --outage-drain-seconds N --outage-hung-stay-silent true|false]`:
  * the full chaos run, then the outage phases (0 seconds skips one). Prints
  * progress, then as its last line `CHAOS {...figures}`; exits non-zero when
  * any invariant failed.
@@ -12,7 +12,7 @@ import { runChaos } from './harness.js';
 const help: ScriptHelp = {
   usage:
     'npm run chaos [-- --commands N --users N --workers N --kills N --ddb-restarts N --ddb-crash true --seed N ' +
-    '--outage-refuse-seconds N --outage-hang-seconds N --outage-commands N --outage-drain-seconds N --outage-hung-stay-silent true]',
+    '--outage-refuse-seconds N --outage-hang-seconds N --outage-commands N --outage-drain-seconds N --outage-hung-stay-silent true|false]',
   description: `The chaos run on its own embedded stack: worker processes killed, DynamoDB Local restarted, faults injected,
 duplicates and bad input; then DynamoDB refusing connections, then hanging (180 s each by default; 0 skips one), with
 the worker's default settings and nothing redriven; then every invariant is checked. The last line is CHAOS {...figures};
@@ -51,7 +51,7 @@ const options: ChaosOptions = {
     refuseMs: number('outage-refuse-seconds', FULL_RUN.outage.refuseMs / 1000) * 1000,
     hangMs: number('outage-hang-seconds', FULL_RUN.outage.hangMs / 1000) * 1000,
     commandsPerPhase: number('outage-commands', FULL_RUN.outage.commandsPerPhase),
-    hungStaySilent: flags.get('outage-hung-stay-silent') === 'true',
+    hungStaySilent: flags.get('outage-hung-stay-silent') !== 'false',
     drainTimeoutMs: number('outage-drain-seconds', FULL_RUN.outage.drainTimeoutMs / 1000) * 1000,
   },
   seed: number('seed', FULL_RUN.seed),
