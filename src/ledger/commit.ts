@@ -18,9 +18,9 @@ export type ChunkResult =
   | { kind: 'failed'; error: StoreUnavailableError | StoreFaultError };
 
 /** Sends one chunk as one TransactWriteItems and says what happened, action by action when it was cancelled. */
-export async function commitChunk(ddb: DynamoDBDocumentClient, chunk: Chunk): Promise<ChunkResult> {
+export async function commitChunk(ddb: DynamoDBDocumentClient, chunk: Chunk, abortSignal?: AbortSignal): Promise<ChunkResult> {
   try {
-    await ddb.send(new TransactWriteCommand({ TransactItems: chunk.actions }));
+    await ddb.send(new TransactWriteCommand({ TransactItems: chunk.actions }), { abortSignal });
     return { kind: 'committed' };
   } catch (error) {
     if (error instanceof TransactionCanceledException && error.CancellationReasons) {

@@ -56,6 +56,9 @@ interface Entry {
   resolve(result: EngineResult): void;
 }
 
+/** How long a stop waits for store calls in flight before it gives up on them. */
+const STOP_GRACE_MS = 5_000;
+
 /** A round never takes more than this many commands, so one slow round cannot hold the whole backlog. */
 const MAX_ROUND_COMMANDS = 2_000;
 
@@ -81,6 +84,8 @@ export class LedgerEngine {
   private nextSeq = 0;
   private running: Promise<void> | undefined;
   private stopping = false;
+  /** Aborts the store calls still waiting STOP_GRACE_MS after a stop: a hung store must not hold a shutdown. */
+  private readonly giveUp = new AbortController();
   private readonly clock: () => number;
   private readonly newTransactionId: () => string;
   private readonly maxActions: number;
@@ -115,7 +120,11 @@ export class LedgerEngine {
   async stop(): Promise<void> {
     this.stopping = true;
     this.deps.circuit?.stop();
+    // A round in flight normally ends in milliseconds; one still waiting after the grace is waiting on a
+    // hung store. Its calls are aborted: their commands fail (possibly committed: the redelivery tells).
+    const timer = setTimeout(() => this.giveUp.abort(), STOP_GRACE_MS);
     await this.running;
+    clearTimeout(timer);
     this.releaseAll();
   }
 
@@ -213,7 +222,7 @@ export class LedgerEngine {
     const chunks = buildChunks(this.deps.config.tables, result, this.maxActions);
     const tracesOf = (chunk: Chunk) => chunk.targets.map((target) => (target.kind === 'record' ? entryOf.get(target.decision)?.trace : undefined));
     const outcomes = await Promise.all(
-      chunks.map(async (chunk) => ({ chunk, result: await runInCommandTraces(tracesOf(chunk), () => commitChunk(this.deps.ddb, chunk)) })),
+      chunks.map(async (chunk) => ({ chunk, result: await runInCommandTraces(tracesOf(chunk), () => commitChunk(this.deps.ddb, chunk, this.giveUp.signal)) })),
     );
     let backOff = false;
     for (const { chunk, result: committed } of outcomes) {
@@ -250,7 +259,7 @@ export class LedgerEngine {
     try {
       const referenced = [...new Set(open.flatMap((entry) => readsOf(entry.command, records).references))];
       const traces = open.map((entry) => entry.trace);
-      const loadedRecords = referenced.length > 0 ? await runInCommandTraces(traces, () => loadRecords(this.deps.ddb, this.deps.config.tables, referenced)) : new Map();
+      const loadedRecords = referenced.length > 0 ? await runInCommandTraces(traces, () => loadRecords(this.deps.ddb, this.deps.config.tables, referenced, this.giveUp.signal)) : new Map();
       for (const [key, record] of loadedRecords) {
         if (!(record instanceof CorruptItemError)) records.set(key, record);
       }
@@ -266,7 +275,7 @@ export class LedgerEngine {
         }
       }
       if (missing.size > 0) {
-        for (const [userId, user] of await runInCommandTraces(traces, () => loadUsers(this.deps.ddb, this.deps.config.tables, [...missing]))) {
+        for (const [userId, user] of await runInCommandTraces(traces, () => loadUsers(this.deps.ddb, this.deps.config.tables, [...missing], this.giveUp.signal))) {
           if (user instanceof CorruptItemError) corrupt.set(userId, user);
           else users.set(userId, user);
         }

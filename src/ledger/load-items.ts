@@ -11,23 +11,30 @@ export type Loaded<T> = T | null | CorruptItemError;
 const BATCH_GET_LIMIT = 100;
 
 /** Reads users with strongly consistent BatchGetItem calls. */
-export async function loadUsers(ddb: DynamoDBDocumentClient, tables: Config['tables'], userIds: readonly string[]): Promise<Map<string, Loaded<UserState>>> {
-  return loadItems(ddb, tables.users, 'userId', userIds, parseUser);
+export async function loadUsers(ddb: DynamoDBDocumentClient, tables: Config['tables'], userIds: readonly string[], abortSignal?: AbortSignal): Promise<Map<string, Loaded<UserState>>> {
+  return loadItems(ddb, tables.users, 'userId', userIds, parseUser, abortSignal);
 }
 
 /** Reads the records commands refer to (holds, originals) with strongly consistent BatchGetItem calls. */
-export async function loadRecords(ddb: DynamoDBDocumentClient, tables: Config['tables'], keys: readonly string[]): Promise<Map<string, Loaded<TransactionRecord>>> {
-  return loadItems(ddb, tables.transactions, 'idempotentKey', keys, parseRecord);
+export async function loadRecords(ddb: DynamoDBDocumentClient, tables: Config['tables'], keys: readonly string[], abortSignal?: AbortSignal): Promise<Map<string, Loaded<TransactionRecord>>> {
+  return loadItems(ddb, tables.transactions, 'idempotentKey', keys, parseRecord, abortSignal);
 }
 
-async function loadItems<T>(ddb: DynamoDBDocumentClient, table: string, keyName: string, ids: readonly string[], parse: (item: Item) => T | CorruptItemError): Promise<Map<string, Loaded<T>>> {
+async function loadItems<T>(
+  ddb: DynamoDBDocumentClient,
+  table: string,
+  keyName: string,
+  ids: readonly string[],
+  parse: (item: Item) => T | CorruptItemError,
+  abortSignal: AbortSignal | undefined,
+): Promise<Map<string, Loaded<T>>> {
   const loaded = new Map<string, Loaded<T>>(ids.map((id) => [id, null]));
   for (let start = 0; start < ids.length; start += BATCH_GET_LIMIT) {
     let keys: Record<string, unknown>[] = ids.slice(start, start + BATCH_GET_LIMIT).map((id) => ({ [keyName]: id }));
     for (let attempt = 0; keys.length > 0; attempt++) {
       let response;
       try {
-        response = await ddb.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: keys, ConsistentRead: true } } }));
+        response = await ddb.send(new BatchGetCommand({ RequestItems: { [table]: { Keys: keys, ConsistentRead: true } } }), { abortSignal });
       } catch (error) {
         throw classifyStoreError(error, 'BatchGetItem');
       }

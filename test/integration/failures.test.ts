@@ -131,6 +131,33 @@ describe('crashes, redeliveries and outages', () => {
     }, 150_000);
   }
 
+  it('stops within seconds while DynamoDB hangs (SIGTERM during an outage), and the command it held is applied once later', async () => {
+    const proxy = await TcpProxy.start(inject('endpoints').dynamodb);
+    cleanups.defer(() => proxy.close());
+    const env = testEnv({ AWS_ENDPOINT_URL_DYNAMODB: proxy.endpoint, WALLET_VISIBILITY_TIMEOUT_SECONDS: '3' });
+    const first = await createWallet({ config: loadConfig(env), logger: createLogger('silent') });
+    const userId = await createUser(first, '10');
+    const worker = first.startWorker({ pollers: 1 });
+    proxy.hang();
+    const key = uniqueKey('held-in-a-hang');
+    await first.publishTransaction({ idempotentKey: key, userId, type: 'credit', amount: '1' });
+    await eventually('a call hung on DynamoDB', () => (proxy.hungConnections > 0 ? true : undefined));
+    const stopping = Date.now();
+    await worker.stop();
+    // The engine gives up on calls still hung 5 s into a stop: well inside an orchestrator's grace period.
+    const stoppedAfterMs = Date.now() - stopping;
+    expect(stoppedAfterMs).toBeLessThan(15_000);
+    await first.close();
+
+    proxy.restore({ resetHung: false });
+    const second = await cleanups.wallet({ ...env, WALLET_COMMAND_QUEUE: first.config.queues.command, WALLET_REPLY_QUEUE: first.config.queues.reply, WALLET_DEAD_LETTER_QUEUE: first.config.queues.deadLetter });
+    const replies = new ReplyCollector(second.clients.sqs, second.queueUrls.reply);
+    second.startWorker();
+    const [reply] = await replies.waitForKey(key, 1, 60_000);
+    expect(reply).toMatchObject({ status: 'applied', newBalance: '11.00' });
+    expect((await checkLedger(second, userId, '10')).applied).toHaveLength(1);
+  }, 120_000);
+
   it('moves a command whose handling keeps failing while the store is healthy to the dead-letter queue after maxReceiveCount', async () => {
     const w = await wallet({ WALLET_MAX_RECEIVE_COUNT: '2', WALLET_RETRY_BASE_SECONDS: '0' });
     const userId = await createUser(w, '1');
