@@ -6,8 +6,3 @@ export type ApplyOutcome =
   | { kind: 'decided'; record: TransactionRecord; replayed: boolean }
   /** `decidedAt` is when the key was first decided, so every refusal under it reads the same. */
   | { kind: 'key_reused'; command: Command; decidedAt: string };
-
-/** Same command = same user, type and amount (compared as money: "10" and "10.00" are one amount). */
-export function isSameCommand(stored: TransactionRecord, command: Command, amount: bigint): boolean {
-  return stored.userId === command.userId && stored.type === command.type && stored.amount === amount;
-}
