@@ -6,6 +6,7 @@ import { userFromItem, type AppliedRecord } from '../../src/ledger/items.js';
 import { commandCents, type Command } from '../../src/messages/command.js';
 import { KeyedLock } from '../../src/queue/keyed-lock.js';
 import type { Wallet } from '../../src/wallet.js';
+import type { WorkerMeters } from './meter.js';
 import type { Progress } from './progress.js';
 import { OPENING_BALANCE_CENTS } from './stack.js';
 import { summarize, throughput, type LatencySummary } from './stats.js';
@@ -29,6 +30,10 @@ export interface DirectRun {
   elapsedMs: number;
   tps: number;
   latencyMs: LatencySummary;
+  /** What the run asked of DynamoDB (set by runDirectPhase, which meters the wallet). */
+  meters?: WorkerMeters;
+  /** Size of a user item after the run, for the WCU of its Updates. */
+  userItemBytes?: number;
 }
 
 export interface UserSeen {

@@ -1,21 +1,24 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DirectRun } from './direct-apply.js';
-import type { CeilingSearch } from './direct-phase.js';
 import type { EndToEndRun } from './end-to-end.js';
+import { costsPerCommand, emptyMeters } from './meter.js';
 import type { BenchOptions } from './options.js';
 import type { ScalingReport } from './scaling.js';
+import type { ScenarioResult } from './scenarios.js';
 import { formatTable } from './table.js';
-import { round } from './stats.js';
+import { ratioOf, round, type BenchResult } from './stats.js';
 
 export interface BenchReport {
   at: string;
   options: BenchOptions;
-  machine: { loadAtStart: number[]; loadAtEnd: number[] };
-  ceiling: CeilingSearch;
-  readWrite: DirectRun;
+  machine: { cpus: number; loadAtStart: number[]; loadAtEnd: number[] };
+  durationSeconds: number;
+  probes: DirectRun[];
   seedStyle: DirectRun;
-  e2e: EndToEndRun;
+  /** The queue part alone (receive, reply, delete; no DynamoDB): what bounds every end-to-end figure here. */
+  queueOnly: EndToEndRun;
+  scenarios: { uniform: ScenarioResult; hot: ScenarioResult; zipf: ScenarioResult; latencyHot?: ScenarioResult };
   scaling?: ScalingReport;
 }
 
@@ -30,30 +33,149 @@ export async function writeResults(report: BenchReport): Promise<string> {
 
 const ms = (value: number) => round(value, 1).toFixed(1);
 const tps = (value: number) => String(round(value));
+const fixed = (value: number, digits: number) => round(value, digits).toFixed(digits);
 
-export function printReport(report: BenchReport, out: NodeJS.WritableStream = process.stdout): void {
-  const { ceiling, e2e } = report;
-  const directRow = (name: string, run: DirectRun) => [name, `c=${run.concurrency}`, String(run.commands), tps(run.tps), ms(run.latencyMs.p50), ms(run.latencyMs.p99)];
+/** The RESULT line's figures, from the report. */
+export function resultOf(report: BenchReport): BenchResult {
+  const { uniform, hot, zipf, latencyHot } = report.scenarios;
+  return {
+    e2eTps: uniform.grouped.tps,
+    ceilingTps: uniform.ceiling.tps,
+    p50Ms: uniform.groupedPaced.latencyMs.p50,
+    p99Ms: uniform.groupedPaced.latencyMs.p99,
+    seedStyleTps: report.seedStyle.tps,
+    hotUserTps: hot.grouped.tps,
+    hotUserCeilingTps: hot.ceiling.tps,
+    zipfTps: zipf.grouped.tps,
+    zipfCeilingTps: zipf.ceiling.tps,
+    latencyHotTps: latencyHot?.grouped.tps ?? 0,
+    latencyHotCeilingTps: latencyHot?.ceiling.tps ?? 0,
+    wcuPerCommandHot: e2eCosts(hot.grouped).wcu,
+  };
+}
+
+function e2eCosts(run: EndToEndRun) {
+  return costsPerCommand(run.meters, run.commands, run.userItemBytes);
+}
+
+const HEADERS = ['run', 'design', 'commands', 'offered/s', 'tps', 'x ceiling', 'p50 ms', 'p99 ms', 'DDB req/cmd', 'cmd/txn', 'WCU/cmd', 'SQS req/cmd', 'cancelled', 'worker RSS MB'];
+
+function directRow(name: string, run: DirectRun, ceilingTps: number): string[] {
+  const costs = costsPerCommand(run.meters ?? emptyMeters(), run.commands, run.userItemBytes ?? 0);
+  return [
+    name,
+    `1 txn/cmd c=${run.concurrency}`,
+    String(run.commands),
+    '-',
+    tps(run.tps),
+    fixed(ratioOf(run.tps, ceilingTps), 2),
+    ms(run.latencyMs.p50),
+    ms(run.latencyMs.p99),
+    fixed(costs.ddbRequests, 2),
+    fixed(costs.commandsPerTransaction, 1),
+    fixed(costs.wcu, 2),
+    '-',
+    String(costs.cancelled),
+    '-',
+  ];
+}
+
+function e2eRow(name: string, run: EndToEndRun, ceilingTps: number): string[] {
+  const costs = e2eCosts(run);
+  const grouping = run.workerReports.length > 0 && costs.transactions > 0 ? (costs.commandsPerTransaction > 1.01 ? 'grouped' : '1 txn/cmd') : 'queue only';
+  return [
+    name,
+    `${grouping}${run.workers === 0 ? ' (in driver)' : ''}`,
+    String(run.commands),
+    run.rate ? `${tps(run.rate)} (sent ${tps(run.sentPerSecond)})` : 'saturated',
+    tps(run.tps),
+    fixed(ratioOf(run.tps, ceilingTps), 2),
+    ms(run.latencyMs.p50),
+    ms(run.latencyMs.p99),
+    fixed(costs.ddbRequests, 3),
+    fixed(costs.commandsPerTransaction, 1),
+    fixed(costs.wcu, 3),
+    fixed(costs.sqsRequests, 3),
+    String(costs.cancelled),
+    run.workerReports.map((worker) => `${worker.memoryAtStart.rssMb}/${worker.memoryPeak.rssMb}/${worker.memoryAtEnd.rssMb}`).join(' '),
+  ];
+}
+
+function scenarioLines(title: string, scenario: ScenarioResult): string[] {
+  const { ceiling, grouped, groupedPaced, off, offPaced, groupedAtOffLoad } = scenario;
   const rows = [
-    ...ceiling.probes.map((run) => directRow('ceiling probe', run)),
-    directRow('ceiling before e2e', ceiling.before),
-    directRow('ceiling after e2e', ceiling.after),
-    directRow('read + TransactWrite', report.readWrite),
-    directRow('seed-style (4 calls)', report.seedStyle),
-    [`end to end`, e2e.workers === 0 ? 'in driver' : `${e2e.workers} proc`, String(e2e.commands), tps(e2e.tps), ms(e2e.latencyMs.p50), ms(e2e.latencyMs.p99)],
+    directRow('ceiling before', ceiling.before, ceiling.tps),
+    directRow('ceiling after', ceiling.after, ceiling.tps),
+    e2eRow('e2e saturated', grouped, ceiling.tps),
+    e2eRow('e2e at 70%', groupedPaced, ceiling.tps),
+    ...(off ? [e2eRow('e2e saturated, grouping off', off, ceiling.tps)] : []),
+    ...(offPaced ? [e2eRow('e2e at 70% of off, grouping off', offPaced, ceiling.tps)] : []),
+    ...(groupedAtOffLoad ? [e2eRow('e2e at the same load, grouped', groupedAtOffLoad, ceiling.tps)] : []),
   ];
   const lines = [
+    `## ${title}: ${scenario.spec.users} user${scenario.spec.users === 1 ? '' : 's'}, ${scenario.spec.distribution}`,
+    formatTable(HEADERS, rows),
+    `ceiling (mean of before and after) = ${tps(ceiling.tps)} tps; grouped e2e / ceiling = ${fixed(ratioOf(grouped.tps, ceiling.tps), 3)}` +
+      (off ? `; grouped / grouping off = ${fixed(ratioOf(grouped.tps, off.tps), 2)}` : ''),
+  ];
+  if (offPaced && groupedAtOffLoad) {
+    lines.push(`same offered load (${tps(offPaced.rate ?? 0)}/s): p99 grouped ${ms(groupedAtOffLoad.latencyMs.p99)} ms vs one transaction per command ${ms(offPaced.latencyMs.p99)} ms`);
+  }
+  const checks = [grouped, groupedPaced, off, offPaced, groupedAtOffLoad].filter((run): run is EndToEndRun => run !== undefined);
+  lines.push(
+    `checks: ${checks.reduce((sum, run) => sum + run.duplicateReplies, 0)} duplicate replies, ${checks.reduce((sum, run) => sum + run.rejected, 0)} rejected, ` +
+      `${checks.reduce((sum, run) => sum + run.balanceMismatches, 0)} balances off (of ${checks.reduce((sum, run) => sum + run.balancesChecked, 0)} checked); ` +
+      `user item ${grouped.userItemBytes} B, largest record ${grouped.meters.writes.maxPutBytes} B`,
+  );
+  return lines;
+}
+
+/** Each target of issue 10 with what this run measured. */
+export function targetLines(report: BenchReport): string[] {
+  const result = resultOf(report);
+  const { uniform } = report.scenarios;
+  const p99Off = uniform.offPaced?.latencyMs.p99;
+  const p99Grouped = uniform.groupedAtOffLoad?.latencyMs.p99;
+  const rows: [string, string, boolean | undefined][] = [
+    ['ratio >= 3 (uniform)', fixed(ratioOf(result.e2eTps, result.ceilingTps), 2), ratioOf(result.e2eTps, result.ceilingTps) >= 3],
+    ['hot_ratio >= 10', fixed(ratioOf(result.hotUserTps, result.hotUserCeilingTps), 2), ratioOf(result.hotUserTps, result.hotUserCeilingTps) >= 10],
+    ['zipf_ratio >= 3', fixed(ratioOf(result.zipfTps, result.zipfCeilingTps), 2), ratioOf(result.zipfTps, result.zipfCeilingTps) >= 3],
+    ['latency_profile_hot_ratio >= 20', fixed(ratioOf(result.latencyHotTps, result.latencyHotCeilingTps), 2), report.scenarios.latencyHot ? ratioOf(result.latencyHotTps, result.latencyHotCeilingTps) >= 20 : undefined],
+    ['wcu_per_command_hot <= 2.2', fixed(result.wcuPerCommandHot, 3), result.wcuPerCommandHot <= 2.2],
+    ['e2e_tps >= 3 x seed_style_tps', fixed(ratioOf(result.e2eTps, result.seedStyleTps), 2), result.e2eTps >= 3 * result.seedStyleTps],
+    [
+      'p99 at 70% load <= one-transaction design at the same load (uniform)',
+      p99Off !== undefined && p99Grouped !== undefined ? `${ms(p99Grouped)} vs ${ms(p99Off)} ms` : '-',
+      p99Off !== undefined && p99Grouped !== undefined ? p99Grouped <= p99Off : undefined,
+    ],
+  ];
+  return [formatTable(['target', 'measured', 'met'], rows.map(([name, measured, met]) => [name, measured, met === undefined ? '-' : met ? 'yes' : 'NO']))];
+}
+
+export function printReport(report: BenchReport, out: NodeJS.WritableStream = process.stdout): void {
+  const { probes, seedStyle, queueOnly, scenarios } = report;
+  const best = probes.reduce((found, run) => (run.tps > found.tps ? run : found));
+  const lines = [
     '',
-    formatTable(['run', 'concurrency', 'commands', 'tps', 'p50 ms', 'p99 ms'], rows),
+    '## Direct runs (100 users, no queue)',
+    formatTable(HEADERS, [...probes.map((run) => directRow('ceiling probe', run, best.tps)), directRow('seed-style (4 calls)', seedStyle, best.tps).map((cell, index) => (index === 1 ? `4 calls/cmd c=${seedStyle.concurrency}` : cell))]),
     '',
-    `ceiling (mean of before and after) = ${tps(ceiling.tps)} tps`,
-    `e2e / ceiling = ${round(e2e.tps / ceiling.tps, 3)}   e2e / read+write = ${round(e2e.tps / report.readWrite.tps, 3)}   e2e / seed-style = ${round(e2e.tps / report.seedStyle.tps, 2)}`,
-    `e2e: window ${e2e.window || 'unbounded'}, last send at ${ms(e2e.publishMs)} ms (workers polling meanwhile), ${e2e.duplicateReplies} duplicate replies, ${e2e.rejected} rejected, ` +
-      `${e2e.balanceMismatches}/${e2e.balancesChecked} balances off`,
-    ...e2e.workerReports.map(
-      (worker) => `worker ${worker.pid}: ${worker.decided} decided, RSS ${worker.memoryAtStart.rssMb} MB at start, ${worker.memoryPeak.rssMb} MB peak, ${worker.memoryAtEnd.rssMb} MB at end`,
-    ),
-    `load average: ${report.machine.loadAtStart.map((load) => load.toFixed(2)).join(' ')} at start, ${report.machine.loadAtEnd.map((load) => load.toFixed(2)).join(' ')} at end`,
+    '## Queue only (fauxqs: receive, reply, delete; no DynamoDB) - bounds every e2e figure below',
+    formatTable(HEADERS, [e2eRow('queue only', queueOnly, 0)]),
+    '',
+    ...scenarioLines('uniform', scenarios.uniform),
+    '',
+    ...scenarioLines('hot user', scenarios.hot),
+    '',
+    ...scenarioLines('skewed (Zipf s=1)', scenarios.zipf),
+    ...(scenarios.latencyHot ? ['', ...scenarioLines(`latency profile: hot user, +${report.options.latencyMs} ms each way to DynamoDB`, scenarios.latencyHot)] : []),
+    '',
+    '## Targets',
+    ...targetLines(report),
+    '',
+    `workers: ${report.options.workers} process(es), WALLET_POLLERS=${report.options.pollers} (up to ${report.options.pollers * 10} messages in flight per worker), ` +
+      `saturated window ${report.scenarios.uniform.grouped.window}; run took ${Math.round(report.durationSeconds)} s`,
+    `load average (${report.machine.cpus} CPUs): ${report.machine.loadAtStart.map((load) => load.toFixed(2)).join(' ')} at start, ${report.machine.loadAtEnd.map((load) => load.toFixed(2)).join(' ')} at end`,
   ];
   if (report.scaling) lines.push('', ...scalingLines(report.scaling));
   out.write(`${lines.join('\n')}\n`);

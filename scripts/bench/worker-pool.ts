@@ -1,8 +1,9 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { killOnExit } from '../../src/local-stack/child-processes.js';
-import type { Worker } from '../../src/queue/worker.js';
-import type { Wallet } from '../../src/wallet.js';
+import type { Logger } from 'pino';
+import { emptyMeters, meterWallet, type WorkerMeters } from './meter.js';
+import { openPhase } from './stack.js';
 import { sampleMemory, type MemorySample, type WorkerToDriver } from './worker-protocol.js';
 
 export interface WorkerReport {
@@ -11,6 +12,7 @@ export interface WorkerReport {
   memoryAtStart: MemorySample;
   memoryPeak: MemorySample;
   memoryAtEnd: MemorySample;
+  meters: WorkerMeters;
 }
 
 export interface WorkerPool {
@@ -50,8 +52,14 @@ export async function startWorkerProcesses(count: number, env: Record<string, st
   };
 }
 
-/** The worker inside the driver process (to compare with separate processes). */
-export function startWorkerInProcess(wallet: Wallet): WorkerPool {
+/**
+ * The worker inside the driver process (to compare with separate processes),
+ * on a wallet of its own so its meters see only the worker's requests.
+ */
+export async function startWorkerInProcess(env: Record<string, string>, logger: Logger): Promise<WorkerPool> {
+  const wallet = await openPhase(env, logger);
+  const meters = emptyMeters();
+  meterWallet(wallet.clients, meters);
   let decided = 0;
   const memoryAtStart = sampleMemory();
   let memoryPeak = memoryAtStart;
@@ -59,16 +67,17 @@ export function startWorkerInProcess(wallet: Wallet): WorkerPool {
     const now = sampleMemory();
     if (now.rssMb > memoryPeak.rssMb) memoryPeak = now;
   }, 250);
-  const worker: Worker = wallet.startWorker({ hooks: { afterApply: () => void decided++ } });
+  const worker = wallet.startWorker({ hooks: { afterApply: () => void decided++ } });
   return {
     async stop() {
       await worker.stop();
       clearInterval(sampler);
-      return [{ pid: process.pid, decided, memoryAtStart, memoryPeak, memoryAtEnd: sampleMemory() }];
+      await wallet.close();
+      return [{ pid: process.pid, decided, memoryAtStart, memoryPeak, memoryAtEnd: sampleMemory(), meters }];
     },
     kill() {
       clearInterval(sampler);
-      void worker.stop();
+      void worker.stop().then(() => wallet.close());
     },
   };
 }

@@ -1,13 +1,17 @@
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { createWallet } from '../../src/wallet.js';
+import { emptyMeters, meterWallet } from './meter.js';
+import { startQueueEcho } from './queue-echo.js';
 import { sampleMemory, type DriverToWorker, type MemorySample, type WorkerToDriver } from './worker-protocol.js';
 
 /**
  * One worker OS process for the bench: the service's own worker, configured
  * from the environment the driver passes (endpoints, queues, tables, tuning).
  * It reports its memory when ready and when stopped, so the driver can show
- * whether RSS stays flat over the run.
+ * whether RSS stays flat over the run, and what it asked of DynamoDB and SQS
+ * (metered inside its own clients). With BENCH_QUEUE_ONLY=true it runs the
+ * queue echo instead of the worker (the queue-only bound).
  */
 if (!process.send) throw new Error('worker-process.ts is started by the bench driver (child_process.fork)');
 const send = (message: WorkerToDriver) => process.send?.(message);
@@ -15,8 +19,14 @@ const send = (message: WorkerToDriver) => process.send?.(message);
 const config = loadConfig(process.env);
 const logger = createLogger(config.logLevel, `bench-worker-${process.pid}`);
 const wallet = await createWallet({ config, logger });
+const meters = emptyMeters();
+// After createWallet: its own setup calls (queues, tables) are not the worker's traffic.
+meterWallet(wallet.clients, meters);
 let decided = 0;
-const worker = wallet.startWorker({ hooks: { afterApply: () => void decided++ } });
+const worker =
+  process.env.BENCH_QUEUE_ONLY === 'true'
+    ? startQueueEcho(wallet.clients.sqs, wallet.queueUrls, config.worker.pollers, (count) => void (decided += count))
+    : wallet.startWorker({ hooks: { afterApply: () => void decided++ } });
 
 const memoryAtStart = sampleMemory();
 let memoryPeak: MemorySample = memoryAtStart;
@@ -31,7 +41,7 @@ async function stop(): Promise<void> {
   await worker.stop();
   clearInterval(sampler);
   const memoryAtEnd = sampleMemory();
-  send({ type: 'stopped', pid: process.pid, decided, memoryAtStart, memoryPeak, memoryAtEnd });
+  send({ type: 'stopped', pid: process.pid, decided, memoryAtStart, memoryPeak, memoryAtEnd, meters });
   await wallet.close();
   process.disconnect();
 }

@@ -1,4 +1,5 @@
 /** Messages between the bench driver and a worker process (over the fork IPC channel). */
+import type { WorkerMeters } from './meter.js';
 
 export interface MemorySample {
   rssMb: number;
@@ -7,7 +8,7 @@ export interface MemorySample {
 
 export type WorkerToDriver =
   | { type: 'ready'; pid: number; memory: MemorySample }
-  | { type: 'stopped'; pid: number; decided: number; memoryAtStart: MemorySample; memoryPeak: MemorySample; memoryAtEnd: MemorySample };
+  | { type: 'stopped'; pid: number; decided: number; memoryAtStart: MemorySample; memoryPeak: MemorySample; memoryAtEnd: MemorySample; meters: WorkerMeters };
 
 export type DriverToWorker = { type: 'stop' };
 
