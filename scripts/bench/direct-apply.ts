@@ -23,8 +23,15 @@ import { summarize, throughput, type LatencySummary } from './stats.js';
  */
 export type DirectStyle = 'ceiling' | 'read-write' | 'seed-style';
 
+/**
+ * A direct run's style: one of runDirect's, `engine` (the group-commit
+ * engine without the queue) or `largest-group` (one user's largest
+ * transactions back to back), both in engine-direct.ts.
+ */
+export type DirectRunStyle = DirectStyle | 'engine' | 'largest-group';
+
 export interface DirectRun {
-  style: DirectStyle;
+  style: DirectRunStyle;
   concurrency: number;
   commands: number;
   elapsedMs: number;

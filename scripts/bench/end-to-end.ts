@@ -30,6 +30,12 @@ export interface EndToEndOptions {
    * without a standing backlog, so latency measures the pipeline, not the queue.
    */
   window: number;
+  /**
+   * Commands sent and answered before the measured run (to a user of their
+   * own), so the fresh worker process's first seconds (module loading, JIT,
+   * sockets) are not measured; its meters and memory are reset after them.
+   */
+  warmupCommands?: number;
   /** Open loop: publish at this many commands per second whatever the replies do (the window is then unused). */
   rate?: number;
   distribution?: Distribution;
@@ -79,6 +85,15 @@ export async function runEndToEnd(stack: BenchStack, logger: Logger, options: En
     const commands = benchCommands(runId, options.commands, userIds, options.distribution);
     const workerEnv = { ...env, ...options.workerEnv };
     const pool = options.workers === 0 ? await startWorkerInProcess(workerEnv, logger) : await startWorkerProcesses(options.workers, workerEnv);
+    if (options.warmupCommands) {
+      try {
+        await warmUp(wallet, `${runId}w`, options);
+        await pool.reset();
+      } catch (error) {
+        pool.kill();
+        throw error;
+      }
+    }
 
     const progress = createProgress(`e2e ${options.label}`, commands.length);
     const sentAt = new Float64Array(commands.length);
@@ -127,6 +142,24 @@ export async function runEndToEnd(stack: BenchStack, logger: Logger, options: En
   } finally {
     await wallet.close();
   }
+}
+
+const WARMUP_USER = 'bench-warmup-user';
+
+/** Sends the warm-up commands (closed loop, to a user the run does not check) and waits for every reply. */
+async function warmUp(wallet: Wallet, warmRunId: string, options: EndToEndOptions): Promise<void> {
+  await seedBenchUsers(wallet, [WARMUP_USER]);
+  const commands = benchCommands(warmRunId, options.warmupCommands ?? 0, [WARMUP_USER]);
+  const window = new Window(options.window);
+  const progress = createProgress(`warm-up ${options.label}`, commands.length);
+  await Promise.all([
+    publish(wallet, commands, new Float64Array(commands.length), options.publishConcurrency, window),
+    collect(wallet, warmRunId, new Float64Array(commands.length), options.collectors, () => {
+      window.release();
+      progress.tick();
+    }),
+  ]);
+  progress.done();
 }
 
 /** Counts commands in flight; acquire() waits while `size` are unanswered. */

@@ -60,26 +60,27 @@ try {
     publishConcurrency: options.publishConcurrency,
     collectors: options.collectors,
     window: windowFor(options, options.workers),
+    warmupCommands: options.e2eWarmupCommands,
   };
   const queueOnly = await runEndToEnd(stack, logger, { ...base, label: 'queue-only', workerEnv: { BENCH_QUEUE_ONLY: 'true' } });
 
-  const common = { pacedSeconds: options.pacedSeconds, ceilingCommands: options.directCommands };
+  const common = { pacedSeconds: options.pacedSeconds, ceilingCommands: options.directCommands, engineInFlight: Math.max(1, options.workers) * options.pollers * 10, largestGroupSize: 99 };
   const uniform = await runScenario(
     stack,
     logger,
-    { ...common, name: 'uniform', users: options.users, distribution: 'round-robin', commands: options.commands, offCommands: options.offCommands, ceilingConcurrency: best, compareAtSameLoad: true },
+    { ...common, name: 'uniform', users: options.users, distribution: 'round-robin', commands: options.commands, offCommands: options.offCommands, ceilingConcurrency: best, compareAtSameLoad: true, largestGroupTransactions: 0 },
     base,
   );
   const hot = await runScenario(
     stack,
     logger,
-    { ...common, name: 'hot', users: 1, distribution: 'round-robin', commands: options.hotCommands, offCommands: Math.ceil(options.offCommands / 4), ceilingConcurrency: 1, compareAtSameLoad: true },
+    { ...common, name: 'hot', users: 1, distribution: 'round-robin', commands: options.hotCommands, offCommands: Math.ceil(options.offCommands / 4), ceilingConcurrency: 1, compareAtSameLoad: true, largestGroupTransactions: options.largestGroupTransactions },
     base,
   );
   const zipf = await runScenario(
     stack,
     logger,
-    { ...common, name: 'zipf', users: options.zipfUsers, distribution: 'zipf', commands: options.zipfCommands, offCommands: Math.ceil(options.offCommands / 2), ceilingConcurrency: best, compareAtSameLoad: false },
+    { ...common, name: 'zipf', users: options.zipfUsers, distribution: 'zipf', commands: options.zipfCommands, offCommands: Math.ceil(options.offCommands / 2), ceilingConcurrency: best, compareAtSameLoad: false, largestGroupTransactions: 0 },
     base,
   );
   let latencyHot: ScenarioResult | undefined;
@@ -99,6 +100,7 @@ try {
         ceilingCommands: options.latencyCeilingCommands,
         ceilingConcurrency: 1,
         compareAtSameLoad: true,
+        largestGroupTransactions: options.largestGroupTransactions,
         dynamodbEndpoint: proxy.endpoint,
       },
       base,

@@ -22,6 +22,8 @@ export interface BenchOptions {
   /** Commands of the latency profile's grouped hot-user run, and of its one-transaction runs (slow: ~1 per round trip). */
   latencyCommands: number;
   latencyCeilingCommands: number;
+  /** Largest transactions (1 Update + 99 Puts) timed back to back for one user: the hot user's bound under grouping. */
+  largestGroupTransactions: number;
   /** Worker OS processes for the end-to-end runs; 0 = inside the driver. */
   workers: number;
   /** WALLET_POLLERS of the bench workers: messages in flight (pollers × 10) bound the group sizes. */
@@ -29,6 +31,8 @@ export interface BenchOptions {
   maxSockets: number;
   /** Concurrencies tried for the ceiling; the best is used for every direct run of many users. */
   concurrencies: number[];
+  /** Commands each end-to-end run sends and waits for before it measures (the fresh worker's warm-up). */
+  e2eWarmupCommands: number;
   /** Commands written (not measured) first, so DynamoDB Local's JIT is warm for every measured run. */
   warmupCommands: number;
   /** Commands per ceiling probe (one per concurrency). */
@@ -57,15 +61,17 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   latencyMs: 10,
   latencyCommands: 5_000,
   latencyCeilingCommands: 300,
+  largestGroupTransactions: 50,
   workers: 1,
-  pollers: 16,
+  pollers: 64,
   maxSockets: 128,
   concurrencies: [4, 8, 16, 32, 64],
+  e2eWarmupCommands: 1_000,
   warmupCommands: 2_000,
   probeCommands: 1_000,
   directCommands: 3_000,
   publishConcurrency: 8,
-  collectors: 4,
+  collectors: 8,
   heapMb: 1024,
   scaling: false,
   scalingCommands: 5_000,
@@ -81,7 +87,9 @@ export const QUICK_OPTIONS: Partial<BenchOptions> = {
   pacedSeconds: 3,
   latencyCommands: 1_500,
   latencyCeilingCommands: 100,
+  largestGroupTransactions: 20,
   concurrencies: [8, 16, 32],
+  e2eWarmupCommands: 300,
   warmupCommands: 500,
   probeCommands: 500,
   directCommands: 1_000,
@@ -101,10 +109,12 @@ const FLAG_NAMES: Record<string, keyof BenchOptions> = {
   'latency-ms': 'latencyMs',
   'latency-commands': 'latencyCommands',
   'latency-ceiling-commands': 'latencyCeilingCommands',
+  'largest-group-transactions': 'largestGroupTransactions',
   workers: 'workers',
   pollers: 'pollers',
   'max-sockets': 'maxSockets',
   concurrency: 'concurrencies',
+  'e2e-warmup-commands': 'e2eWarmupCommands',
   'warmup-commands': 'warmupCommands',
   'probe-commands': 'probeCommands',
   'direct-commands': 'directCommands',
@@ -117,7 +127,7 @@ const FLAG_NAMES: Record<string, keyof BenchOptions> = {
 };
 
 /** Flags that may be 0 (everything else is at least 1). */
-const ZERO_ALLOWED = new Set<keyof BenchOptions>(['workers', 'window', 'latencyMs']);
+const ZERO_ALLOWED = new Set<keyof BenchOptions>(['workers', 'window', 'latencyMs', 'e2eWarmupCommands', 'largestGroupTransactions']);
 
 export class BenchUsageError extends Error {
   readonly code = 'bench_usage' as const;

@@ -3,6 +3,7 @@ import type { Distribution } from './commands.js';
 import { runCeiling } from './direct-phase.js';
 import type { DirectRun } from './direct-apply.js';
 import { runEndToEnd, type EndToEndOptions, type EndToEndRun } from './end-to-end.js';
+import { runEngineDirect, runLargestGroup } from './engine-direct.js';
 import { pacedCommands } from './options.js';
 import type { BenchStack } from './stack.js';
 
@@ -23,6 +24,12 @@ export interface ScenarioSpec {
   pacedSeconds: number;
   /** Also the one-transaction design at 70% of its own max, and the grouped engine at that same offered load. */
   compareAtSameLoad: boolean;
+  /** Messages the workers hold (workers × pollers × 10): what the engine-only run keeps in flight. */
+  engineInFlight: number;
+  /** One user: also time its largest transactions back to back (the per-user bound of grouping); 0 = skip. */
+  largestGroupTransactions: number;
+  /** Records per largest transaction (WALLET_GROUP_MAX_ACTIONS - 1: the rest is the user's Update). */
+  largestGroupSize: number;
   /** DynamoDB endpoint of the workers and the ceiling (a latency proxy); absent = DynamoDB Local directly. */
   dynamodbEndpoint?: string;
 }
@@ -30,6 +37,10 @@ export interface ScenarioSpec {
 export interface ScenarioResult {
   spec: Omit<ScenarioSpec, 'dynamodbEndpoint'>;
   ceiling: { before: DirectRun; after: DirectRun; tps: number };
+  /** The group-commit engine without the queue: the database side's bound for the grouped design. */
+  engine: DirectRun;
+  /** The largest group's transactions for one user, back to back: the hot user's bound under grouping. */
+  largestGroup?: DirectRun;
   grouped: EndToEndRun;
   /** Grouped, open loop at 70% of `grouped.tps`. */
   groupedPaced: EndToEndRun;
@@ -73,10 +84,27 @@ export async function runScenario(stack: BenchStack, logger: Logger, spec: Scena
   const before = await runCeiling(stack, logger, ceilingRun);
   const grouped = await e2e('grouped', true, spec.commands);
   const after = await runCeiling(stack, logger, ceilingRun);
+  const engine = await runEngineDirect(stack, logger, {
+    users: spec.users,
+    commands: spec.commands,
+    distribution: spec.distribution,
+    inFlight: spec.engineInFlight,
+    label: `${slug} engine`,
+    ...(proxied && { env: proxied }),
+  });
+  const largestGroup =
+    spec.largestGroupTransactions > 0
+      ? await runLargestGroup(stack, logger, {
+          transactions: spec.largestGroupTransactions,
+          groupSize: spec.largestGroupSize,
+          label: `${slug} largest group`,
+          ...(proxied && { env: proxied }),
+        })
+      : undefined;
   const pacedRate = PACED_SHARE * grouped.tps;
   const groupedPaced = await e2e('grouped-70', true, pacedCommands(pacedRate, spec.pacedSeconds), pacedRate);
   const { dynamodbEndpoint: _endpoint, ...shown } = spec;
-  const result: ScenarioResult = { spec: shown, ceiling: { before, after, tps: (before.tps + after.tps) / 2 }, grouped, groupedPaced };
+  const result: ScenarioResult = { spec: shown, ceiling: { before, after, tps: (before.tps + after.tps) / 2 }, engine, ...(largestGroup && { largestGroup }), grouped, groupedPaced };
   if (spec.offCommands > 0) {
     result.off = await e2e('off', false, spec.offCommands);
     if (spec.compareAtSameLoad) {

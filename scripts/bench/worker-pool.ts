@@ -16,6 +16,8 @@ export interface WorkerReport {
 }
 
 export interface WorkerPool {
+  /** The warm-up is over: every worker counts requests, commands and memory from now on. */
+  reset(): Promise<void>;
   /** Stops every worker (in-flight messages finish) and returns what each reported. */
   stop(): Promise<WorkerReport[]>;
   /** The run failed: end the workers at once, before the stack they poll goes away. */
@@ -28,12 +30,23 @@ const READY_TIMEOUT_MS = 60_000;
 /** `count` worker OS processes on the phase's environment; resolves once all are polling. */
 export async function startWorkerProcesses(count: number, env: Record<string, string>): Promise<WorkerPool> {
   const children = Array.from({ length: count }, () => {
-    const child = fork(WORKER_ENTRY, [], { execArgv: ['--import', 'tsx'], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // BENCH_WORKER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the workers, which NODE_OPTIONS cannot.
+    const nodeArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
+    const child = fork(WORKER_ENTRY, [], { execArgv: [...nodeArgs, '--import', 'tsx'], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     killOnExit(child);
     return child;
   });
   await Promise.all(children.map((child) => nextMessage(child, 'ready', READY_TIMEOUT_MS)));
   return {
+    async reset() {
+      await Promise.all(
+        children.map((child) => {
+          const done = nextMessage(child, 'reset', READY_TIMEOUT_MS);
+          child.send({ type: 'reset' });
+          return done;
+        }),
+      );
+    },
     async stop() {
       return Promise.all(
         children.map(async (child) => {
@@ -58,10 +71,10 @@ export async function startWorkerProcesses(count: number, env: Record<string, st
  */
 export async function startWorkerInProcess(env: Record<string, string>, logger: Logger): Promise<WorkerPool> {
   const wallet = await openPhase(env, logger);
-  const meters = emptyMeters();
-  meterWallet(wallet.clients, meters);
+  let meters = emptyMeters();
+  meterWallet(wallet.clients, () => meters);
   let decided = 0;
-  const memoryAtStart = sampleMemory();
+  let memoryAtStart = sampleMemory();
   let memoryPeak = memoryAtStart;
   const sampler = setInterval(() => {
     const now = sampleMemory();
@@ -69,6 +82,12 @@ export async function startWorkerInProcess(env: Record<string, string>, logger: 
   }, 250);
   const worker = wallet.startWorker({ hooks: { afterApply: () => void decided++ } });
   return {
+    async reset() {
+      meters = emptyMeters();
+      decided = 0;
+      memoryAtStart = sampleMemory();
+      memoryPeak = memoryAtStart;
+    },
     async stop() {
       await worker.stop();
       clearInterval(sampler);

@@ -19,16 +19,16 @@ const send = (message: WorkerToDriver) => process.send?.(message);
 const config = loadConfig(process.env);
 const logger = createLogger(config.logLevel, `bench-worker-${process.pid}`);
 const wallet = await createWallet({ config, logger });
-const meters = emptyMeters();
+let meters = emptyMeters();
 // After createWallet: its own setup calls (queues, tables) are not the worker's traffic.
-meterWallet(wallet.clients, meters);
+meterWallet(wallet.clients, () => meters);
 let decided = 0;
 const worker =
   process.env.BENCH_QUEUE_ONLY === 'true'
     ? startQueueEcho(wallet.clients.sqs, wallet.queueUrls, config.worker.pollers, (count) => void (decided += count))
     : wallet.startWorker({ hooks: { afterApply: () => void decided++ } });
 
-const memoryAtStart = sampleMemory();
+let memoryAtStart = sampleMemory();
 let memoryPeak: MemorySample = memoryAtStart;
 // Sampled rather than read once at the end: a leak shows as a growing peak.
 const sampler = setInterval(() => {
@@ -48,6 +48,13 @@ async function stop(): Promise<void> {
 
 process.on('message', (message: DriverToWorker) => {
   if (message.type === 'stop') void stop();
+  if (message.type === 'reset') {
+    meters = emptyMeters();
+    decided = 0;
+    memoryAtStart = sampleMemory();
+    memoryPeak = memoryAtStart;
+    send({ type: 'reset', pid: process.pid });
+  }
 });
 // The driver died: nothing will ever ask us to stop.
 process.on('disconnect', () => void worker.stop().then(() => process.exit(0)));

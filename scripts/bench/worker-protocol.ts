@@ -8,9 +8,11 @@ export interface MemorySample {
 
 export type WorkerToDriver =
   | { type: 'ready'; pid: number; memory: MemorySample }
+  | { type: 'reset'; pid: number }
   | { type: 'stopped'; pid: number; decided: number; memoryAtStart: MemorySample; memoryPeak: MemorySample; memoryAtEnd: MemorySample; meters: WorkerMeters };
 
-export type DriverToWorker = { type: 'stop' };
+/** `reset`: the warm-up is over; count requests and memory from here. */
+export type DriverToWorker = { type: 'stop' } | { type: 'reset' };
 
 export function sampleMemory(): MemorySample {
   const { rss, heapUsed } = process.memoryUsage();
