@@ -6,6 +6,7 @@ import { userFromItem, type AppliedRecord } from '../../src/ledger/items.js';
 import { commandCents, type Command } from '../../src/messages/command.js';
 import { KeyedLock } from '../../src/queue/keyed-lock.js';
 import type { Wallet } from '../../src/wallet.js';
+import type { CpuSpent } from './cpu.js';
 import type { WorkerMeters } from './meter.js';
 import type { Progress } from './progress.js';
 import { OPENING_BALANCE_CENTS } from './stack.js';
@@ -41,6 +42,8 @@ export interface DirectRun {
   meters?: WorkerMeters;
   /** Size of a user item after the run, for the WCU of its Updates. */
   userItemBytes?: number;
+  /** CPU time of the driver (which runs the writes here) and the DynamoDB Local JVM (set by the phase runners). */
+  cpu?: CpuSpent;
 }
 
 export interface UserSeen {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { benchCommands, type Distribution } from './commands.js';
 import { runDirect, type DirectRun, type DirectStyle, type UserSeen } from './direct-apply.js';
+import { cpuClock } from './cpu.js';
 import { emptyMeters, meterWallet, type WorkerMeters } from './meter.js';
 import { createProgress } from './progress.js';
 import { benchUserIds, openPhase, phaseEnv, readUserItem, seedBenchUsers, type BenchStack } from './stack.js';
@@ -52,8 +53,9 @@ export async function runDirectPhase(
     for (const concurrency of concurrencies) {
       meters = emptyMeters();
       const batch = benchCommands(`${style}-${concurrency}-${randomUUID().slice(0, 8)}`, commands, userIds, distribution);
+      const cpu = cpuClock(stack.dynamodbPid);
       const run = await runDirect(wallet, style, batch, concurrency, known, createProgress(`${label} c=${concurrency}`, batch.length));
-      runs.push({ ...run, meters, userItemBytes: (await readUserItem(wallet, userIds[0] as string)).bytes });
+      runs.push({ ...run, cpu: cpu(), meters, userItemBytes: (await readUserItem(wallet, userIds[0] as string)).bytes });
     }
     return runs;
   } finally {

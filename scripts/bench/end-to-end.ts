@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { commandCents, type Command } from '../../src/messages/command.js';
 import type { Wallet } from '../../src/wallet.js';
 import { benchCommands, commandIndex, type Distribution } from './commands.js';
+import { ownCpuMs, processCpuMs, type CpuSpent } from './cpu.js';
 import { mergeMeters, type WorkerMeters } from './meter.js';
 import { createProgress } from './progress.js';
 import { benchUserIds, OPENING_BALANCE_CENTS, openPhase, phaseEnv, readUserItem, seedBenchUsers, type BenchStack } from './stack.js';
@@ -66,6 +67,8 @@ export interface EndToEndRun {
   workerReports: WorkerReport[];
   /** Every worker's DynamoDB and SQS requests and transactional writes, added up. */
   meters: WorkerMeters;
+  /** CPU time of the driver (fauxqs, publisher, collectors), the workers and the DynamoDB Local JVM over the measured run. */
+  cpu: CpuSpent;
 }
 
 /**
@@ -99,6 +102,7 @@ export async function runEndToEnd(stack: BenchStack, logger: Logger, options: En
     const sentAt = new Float64Array(commands.length);
     const repliedAt = new Float64Array(commands.length);
     const window = new Window(options.window);
+    const cpuAtStart = { driverMs: ownCpuMs(), dynamodbMs: processCpuMs(stack.dynamodbPid) };
     const startedAt = performance.now();
     let publishMs: number;
     let collected: { duplicates: number; rejected: number };
@@ -115,6 +119,7 @@ export async function runEndToEnd(stack: BenchStack, logger: Logger, options: En
       throw error;
     }
     progress.done();
+    const cpuAtEnd = { driverMs: ownCpuMs(), dynamodbMs: processCpuMs(stack.dynamodbPid) };
     const workerReports = await pool.stop();
 
     const lastReply = repliedAt.reduce((latest, at) => Math.max(latest, at), 0);
@@ -138,18 +143,25 @@ export async function runEndToEnd(stack: BenchStack, logger: Logger, options: En
       ...balances,
       workerReports,
       meters: mergeMeters(workerReports.map((report) => report.meters)),
+      cpu: {
+        driverMs: cpuAtEnd.driverMs - cpuAtStart.driverMs,
+        // The workers' CPU includes their stop (a second at most of idle long polls): small next to a run.
+        workerMs: workerReports.reduce((sum, report) => sum + report.cpuMs, 0),
+        dynamodbMs: cpuAtEnd.dynamodbMs - cpuAtStart.dynamodbMs,
+      },
     };
   } finally {
     await wallet.close();
   }
 }
 
-const WARMUP_USER = 'bench-warmup-user';
+/** Users of their own (spread, so the one-transaction design warms up as fast as the grouped one). */
+const WARMUP_USERS = Array.from({ length: 20 }, (_, index) => `bench-warmup-${index}`);
 
-/** Sends the warm-up commands (closed loop, to a user the run does not check) and waits for every reply. */
+/** Sends the warm-up commands (closed loop, to users the run does not check) and waits for every reply. */
 async function warmUp(wallet: Wallet, warmRunId: string, options: EndToEndOptions): Promise<void> {
-  await seedBenchUsers(wallet, [WARMUP_USER]);
-  const commands = benchCommands(warmRunId, options.warmupCommands ?? 0, [WARMUP_USER]);
+  await seedBenchUsers(wallet, WARMUP_USERS);
+  const commands = benchCommands(warmRunId, options.warmupCommands ?? 0, WARMUP_USERS);
   const window = new Window(options.window);
   const progress = createProgress(`warm-up ${options.label}`, commands.length);
   await Promise.all([

@@ -8,6 +8,7 @@ import { recordPut, userAction } from '../../src/ledger/transact-items.js';
 import type { Command } from '../../src/messages/command.js';
 import { benchCommands, type Distribution } from './commands.js';
 import type { DirectRun } from './direct-apply.js';
+import { cpuClock } from './cpu.js';
 import { emptyMeters, meterWallet, type WorkerMeters } from './meter.js';
 import { createProgress } from './progress.js';
 import { benchUserIds, OPENING_BALANCE_CENTS, openPhase, phaseEnv, readUserItem, seedBenchUsers, type BenchStack } from './stack.js';
@@ -36,6 +37,7 @@ export async function runEngineDirect(
     const progress = createProgress(label, batch.length);
     const latencies: number[] = [];
     let next = 0;
+    const cpu = cpuClock(stack.dynamodbPid);
     const startedAt = performance.now();
     await Promise.all(
       Array.from({ length: Math.max(1, Math.floor(inFlight / 10)) }, async () => {
@@ -53,10 +55,12 @@ export async function runEngineDirect(
       }),
     );
     const elapsedMs = performance.now() - startedAt;
+    const spent = cpu();
     progress.done();
     await engine.stop();
     return {
       style: 'engine',
+      cpu: spent,
       concurrency: inFlight,
       commands: batch.length,
       elapsedMs,
@@ -92,6 +96,7 @@ export async function runLargestGroup(
     let user: UserState = { userId, balance: OPENING_BALANCE_CENTS, version: 0 };
     const latencies: number[] = [];
     const progress = createProgress(label, transactions * groupSize);
+    const cpu = cpuClock(stack.dynamodbPid);
     const startedAt = performance.now();
     for (let transaction = 0; transaction < transactions; transaction++) {
       const timestamp = new Date().toISOString();
@@ -121,6 +126,7 @@ export async function runLargestGroup(
     const commands = transactions * groupSize;
     return {
       style: 'largest-group',
+      cpu: cpu(),
       concurrency: 1,
       commands,
       elapsedMs,

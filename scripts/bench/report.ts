@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { coresBusy, type CpuSpent } from './cpu.js';
 import type { DirectRun } from './direct-apply.js';
 import type { EndToEndRun } from './end-to-end.js';
 import { costsPerCommand, emptyMeters } from './meter.js';
@@ -58,7 +59,31 @@ function e2eCosts(run: EndToEndRun) {
   return costsPerCommand(run.meters, run.commands, run.userItemBytes);
 }
 
-const HEADERS = ['run', 'design', 'commands', 'offered/s', 'tps', 'x ceiling', 'p50 ms', 'p99 ms', 'DDB req/cmd', 'cmd/txn', 'WCU/cmd', 'SQS req/cmd', 'cancelled', 'worker RSS MB'];
+const HEADERS = [
+  'run',
+  'design',
+  'commands',
+  'offered/s',
+  'tps',
+  'x ceiling',
+  'p50 ms',
+  'p99 ms',
+  'DDB req/cmd',
+  'cmd/txn',
+  'WCU/cmd',
+  'SQS req/cmd',
+  'cancelled',
+  'CPU ms/cmd drv+wrk+ddb',
+  'cores busy',
+  'worker RSS MB',
+];
+
+/** CPU per command of driver, worker and JVM, and how many of the machine's cores the run kept busy. */
+function cpuCells(cpu: CpuSpent | undefined, commands: number, elapsedMs: number): string[] {
+  if (!cpu) return ['-', '-'];
+  const per = (ms: number) => fixed(commands > 0 ? ms / commands : 0, 2);
+  return [`${per(cpu.driverMs)}+${per(cpu.workerMs)}+${per(cpu.dynamodbMs)}`, fixed(coresBusy(cpu, elapsedMs), 2)];
+}
 
 function directRow(name: string, run: DirectRun, ceilingTps: number): string[] {
   const costs = costsPerCommand(run.meters ?? emptyMeters(), run.commands, run.userItemBytes ?? 0);
@@ -76,6 +101,7 @@ function directRow(name: string, run: DirectRun, ceilingTps: number): string[] {
     fixed(costs.wcu, 3),
     '-',
     String(costs.cancelled),
+    ...cpuCells(run.cpu, run.commands, run.elapsedMs),
     '-',
   ];
 }
@@ -97,6 +123,7 @@ function e2eRow(name: string, run: EndToEndRun, ceilingTps: number): string[] {
     fixed(costs.wcu, 3),
     fixed(costs.sqsRequests, 3),
     String(costs.cancelled),
+    ...cpuCells(run.cpu, run.commands, run.elapsedMs),
     run.workerReports.map((worker) => `${worker.memoryAtStart.rssMb}/${worker.memoryPeak.rssMb}/${worker.memoryAtEnd.rssMb}`).join(' '),
   ];
 }

@@ -13,6 +13,8 @@ export interface WorkerReport {
   memoryPeak: MemorySample;
   memoryAtEnd: MemorySample;
   meters: WorkerMeters;
+  /** CPU time of the worker's process over the measured run (in the driver: 0, the driver's own time counts it). */
+  cpuMs: number;
 }
 
 export interface WorkerPool {
@@ -92,7 +94,7 @@ export async function startWorkerInProcess(env: Record<string, string>, logger: 
       await worker.stop();
       clearInterval(sampler);
       await wallet.close();
-      return [{ pid: process.pid, decided, memoryAtStart, memoryPeak, memoryAtEnd: sampleMemory(), meters }];
+      return [{ pid: process.pid, decided, memoryAtStart, memoryPeak, memoryAtEnd: sampleMemory(), meters, cpuMs: 0 }];
     },
     kill() {
       clearInterval(sampler);

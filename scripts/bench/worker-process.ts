@@ -1,6 +1,7 @@
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { createWallet } from '../../src/wallet.js';
+import { ownCpuMs } from './cpu.js';
 import { emptyMeters, meterWallet } from './meter.js';
 import { startQueueEcho } from './queue-echo.js';
 import { sampleMemory, type DriverToWorker, type MemorySample, type WorkerToDriver } from './worker-protocol.js';
@@ -29,6 +30,7 @@ const worker =
     : wallet.startWorker({ hooks: { afterApply: () => void decided++ } });
 
 let memoryAtStart = sampleMemory();
+let cpuAtStart = ownCpuMs();
 let memoryPeak: MemorySample = memoryAtStart;
 // Sampled rather than read once at the end: a leak shows as a growing peak.
 const sampler = setInterval(() => {
@@ -41,7 +43,7 @@ async function stop(): Promise<void> {
   await worker.stop();
   clearInterval(sampler);
   const memoryAtEnd = sampleMemory();
-  send({ type: 'stopped', pid: process.pid, decided, memoryAtStart, memoryPeak, memoryAtEnd, meters });
+  send({ type: 'stopped', pid: process.pid, decided, memoryAtStart, memoryPeak, memoryAtEnd, meters, cpuMs: ownCpuMs() - cpuAtStart });
   await wallet.close();
   process.disconnect();
 }
@@ -53,6 +55,7 @@ process.on('message', (message: DriverToWorker) => {
     decided = 0;
     memoryAtStart = sampleMemory();
     memoryPeak = memoryAtStart;
+    cpuAtStart = ownCpuMs();
     send({ type: 'reset', pid: process.pid });
   }
 });

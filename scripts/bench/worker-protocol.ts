@@ -9,7 +9,17 @@ export interface MemorySample {
 export type WorkerToDriver =
   | { type: 'ready'; pid: number; memory: MemorySample }
   | { type: 'reset'; pid: number }
-  | { type: 'stopped'; pid: number; decided: number; memoryAtStart: MemorySample; memoryPeak: MemorySample; memoryAtEnd: MemorySample; meters: WorkerMeters };
+  | {
+      type: 'stopped';
+      pid: number;
+      decided: number;
+      memoryAtStart: MemorySample;
+      memoryPeak: MemorySample;
+      memoryAtEnd: MemorySample;
+      meters: WorkerMeters;
+      /** CPU time the worker process spent since it started (or since the reset that ended its warm-up). */
+      cpuMs: number;
+    };
 
 /** `reset`: the warm-up is over; count requests and memory from here. */
 export type DriverToWorker = { type: 'stop' } | { type: 'reset' };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { addTransactWrite, emptyTransactWrites, itemSize, numberSize, transactWriteUnits, writeUnits, type AttributeValue } from '../../scripts/bench/capacity.js';
+import { coresBusy, parseProcStatCpuMs } from '../../scripts/bench/cpu.js';
 import { commandIndex, commandKey, benchCommands, userPicker } from '../../scripts/bench/commands.js';
 import { costsPerCommand, emptyMeters, mergeMeters } from '../../scripts/bench/meter.js';
 import { BenchUsageError, DEFAULT_OPTIONS, pacedCommands, parseBenchOptions, QUICK_OPTIONS, windowFor } from '../../scripts/bench/options.js';
@@ -165,6 +166,19 @@ describe('bench write capacity', () => {
     const merged = mergeMeters([one, two]);
     expect(merged.ddb.requests).toEqual({ TransactWriteItems: 3, BatchGetItem: 1 });
     expect(merged.writes).toMatchObject({ puts: 7, maxPutBytes: 180 });
+  });
+});
+
+describe('bench CPU accounting', () => {
+  it('reads utime + stime from a /proc stat line, even when the process name has spaces and parentheses', () => {
+    const stat = '4242 (java (x) y) S 1 4242 4242 0 -1 4194560 100 0 0 0 1234 56 0 0 20 0 40 0 100 0 0';
+    expect(parseProcStatCpuMs(stat)).toBe((1234 + 56) * 10);
+    expect(parseProcStatCpuMs('garbage')).toBe(0);
+  });
+
+  it('counts the cores a run kept busy', () => {
+    expect(coresBusy({ driverMs: 500, workerMs: 700, dynamodbMs: 800 }, 1_000)).toBe(2);
+    expect(coresBusy({ driverMs: 1, workerMs: 1, dynamodbMs: 1 }, 0)).toBe(0);
   });
 });
 
