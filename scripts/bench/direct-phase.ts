@@ -5,7 +5,7 @@ import { runDirect, type DirectRun, type DirectStyle, type UserSeen } from './di
 import { cpuClock } from './cpu.js';
 import { emptyMeters, meterWallet, type WorkerMeters } from './meter.js';
 import { createProgress } from './progress.js';
-import { benchUserIds, openPhase, phaseEnv, readUserItem, seedBenchUsers, type BenchStack } from './stack.js';
+import { benchUserIds, closePhase, openPhase, phaseEnv, readUserItem, seedBenchUsers, type BenchStack } from './stack.js';
 
 /**
  * The ceiling: the best probe's concurrency, measured right before and right
@@ -59,7 +59,7 @@ export async function runDirectPhase(
     }
     return runs;
   } finally {
-    await wallet.close();
+    await closePhase(wallet);
   }
 }
 

@@ -9,7 +9,7 @@ import { benchCommands, commandIndex, type Distribution } from './commands.js';
 import { ownCpuMs, processCpuMs, type CpuSpent } from './cpu.js';
 import { mergeMeters, type WorkerMeters } from './meter.js';
 import { createProgress } from './progress.js';
-import { benchUserIds, OPENING_BALANCE_CENTS, openPhase, phaseEnv, readUserItem, seedBenchUsers, type BenchStack } from './stack.js';
+import { benchUserIds, closePhase, OPENING_BALANCE_CENTS, openPhase, phaseEnv, readUserItem, seedBenchUsers, type BenchStack } from './stack.js';
 import { summarize, throughput, type LatencySummary } from './stats.js';
 import { startWorkerInProcess, startWorkerProcesses, type WorkerReport } from './worker-pool.js';
 
@@ -151,7 +151,7 @@ export async function runEndToEnd(stack: BenchStack, logger: Logger, options: En
       },
     };
   } finally {
-    await wallet.close();
+    await closePhase(wallet);
   }
 }
 

@@ -11,7 +11,7 @@ import type { DirectRun } from './direct-apply.js';
 import { cpuClock } from './cpu.js';
 import { emptyMeters, meterWallet, type WorkerMeters } from './meter.js';
 import { createProgress } from './progress.js';
-import { benchUserIds, OPENING_BALANCE_CENTS, openPhase, phaseEnv, readUserItem, seedBenchUsers, type BenchStack } from './stack.js';
+import { benchUserIds, closePhase, OPENING_BALANCE_CENTS, openPhase, phaseEnv, readUserItem, seedBenchUsers, type BenchStack } from './stack.js';
 import { summarize, throughput } from './stats.js';
 
 /**
@@ -70,7 +70,7 @@ export async function runEngineDirect(
       userItemBytes: (await readUserItem(wallet, userIds[0] as string)).bytes,
     };
   } finally {
-    await wallet.close();
+    await closePhase(wallet);
   }
 }
 
@@ -136,6 +136,6 @@ export async function runLargestGroup(
       userItemBytes: (await readUserItem(wallet, userId)).bytes,
     };
   } finally {
-    await wallet.close();
+    await closePhase(wallet);
   }
 }

@@ -7,7 +7,7 @@ import { costsPerCommand, emptyMeters } from './meter.js';
 import type { BenchOptions } from './options.js';
 import type { ScalingReport } from './scaling.js';
 import type { ScenarioResult } from './scenarios.js';
-import { formatTable } from './table.js';
+import { formatMarkdownTable, formatTable } from './table.js';
 import { ratioOf, round, type BenchResult } from './stats.js';
 
 export interface BenchReport {
@@ -25,11 +25,13 @@ export interface BenchReport {
 
 const RESULTS_DIR = 'bench/results';
 
+/** Writes the figures as JSON and the tables as Markdown; returns the JSON's path. */
 export async function writeResults(report: BenchReport): Promise<string> {
   await mkdir(RESULTS_DIR, { recursive: true });
-  const path = join(RESULTS_DIR, `bench-${report.at.replaceAll(':', '-')}.json`);
-  await writeFile(path, `${JSON.stringify(report, null, 2)}\n`);
-  return path;
+  const base = join(RESULTS_DIR, `bench-${report.at.replaceAll(':', '-')}`);
+  await writeFile(`${base}.json`, `${JSON.stringify(report, null, 2)}\n`);
+  await writeFile(`${base}.md`, formatReport(report, { markdown: true }));
+  return `${base}.json`;
 }
 
 const ms = (value: number) => round(value, 1).toFixed(1);
@@ -128,7 +130,7 @@ function e2eRow(name: string, run: EndToEndRun, ceilingTps: number): string[] {
   ];
 }
 
-function scenarioLines(title: string, scenario: ScenarioResult): string[] {
+function scenarioLines(title: string, scenario: ScenarioResult, table: Table): string[] {
   const { ceiling, engine, grouped, groupedPaced, off, offPaced, groupedAtOffLoad } = scenario;
   const rows = [
     directRow('ceiling before', ceiling.before, ceiling.tps),
@@ -143,7 +145,7 @@ function scenarioLines(title: string, scenario: ScenarioResult): string[] {
   ];
   const lines = [
     `## ${title}: ${scenario.spec.users} user${scenario.spec.users === 1 ? '' : 's'}, ${scenario.spec.distribution}`,
-    formatTable(HEADERS, rows),
+    table(HEADERS, rows),
     `ceiling (mean of before and after) = ${tps(ceiling.tps)} tps; grouped e2e / ceiling = ${fixed(ratioOf(grouped.tps, ceiling.tps), 3)}` +
       (off ? `; grouped / grouping off = ${fixed(ratioOf(grouped.tps, off.tps), 2)}` : ''),
   ];
@@ -172,7 +174,7 @@ function scenarioLines(title: string, scenario: ScenarioResult): string[] {
  * alone (the engine without the queue, or for one user its largest
  * transactions back to back), over the same ceiling.
  */
-export function targetLines(report: BenchReport): string[] {
+export function targetLines(report: BenchReport, table: Table = formatTable): string[] {
   const result = resultOf(report);
   const { uniform, hot, zipf, latencyHot } = report.scenarios;
   const queue = report.queueOnly.tps;
@@ -200,7 +202,7 @@ export function targetLines(report: BenchReport): string[] {
     ],
   ];
   return [
-    formatTable(
+    table(
       ['target', 'measured', 'bound here', 'met'],
       rows.map(([name, measured, limit, met]) => [name, measured, limit, met === undefined ? '-' : met ? 'yes' : 'NO']),
     ),
@@ -208,33 +210,42 @@ export function targetLines(report: BenchReport): string[] {
   ];
 }
 
-export function printReport(report: BenchReport, out: NodeJS.WritableStream = process.stdout): void {
+type Table = (headers: readonly string[], rows: readonly (readonly string[])[]) => string;
+
+/** The report as text tables (stdout), or as Markdown (`markdown: true`, the file next to the JSON). */
+export function formatReport(report: BenchReport, { markdown = false }: { markdown?: boolean } = {}): string {
+  const table: Table = markdown ? formatMarkdownTable : formatTable;
   const { probes, seedStyle, queueOnly, scenarios } = report;
   const best = probes.reduce((found, run) => (run.tps > found.tps ? run : found));
   const lines = [
     '',
     '## Direct runs (100 users, no queue)',
-    formatTable(HEADERS, [...probes.map((run) => directRow('ceiling probe', run, best.tps)), directRow('seed-style (4 calls)', seedStyle, best.tps).map((cell, index) => (index === 1 ? `4 calls/cmd c=${seedStyle.concurrency}` : cell))]),
+    table(HEADERS, [...probes.map((run) => directRow('ceiling probe', run, best.tps)), directRow('seed-style (4 calls)', seedStyle, best.tps).map((cell, index) => (index === 1 ? `4 calls/cmd c=${seedStyle.concurrency}` : cell))]),
     '',
     '## Queue only (fauxqs: receive, reply, delete; no DynamoDB) - bounds every e2e figure below',
-    formatTable(HEADERS, [e2eRow('queue only', queueOnly, 0)]),
+    table(HEADERS, [e2eRow('queue only', queueOnly, 0)]),
     '',
-    ...scenarioLines('uniform', scenarios.uniform),
+    ...scenarioLines('uniform', scenarios.uniform, table),
     '',
-    ...scenarioLines('hot user', scenarios.hot),
+    ...scenarioLines('hot user', scenarios.hot, table),
     '',
-    ...scenarioLines('skewed (Zipf s=1)', scenarios.zipf),
-    ...(scenarios.latencyHot ? ['', ...scenarioLines(`latency profile: hot user, +${report.options.latencyMs} ms each way to DynamoDB`, scenarios.latencyHot)] : []),
+    ...scenarioLines('skewed (Zipf s=1)', scenarios.zipf, table),
+    ...(scenarios.latencyHot ? ['', ...scenarioLines(`latency profile: hot user, +${report.options.latencyMs} ms each way to DynamoDB`, scenarios.latencyHot, table)] : []),
     '',
     '## Targets',
-    ...targetLines(report),
+    ...targetLines(report, table),
     '',
     `workers: ${report.options.workers} process(es), WALLET_POLLERS=${report.options.pollers} (up to ${report.options.pollers * 10} messages in flight per worker), ` +
       `saturated window ${report.scenarios.uniform.grouped.window}; run took ${Math.round(report.durationSeconds)} s`,
     `load average (${report.machine.cpus} CPUs): ${report.machine.loadAtStart.map((load) => load.toFixed(2)).join(' ')} at start, ${report.machine.loadAtEnd.map((load) => load.toFixed(2)).join(' ')} at end`,
   ];
   if (report.scaling) lines.push('', ...scalingLines(report.scaling));
-  out.write(`${lines.join('\n')}\n`);
+  // In Markdown a blank line must end each paragraph line, or they run together.
+  return `${(markdown ? lines.map((line) => (line.startsWith('|') || line === '' ? line : `${line}\n`)) : lines).join('\n')}\n`;
+}
+
+export function printReport(report: BenchReport, out: NodeJS.WritableStream = process.stdout): void {
+  out.write(formatReport(report));
 }
 
 function scalingLines(scaling: ScalingReport): string[] {

@@ -1,4 +1,5 @@
-import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteTableCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteQueueCommand } from '@aws-sdk/client-sqs';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Logger } from 'pino';
@@ -92,4 +93,18 @@ export async function readUserItem(wallet: Wallet, userId: string): Promise<{ us
   const { Item } = await wallet.clients.ddb.send(new GetItemCommand({ TableName: wallet.config.tables.users, Key: { userId: { S: userId } }, ConsistentRead: true }));
   if (!Item) return { bytes: 0 };
   return { user: userFromItem(unmarshall(Item, { wrapNumbers: true })), bytes: itemSize(Item as Record<string, AttributeValue>) };
+}
+
+/**
+ * Ends a phase: deletes its tables and queues, then closes the wallet.
+ * DynamoDB Local keeps every table in the JVM's heap, so tables left behind
+ * by earlier phases would make later ones pay for a fuller heap (more GC).
+ */
+export async function closePhase(wallet: Wallet): Promise<void> {
+  const { tables } = wallet.config;
+  await Promise.allSettled([
+    ...[tables.users, tables.transactions].map((TableName) => wallet.clients.ddb.send(new DeleteTableCommand({ TableName }))),
+    ...Object.values(wallet.queueUrls).map((QueueUrl) => wallet.clients.sqs.send(new DeleteQueueCommand({ QueueUrl }))),
+  ]);
+  await wallet.close();
 }

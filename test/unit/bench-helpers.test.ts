@@ -5,7 +5,7 @@ import { commandIndex, commandKey, benchCommands, userPicker } from '../../scrip
 import { costsPerCommand, emptyMeters, mergeMeters } from '../../scripts/bench/meter.js';
 import { BenchUsageError, DEFAULT_OPTIONS, pacedCommands, parseBenchOptions, QUICK_OPTIONS, windowFor } from '../../scripts/bench/options.js';
 import { formatResultLine, percentile, ratioOf, summarize, throughput, type BenchResult } from '../../scripts/bench/stats.js';
-import { formatTable } from '../../scripts/bench/table.js';
+import { formatMarkdownTable, formatTable } from '../../scripts/bench/table.js';
 import { seededRandom, zipfCdf, zipfSampler } from '../../scripts/bench/zipf.js';
 import { parseCommand } from '../../src/messages/command.js';
 
@@ -228,5 +228,9 @@ describe('bench workload', () => {
 describe('bench table', () => {
   it('pads columns and right-aligns numeric ones', () => {
     expect(formatTable(['run', 'tps'], [['ceiling', '1000'], ['e2e', '95']])).toBe(['run       tps', '-------  ----', 'ceiling  1000', 'e2e        95'].join('\n'));
+  });
+
+  it('renders the same table as Markdown, numeric columns right-aligned and pipes escaped', () => {
+    expect(formatMarkdownTable(['run', 'tps'], [['a|b', '1000'], ['e2e', '95']])).toBe(['| run | tps |', '|---|---:|', '| a\\|b | 1000 |', '| e2e | 95 |'].join('\n'));
   });
 });
