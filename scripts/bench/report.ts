@@ -159,6 +159,14 @@ function scenarioLines(title: string, scenario: ScenarioResult, table: Table): s
   if (offPaced && groupedAtOffLoad) {
     lines.push(`same offered load (${tps(offPaced.rate ?? 0)}/s): p99 grouped ${ms(groupedAtOffLoad.latencyMs.p99)} ms vs one transaction per command ${ms(offPaced.latencyMs.p99)} ms`);
   }
+  const series = grouped.workerReports[0]?.memorySeries ?? [];
+  if (series.length >= 4) {
+    const at = (fraction: number) => series[Math.min(series.length - 1, Math.floor(fraction * (series.length - 1)))] as { rssMb: number; heapUsedMb: number };
+    lines.push(
+      `worker memory over the grouped saturated run (at 0/25/50/75/100%): heap ${[0, 0.25, 0.5, 0.75, 1].map((fraction) => at(fraction).heapUsedMb).join('/')} MB, ` +
+        `RSS ${[0, 0.25, 0.5, 0.75, 1].map((fraction) => at(fraction).rssMb).join('/')} MB`,
+    );
+  }
   const checks = [grouped, groupedPaced, off, offPaced, groupedAtOffLoad].filter((run): run is EndToEndRun => run !== undefined);
   lines.push(
     `checks: ${checks.reduce((sum, run) => sum + run.duplicateReplies, 0)} duplicate replies, ${checks.reduce((sum, run) => sum + run.rejected, 0)} rejected, ` +

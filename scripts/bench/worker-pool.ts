@@ -13,6 +13,8 @@ export interface WorkerReport {
   memoryPeak: MemorySample;
   memoryAtEnd: MemorySample;
   meters: WorkerMeters;
+  /** Memory every half second of the measured run (separate processes only). */
+  memorySeries?: MemorySample[];
   /** CPU time of the worker's process over the measured run (in the driver: 0, the driver's own time counts it). */
   cpuMs: number;
 }

@@ -33,9 +33,12 @@ let memoryAtStart = sampleMemory();
 let cpuAtStart = ownCpuMs();
 let memoryPeak: MemorySample = memoryAtStart;
 // Sampled rather than read once at the end: a leak shows as a growing peak.
+let memorySeries: MemorySample[] = [];
+let ticks = 0;
 const sampler = setInterval(() => {
   const now = sampleMemory();
   if (now.rssMb > memoryPeak.rssMb) memoryPeak = now;
+  if (ticks++ % 2 === 0) memorySeries.push(now);
 }, 250);
 send({ type: 'ready', pid: process.pid, memory: memoryAtStart });
 
@@ -43,7 +46,7 @@ async function stop(): Promise<void> {
   await worker.stop();
   clearInterval(sampler);
   const memoryAtEnd = sampleMemory();
-  send({ type: 'stopped', pid: process.pid, decided, memoryAtStart, memoryPeak, memoryAtEnd, meters, cpuMs: ownCpuMs() - cpuAtStart });
+  send({ type: 'stopped', pid: process.pid, decided, memoryAtStart, memoryPeak, memoryAtEnd, meters, memorySeries, cpuMs: ownCpuMs() - cpuAtStart });
   await wallet.close();
   process.disconnect();
 }
@@ -55,6 +58,7 @@ process.on('message', (message: DriverToWorker) => {
     decided = 0;
     memoryAtStart = sampleMemory();
     memoryPeak = memoryAtStart;
+    memorySeries = [];
     cpuAtStart = ownCpuMs();
     send({ type: 'reset', pid: process.pid });
   }

@@ -17,6 +17,8 @@ export type WorkerToDriver =
       memoryPeak: MemorySample;
       memoryAtEnd: MemorySample;
       meters: WorkerMeters;
+      /** RSS and heap every half second of the measured run: a leak shows as a rising heap, not just a high peak. */
+      memorySeries: MemorySample[];
       /** CPU time the worker process spent since it started (or since the reset that ended its warm-up). */
       cpuMs: number;
     };
