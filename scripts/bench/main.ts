@@ -62,7 +62,9 @@ try {
     window: windowFor(options, options.workers),
     warmupCommands: options.e2eWarmupCommands,
   };
-  const queueOnly = await runEndToEnd(stack, logger, { ...base, label: 'queue-only', workerEnv: { BENCH_QUEUE_ONLY: 'true' } });
+  // Like the ceiling, measured at the start and again at the end, so the bound is not one moment's load on the machine.
+  const queueOnlyRun = () => runEndToEnd(stack, logger, { ...base, label: 'queue-only', workerEnv: { BENCH_QUEUE_ONLY: 'true' } });
+  const queueOnlyBefore = await queueOnlyRun();
 
   const common = { pacedSeconds: options.pacedSeconds, ceilingCommands: options.directCommands, engineInFlight: Math.max(1, options.workers) * options.pollers * 10, largestGroupSize: 99 };
   const uniform = await runScenario(
@@ -84,6 +86,7 @@ try {
     base,
   );
   let latencyHot: ScenarioResult | undefined;
+  let latencyUniform: ScenarioResult | undefined;
   if (options.latencyMs > 0) {
     const proxy = await startLatencyProxy(stack.endpoints.dynamodb, options.latencyMs);
     cleanups.push(() => proxy.stop());
@@ -105,8 +108,27 @@ try {
       },
       base,
     );
+    // Many users behind the same latency: one transaction per command is then bound by concurrency / latency, so its ceiling uses the most concurrency probed.
+    latencyUniform = await runScenario(
+      stack,
+      logger,
+      {
+        ...common,
+        name: 'latency uniform',
+        users: options.users,
+        distribution: 'round-robin',
+        commands: options.latencyCommands * 2,
+        offCommands: options.latencyCommands,
+        ceilingConcurrency: Math.max(...options.concurrencies),
+        compareAtSameLoad: false,
+        largestGroupTransactions: 0,
+        dynamodbEndpoint: proxy.endpoint,
+      },
+      base,
+    );
     await proxy.stop();
   }
+  const queueOnlyAfter = await queueOnlyRun();
   const scaling = options.scaling ? await runScaling(stack, logger, options, base, best) : undefined;
 
   const report: BenchReport = {
@@ -116,8 +138,8 @@ try {
     durationSeconds: (performance.now() - startedAt) / 1000,
     probes,
     seedStyle,
-    queueOnly,
-    scenarios: { uniform, hot, zipf, ...(latencyHot && { latencyHot }) },
+    queueOnly: { before: queueOnlyBefore, after: queueOnlyAfter, tps: (queueOnlyBefore.tps + queueOnlyAfter.tps) / 2 },
+    scenarios: { uniform, hot, zipf, ...(latencyHot && { latencyHot }), ...(latencyUniform && { latencyUniform }) },
     ...(scaling && { scaling }),
   };
   printReport(report);

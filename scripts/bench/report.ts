@@ -17,9 +17,9 @@ export interface BenchReport {
   durationSeconds: number;
   probes: DirectRun[];
   seedStyle: DirectRun;
-  /** The queue part alone (receive, reply, delete; no DynamoDB): what bounds every end-to-end figure here. */
-  queueOnly: EndToEndRun;
-  scenarios: { uniform: ScenarioResult; hot: ScenarioResult; zipf: ScenarioResult; latencyHot?: ScenarioResult };
+  /** The queue part alone (receive, reply, delete; no DynamoDB), at the start and at the end; `tps` is their mean. */
+  queueOnly: { before: EndToEndRun; after: EndToEndRun; tps: number };
+  scenarios: { uniform: ScenarioResult; hot: ScenarioResult; zipf: ScenarioResult; latencyHot?: ScenarioResult; latencyUniform?: ScenarioResult };
   scaling?: ScalingReport;
 }
 
@@ -117,7 +117,7 @@ function e2eRow(name: string, run: EndToEndRun, ceilingTps: number): string[] {
     String(run.commands),
     run.rate ? `${tps(run.rate)} (sent ${tps(run.sentPerSecond)})` : 'saturated',
     tps(run.tps),
-    fixed(ratioOf(run.tps, ceilingTps), 2),
+    ceilingTps > 0 ? fixed(ratioOf(run.tps, ceilingTps), 2) : '-',
     ms(run.latencyMs.p50),
     ms(run.latencyMs.p99),
     fixed(costs.ddbRequests, 3),
@@ -231,7 +231,8 @@ export function formatReport(report: BenchReport, { markdown = false }: { markdo
     table(HEADERS, [...probes.map((run) => directRow('ceiling probe', run, best.tps)), directRow('seed-style (4 calls)', seedStyle, best.tps).map((cell, index) => (index === 1 ? `4 calls/cmd c=${seedStyle.concurrency}` : cell))]),
     '',
     '## Queue only (fauxqs: receive, reply, delete; no DynamoDB) - bounds every e2e figure below',
-    table(HEADERS, [e2eRow('queue only', queueOnly, 0)]),
+    table(HEADERS, [e2eRow('queue only, at the start', queueOnly.before, 0), e2eRow('queue only, at the end', queueOnly.after, 0)]),
+    `queue only (mean of start and end) = ${tps(queueOnly.tps)} tps`,
     '',
     ...scenarioLines('uniform', scenarios.uniform, table),
     '',
@@ -239,6 +240,7 @@ export function formatReport(report: BenchReport, { markdown = false }: { markdo
     '',
     ...scenarioLines('skewed (Zipf s=1)', scenarios.zipf, table),
     ...(scenarios.latencyHot ? ['', ...scenarioLines(`latency profile: hot user, +${report.options.latencyMs} ms each way to DynamoDB`, scenarios.latencyHot, table)] : []),
+    ...(scenarios.latencyUniform ? ['', ...scenarioLines(`latency profile: uniform, +${report.options.latencyMs} ms each way to DynamoDB`, scenarios.latencyUniform, table)] : []),
     '',
     '## Targets',
     ...targetLines(report, table),
