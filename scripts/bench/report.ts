@@ -17,7 +17,7 @@ export interface BenchReport {
   durationSeconds: number;
   probes: DirectRun[];
   seedStyle: DirectRun;
-  /** The queue part alone (receive, reply, delete; no DynamoDB), at the start and at the end; `tps` is their mean. */
+  /** The queue part alone (receive, reply, delete; no DynamoDB), at the start and at the end; `tps` is the better one. */
   queueOnly: { before: EndToEndRun; after: EndToEndRun; tps: number };
   scenarios: { uniform: ScenarioResult; hot: ScenarioResult; zipf: ScenarioResult; latencyHot?: ScenarioResult; latencyUniform?: ScenarioResult };
   scaling?: ScalingReport;
@@ -232,7 +232,7 @@ export function formatReport(report: BenchReport, { markdown = false }: { markdo
     '',
     '## Queue only (fauxqs: receive, reply, delete; no DynamoDB) - bounds every e2e figure below',
     table(HEADERS, [e2eRow('queue only, at the start', queueOnly.before, 0), e2eRow('queue only, at the end', queueOnly.after, 0)]),
-    `queue only (mean of start and end) = ${tps(queueOnly.tps)} tps`,
+    `queue only (the better of start and end) = ${tps(queueOnly.tps)} tps`,
     '',
     ...scenarioLines('uniform', scenarios.uniform, table),
     '',
