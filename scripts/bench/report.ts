@@ -250,8 +250,8 @@ export function formatReport(report: BenchReport, { markdown = false }: { markdo
     `load average (${report.machine.cpus} CPUs): ${report.machine.loadAtStart.map((load) => load.toFixed(2)).join(' ')} at start, ${report.machine.loadAtEnd.map((load) => load.toFixed(2)).join(' ')} at end`,
   ];
   if (report.scaling) lines.push('', ...scalingLines(report.scaling));
-  // In Markdown a blank line must end each paragraph line, or they run together.
-  return `${(markdown ? lines.map((line) => (line.startsWith('|') || line === '' ? line : `${line}\n`)) : lines).join('\n')}\n`;
+  // In Markdown every block (table, paragraph line) needs a blank line after it, or it runs into the next.
+  return `${(markdown ? lines.filter((line) => line !== '').map((line) => `${line}\n`) : lines).join('\n')}\n`;
 }
 
 export function printReport(report: BenchReport, out: NodeJS.WritableStream = process.stdout): void {
