@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { AwsClients } from '../../src/clients.js';
 import { addTransactWrite, emptyTransactWrites, transactWriteUnits, type TransactWrites } from './capacity.js';
 
@@ -13,6 +14,12 @@ export interface ClientMeter {
   requests: Record<string, number>;
   /** Requests answered with an error, by error name (e.g. TransactionCanceledException). */
   errors: Record<string, number>;
+  /**
+   * Wall time with at least one request of the operation in flight, in ms:
+   * how much of a run DynamoDB was actually writing, so time it sat idle
+   * while the worker did its queue work shows.
+   */
+  busyMs: Record<string, number>;
 }
 
 export interface WorkerMeters {
@@ -22,7 +29,7 @@ export interface WorkerMeters {
 }
 
 export function emptyMeters(): WorkerMeters {
-  return { ddb: { requests: {}, errors: {} }, sqs: { requests: {}, errors: {} }, writes: emptyTransactWrites() };
+  return { ddb: { requests: {}, errors: {}, busyMs: {} }, sqs: { requests: {}, errors: {}, busyMs: {} }, writes: emptyTransactWrites() };
 }
 
 /** The one overload of the SDK's middlewareStack.add this file uses (its full type is a union of every step's). */
@@ -34,18 +41,31 @@ interface Meterable {
 
 /** `meter` is read on every request, so a caller can swap in a fresh one between runs on the same client. */
 export function meterClient(client: Meterable, meter: () => ClientMeter, onRequest?: (operation: string, input: unknown) => void): void {
+  const inFlight = new Map<string, number>();
+  const busySince = new Map<string, number>();
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const counts = meter();
       const operation = (context.commandName ?? 'unknown').replace(/Command$/, '');
       counts.requests[operation] = (counts.requests[operation] ?? 0) + 1;
       onRequest?.(operation, args.input);
+      const running = inFlight.get(operation) ?? 0;
+      if (running === 0) busySince.set(operation, performance.now());
+      inFlight.set(operation, running + 1);
       try {
         return await next(args);
       } catch (error) {
         const name = error instanceof Error ? error.name : 'unknown';
         counts.errors[name] = (counts.errors[name] ?? 0) + 1;
         throw error;
+      } finally {
+        const left = (inFlight.get(operation) ?? 1) - 1;
+        inFlight.set(operation, left);
+        if (left === 0) {
+          // Read the meter again: a reset during the request counts its busy time from the reset on.
+          const now = meter();
+          now.busyMs[operation] = (now.busyMs[operation] ?? 0) + (performance.now() - (busySince.get(operation) ?? performance.now()));
+        }
       }
     },
     { step: 'deserialize', name: 'benchMeter' },
@@ -79,6 +99,8 @@ export function mergeMeters(all: readonly WorkerMeters[]): WorkerMeters {
     add(merged.ddb.errors, meters.ddb.errors);
     add(merged.sqs.requests, meters.sqs.requests);
     add(merged.sqs.errors, meters.sqs.errors);
+    add(merged.ddb.busyMs, meters.ddb.busyMs);
+    add(merged.sqs.busyMs, meters.sqs.busyMs);
     const { writes } = merged;
     writes.transactions += meters.writes.transactions;
     writes.puts += meters.writes.puts;

@@ -159,6 +159,12 @@ function scenarioLines(title: string, scenario: ScenarioResult, table: Table): s
   if (offPaced && groupedAtOffLoad) {
     lines.push(`same offered load (${tps(offPaced.rate ?? 0)}/s): p99 grouped ${ms(groupedAtOffLoad.latencyMs.p99)} ms vs one transaction per command ${ms(offPaced.latencyMs.p99)} ms`);
   }
+  const busy = (run: { meters?: { ddb: { busyMs: Record<string, number> } }; elapsedMs: number }) =>
+    `${Math.round((100 * (run.meters?.ddb.busyMs.TransactWriteItems ?? 0)) / Math.max(1, run.elapsedMs))}%`;
+  lines.push(
+    `DynamoDB writing (at least one TransactWriteItems in flight): engine only ${busy(engine)} of its run, e2e saturated ${busy(grouped)}, e2e at 70% ${busy(groupedPaced)}` +
+      (off ? `, grouping off ${busy(off)}` : ''),
+  );
   const series = grouped.workerReports[0]?.memorySeries ?? [];
   if (series.length >= 4) {
     const at = (fraction: number) => series[Math.min(series.length - 1, Math.floor(fraction * (series.length - 1)))] as { rssMb: number; heapUsedMb: number };
