@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { addTransactWrite, emptyTransactWrites, itemSize, numberSize, transactWriteUnits, writeUnits, type AttributeValue } from '../../scripts/bench/capacity.js';
 import { coresBusy, parseProcStatCpuMs } from '../../scripts/bench/cpu.js';
 import { commandIndex, commandKey, benchCommands, userPicker } from '../../scripts/bench/commands.js';
-import { costsPerCommand, emptyMeters, mergeMeters } from '../../scripts/bench/meter.js';
+import { costsPerCommand, emptyMeters, meterClient, mergeMeters, type ClientMeter } from '../../scripts/bench/meter.js';
 import { BenchUsageError, DEFAULT_OPTIONS, pacedCommands, parseBenchOptions, QUICK_OPTIONS, windowFor } from '../../scripts/bench/options.js';
 import { formatResultLine, percentile, ratioOf, summarize, throughput, type BenchResult } from '../../scripts/bench/stats.js';
 import { formatMarkdownTable, formatTable } from '../../scripts/bench/table.js';
@@ -151,6 +151,34 @@ describe('bench write capacity', () => {
     meters.sqs.requests = { ReceiveMessage: 1, SendMessageBatch: 1, DeleteMessageBatch: 1 };
     expect(costsPerCommand(meters, 10, 150)).toEqual({ ddbRequests: 0.1, transactions: 0.1, commandsPerTransaction: 10, wcu: 2.2, sqsRequests: 0.3, cancelled: 0 });
     expect(costsPerCommand(emptyMeters(), 0, 150)).toMatchObject({ ddbRequests: 0, commandsPerTransaction: 0, wcu: 0 });
+  });
+
+  it('counts every request by operation, errors by name, and the time a request of each operation was in flight', async () => {
+    type Handler = (args: { input: unknown }) => Promise<unknown>;
+    let middleware: ((next: Handler, context: { commandName?: string }) => Handler) | undefined;
+    const client = { middlewareStack: { add: (added: typeof middleware) => void (middleware = added) } };
+    let meter: ClientMeter = { requests: {}, errors: {}, busyMs: {} };
+    const seen: string[] = [];
+    meterClient(client as never, () => meter, (operation) => seen.push(operation));
+    const send = (commandName: string, outcome: () => Promise<unknown>) => (middleware as NonNullable<typeof middleware>)(outcome, { commandName })({ input: {} });
+
+    let finish: () => void = () => undefined;
+    const slow = send('TransactWriteItemsCommand', () => new Promise((resolve) => (finish = () => resolve('ok'))));
+    await send('TransactWriteItemsCommand', async () => 'ok');
+    await expect(send('BatchGetItemCommand', async () => Promise.reject(Object.assign(new Error('x'), { name: 'ThrottlingException' })))).rejects.toThrow('x');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    finish();
+    await slow;
+    expect(meter.requests).toEqual({ TransactWriteItems: 2, BatchGetItem: 1 });
+    expect(meter.errors).toEqual({ ThrottlingException: 1 });
+    expect(seen).toEqual(['TransactWriteItems', 'TransactWriteItems', 'BatchGetItem']);
+    // One busy span from the first request's start to the slow one's end, not two overlapping ones added up.
+    expect(meter.busyMs.TransactWriteItems).toBeGreaterThanOrEqual(15);
+    expect(meter.busyMs.TransactWriteItems).toBeLessThan(1_000);
+
+    meter = { requests: {}, errors: {}, busyMs: {} };
+    await send('ReceiveMessageCommand', async () => 'ok');
+    expect(meter.requests).toEqual({ ReceiveMessage: 1 });
   });
 
   it('adds up the meters of several workers', () => {
