@@ -79,10 +79,28 @@ try {
     { ...common, name: 'hot', users: 1, distribution: 'round-robin', commands: options.hotCommands, offCommands: Math.ceil(options.offCommands / 4), ceilingConcurrency: 1, compareAtSameLoad: true, largestGroupTransactions: options.largestGroupTransactions },
     base,
   );
+  // The skewed workload's own best concurrency: its hottest user's lock makes the loops wait differently.
+  const zipfProbes = await runDirectPhase(stack, logger, 'ceiling', {
+    users: options.zipfUsers,
+    commands: options.probeCommands,
+    concurrencies: options.concurrencies,
+    distribution: 'zipf',
+    label: 'zipf ceiling probe',
+  });
   const zipf = await runScenario(
     stack,
     logger,
-    { ...common, name: 'zipf', users: options.zipfUsers, distribution: 'zipf', commands: options.zipfCommands, offCommands: Math.ceil(options.offCommands / 2), ceilingConcurrency: best, compareAtSameLoad: false, largestGroupTransactions: 0 },
+    {
+      ...common,
+      name: 'zipf',
+      users: options.zipfUsers,
+      distribution: 'zipf',
+      commands: options.zipfCommands,
+      offCommands: Math.ceil(options.offCommands / 2),
+      ceilingConcurrency: bestOf(zipfProbes).concurrency,
+      compareAtSameLoad: false,
+      largestGroupTransactions: 0,
+    },
     base,
   );
   let latencyHot: ScenarioResult | undefined;
@@ -137,6 +155,7 @@ try {
     machine: { cpus: cpus().length, loadAtStart, loadAtEnd: loadavg() },
     durationSeconds: (performance.now() - startedAt) / 1000,
     probes,
+    zipfProbes,
     seedStyle,
     queueOnly: { before: queueOnlyBefore, after: queueOnlyAfter, tps: Math.max(queueOnlyBefore.tps, queueOnlyAfter.tps) },
     scenarios: { uniform, hot, zipf, ...(latencyHot && { latencyHot }), ...(latencyUniform && { latencyUniform }) },

@@ -16,6 +16,8 @@ export interface BenchReport {
   machine: { cpus: number; loadAtStart: number[]; loadAtEnd: number[] };
   durationSeconds: number;
   probes: DirectRun[];
+  /** The same probes on the skewed workload (its ceiling uses the best of them). */
+  zipfProbes: DirectRun[];
   seedStyle: DirectRun;
   /** The queue part alone (receive, reply, delete; no DynamoDB), at the start and at the end; `tps` is the better one. */
   queueOnly: { before: EndToEndRun; after: EndToEndRun; tps: number };
@@ -229,12 +231,17 @@ type Table = (headers: readonly string[], rows: readonly (readonly string[])[]) 
 /** The report as text tables (stdout), or as Markdown (`markdown: true`, the file next to the JSON). */
 export function formatReport(report: BenchReport, { markdown = false }: { markdown?: boolean } = {}): string {
   const table: Table = markdown ? formatMarkdownTable : formatTable;
-  const { probes, seedStyle, queueOnly, scenarios } = report;
+  const { probes, zipfProbes, seedStyle, queueOnly, scenarios } = report;
   const best = probes.reduce((found, run) => (run.tps > found.tps ? run : found));
+  const zipfBest = zipfProbes.reduce((found, run) => (run.tps > found.tps ? run : found));
   const lines = [
     '',
-    '## Direct runs (100 users, no queue)',
-    table(HEADERS, [...probes.map((run) => directRow('ceiling probe', run, best.tps)), directRow('seed-style (4 calls)', seedStyle, best.tps).map((cell, index) => (index === 1 ? `4 calls/cmd c=${seedStyle.concurrency}` : cell))]),
+    `## Direct runs (no queue): ceiling probes and seed-style on ${report.options.users} users, probes on the skewed workload (${report.options.zipfUsers} users)`,
+    table(HEADERS, [
+      ...probes.map((run) => directRow('ceiling probe', run, best.tps)),
+      directRow('seed-style (4 calls)', seedStyle, best.tps).map((cell, index) => (index === 1 ? `4 calls/cmd c=${seedStyle.concurrency}` : cell)),
+      ...zipfProbes.map((run) => directRow('Zipf ceiling probe', run, zipfBest.tps)),
+    ]),
     '',
     '## Queue only (fauxqs: receive, reply, delete; no DynamoDB) - bounds every e2e figure below',
     table(HEADERS, [e2eRow('queue only, at the start', queueOnly.before, 0), e2eRow('queue only, at the end', queueOnly.after, 0)]),
