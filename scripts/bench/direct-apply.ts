@@ -7,6 +7,8 @@ import type { CreditOrDebit, CreditOrDebit as Command } from '../../src/messages
 import { parseAmount } from '../../src/money/money.js';
 import { KeyedLock } from '../../src/queue/keyed-lock.js';
 import type { Wallet } from '../../src/wallet.js';
+import type { CpuSpent } from './cpu.js';
+import type { WorkerMeters } from './meter.js';
 import type { Progress } from './progress.js';
 import { OPENING_BALANCE_CENTS } from './stack.js';
 import { summarize, throughput, type LatencySummary } from './stats.js';
@@ -23,13 +25,26 @@ import { summarize, throughput, type LatencySummary } from './stats.js';
  */
 export type DirectStyle = 'ceiling' | 'read-write' | 'seed-style';
 
+/**
+ * A direct run's style: one of runDirect's, `engine` (the group-commit
+ * engine without the queue) or `largest-group` (one user's largest
+ * transactions back to back), both in engine-direct.ts.
+ */
+export type DirectRunStyle = DirectStyle | 'engine' | 'largest-group';
+
 export interface DirectRun {
-  style: DirectStyle;
+  style: DirectRunStyle;
   concurrency: number;
   commands: number;
   elapsedMs: number;
   tps: number;
   latencyMs: LatencySummary;
+  /** What the run asked of DynamoDB (set by runDirectPhase, which meters the wallet). */
+  meters?: WorkerMeters;
+  /** Size of a user item after the run, for the WCU of its Updates. */
+  userItemBytes?: number;
+  /** CPU time of the driver (which runs the writes here) and the DynamoDB Local JVM (set by the phase runners). */
+  cpu?: CpuSpent;
 }
 
 export interface UserSeen {

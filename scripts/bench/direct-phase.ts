@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { benchCommands } from './commands.js';
+import { benchCommands, type Distribution } from './commands.js';
 import { runDirect, type DirectRun, type DirectStyle, type UserSeen } from './direct-apply.js';
+import { cpuClock } from './cpu.js';
+import { emptyMeters, meterWallet, type WorkerMeters } from './meter.js';
 import { createProgress } from './progress.js';
-import { benchUserIds, openPhase, phaseEnv, seedBenchUsers, type BenchStack } from './stack.js';
+import { benchUserIds, closePhase, openPhase, phaseEnv, readUserItem, seedBenchUsers, type BenchStack } from './stack.js';
 
 /**
  * The ceiling: the best probe's concurrency, measured right before and right
@@ -22,21 +24,42 @@ export async function runDirectPhase(
   stack: BenchStack,
   logger: Logger,
   style: DirectStyle,
-  { users, commands, concurrencies, label = style }: { users: number; commands: number; concurrencies: number[]; label?: string },
+  {
+    users,
+    commands,
+    concurrencies,
+    label = style,
+    distribution = 'round-robin',
+    env = {},
+  }: {
+    users: number;
+    commands: number;
+    concurrencies: number[];
+    label?: string;
+    distribution?: Distribution;
+    /** Overrides of the phase's environment (AWS_ENDPOINT_URL_DYNAMODB of a latency proxy). */
+    env?: Record<string, string>;
+  },
 ): Promise<DirectRun[]> {
-  const wallet = await openPhase(phaseEnv(stack, `${label}-${randomUUID().slice(0, 8)}`), logger);
+  const wallet = await openPhase(phaseEnv(stack, `${label}-${randomUUID().slice(0, 8)}`, env), logger);
   try {
     const userIds = benchUserIds(users);
     await seedBenchUsers(wallet, userIds);
     const known = new Map<string, UserSeen>();
     const runs: DirectRun[] = [];
+    // Metered per run (the seeding above is not counted).
+    let meters: WorkerMeters = emptyMeters();
+    meterWallet(wallet.clients, () => meters);
     for (const concurrency of concurrencies) {
-      const batch = benchCommands(`${style}-${concurrency}-${randomUUID().slice(0, 8)}`, commands, userIds);
-      runs.push(await runDirect(wallet, style, batch, concurrency, known, createProgress(`${label} c=${concurrency}`, batch.length)));
+      meters = emptyMeters();
+      const batch = benchCommands(`${style}-${concurrency}-${randomUUID().slice(0, 8)}`, commands, userIds, distribution);
+      const cpu = cpuClock(stack.dynamodbPid);
+      const run = await runDirect(wallet, style, batch, concurrency, known, createProgress(`${label} c=${concurrency}`, batch.length));
+      runs.push({ ...run, cpu: cpu(), meters, userItemBytes: (await readUserItem(wallet, userIds[0] as string)).bytes });
     }
     return runs;
   } finally {
-    await wallet.close();
+    await closePhase(wallet);
   }
 }
 
@@ -55,8 +78,19 @@ export function bestOf(runs: readonly DirectRun[]): DirectRun {
   return best;
 }
 
-export async function runCeiling(stack: BenchStack, logger: Logger, { users, commands, concurrency }: { users: number; commands: number; concurrency: number }): Promise<DirectRun> {
-  const [run] = await runDirectPhase(stack, logger, 'ceiling', { users, commands, concurrencies: [concurrency] });
+export async function runCeiling(
+  stack: BenchStack,
+  logger: Logger,
+  { users, commands, concurrency, label, distribution, env }: { users: number; commands: number; concurrency: number; label?: string; distribution?: Distribution; env?: Record<string, string> },
+): Promise<DirectRun> {
+  const [run] = await runDirectPhase(stack, logger, 'ceiling', {
+    users,
+    commands,
+    concurrencies: [concurrency],
+    ...(label !== undefined && { label }),
+    ...(distribution !== undefined && { distribution }),
+    ...(env !== undefined && { env }),
+  });
   if (!run) throw new Error('the ceiling run returned nothing');
   return run;
 }

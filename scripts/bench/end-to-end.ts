@@ -1,15 +1,16 @@
 import { parseAmount } from '../../src/money/money.js';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { Logger } from 'pino';
-import { userFromItem } from '../../src/ledger/items.js';
-import { type CreditOrDebit as Command } from '../../src/messages/command.js';
+import type { CreditOrDebit as Command } from '../../src/messages/command.js';
 import type { Wallet } from '../../src/wallet.js';
-import { benchCommands, commandIndex } from './commands.js';
+import { benchCommands, commandIndex, type Distribution } from './commands.js';
+import { ownCpuMs, processCpuMs, type CpuSpent } from './cpu.js';
+import { mergeMeters, type WorkerMeters } from './meter.js';
 import { createProgress } from './progress.js';
-import { benchUserIds, OPENING_BALANCE_CENTS, openPhase, phaseEnv, seedBenchUsers, type BenchStack } from './stack.js';
+import { benchUserIds, closePhase, OPENING_BALANCE_CENTS, openPhase, phaseEnv, readUserItem, seedBenchUsers, type BenchStack } from './stack.js';
 import { summarize, throughput, type LatencySummary } from './stats.js';
 import { startWorkerInProcess, startWorkerProcesses, type WorkerReport } from './worker-pool.js';
 
@@ -31,6 +32,17 @@ export interface EndToEndOptions {
    * without a standing backlog, so latency measures the pipeline, not the queue.
    */
   window: number;
+  /**
+   * Commands sent and answered before the measured run (to a user of their
+   * own), so the fresh worker process's first seconds (module loading, JIT,
+   * sockets) are not measured; its meters and memory are reset after them.
+   */
+  warmupCommands?: number;
+  /** Open loop: publish at this many commands per second whatever the replies do (the window is then unused). */
+  rate?: number;
+  distribution?: Distribution;
+  /** Environment for the workers only, on top of `tuning` (a latency proxy's DynamoDB endpoint, BENCH_QUEUE_ONLY). */
+  workerEnv?: Record<string, string>;
 }
 
 export interface EndToEndRun {
@@ -39,15 +51,25 @@ export interface EndToEndRun {
   users: number;
   workers: number;
   window: number;
+  /** The paced rate asked for (open loop), if any. */
+  rate?: number;
   elapsedMs: number;
   publishMs: number;
+  /** Commands per second the publisher actually sent at (first to last send). */
+  sentPerSecond: number;
   tps: number;
   latencyMs: LatencySummary;
   duplicateReplies: number;
   rejected: number;
   balancesChecked: number;
   balanceMismatches: number;
+  /** Largest stored user item after the run, in bytes (what each user Update is charged on). */
+  userItemBytes: number;
   workerReports: WorkerReport[];
+  /** Every worker's DynamoDB and SQS requests and transactional writes, added up. */
+  meters: WorkerMeters;
+  /** CPU time of the driver (fauxqs, publisher, collectors), the workers and the DynamoDB Local JVM over the measured run. */
+  cpu: CpuSpent;
 }
 
 /**
@@ -64,19 +86,30 @@ export async function runEndToEnd(stack: BenchStack, logger: Logger, options: En
   try {
     const userIds = benchUserIds(options.users);
     await seedBenchUsers(wallet, userIds);
-    const commands = benchCommands(runId, options.commands, userIds);
-    const pool = options.workers === 0 ? startWorkerInProcess(wallet) : await startWorkerProcesses(options.workers, env);
+    const commands = benchCommands(runId, options.commands, userIds, options.distribution);
+    const workerEnv = { ...env, ...options.workerEnv };
+    const pool = options.workers === 0 ? await startWorkerInProcess(workerEnv, logger) : await startWorkerProcesses(options.workers, workerEnv);
+    if (options.warmupCommands) {
+      try {
+        await warmUp(wallet, `${runId}w`, options);
+        await pool.reset();
+      } catch (error) {
+        pool.kill();
+        throw error;
+      }
+    }
 
     const progress = createProgress(`e2e ${options.label}`, commands.length);
     const sentAt = new Float64Array(commands.length);
     const repliedAt = new Float64Array(commands.length);
     const window = new Window(options.window);
+    const cpuAtStart = { driverMs: ownCpuMs(), dynamodbMs: processCpuMs(stack.dynamodbPid) };
     const startedAt = performance.now();
     let publishMs: number;
     let collected: { duplicates: number; rejected: number };
     try {
       [publishMs, collected] = await Promise.all([
-        publish(wallet, commands, sentAt, options.publishConcurrency, window).then((end) => end - startedAt),
+        (options.rate ? publishPaced(wallet, commands, sentAt, options.rate) : publish(wallet, commands, sentAt, options.publishConcurrency, window)).then((end) => end - startedAt),
         collect(wallet, runId, repliedAt, options.collectors, () => {
           window.release();
           progress.tick();
@@ -87,6 +120,7 @@ export async function runEndToEnd(stack: BenchStack, logger: Logger, options: En
       throw error;
     }
     progress.done();
+    const cpuAtEnd = { driverMs: ownCpuMs(), dynamodbMs: processCpuMs(stack.dynamodbPid) };
     const workerReports = await pool.stop();
 
     const lastReply = repliedAt.reduce((latest, at) => Math.max(latest, at), 0);
@@ -99,18 +133,46 @@ export async function runEndToEnd(stack: BenchStack, logger: Logger, options: En
       users: options.users,
       workers: options.workers,
       window: options.window,
+      ...(options.rate && { rate: options.rate }),
       elapsedMs,
       publishMs,
+      sentPerSecond: throughput(commands.length, sentAt.reduce((latest, at) => Math.max(latest, at), 0) - startedAt),
       tps: throughput(commands.length, elapsedMs),
       latencyMs: summarize(latencies),
       duplicateReplies: collected.duplicates,
       rejected: collected.rejected,
       ...balances,
       workerReports,
+      meters: mergeMeters(workerReports.map((report) => report.meters)),
+      cpu: {
+        driverMs: cpuAtEnd.driverMs - cpuAtStart.driverMs,
+        // The workers' CPU includes their stop (a second at most of idle long polls): small next to a run.
+        workerMs: workerReports.reduce((sum, report) => sum + report.cpuMs, 0),
+        dynamodbMs: cpuAtEnd.dynamodbMs - cpuAtStart.dynamodbMs,
+      },
     };
   } finally {
-    await wallet.close();
+    await closePhase(wallet);
   }
+}
+
+/** Users of their own (spread, so the one-transaction design warms up as fast as the grouped one). */
+const WARMUP_USERS = Array.from({ length: 20 }, (_, index) => `bench-warmup-${index}`);
+
+/** Sends the warm-up commands (closed loop, to users the run does not check) and waits for every reply. */
+async function warmUp(wallet: Wallet, warmRunId: string, options: EndToEndOptions): Promise<void> {
+  await seedBenchUsers(wallet, WARMUP_USERS);
+  const commands = benchCommands(warmRunId, options.warmupCommands ?? 0, WARMUP_USERS);
+  const window = new Window(options.window);
+  const progress = createProgress(`warm-up ${options.label}`, commands.length);
+  await Promise.all([
+    publish(wallet, commands, new Float64Array(commands.length), options.publishConcurrency, window),
+    collect(wallet, warmRunId, new Float64Array(commands.length), options.collectors, () => {
+      window.release();
+      progress.tick();
+    }),
+  ]);
+  progress.done();
 }
 
 /** Counts commands in flight; acquire() waits while `size` are unanswered. */
@@ -153,6 +215,39 @@ async function publish(wallet: Wallet, commands: readonly Command[], sentAt: Flo
     }),
   );
   return performance.now();
+}
+
+/** Most SendMessageBatch calls of the paced publisher outstanding at once (a slow send must not stop the clock). */
+const PACED_SENDS = 32;
+
+/**
+ * Open loop: batch i of 10 is sent at start + i × 10 / rate seconds, whether
+ * or not earlier commands were answered, so latency is measured at a known
+ * offered load instead of the load the pipeline lets through. If the driver
+ * falls behind the schedule it sends at once (the achieved rate is reported).
+ */
+async function publishPaced(wallet: Wallet, commands: readonly Command[], sentAt: Float64Array, rate: number): Promise<number> {
+  const batchEveryMs = (10 * 1000) / rate;
+  const startedAt = performance.now();
+  const sending = new Set<Promise<void>>();
+  for (let start = 0, batch = 0; start < commands.length; start += 10, batch++) {
+    const wait = startedAt + batch * batchEveryMs - performance.now();
+    if (wait > 1) await sleep(wait);
+    while (sending.size >= PACED_SENDS) await Promise.race(sending);
+    const end = Math.min(commands.length, start + 10);
+    sentAt.fill(performance.now(), start, end);
+    const send: Promise<void> = sendBatch(wallet, commands.slice(start, end)).finally(() => sending.delete(send));
+    sending.add(send);
+  }
+  await Promise.all(sending);
+  return performance.now();
+}
+
+async function sendBatch(wallet: Wallet, batch: readonly Command[]): Promise<void> {
+  const { Failed = [] } = await wallet.clients.sqs.send(
+    new SendMessageBatchCommand({ QueueUrl: wallet.queueUrls.command, Entries: batch.map((command, offset) => ({ Id: String(offset), MessageBody: JSON.stringify(command) })) }),
+  );
+  if (Failed.length > 0) throw new Error(`SendMessageBatch refused ${Failed.length} commands: ${JSON.stringify(Failed[0])}`);
 }
 
 const STALL_MS = 60_000;
@@ -204,16 +299,25 @@ async function collect(wallet: Wallet, runId: string, repliedAt: Float64Array, c
 }
 
 /** Every user's stored balance must equal the opening balance plus its commands (all applied exactly once). */
-async function checkBalances(wallet: Wallet, commands: readonly Command[], userIds: readonly string[]): Promise<{ balancesChecked: number; balanceMismatches: number }> {
+async function checkBalances(wallet: Wallet, commands: readonly Command[], userIds: readonly string[]): Promise<{ balancesChecked: number; balanceMismatches: number; userItemBytes: number }> {
   const expected = new Map(userIds.map((userId) => [userId, OPENING_BALANCE_CENTS]));
   for (const command of commands) {
     const amount = parseAmount(command.amount);
     expected.set(command.userId, (expected.get(command.userId) ?? 0n) + (command.type === 'credit' ? amount : -amount));
   }
   let balanceMismatches = 0;
-  for (const [userId, balance] of expected) {
-    const { Item } = await wallet.clients.ddb.send(new GetCommand({ TableName: wallet.config.tables.users, Key: { userId }, ConsistentRead: true }));
-    if (!Item || userFromItem(Item).balance !== balance) balanceMismatches++;
-  }
-  return { balancesChecked: expected.size, balanceMismatches };
+  let userItemBytes = 0;
+  const entries = [...expected];
+  // 16 reads at a time: the skewed workload has 1,000 users to check.
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      for (let entry = entries.pop(); entry; entry = entries.pop()) {
+        const [userId, balance] = entry;
+        const stored = await readUserItem(wallet, userId);
+        userItemBytes = Math.max(userItemBytes, stored.bytes);
+        if (stored.user?.balance !== balance) balanceMismatches++;
+      }
+    }),
+  );
+  return { balancesChecked: expected.size, balanceMismatches, userItemBytes };
 }

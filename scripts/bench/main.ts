@@ -1,18 +1,24 @@
-import { loadavg } from 'node:os';
+import { cpus, loadavg } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { createLogger } from '../../src/logger.js';
-import { bestOf, probeCeiling, runCeiling, runDirectPhase, type CeilingSearch } from './direct-phase.js';
+import { bestOf, probeCeiling, runDirectPhase } from './direct-phase.js';
 import { runEndToEnd, type EndToEndOptions } from './end-to-end.js';
 import { helpText, USAGE_EXIT_CODE } from '../support/args.js';
+import { startLatencyProxy } from './latency-proxy.js';
 import { BENCH_FLAGS, BenchUsageError, parseBenchOptions, windowFor, type BenchOptions } from './options.js';
-import { printReport, writeResults, type BenchReport } from './report.js';
+import { printReport, resultOf, writeResults, type BenchReport } from './report.js';
+import { runScaling } from './scaling.js';
+import { runScenario, type ScenarioResult } from './scenarios.js';
 import { startBenchStack } from './stack.js';
 import { formatResultLine } from './stats.js';
-import { runScaling } from './scaling.js';
 
 /**
- * `npm run bench [-- --scaling] [--commands 20000 --users 100 ...]`: the
- * pipeline against its ceiling on the embedded stack, in one run. Progress on
- * stderr; a table, then the RESULT line (always last) on stdout.
+ * `npm run bench [-- --quick] [--scaling] [--commands 20000 ...]`: group
+ * commit against the one-transaction-per-command ceiling on the embedded
+ * stack, in one run: a uniform workload, one hot user, a Zipf-skewed one,
+ * and the hot user again behind a proxy that adds a network's latency in
+ * front of DynamoDB. Progress on stderr; tables, then the RESULT line
+ * (always last) on stdout.
  */
 // Only noise on stderr next to the progress bar (the project targets Node 20 on purpose).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -37,10 +43,13 @@ try {
 }
 
 const logger = createLogger('warn', 'bench');
+const startedAt = performance.now();
 const loadAtStart = loadavg();
 process.stderr.write(`load average at start: ${loadAtStart.map((load) => load.toFixed(2)).join(' ')}\n`);
 const stack = await startBenchStack(logger, options.heapMb);
+const cleanups: (() => Promise<void>)[] = [];
 const stop = async (code: number) => {
+  for (const cleanup of cleanups) await cleanup().catch(() => undefined);
   await stack.stop();
   process.exit(code);
 };
@@ -51,13 +60,11 @@ try {
   await runDirectPhase(stack, logger, 'ceiling', { users: options.users, commands: options.warmupCommands, concurrencies: [16], label: 'warm-up' });
   const probes = await probeCeiling(stack, logger, { users: options.users, probeCommands: options.probeCommands, concurrencies: options.concurrencies });
   const best = bestOf(probes).concurrency;
-  const direct = { users: options.users, commands: options.directCommands, concurrencies: [best] };
-  const [readWrite] = await runDirectPhase(stack, logger, 'read-write', direct);
-  const [seedStyle] = await runDirectPhase(stack, logger, 'seed-style', direct);
-  if (!readWrite || !seedStyle) throw new Error('a direct run returned nothing');
+  const [seedStyle] = await runDirectPhase(stack, logger, 'seed-style', { users: options.users, commands: options.directCommands, concurrencies: [best] });
+  if (!seedStyle) throw new Error('the seed-style run returned nothing');
 
-  const e2eOptions: EndToEndOptions = {
-    label: 'main',
+  const base: EndToEndOptions = {
+    label: 'e2e',
     commands: options.commands,
     users: options.users,
     workers: options.workers,
@@ -65,28 +72,111 @@ try {
     publishConcurrency: options.publishConcurrency,
     collectors: options.collectors,
     window: windowFor(options, options.workers),
+    warmupCommands: options.e2eWarmupCommands,
   };
-  const ceilingRun = { users: options.users, commands: options.directCommands, concurrency: best };
-  const before = await runCeiling(stack, logger, ceilingRun);
-  const e2e = await runEndToEnd(stack, logger, e2eOptions);
-  const after = await runCeiling(stack, logger, ceilingRun);
-  const ceiling: CeilingSearch = { probes, before, after, tps: (before.tps + after.tps) / 2 };
-  const scaling = options.scaling ? await runScaling(stack, logger, options, e2eOptions, best) : undefined;
+  // Measured at the start and again at the end; the better one is the bound (the first runs in a driver whose fauxqs is not yet warm).
+  const queueOnlyRun = () => runEndToEnd(stack, logger, { ...base, label: 'queue-only', workerEnv: { BENCH_QUEUE_ONLY: 'true' } });
+  const queueOnlyBefore = await queueOnlyRun();
+
+  const common = { pacedSeconds: options.pacedSeconds, ceilingCommands: options.directCommands, engineInFlight: Math.max(1, options.workers) * options.pollers * 10, largestGroupSize: 99 };
+  const uniform = await runScenario(
+    stack,
+    logger,
+    { ...common, name: 'uniform', users: options.users, distribution: 'round-robin', commands: options.commands, offCommands: options.offCommands, ceilingConcurrency: best, compareAtSameLoad: true, largestGroupTransactions: 0 },
+    base,
+  );
+  const hot = await runScenario(
+    stack,
+    logger,
+    { ...common, name: 'hot', users: 1, distribution: 'round-robin', commands: options.hotCommands, offCommands: Math.ceil(options.offCommands / 4), ceilingConcurrency: 1, compareAtSameLoad: true, largestGroupTransactions: options.largestGroupTransactions },
+    base,
+  );
+  // The skewed workload's own best concurrency: its hottest user's lock makes the loops wait differently.
+  const zipfProbes = await runDirectPhase(stack, logger, 'ceiling', {
+    users: options.zipfUsers,
+    commands: options.probeCommands,
+    concurrencies: options.concurrencies,
+    distribution: 'zipf',
+    label: 'zipf ceiling probe',
+  });
+  const zipf = await runScenario(
+    stack,
+    logger,
+    {
+      ...common,
+      name: 'zipf',
+      users: options.zipfUsers,
+      distribution: 'zipf',
+      commands: options.zipfCommands,
+      offCommands: Math.ceil(options.offCommands / 2),
+      ceilingConcurrency: bestOf(zipfProbes).concurrency,
+      compareAtSameLoad: false,
+      largestGroupTransactions: 0,
+    },
+    base,
+  );
+  let latencyHot: ScenarioResult | undefined;
+  let latencyUniform: ScenarioResult | undefined;
+  if (options.latencyMs > 0) {
+    const proxy = await startLatencyProxy(stack.endpoints.dynamodb, options.latencyMs);
+    cleanups.push(() => proxy.stop());
+    latencyHot = await runScenario(
+      stack,
+      logger,
+      {
+        ...common,
+        name: 'latency hot',
+        users: 1,
+        distribution: 'round-robin',
+        commands: options.latencyCommands,
+        offCommands: options.latencyCeilingCommands,
+        ceilingCommands: options.latencyCeilingCommands,
+        ceilingConcurrency: 1,
+        compareAtSameLoad: true,
+        largestGroupTransactions: options.largestGroupTransactions,
+        dynamodbEndpoint: proxy.endpoint,
+      },
+      base,
+    );
+    // Many users behind the same latency: one transaction per command is then bound by concurrency / latency, so its ceiling uses the most concurrency probed.
+    latencyUniform = await runScenario(
+      stack,
+      logger,
+      {
+        ...common,
+        name: 'latency uniform',
+        users: options.users,
+        distribution: 'round-robin',
+        commands: options.latencyCommands * 2,
+        offCommands: options.latencyCommands,
+        ceilingConcurrency: Math.max(...options.concurrencies),
+        compareAtSameLoad: false,
+        largestGroupTransactions: 0,
+        dynamodbEndpoint: proxy.endpoint,
+      },
+      base,
+    );
+    await proxy.stop();
+  }
+  const queueOnlyAfter = await queueOnlyRun();
+  const scaling = options.scaling ? await runScaling(stack, logger, options, base, best) : undefined;
 
   const report: BenchReport = {
     at: new Date().toISOString(),
     options,
-    machine: { loadAtStart, loadAtEnd: loadavg() },
-    ceiling,
-    readWrite,
+    machine: { cpus: cpus().length, loadAtStart, loadAtEnd: loadavg() },
+    durationSeconds: (performance.now() - startedAt) / 1000,
+    probes,
+    zipfProbes,
     seedStyle,
-    e2e,
+    queueOnly: { before: queueOnlyBefore, after: queueOnlyAfter, tps: Math.max(queueOnlyBefore.tps, queueOnlyAfter.tps) },
+    scenarios: { uniform, hot, zipf, ...(latencyHot && { latencyHot }), ...(latencyUniform && { latencyUniform }) },
     ...(scaling && { scaling }),
   };
   printReport(report);
   const path = await writeResults(report);
   process.stdout.write(`figures written to ${path}\n`);
-  process.stdout.write(`${formatResultLine({ e2eTps: e2e.tps, ceilingTps: ceiling.tps, p50Ms: e2e.latencyMs.p50, p99Ms: e2e.latencyMs.p99, seedStyleTps: seedStyle.tps })}\n`);
+  process.stdout.write(`${formatResultLine(resultOf(report))}\n`);
   await stop(0);
 } catch (error) {
   process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);

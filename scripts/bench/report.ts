@@ -1,62 +1,274 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { coresBusy, type CpuSpent } from './cpu.js';
 import type { DirectRun } from './direct-apply.js';
-import type { CeilingSearch } from './direct-phase.js';
 import type { EndToEndRun } from './end-to-end.js';
+import { costsPerCommand, emptyMeters } from './meter.js';
 import type { BenchOptions } from './options.js';
 import type { ScalingReport } from './scaling.js';
-import { formatTable } from './table.js';
-import { round } from './stats.js';
+import type { ScenarioResult } from './scenarios.js';
+import { formatMarkdownTable, formatTable } from './table.js';
+import { ratioOf, round, type BenchResult } from './stats.js';
 
 export interface BenchReport {
   at: string;
   options: BenchOptions;
-  machine: { loadAtStart: number[]; loadAtEnd: number[] };
-  ceiling: CeilingSearch;
-  readWrite: DirectRun;
+  machine: { cpus: number; loadAtStart: number[]; loadAtEnd: number[] };
+  durationSeconds: number;
+  probes: DirectRun[];
+  /** The same probes on the skewed workload (its ceiling uses the best of them). */
+  zipfProbes: DirectRun[];
   seedStyle: DirectRun;
-  e2e: EndToEndRun;
+  /** The queue part alone (receive, reply, delete; no DynamoDB), at the start and at the end; `tps` is the better one. */
+  queueOnly: { before: EndToEndRun; after: EndToEndRun; tps: number };
+  scenarios: { uniform: ScenarioResult; hot: ScenarioResult; zipf: ScenarioResult; latencyHot?: ScenarioResult; latencyUniform?: ScenarioResult };
   scaling?: ScalingReport;
 }
 
 const RESULTS_DIR = 'bench/results';
 
+/** Writes the figures as JSON and the tables as Markdown; returns the JSON's path. */
 export async function writeResults(report: BenchReport): Promise<string> {
   await mkdir(RESULTS_DIR, { recursive: true });
-  const path = join(RESULTS_DIR, `bench-${report.at.replaceAll(':', '-')}.json`);
-  await writeFile(path, `${JSON.stringify(report, null, 2)}\n`);
-  return path;
+  const base = join(RESULTS_DIR, `bench-${report.at.replaceAll(':', '-')}`);
+  await writeFile(`${base}.json`, `${JSON.stringify(report, null, 2)}\n`);
+  await writeFile(`${base}.md`, formatReport(report, { markdown: true }));
+  return `${base}.json`;
 }
 
 const ms = (value: number) => round(value, 1).toFixed(1);
 const tps = (value: number) => String(round(value));
+const fixed = (value: number, digits: number) => round(value, digits).toFixed(digits);
 
-export function printReport(report: BenchReport, out: NodeJS.WritableStream = process.stdout): void {
-  const { ceiling, e2e } = report;
-  const directRow = (name: string, run: DirectRun) => [name, `c=${run.concurrency}`, String(run.commands), tps(run.tps), ms(run.latencyMs.p50), ms(run.latencyMs.p99)];
+/** The RESULT line's figures, from the report. */
+export function resultOf(report: BenchReport): BenchResult {
+  const { uniform, hot, zipf, latencyHot } = report.scenarios;
+  return {
+    e2eTps: uniform.grouped.tps,
+    ceilingTps: uniform.ceiling.tps,
+    p50Ms: uniform.groupedPaced.latencyMs.p50,
+    p99Ms: uniform.groupedPaced.latencyMs.p99,
+    seedStyleTps: report.seedStyle.tps,
+    hotUserTps: hot.grouped.tps,
+    hotUserCeilingTps: hot.ceiling.tps,
+    zipfTps: zipf.grouped.tps,
+    zipfCeilingTps: zipf.ceiling.tps,
+    latencyHotTps: latencyHot?.grouped.tps ?? 0,
+    latencyHotCeilingTps: latencyHot?.ceiling.tps ?? 0,
+    wcuPerCommandHot: e2eCosts(hot.grouped).wcu,
+  };
+}
+
+function e2eCosts(run: EndToEndRun) {
+  return costsPerCommand(run.meters, run.commands, run.userItemBytes);
+}
+
+const HEADERS = [
+  'run',
+  'design',
+  'commands',
+  'offered/s',
+  'tps',
+  'x ceiling',
+  'p50 ms',
+  'p99 ms',
+  'DDB req/cmd',
+  'cmd/txn',
+  'WCU/cmd',
+  'SQS req/cmd',
+  'cancelled',
+  'CPU ms/cmd drv+wrk+ddb',
+  'cores busy',
+  'worker RSS MB',
+];
+
+/** CPU per command of driver, worker and JVM, and how many of the machine's cores the run kept busy. */
+function cpuCells(cpu: CpuSpent | undefined, commands: number, elapsedMs: number): string[] {
+  if (!cpu) return ['-', '-'];
+  const per = (ms: number) => fixed(commands > 0 ? ms / commands : 0, 2);
+  return [`${per(cpu.driverMs)}+${per(cpu.workerMs)}+${per(cpu.dynamodbMs)}`, fixed(coresBusy(cpu, elapsedMs), 2)];
+}
+
+function directRow(name: string, run: DirectRun, ceilingTps: number): string[] {
+  const costs = costsPerCommand(run.meters ?? emptyMeters(), run.commands, run.userItemBytes ?? 0);
+  return [
+    name,
+    run.style === 'engine' ? `grouped, ${run.concurrency} held` : run.style === 'largest-group' ? `1+${round(run.commands / Math.max(1, run.meters?.writes.transactions ?? 1))} actions, serial` : `1 txn/cmd c=${run.concurrency}`,
+    String(run.commands),
+    '-',
+    tps(run.tps),
+    fixed(ratioOf(run.tps, ceilingTps), 2),
+    ms(run.latencyMs.p50),
+    ms(run.latencyMs.p99),
+    fixed(costs.ddbRequests, 3),
+    fixed(costs.commandsPerTransaction, 1),
+    fixed(costs.wcu, 3),
+    '-',
+    String(costs.cancelled),
+    ...cpuCells(run.cpu, run.commands, run.elapsedMs),
+    '-',
+  ];
+}
+
+function e2eRow(name: string, run: EndToEndRun, ceilingTps: number): string[] {
+  const costs = e2eCosts(run);
+  const grouping = run.workerReports.length > 0 && costs.transactions > 0 ? (costs.commandsPerTransaction > 1.01 ? 'grouped' : '1 txn/cmd') : 'queue only';
+  return [
+    name,
+    `${grouping}${run.workers === 0 ? ' (in driver)' : ''}`,
+    String(run.commands),
+    run.rate ? `${tps(run.rate)} (sent ${tps(run.sentPerSecond)})` : 'saturated',
+    tps(run.tps),
+    ceilingTps > 0 ? fixed(ratioOf(run.tps, ceilingTps), 2) : '-',
+    ms(run.latencyMs.p50),
+    ms(run.latencyMs.p99),
+    fixed(costs.ddbRequests, 3),
+    fixed(costs.commandsPerTransaction, 1),
+    fixed(costs.wcu, 3),
+    fixed(costs.sqsRequests, 3),
+    String(costs.cancelled),
+    ...cpuCells(run.cpu, run.commands, run.elapsedMs),
+    run.workerReports.map((worker) => `${worker.memoryAtStart.rssMb}/${worker.memoryPeak.rssMb}/${worker.memoryAtEnd.rssMb}`).join(' '),
+  ];
+}
+
+function scenarioLines(title: string, scenario: ScenarioResult, table: Table): string[] {
+  const { ceiling, engine, grouped, groupedPaced, off, offPaced, groupedAtOffLoad } = scenario;
   const rows = [
-    ...ceiling.probes.map((run) => directRow('ceiling probe', run)),
-    directRow('ceiling before e2e', ceiling.before),
-    directRow('ceiling after e2e', ceiling.after),
-    directRow('read + TransactWrite', report.readWrite),
-    directRow('seed-style (4 calls)', report.seedStyle),
-    [`end to end`, e2e.workers === 0 ? 'in driver' : `${e2e.workers} proc`, String(e2e.commands), tps(e2e.tps), ms(e2e.latencyMs.p50), ms(e2e.latencyMs.p99)],
+    directRow('ceiling before', ceiling.before, ceiling.tps),
+    directRow('ceiling after', ceiling.after, ceiling.tps),
+    directRow('engine only, no queue', engine, ceiling.tps),
+    ...(scenario.largestGroup ? [directRow('largest group, back to back', scenario.largestGroup, ceiling.tps)] : []),
+    e2eRow('e2e saturated', grouped, ceiling.tps),
+    e2eRow('e2e at 70%', groupedPaced, ceiling.tps),
+    ...(off ? [e2eRow('e2e saturated, grouping off', off, ceiling.tps)] : []),
+    ...(offPaced ? [e2eRow('e2e at 70% of off, grouping off', offPaced, ceiling.tps)] : []),
+    ...(groupedAtOffLoad ? [e2eRow('e2e at the same load, grouped', groupedAtOffLoad, ceiling.tps)] : []),
   ];
   const lines = [
-    '',
-    formatTable(['run', 'concurrency', 'commands', 'tps', 'p50 ms', 'p99 ms'], rows),
-    '',
-    `ceiling (mean of before and after) = ${tps(ceiling.tps)} tps`,
-    `e2e / ceiling = ${round(e2e.tps / ceiling.tps, 3)}   e2e / read+write = ${round(e2e.tps / report.readWrite.tps, 3)}   e2e / seed-style = ${round(e2e.tps / report.seedStyle.tps, 2)}`,
-    `e2e: window ${e2e.window || 'unbounded'}, last send at ${ms(e2e.publishMs)} ms (workers polling meanwhile), ${e2e.duplicateReplies} duplicate replies, ${e2e.rejected} rejected, ` +
-      `${e2e.balanceMismatches}/${e2e.balancesChecked} balances off`,
-    ...e2e.workerReports.map(
-      (worker) => `worker ${worker.pid}: ${worker.decided} decided, RSS ${worker.memoryAtStart.rssMb} MB at start, ${worker.memoryPeak.rssMb} MB peak, ${worker.memoryAtEnd.rssMb} MB at end`,
+    `## ${title}: ${scenario.spec.users} user${scenario.spec.users === 1 ? '' : 's'}, ${scenario.spec.distribution}`,
+    table(HEADERS, rows),
+    `ceiling (mean of before and after) = ${tps(ceiling.tps)} tps; grouped e2e / ceiling = ${fixed(ratioOf(grouped.tps, ceiling.tps), 3)}` +
+      (off ? `; grouped / grouping off = ${fixed(ratioOf(grouped.tps, off.tps), 2)}` : ''),
+  ];
+  if (scenario.largestGroup) {
+    const largest = scenario.largestGroup;
+    lines.push(
+      `one user's bound under grouping: its transactions are serial, so at most ${round(largest.commands / Math.max(1, largest.meters?.writes.transactions ?? 1))} commands ` +
+        `per ${ms(largest.latencyMs.p50)} ms (p50 of the largest transaction) = ${tps(largest.tps)}/s = ${fixed(ratioOf(largest.tps, ceiling.tps), 2)} x the ceiling`,
+    );
+  }
+  if (offPaced && groupedAtOffLoad) {
+    lines.push(`same offered load (${tps(offPaced.rate ?? 0)}/s): p99 grouped ${ms(groupedAtOffLoad.latencyMs.p99)} ms vs one transaction per command ${ms(offPaced.latencyMs.p99)} ms`);
+  }
+  const busy = (run: { meters?: { ddb: { busyMs: Record<string, number> } }; elapsedMs: number }) =>
+    `${Math.round((100 * (run.meters?.ddb.busyMs.TransactWriteItems ?? 0)) / Math.max(1, run.elapsedMs))}%`;
+  lines.push(
+    `DynamoDB writing (at least one TransactWriteItems in flight): engine only ${busy(engine)} of its run, e2e saturated ${busy(grouped)}, e2e at 70% ${busy(groupedPaced)}` +
+      (off ? `, grouping off ${busy(off)}` : ''),
+  );
+  const series = grouped.workerReports[0]?.memorySeries ?? [];
+  if (series.length >= 4) {
+    const at = (fraction: number) => series[Math.min(series.length - 1, Math.floor(fraction * (series.length - 1)))] as { rssMb: number; heapUsedMb: number };
+    lines.push(
+      `worker memory over the grouped saturated run (at 0/25/50/75/100%): heap ${[0, 0.25, 0.5, 0.75, 1].map((fraction) => at(fraction).heapUsedMb).join('/')} MB, ` +
+        `RSS ${[0, 0.25, 0.5, 0.75, 1].map((fraction) => at(fraction).rssMb).join('/')} MB`,
+    );
+  }
+  const checks = [grouped, groupedPaced, off, offPaced, groupedAtOffLoad].filter((run): run is EndToEndRun => run !== undefined);
+  lines.push(
+    `checks: ${checks.reduce((sum, run) => sum + run.duplicateReplies, 0)} duplicate replies, ${checks.reduce((sum, run) => sum + run.rejected, 0)} rejected, ` +
+      `${checks.reduce((sum, run) => sum + run.balanceMismatches, 0)} balances off (of ${checks.reduce((sum, run) => sum + run.balancesChecked, 0)} checked); ` +
+      `user item ${grouped.userItemBytes} B, largest record ${grouped.meters.writes.maxPutBytes} B`,
+  );
+  return lines;
+}
+
+/**
+ * Each target of issue 10 with what this run measured, and the bound this
+ * machine puts on it: the slower of the queue alone and the database side
+ * alone (the engine without the queue, or for one user its largest
+ * transactions back to back), over the same ceiling.
+ */
+export function targetLines(report: BenchReport, table: Table = formatTable): string[] {
+  const result = resultOf(report);
+  const { uniform, hot, zipf, latencyHot } = report.scenarios;
+  const queue = report.queueOnly.tps;
+  const bound = (scenario: ScenarioResult | undefined) =>
+    scenario ? fixed(ratioOf(Math.min(queue, scenario.largestGroup?.tps ?? Infinity, scenario.engine.tps), scenario.ceiling.tps), 2) : '-';
+  const p99Off = uniform.offPaced?.latencyMs.p99;
+  const p99Grouped = uniform.groupedAtOffLoad?.latencyMs.p99;
+  const rows: [string, string, string, boolean | undefined][] = [
+    ['ratio >= 3 (uniform)', fixed(ratioOf(result.e2eTps, result.ceilingTps), 2), bound(uniform), ratioOf(result.e2eTps, result.ceilingTps) >= 3],
+    ['hot_ratio >= 10', fixed(ratioOf(result.hotUserTps, result.hotUserCeilingTps), 2), bound(hot), ratioOf(result.hotUserTps, result.hotUserCeilingTps) >= 10],
+    ['zipf_ratio >= 3', fixed(ratioOf(result.zipfTps, result.zipfCeilingTps), 2), bound(zipf), ratioOf(result.zipfTps, result.zipfCeilingTps) >= 3],
+    [
+      'latency_profile_hot_ratio >= 20',
+      fixed(ratioOf(result.latencyHotTps, result.latencyHotCeilingTps), 2),
+      bound(latencyHot),
+      latencyHot ? ratioOf(result.latencyHotTps, result.latencyHotCeilingTps) >= 20 : undefined,
+    ],
+    ['wcu_per_command_hot <= 2.2', fixed(result.wcuPerCommandHot, 3), '-', result.wcuPerCommandHot <= 2.2],
+    ['e2e_tps >= 3 x seed_style_tps', fixed(ratioOf(result.e2eTps, result.seedStyleTps), 2), '-', result.e2eTps >= 3 * result.seedStyleTps],
+    [
+      'p99 at 70% load <= one-transaction design at the same load (uniform)',
+      p99Off !== undefined && p99Grouped !== undefined ? `${ms(p99Grouped)} vs ${ms(p99Off)} ms` : '-',
+      '-',
+      p99Off !== undefined && p99Grouped !== undefined ? p99Grouped <= p99Off : undefined,
+    ],
+  ];
+  return [
+    table(
+      ['target', 'measured', 'bound here', 'met'],
+      rows.map(([name, measured, limit, met]) => [name, measured, limit, met === undefined ? '-' : met ? 'yes' : 'NO']),
     ),
-    `load average: ${report.machine.loadAtStart.map((load) => load.toFixed(2)).join(' ')} at start, ${report.machine.loadAtEnd.map((load) => load.toFixed(2)).join(' ')} at end`,
+    'bound here = min(queue only, engine only, one user\'s largest transactions back to back) / the same ceiling',
+  ];
+}
+
+type Table = (headers: readonly string[], rows: readonly (readonly string[])[]) => string;
+
+/** The report as text tables (stdout), or as Markdown (`markdown: true`, the file next to the JSON). */
+export function formatReport(report: BenchReport, { markdown = false }: { markdown?: boolean } = {}): string {
+  const table: Table = markdown ? formatMarkdownTable : formatTable;
+  const { probes, zipfProbes, seedStyle, queueOnly, scenarios } = report;
+  const best = probes.reduce((found, run) => (run.tps > found.tps ? run : found));
+  const zipfBest = zipfProbes.reduce((found, run) => (run.tps > found.tps ? run : found));
+  const lines = [
+    '',
+    `## Direct runs (no queue): ceiling probes and seed-style on ${report.options.users} users, probes on the skewed workload (${report.options.zipfUsers} users)`,
+    table(HEADERS, [
+      ...probes.map((run) => directRow('ceiling probe', run, best.tps)),
+      directRow('seed-style (4 calls)', seedStyle, best.tps).map((cell, index) => (index === 1 ? `4 calls/cmd c=${seedStyle.concurrency}` : cell)),
+      ...zipfProbes.map((run) => directRow('Zipf ceiling probe', run, zipfBest.tps)),
+    ]),
+    '',
+    '## Queue only (fauxqs: receive, reply, delete; no DynamoDB) - bounds every e2e figure below',
+    table(HEADERS, [e2eRow('queue only, at the start', queueOnly.before, 0), e2eRow('queue only, at the end', queueOnly.after, 0)]),
+    `queue only (the better of start and end) = ${tps(queueOnly.tps)} tps`,
+    '',
+    ...scenarioLines('uniform', scenarios.uniform, table),
+    '',
+    ...scenarioLines('hot user', scenarios.hot, table),
+    '',
+    ...scenarioLines('skewed (Zipf s=1)', scenarios.zipf, table),
+    ...(scenarios.latencyHot ? ['', ...scenarioLines(`latency profile: hot user, +${report.options.latencyMs} ms each way to DynamoDB`, scenarios.latencyHot, table)] : []),
+    ...(scenarios.latencyUniform ? ['', ...scenarioLines(`latency profile: uniform, +${report.options.latencyMs} ms each way to DynamoDB`, scenarios.latencyUniform, table)] : []),
+    '',
+    '## Targets',
+    ...targetLines(report, table),
+    '',
+    `workers: ${report.options.workers} process(es), WALLET_POLLERS=${report.options.pollers} (up to ${report.options.pollers * 10} messages in flight per worker), ` +
+      `saturated window ${report.scenarios.uniform.grouped.window}; run took ${Math.round(report.durationSeconds)} s`,
+    `load average (${report.machine.cpus} CPUs): ${report.machine.loadAtStart.map((load) => load.toFixed(2)).join(' ')} at start, ${report.machine.loadAtEnd.map((load) => load.toFixed(2)).join(' ')} at end`,
   ];
   if (report.scaling) lines.push('', ...scalingLines(report.scaling));
-  out.write(`${lines.join('\n')}\n`);
+  // In Markdown every block (table, paragraph line) needs a blank line after it, or it runs into the next.
+  return `${(markdown ? lines.filter((line) => line !== '').map((line) => `${line}\n`) : lines).join('\n')}\n`;
+}
+
+export function printReport(report: BenchReport, out: NodeJS.WritableStream = process.stdout): void {
+  out.write(formatReport(report));
 }
 
 function scalingLines(scaling: ScalingReport): string[] {

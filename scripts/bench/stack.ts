@@ -1,11 +1,15 @@
+import { DeleteTableCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteQueueCommand } from '@aws-sdk/client-sqs';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Logger } from 'pino';
 import { loadConfig } from '../../src/config.js';
-import { newUserItem } from '../../src/ledger/items.js';
+import { newUserItem, userFromItem, type UserState } from '../../src/ledger/items.js';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../../src/local-stack/dynamodb-local.js';
 import { findFreePort } from '../../src/local-stack/ports.js';
 import { startSqsEmulator, type SqsEmulator } from '../../src/local-stack/sqs-emulator.js';
 import { createWallet, type Wallet } from '../../src/wallet.js';
+import { itemSize, type AttributeValue } from './capacity.js';
 
 export interface BenchStack {
   endpoints: { sqs: string; dynamodb: string };
@@ -81,4 +85,26 @@ export async function seedBenchUsers(wallet: Wallet, userIds: readonly string[])
       requests = (UnprocessedItems?.[wallet.config.tables.users] ?? []) as typeof requests;
     }
   }
+}
+
+/** A user as stored, with its size in bytes (what DynamoDB charges each Update of it on). */
+export async function readUserItem(wallet: Wallet, userId: string): Promise<{ user?: UserState; bytes: number }> {
+  // The low-level read: the marshalled item is what DynamoDB sizes.
+  const { Item } = await wallet.clients.ddb.send(new GetItemCommand({ TableName: wallet.config.tables.users, Key: { userId: { S: userId } }, ConsistentRead: true }));
+  if (!Item) return { bytes: 0 };
+  return { user: userFromItem(unmarshall(Item, { wrapNumbers: true })), bytes: itemSize(Item as Record<string, AttributeValue>) };
+}
+
+/**
+ * Ends a phase: deletes its tables and queues, then closes the wallet.
+ * DynamoDB Local keeps every table in the JVM's heap, so tables left behind
+ * by earlier phases would make later ones pay for a fuller heap (more GC).
+ */
+export async function closePhase(wallet: Wallet): Promise<void> {
+  const { tables } = wallet.config;
+  await Promise.allSettled([
+    ...[tables.users, tables.transactions].map((TableName) => wallet.clients.ddb.send(new DeleteTableCommand({ TableName }))),
+    ...Object.values(wallet.queueUrls).map((QueueUrl) => wallet.clients.sqs.send(new DeleteQueueCommand({ QueueUrl }))),
+  ]);
+  await wallet.close();
 }

@@ -32,12 +32,28 @@ export function round(value: number, digits = 0): number {
   return Math.round(value * scale) / scale;
 }
 
+/** a / b, or 0 when there is no b (never Infinity or NaN in the RESULT line). */
+export function ratioOf(a: number, b: number): number {
+  return b > 0 && Number.isFinite(a) ? a / b : 0;
+}
+
 export interface BenchResult {
+  /** Uniform workload (100 users), grouping on, at saturation. */
   e2eTps: number;
+  /** The best one-transaction-per-command rate on the same workload. */
   ceilingTps: number;
+  /** Enqueue → reply latency of the uniform workload at ~70% of its saturated rate (open loop). */
   p50Ms: number;
   p99Ms: number;
   seedStyleTps: number;
+  hotUserTps: number;
+  hotUserCeilingTps: number;
+  zipfTps: number;
+  zipfCeilingTps: number;
+  /** One hot user with ~10 ms each way in front of DynamoDB: grouped, and one transaction per command. */
+  latencyHotTps: number;
+  latencyHotCeilingTps: number;
+  wcuPerCommandHot: number;
 }
 
 /**
@@ -45,14 +61,19 @@ export interface BenchResult {
  * grep it: `RESULT {"e2e_tps":…,"ceiling_tps":…,"ratio":…,…}`.
  */
 export function formatResultLine(result: BenchResult): string {
-  const ratio = result.ceilingTps > 0 ? result.e2eTps / result.ceilingTps : 0;
   const line = {
     e2e_tps: round(result.e2eTps),
     ceiling_tps: round(result.ceilingTps),
-    ratio: round(ratio, 3),
+    ratio: round(ratioOf(result.e2eTps, result.ceilingTps), 3),
     p50_ms: round(result.p50Ms, 1),
     p99_ms: round(result.p99Ms, 1),
     seed_style_tps: round(result.seedStyleTps),
+    hot_user_tps: round(result.hotUserTps),
+    hot_user_ceiling_tps: round(result.hotUserCeilingTps),
+    hot_ratio: round(ratioOf(result.hotUserTps, result.hotUserCeilingTps), 3),
+    zipf_ratio: round(ratioOf(result.zipfTps, result.zipfCeilingTps), 3),
+    latency_profile_hot_ratio: round(ratioOf(result.latencyHotTps, result.latencyHotCeilingTps), 3),
+    wcu_per_command_hot: round(result.wcuPerCommandHot, 3),
   };
   return `RESULT ${JSON.stringify(line)}`;
 }

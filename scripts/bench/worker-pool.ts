@@ -1,8 +1,9 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { killOnExit } from '../../src/local-stack/child-processes.js';
-import type { Worker } from '../../src/queue/worker.js';
-import type { Wallet } from '../../src/wallet.js';
+import type { Logger } from 'pino';
+import { emptyMeters, meterWallet, type WorkerMeters } from './meter.js';
+import { openPhase } from './stack.js';
 import { sampleMemory, type MemorySample, type WorkerToDriver } from './worker-protocol.js';
 
 export interface WorkerReport {
@@ -11,9 +12,16 @@ export interface WorkerReport {
   memoryAtStart: MemorySample;
   memoryPeak: MemorySample;
   memoryAtEnd: MemorySample;
+  meters: WorkerMeters;
+  /** Memory every half second of the measured run (separate processes only). */
+  memorySeries?: MemorySample[];
+  /** CPU time of the worker's process over the measured run (in the driver: 0, the driver's own time counts it). */
+  cpuMs: number;
 }
 
 export interface WorkerPool {
+  /** The warm-up is over: every worker counts requests, commands and memory from now on. */
+  reset(): Promise<void>;
   /** Stops every worker (in-flight messages finish) and returns what each reported. */
   stop(): Promise<WorkerReport[]>;
   /** The run failed: end the workers at once, before the stack they poll goes away. */
@@ -26,12 +34,23 @@ const READY_TIMEOUT_MS = 60_000;
 /** `count` worker OS processes on the phase's environment; resolves once all are polling. */
 export async function startWorkerProcesses(count: number, env: Record<string, string>): Promise<WorkerPool> {
   const children = Array.from({ length: count }, () => {
-    const child = fork(WORKER_ENTRY, [], { execArgv: ['--import', 'tsx'], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // BENCH_WORKER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the workers, which NODE_OPTIONS cannot.
+    const nodeArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
+    const child = fork(WORKER_ENTRY, [], { execArgv: [...nodeArgs, '--import', 'tsx'], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     killOnExit(child);
     return child;
   });
   await Promise.all(children.map((child) => nextMessage(child, 'ready', READY_TIMEOUT_MS)));
   return {
+    async reset() {
+      await Promise.all(
+        children.map((child) => {
+          const done = nextMessage(child, 'reset', READY_TIMEOUT_MS);
+          child.send({ type: 'reset' });
+          return done;
+        }),
+      );
+    },
     async stop() {
       return Promise.all(
         children.map(async (child) => {
@@ -50,25 +69,38 @@ export async function startWorkerProcesses(count: number, env: Record<string, st
   };
 }
 
-/** The worker inside the driver process (to compare with separate processes). */
-export function startWorkerInProcess(wallet: Wallet): WorkerPool {
+/**
+ * The worker inside the driver process (to compare with separate processes),
+ * on a wallet of its own so its meters see only the worker's requests.
+ */
+export async function startWorkerInProcess(env: Record<string, string>, logger: Logger): Promise<WorkerPool> {
+  const wallet = await openPhase(env, logger);
+  let meters = emptyMeters();
+  meterWallet(wallet.clients, () => meters);
   let decided = 0;
-  const memoryAtStart = sampleMemory();
+  let memoryAtStart = sampleMemory();
   let memoryPeak = memoryAtStart;
   const sampler = setInterval(() => {
     const now = sampleMemory();
     if (now.rssMb > memoryPeak.rssMb) memoryPeak = now;
   }, 250);
-  const worker: Worker = wallet.startWorker({ hooks: { afterApply: () => void decided++ } });
+  const worker = wallet.startWorker({ hooks: { afterApply: () => void decided++ } });
   return {
+    async reset() {
+      meters = emptyMeters();
+      decided = 0;
+      memoryAtStart = sampleMemory();
+      memoryPeak = memoryAtStart;
+    },
     async stop() {
       await worker.stop();
       clearInterval(sampler);
-      return [{ pid: process.pid, decided, memoryAtStart, memoryPeak, memoryAtEnd: sampleMemory() }];
+      await wallet.close();
+      return [{ pid: process.pid, decided, memoryAtStart, memoryPeak, memoryAtEnd: sampleMemory(), meters, cpuMs: 0 }];
     },
     kill() {
       clearInterval(sampler);
-      void worker.stop();
+      void worker.stop().then(() => wallet.close());
     },
   };
 }

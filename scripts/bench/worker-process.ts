@@ -1,13 +1,18 @@
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { createWallet } from '../../src/wallet.js';
+import { ownCpuMs } from './cpu.js';
+import { emptyMeters, meterWallet } from './meter.js';
+import { startQueueEcho } from './queue-echo.js';
 import { sampleMemory, type DriverToWorker, type MemorySample, type WorkerToDriver } from './worker-protocol.js';
 
 /**
  * One worker OS process for the bench: the service's own worker, configured
  * from the environment the driver passes (endpoints, queues, tables, tuning).
  * It reports its memory when ready and when stopped, so the driver can show
- * whether RSS stays flat over the run.
+ * whether RSS stays flat over the run, and what it asked of DynamoDB and SQS
+ * (metered inside its own clients). With BENCH_QUEUE_ONLY=true it runs the
+ * queue echo instead of the worker (the queue-only bound).
  */
 if (!process.send) throw new Error('worker-process.ts is started by the bench driver (child_process.fork)');
 const send = (message: WorkerToDriver) => process.send?.(message);
@@ -15,15 +20,25 @@ const send = (message: WorkerToDriver) => process.send?.(message);
 const config = loadConfig(process.env);
 const logger = createLogger(config.logLevel, `bench-worker-${process.pid}`);
 const wallet = await createWallet({ config, logger });
+let meters = emptyMeters();
+// After createWallet: its own setup calls (queues, tables) are not the worker's traffic.
+meterWallet(wallet.clients, () => meters);
 let decided = 0;
-const worker = wallet.startWorker({ hooks: { afterApply: () => void decided++ } });
+const worker =
+  process.env.BENCH_QUEUE_ONLY === 'true'
+    ? startQueueEcho(wallet.clients.sqs, wallet.queueUrls, config.worker.pollers, (count) => void (decided += count))
+    : wallet.startWorker({ hooks: { afterApply: () => void decided++ } });
 
-const memoryAtStart = sampleMemory();
+let memoryAtStart = sampleMemory();
+let cpuAtStart = ownCpuMs();
 let memoryPeak: MemorySample = memoryAtStart;
 // Sampled rather than read once at the end: a leak shows as a growing peak.
+let memorySeries: MemorySample[] = [];
+let ticks = 0;
 const sampler = setInterval(() => {
   const now = sampleMemory();
   if (now.rssMb > memoryPeak.rssMb) memoryPeak = now;
+  if (ticks++ % 2 === 0) memorySeries.push(now);
 }, 250);
 send({ type: 'ready', pid: process.pid, memory: memoryAtStart });
 
@@ -31,13 +46,22 @@ async function stop(): Promise<void> {
   await worker.stop();
   clearInterval(sampler);
   const memoryAtEnd = sampleMemory();
-  send({ type: 'stopped', pid: process.pid, decided, memoryAtStart, memoryPeak, memoryAtEnd });
+  send({ type: 'stopped', pid: process.pid, decided, memoryAtStart, memoryPeak, memoryAtEnd, meters, memorySeries, cpuMs: ownCpuMs() - cpuAtStart });
   await wallet.close();
   process.disconnect();
 }
 
 process.on('message', (message: DriverToWorker) => {
   if (message.type === 'stop') void stop();
+  if (message.type === 'reset') {
+    meters = emptyMeters();
+    decided = 0;
+    memoryAtStart = sampleMemory();
+    memoryPeak = memoryAtStart;
+    memorySeries = [];
+    cpuAtStart = ownCpuMs();
+    send({ type: 'reset', pid: process.pid });
+  }
 });
 // The driver died: nothing will ever ask us to stop.
 process.on('disconnect', () => void worker.stop().then(() => process.exit(0)));
