@@ -84,8 +84,9 @@ export class LedgerEngine {
   private nextSeq = 0;
   private running: Promise<void> | undefined;
   private stopping = false;
-  /** Aborts the store calls still waiting STOP_GRACE_MS after a stop: a hung store must not hold a shutdown. */
-  private readonly giveUp = new AbortController();
+  /** One per store call in flight (a signal each, so no listener piles up on a shared one); a stop aborts those still hung. */
+  private readonly storeCalls = new Set<AbortController>();
+  private givenUp = false;
   private readonly clock: () => number;
   private readonly newTransactionId: () => string;
   private readonly maxActions: number;
@@ -122,10 +123,25 @@ export class LedgerEngine {
     this.deps.circuit?.stop();
     // A round in flight normally ends in milliseconds; one still waiting after the grace is waiting on a
     // hung store. Its calls are aborted: their commands fail (possibly committed: the redelivery tells).
-    const timer = setTimeout(() => this.giveUp.abort(), STOP_GRACE_MS);
+    const timer = setTimeout(() => {
+      this.givenUp = true;
+      for (const call of this.storeCalls) call.abort();
+    }, STOP_GRACE_MS);
     await this.running;
     clearTimeout(timer);
     this.releaseAll();
+  }
+
+  /** Runs one store call that a stop can abort once its grace has passed. */
+  private async storeCall<T>(call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const controller = new AbortController();
+    if (this.givenUp) controller.abort();
+    this.storeCalls.add(controller);
+    try {
+      return await call(controller.signal);
+    } finally {
+      this.storeCalls.delete(controller);
+    }
   }
 
   private kick(): void {
@@ -222,7 +238,7 @@ export class LedgerEngine {
     const chunks = buildChunks(this.deps.config.tables, result, this.maxActions);
     const tracesOf = (chunk: Chunk) => chunk.targets.map((target) => (target.kind === 'record' ? entryOf.get(target.decision)?.trace : undefined));
     const outcomes = await Promise.all(
-      chunks.map(async (chunk) => ({ chunk, result: await runInCommandTraces(tracesOf(chunk), () => commitChunk(this.deps.ddb, chunk, this.giveUp.signal)) })),
+      chunks.map(async (chunk) => ({ chunk, result: await runInCommandTraces(tracesOf(chunk), () => this.storeCall((signal) => commitChunk(this.deps.ddb, chunk, signal))) })),
     );
     let backOff = false;
     for (const { chunk, result: committed } of outcomes) {
@@ -259,7 +275,7 @@ export class LedgerEngine {
     try {
       const referenced = [...new Set(open.flatMap((entry) => readsOf(entry.command, records).references))];
       const traces = open.map((entry) => entry.trace);
-      const loadedRecords = referenced.length > 0 ? await runInCommandTraces(traces, () => loadRecords(this.deps.ddb, this.deps.config.tables, referenced, this.giveUp.signal)) : new Map();
+      const loadedRecords = referenced.length > 0 ? await runInCommandTraces(traces, () => this.storeCall((signal) => loadRecords(this.deps.ddb, this.deps.config.tables, referenced, signal))) : new Map();
       for (const [key, record] of loadedRecords) {
         if (!(record instanceof CorruptItemError)) records.set(key, record);
       }
@@ -275,7 +291,7 @@ export class LedgerEngine {
         }
       }
       if (missing.size > 0) {
-        for (const [userId, user] of await runInCommandTraces(traces, () => loadUsers(this.deps.ddb, this.deps.config.tables, [...missing], this.giveUp.signal))) {
+        for (const [userId, user] of await runInCommandTraces(traces, () => this.storeCall((signal) => loadUsers(this.deps.ddb, this.deps.config.tables, [...missing], signal)))) {
           if (user instanceof CorruptItemError) corrupt.set(userId, user);
           else users.set(userId, user);
         }
