@@ -5,7 +5,7 @@ import { singleCommandItems } from '../../src/ledger/transact-items.js';
 import { userFromItem, type AppliedRecord } from '../../src/ledger/items.js';
 import type { CreditOrDebit, CreditOrDebit as Command } from '../../src/messages/command.js';
 import { parseAmount } from '../../src/money/money.js';
-import { KeyedLock } from '../../src/queue/keyed-lock.js';
+import { KeyedLock } from './keyed-lock.js';
 import type { Wallet } from '../../src/wallet.js';
 import type { CpuSpent } from './cpu.js';
 import type { WorkerMeters } from './meter.js';

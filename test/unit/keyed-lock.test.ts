@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KeyedLock } from '../../src/queue/keyed-lock.js';
+import { KeyedLock } from '../../scripts/bench/keyed-lock.js';
 
 describe('KeyedLock', () => {
   it('runs tasks of one key in order, one at a time', async () => {

@@ -1,7 +1,8 @@
 /**
  * Runs tasks for the same key one after another, tasks for different keys
- * concurrently. Keeps one user's commands in arrival order inside a process
- * and spares DynamoDB the optimistic-conflict retries they would cause.
+ * concurrently: the benchmark's direct runs write one user's commands in
+ * order, so the one-transaction ceiling never pays for optimistic conflicts.
+ * (The worker itself keeps a user's order in its ledger engine.)
  */
 export class KeyedLock {
   private readonly tails = new Map<string, Promise<unknown>>();
