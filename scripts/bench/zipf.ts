@@ -5,17 +5,7 @@
  * same skew, and a test can pin it down.
  */
 
-/** mulberry32: a tiny, fast 32-bit PRNG; returns floats in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+export { seededRandom } from '../support/random.js';
 
 /** Cumulative probabilities of ranks 1..n under Zipf(s); the last is exactly 1. */
 export function zipfCdf(n: number, s: number): Float64Array {

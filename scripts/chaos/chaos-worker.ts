@@ -10,7 +10,7 @@ import { loadConfig } from '../../src/config.js';
 import { startWorker } from '../../src/queue/worker.js';
 import { lookUpQueues } from '../../src/resources/provision.js';
 import { countDeliveries, injectDynamoDbFaults, injectSqsFaults } from './fault-injection.js';
-import { seededRandom } from './random.js';
+import { seededRandom } from '../support/random.js';
 import { ChaosWorkerEnvSchema, workerLine } from './worker-protocol.js';
 
 const config = loadConfig();

@@ -1,6 +1,6 @@
 import type { Command } from '../../src/messages/command.js';
 import { formatCents, parseAmount } from '../../src/money/money.js';
-import { integerBetween, pick, type Random } from './random.js';
+import { integerBetween, pick, type Random } from '../support/random.js';
 
 export interface PlanShape {
   /** Distinct valid commands (reused-key variants come on top). */

@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { RequestThrottled, type SQSClient } from '@aws-sdk/client-sqs';
-import { pick, type Random } from './random.js';
+import { pick, type Random } from '../support/random.js';
 
 /** Fractions of the worker's DynamoDB calls that fail, and how. */
 export interface FaultRates {

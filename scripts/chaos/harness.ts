@@ -16,7 +16,7 @@ import { discrepancyLine } from '../../src/audit/report-text.js';
 import { auditLedger } from '../../src/audit/verify-ledger.js';
 import { checkInvariants, type ChaosVerdict } from './invariants.js';
 import { runOutagePhases, type OutageKind } from './outage-phases.js';
-import { seededRandom, type Random } from './random.js';
+import { seededRandom, type Random } from '../support/random.js';
 import { ReplySink } from './reply-sink.js';
 import { messageCount, publish, seedUsers } from './traffic.js';
 import { WorkerFleet } from './worker-fleet.js';

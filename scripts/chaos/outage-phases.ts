@@ -10,7 +10,7 @@ import { TcpProxy } from '../support/tcp-proxy.js';
 import type { ChaosOptions } from './chaos-options.js';
 import { buildPlan, mergePlans, planKeys, type ChaosPlan } from './command-plan.js';
 import { queueDepth } from './evidence.js';
-import type { Random } from './random.js';
+import type { Random } from '../support/random.js';
 import { ReplySink } from './reply-sink.js';
 import { messageCount, publish, seedUsers } from './traffic.js';
 import { WorkerFleet } from './worker-fleet.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { pick, type Random } from './random.js';
+import { pick, type Random } from '../support/random.js';
 import { parseWorkerLine, type WorkerEvent } from './worker-protocol.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));

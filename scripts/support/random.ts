@@ -1,6 +1,7 @@
 /**
- * A small seeded PRNG (mulberry32), so a failing chaos run can be replayed
- * with the seed it printed.
+ * A small seeded PRNG (mulberry32, floats in [0, 1)): a failing chaos run can
+ * be replayed with the seed it printed, and the bench's skewed workload is
+ * the same in every run.
  */
 export type Random = () => number;
 
