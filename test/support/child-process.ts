@@ -19,6 +19,11 @@ export function runScript(path: string, env: Record<string, string>, args: strin
     env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  return watched(child, 'process', 60_000);
+}
+
+/** Collects a child's output and waits on it (the output first: a process may print what we wait for and exit before the next look). */
+export function watched(child: ChildProcess, name: string, defaultTimeoutMs: number): RunningScript {
   let text = '';
   child.stdout?.on('data', (chunk: Buffer) => (text += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (text += chunk.toString()));
@@ -27,12 +32,11 @@ export function runScript(path: string, env: Record<string, string>, args: strin
     child,
     output: () => text,
     exited,
-    waitForOutput: (pattern, timeoutMs = 60_000) =>
+    waitForOutput: (pattern, timeoutMs = defaultTimeoutMs) =>
       eventually(`output matching ${pattern}`, () => {
-        // The output first: a process may print what we wait for and exit before the next look.
         const found = pattern.exec(text);
         if (found) return found;
-        if (child.exitCode !== null) throw new Error(`process exited (${child.exitCode}) before printing ${pattern}:\n${text}`);
+        if (child.exitCode !== null) throw new Error(`${name} exited (${child.exitCode}) before printing ${pattern}:\n${text}`);
         return undefined;
       }, timeoutMs),
   };

@@ -2,8 +2,7 @@ import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { connect } from 'node:net';
-import { eventually } from './eventually.js';
-import { REPO_ROOT, type RunningScript } from './child-process.js';
+import { REPO_ROOT, watched, type RunningScript } from './child-process.js';
 
 /**
  * Runs `npm <args>` in the repository as a user would, as the leader of its
@@ -17,20 +16,7 @@ export function runNpm(args: string[], env: Record<string, string>): RunningScri
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });
-  let text = '';
-  child.stdout?.on('data', (chunk: Buffer) => (text += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (text += chunk.toString()));
-  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? 'unknown')));
-  return {
-    child,
-    output: () => text,
-    exited,
-    waitForOutput: (pattern, timeoutMs = 90_000) =>
-      eventually(`output matching ${pattern}`, () => {
-        if (child.exitCode !== null) throw new Error(`npm exited (${child.exitCode}) before printing ${pattern}:\n${text}`);
-        return pattern.exec(text) ?? undefined;
-      }, timeoutMs),
-  };
+  return watched(child, 'npm', 90_000);
 }
 
 /** Every process below `pid` (children, grandchildren, …), from /proc. */
