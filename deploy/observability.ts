@@ -1,5 +1,6 @@
 import { EMF_METRICS } from '../src/observability/emf.js';
-import { getAtt, NO_VALUE, ref, type Cfn, type Resource } from './cfn.js';
+import { getAtt, ref, type Cfn, type Resource } from './cfn.js';
+import { alarm } from './worker-service.js';
 
 /**
  * Alarms and a dashboard on the worker's own metrics: the CloudWatch EMF
@@ -29,24 +30,9 @@ export function observabilityParameters(): Record<string, Cfn> {
 const name = (promName: keyof typeof EMF_METRICS & string): string => EMF_METRICS[promName]?.name ?? promName;
 const queueDimension = () => [{ Name: 'Queue', Value: getAtt('CommandQueue', 'QueueName') }];
 
+/** An alarm on one of our own EMF metrics, per command queue. */
 function metricAlarm(description: string, metric: Cfn, threshold: unknown, evaluationPeriods: unknown): Resource {
-  const actions = { 'Fn::If': ['HasAlarmTopic', [ref('AlarmTopicArn')], NO_VALUE] };
-  return {
-    Type: 'AWS::CloudWatch::Alarm',
-    Properties: {
-      AlarmDescription: description,
-      Namespace: METRICS_NAMESPACE,
-      Dimensions: queueDimension(),
-      ...metric,
-      Period: 60,
-      EvaluationPeriods: evaluationPeriods,
-      Threshold: threshold,
-      ComparisonOperator: 'GreaterThanThreshold',
-      TreatMissingData: 'notBreaching',
-      AlarmActions: actions,
-      OKActions: actions,
-    },
-  };
+  return alarm(description, { Namespace: METRICS_NAMESPACE, Dimensions: queueDimension(), ...metric }, threshold, evaluationPeriods);
 }
 
 export function observabilityResources(): Record<string, Resource> {

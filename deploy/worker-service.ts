@@ -212,7 +212,8 @@ export function scalingResources(): Record<string, Resource> {
   };
 }
 
-function alarm(description: string, metric: Cfn, threshold: unknown, evaluationPeriods: number): Resource {
+/** A CloudWatch alarm on `metric` (namespace, name, dimensions, statistic), notifying the optional alarm topic. */
+export function alarm(description: string, metric: Cfn, threshold: unknown, evaluationPeriods: unknown): Resource {
   const actions = { 'Fn::If': ['HasAlarmTopic', [ref('AlarmTopicArn')], NO_VALUE] };
   return {
     Type: 'AWS::CloudWatch::Alarm',
