@@ -1,4 +1,4 @@
-import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { findFreePort } from '../../src/local-stack/ports.js';
 import { REPO_ROOT, type RunningScript } from '../support/child-process.js';
@@ -40,6 +40,8 @@ async function ports() {
       WALLET_EMBEDDED_DYNAMODB_PORT: String(dynamodbPort),
       WALLET_API_PORT: String(apiPort),
       WALLET_WAIT_TIME_SECONDS: '1',
+      // Longer than DynamoDB Local is frozen below: a store call that waits is in flight, not an outage.
+      WALLET_DYNAMODB_TIMEOUT_MS: '60000',
       LOG_LEVEL: 'debug',
     },
   };
@@ -63,9 +65,13 @@ function logLines(output: string): LogLine[] {
     .map((line) => JSON.parse(line) as LogLine);
 }
 
+function sqsClient(endpoint: string): SQSClient {
+  return new SQSClient({ region: 'us-east-1', endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+}
+
 /** 500 credits for the seeded user, so the worker is busy when the signal comes. */
 async function publishBacklog(endpoint: string, queueUrl: string, userId: string): Promise<void> {
-  const sqs = new SQSClient({ region: 'us-east-1', endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  const sqs = sqsClient(endpoint);
   try {
     await Promise.all(
       Array.from({ length: 50 }, (_, batch) =>
@@ -80,6 +86,19 @@ async function publishBacklog(endpoint: string, queueUrl: string, userId: string
         ),
       ),
     );
+  } finally {
+    sqs.destroy();
+  }
+}
+
+/** Waits until the worker has received commands (they are invisible on the queue) it cannot have decided yet. */
+async function waitUntilHeld(endpoint: string, queueUrl: string): Promise<void> {
+  const sqs = sqsClient(endpoint);
+  try {
+    await eventually('the worker to hold received commands', async () => {
+      const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessagesNotVisible'] }));
+      return Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0) > 0 ? true : undefined;
+    });
   } finally {
     sqs.destroy();
   }
@@ -104,10 +123,15 @@ describe('stopping the stack started with npm', () => {
     const stack = track(descendants(npmPid));
     expect(stack).toContain(jvm);
 
+    // DynamoDB Local is frozen while the backlog arrives, so commands are certainly in flight when the
+    // signal comes (waiting for some to be decided first raced the whole backlog being decided).
+    process.kill(jvm, 'SIGSTOP');
     await publishBacklog(`http://127.0.0.1:${sqsPort}`, queueUrl ?? '', userId ?? '');
-    await npm.waitForOutput(/("msg":"command decided"[^\n]*\n[^\n]*){20}/);
+    await waitUntilHeld(`http://127.0.0.1:${sqsPort}`, queueUrl ?? '');
     if (how === 'group-SIGINT') process.kill(-npmPid, 'SIGINT');
     else process.kill(npmPid, 'SIGTERM');
+    await npm.waitForOutput(/"msg":"shutting down"/);
+    process.kill(jvm, 'SIGCONT');
 
     expect(await npm.exited, npm.output()).toBe(0);
     await expectNothingLeft([...stack, npmPid], [sqsPort, dynamodbPort]);
