@@ -1,12 +1,15 @@
 import { access } from 'node:fs/promises';
 import { request } from 'node:http';
+import { LOCALSTACK_IMAGE } from './localstack-image.js';
 
 /**
  * Which stack the integration suite runs on: LocalStack through testcontainers
- * when a container runtime answers (or WALLET_TEST_STACK=localstack), the
- * embedded stack otherwise. Detection must cost milliseconds and never hang a
- * test run, so it only looks for the Docker socket and pings it with a short
- * timeout; it never lets testcontainers go looking for a runtime itself.
+ * when a container runtime answers and already holds the pinned LocalStack
+ * image (or WALLET_TEST_STACK=localstack), the embedded stack otherwise.
+ * Detection must cost milliseconds and never hang a test run, so it only looks
+ * for the Docker socket and asks it two questions with a short timeout; it
+ * never lets testcontainers go looking for a runtime, or pulling an image
+ * (a daemon with no registry in reach would fail the whole run).
  */
 export type StackKind = 'embedded' | 'localstack';
 
@@ -21,6 +24,7 @@ export type DockerEndpoint = { kind: 'unix'; path: string } | { kind: 'tcp'; hos
 export interface DockerProbes {
   socketExists(path: string): Promise<boolean>;
   ping(endpoint: DockerEndpoint, timeoutMs: number): Promise<boolean>;
+  hasImage(endpoint: DockerEndpoint, image: string, timeoutMs: number): Promise<boolean>;
 }
 
 export const PING_TIMEOUT_MS = 200;
@@ -56,9 +60,16 @@ export async function selectStack(env: NodeJS.ProcessEnv, probes: DockerProbes =
     return { kind: 'embedded', reason: `no Docker socket at ${endpoint.path}` };
   }
   const where = endpoint.kind === 'unix' ? endpoint.path : `${endpoint.host}:${endpoint.port}`;
-  return (await probes.ping(endpoint, PING_TIMEOUT_MS))
-    ? { kind: 'localstack', reason: `Docker answers at ${where}` }
-    : { kind: 'embedded', reason: `Docker at ${where} does not answer within ${PING_TIMEOUT_MS} ms` };
+  if (!(await probes.ping(endpoint, PING_TIMEOUT_MS))) {
+    return { kind: 'embedded', reason: `Docker at ${where} does not answer within ${PING_TIMEOUT_MS} ms` };
+  }
+  if (!(await probes.hasImage(endpoint, LOCALSTACK_IMAGE, PING_TIMEOUT_MS))) {
+    return {
+      kind: 'embedded',
+      reason: `Docker answers at ${where} but has no ${LOCALSTACK_IMAGE} image (docker pull it, or set WALLET_TEST_STACK=localstack to let testcontainers pull it)`,
+    };
+  }
+  return { kind: 'localstack', reason: `Docker answers at ${where} and has ${LOCALSTACK_IMAGE}` };
 }
 
 export const realProbes: DockerProbes = {
@@ -71,13 +82,19 @@ export const realProbes: DockerProbes = {
     }
   },
   ping: pingDocker,
+  hasImage: (endpoint, image, timeoutMs) => dockerAnswersOk(endpoint, `/images/${image}/json`, timeoutMs),
 };
 
 /** GET /_ping on the Docker API; true only for a 200 within the time limit. Never rejects. */
 export function pingDocker(endpoint: DockerEndpoint, timeoutMs: number): Promise<boolean> {
+  return dockerAnswersOk(endpoint, '/_ping', timeoutMs);
+}
+
+/** True only for a 200 to GET `path` on the Docker API within the time limit. Never rejects. */
+function dockerAnswersOk(endpoint: DockerEndpoint, path: string, timeoutMs: number): Promise<boolean> {
   return new Promise((resolve) => {
     const target = endpoint.kind === 'unix' ? { socketPath: endpoint.path } : { host: endpoint.host, port: endpoint.port };
-    const req = request({ ...target, path: '/_ping', method: 'GET', signal: AbortSignal.timeout(timeoutMs) }, (response) => {
+    const req = request({ ...target, path, method: 'GET', signal: AbortSignal.timeout(timeoutMs) }, (response) => {
       response.resume();
       resolve(response.statusCode === 200);
     });

@@ -4,16 +4,23 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dockerEndpointFrom, pingDocker, selectStack, StackSelectionError, type DockerEndpoint, type DockerProbes } from '../support/stack-selection.js';
+import { LOCALSTACK_IMAGE } from '../support/localstack-image.js';
+import { dockerEndpointFrom, pingDocker, realProbes, selectStack, StackSelectionError, type DockerEndpoint, type DockerProbes } from '../support/stack-selection.js';
 
-function probes(socket: boolean, answers: boolean): DockerProbes & { pinged: DockerEndpoint[] } {
+function probes(socket: boolean, answers: boolean, image = true): DockerProbes & { pinged: DockerEndpoint[]; imagesAsked: string[] } {
   const pinged: DockerEndpoint[] = [];
+  const imagesAsked: string[] = [];
   return {
     pinged,
+    imagesAsked,
     socketExists: async () => socket,
     ping: async (endpoint) => {
       pinged.push(endpoint);
       return answers;
+    },
+    hasImage: async (_endpoint, name) => {
+      imagesAsked.push(name);
+      return image;
     },
   };
 }
@@ -44,6 +51,15 @@ describe('selectStack', () => {
 
   it('uses the embedded stack when the socket exists but Docker does not answer', async () => {
     expect((await selectStack({}, probes(true, false))).kind).toBe('embedded');
+  });
+
+  it('uses the embedded stack when Docker answers but holds no LocalStack image (it would have to pull one)', async () => {
+    const noImage = probes(true, true, false);
+    const choice = await selectStack({}, noImage);
+    expect(choice.kind).toBe('embedded');
+    expect(choice.reason).toContain(`has no ${LOCALSTACK_IMAGE} image`);
+    expect(choice.reason).toContain('WALLET_TEST_STACK=localstack');
+    expect(noImage.imagesAsked).toEqual([LOCALSTACK_IMAGE]);
   });
 
   it('pings a tcp DOCKER_HOST directly', async () => {
@@ -84,6 +100,22 @@ describe('pingDocker', () => {
     const started = performance.now();
     expect(await pingDocker({ kind: 'unix', path }, 100)).toBe(false);
     expect(performance.now() - started).toBeLessThan(1_000);
+  });
+
+  it('asks a real Docker API socket for the pinned image, and takes its 404 as absent', async () => {
+    const paths: string[] = [];
+    const path = await listenOnSocket(
+      createHttpServer((request, response) => {
+        paths.push(request.url ?? '');
+        response.statusCode = request.url === '/_ping' || request.url === '/images/present:1/json' ? 200 : 404;
+        response.end();
+      }),
+      'images.sock',
+    );
+    const endpoint = { kind: 'unix', path } as const;
+    expect(await realProbes.hasImage(endpoint, 'present:1', 1_000)).toBe(true);
+    expect(await realProbes.hasImage(endpoint, 'absent:1', 1_000)).toBe(false);
+    expect(paths).toEqual(['/images/present:1/json', '/images/absent:1/json']);
   });
 
   it('is false at once for a socket path nobody listens on', async () => {
