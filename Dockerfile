@@ -41,7 +41,7 @@ COPY package.json ./
 # The image's unprivileged "node" user (uid 1000); the task definition adds a read-only root filesystem.
 USER node
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:9464/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.WALLET_METRICS_PORT || 9464) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # The production entry point: only the worker, against WALLET_STACK=aws, graceful on SIGTERM.
 # Node directly (not npm start, not npm at all) so SIGTERM reaches the worker and not a wrapper.
 CMD ["node", "--enable-source-maps", "dist/scripts/worker.js"]

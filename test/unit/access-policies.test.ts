@@ -202,6 +202,6 @@ describe('the worker task’s network and container', () => {
 
   it('drops every Linux capability and probes the worker’s /healthz', () => {
     expect(container()).toMatchObject({ LinuxParameters: { Capabilities: { Drop: ['ALL'] } }, ReadonlyRootFilesystem: true, HealthCheck: TASK_HEALTH_CHECK });
-    expect(TASK_HEALTH_CHECK.Command.join(' ')).toContain(`127.0.0.1:${WORKER_OPS_PORT}/healthz`);
+    expect(TASK_HEALTH_CHECK.Command.join(' ')).toContain(`process.env.WALLET_METRICS_PORT || ${WORKER_OPS_PORT}) + '/healthz'`);
   });
 });
