@@ -6,7 +6,7 @@ import type { Config } from '../config.js';
 import { ConflictRetriesExhaustedError, CorruptItemError, StoreUnavailableError, type WalletError } from '../errors.js';
 import type { Command } from '../messages/command.js';
 import { runInCommandTraces, type CommandTrace } from '../observability/tracing.js';
-import { commitChunk, type CancellationReason } from './commit.js';
+import { commitChunk, type CancellationReason, type ChunkResult } from './commit.js';
 import { decide, readsOf } from './decide/decide.js';
 import type { Decision, LedgerState } from './decide/ledger-state.js';
 import { recordFromItem, type TransactionRecord, type UserState } from './items.js';
@@ -237,24 +237,33 @@ export class LedgerEngine {
 
     const chunks = buildChunks(this.deps.config.tables, result, this.maxActions);
     const tracesOf = (chunk: Chunk) => chunk.targets.map((target) => (target.kind === 'record' ? entryOf.get(target.decision)?.trace : undefined));
-    const outcomes = await Promise.all(
-      chunks.map(async (chunk) => ({ chunk, result: await runInCommandTraces(tracesOf(chunk), () => this.storeCall((signal) => commitChunk(this.deps.ddb, chunk, signal))) })),
-    );
     let backOff = false;
-    for (const { chunk, result: committed } of outcomes) {
-      const entries = [...new Set(chunk.targets.flatMap((target) => (target.kind === 'record' ? [entryOf.get(target.decision) as Entry] : [])))];
-      if (committed.kind === 'committed') {
-        this.committed(chunk, entryOf);
-      } else if (committed.kind === 'failed') {
-        this.writeFailed(chunk, entries, committed.error);
-      } else if (this.committedBefore(chunk, committed.reasons)) {
-        // The SDK retried a request that had committed: every Put finds its own record.
-        this.committed(chunk, entryOf);
-      } else {
-        backOff = this.cancelled(chunk, committed.reasons, entryOf) || backOff;
-      }
-    }
+    // Each transaction is settled the moment it ends (chunks share no item, so their order does not
+    // matter): its commands' replies, deletes and the pollers' next receives overlap the round's
+    // other writes instead of waiting for the slowest one.
+    await Promise.all(
+      chunks.map(async (chunk) => {
+        const committed = await runInCommandTraces(tracesOf(chunk), () => this.storeCall((signal) => commitChunk(this.deps.ddb, chunk, signal)));
+        backOff = this.settle(chunk, committed, entryOf) || backOff;
+      }),
+    );
     if (backOff) await sleep(backoffMs(Math.max(...round.map((entry) => entry.attempts))));
+  }
+
+  /** Resolves, retries or fails a transaction's commands by how it ended; true when the round should back off. */
+  private settle(chunk: Chunk, committed: ChunkResult, entryOf: Map<Decision, Entry>): boolean {
+    if (committed.kind === 'committed') {
+      this.committed(chunk, entryOf);
+    } else if (committed.kind === 'failed') {
+      const entries = [...new Set(chunk.targets.flatMap((target) => (target.kind === 'record' ? [entryOf.get(target.decision) as Entry] : [])))];
+      this.writeFailed(chunk, entries, committed.error);
+    } else if (this.committedBefore(chunk, committed.reasons)) {
+      // The SDK retried a request that had committed: every Put finds its own record.
+      this.committed(chunk, entryOf);
+    } else {
+      return this.cancelled(chunk, committed.reasons, entryOf);
+    }
+    return false;
   }
 
   /**

@@ -7,6 +7,7 @@ import { createLogger } from '../../src/logger.js';
 import type { Command } from '../../src/messages/command.js';
 import type { Wallet } from '../../src/wallet.js';
 import { useCleanups } from '../support/cleanups.js';
+import { eventually } from '../support/eventually.js';
 import { checkLedger } from '../support/ledger-check.js';
 import { createUser, uniqueKey } from '../support/wallet.js';
 
@@ -163,6 +164,48 @@ describe('group commit: many commands, one transaction', () => {
     expect(seen.calls).toBe(2);
     expect(describeResult(result)).toBe('applied 600');
     expect((await checkLedger(w, userId, '10')).applied).toHaveLength(1);
+  });
+
+  it('answers the commands of a transaction that committed while the round’s other transaction is still in flight', async () => {
+    const w = await cleanups.wallet({ WALLET_GROUP_MAX_ACTIONS: '5' });
+    const [blocker, alice, bob] = await Promise.all([createUser(w, '10'), createUser(w, '10'), createUser(w, '10')]);
+    const engine = engineFor(w);
+    const gate = (userId: string) => {
+      let entered: () => void = () => undefined;
+      let release: () => void = () => undefined;
+      return { userId, entered: new Promise<void>((resolve) => (entered = resolve)), released: new Promise<void>((resolve) => (release = resolve)), enter: () => entered(), release: () => release() };
+    };
+    const gates = [gate(blocker), gate(bob)];
+    // Newest first: a failing test opens the gates before the engine is stopped.
+    cleanups.defer(() => gates.forEach((held) => held.release()));
+    const seen = transactions(w.clients.ddb, async (send, _call, input) => {
+      const held = gates.find((candidate) => JSON.stringify(input).includes(candidate.userId));
+      if (held) {
+        held.enter();
+        await held.released;
+      }
+      return send();
+    });
+    const [blockerGate, bobGate] = gates as [ReturnType<typeof gate>, ReturnType<typeof gate>];
+    // While a first round writes, alice's and bob's commands wait together for the next one, which
+    // needs two transactions (3 Puts + 1 Update each, at most 5 actions per transaction).
+    const first = engine.submit([credit(blocker, '1')]);
+    await blockerGate.entered;
+    const aliceResults = engine.submit([credit(alice, '1'), credit(alice, '1'), debit(alice, '5')]);
+    const bobResults = engine.submit([credit(bob, '2'), credit(bob, '2'), debit(bob, '5')]);
+    blockerGate.release();
+    await first;
+    await bobGate.entered;
+
+    // Bob's transaction has not ended, and alice is answered all the same.
+    let aliceAnswered: EngineResult[] | undefined;
+    void aliceResults.then((results) => (aliceAnswered = results));
+    const answered = await eventually('alice answered while bob’s transaction is held', () => aliceAnswered, 10_000);
+    expect(answered.map(describeResult)).toEqual(['applied 1100', 'applied 1200', 'applied 700']);
+    bobGate.release();
+    expect((await bobResults).map(describeResult)).toEqual(['applied 1200', 'applied 1400', 'applied 900']);
+    expect(seen.calls).toBe(3);
+    for (const userId of [alice, bob]) expect((await checkLedger(w, userId, '10')).problems).toEqual([]);
   });
 
   it('writes one transaction per command when grouping is off', async () => {
