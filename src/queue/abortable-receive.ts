@@ -6,6 +6,10 @@ import { ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
  * too; this ends only the long poll, so a stop does not wait up to 20 s.
  */
 export function withAbortableReceive(sqs: SQSClient, signal: AbortSignal): SQSClient {
+  // One listener on the stop signal for all receives: one each made Node warn of a leak
+  // past 10 pollers (MaxListenersExceededWarning), though each was removed after its call.
+  const receives = new Set<AbortController>();
+  forwardAbort(signal, { abort: (reason) => receives.forEach((receive) => receive.abort(reason)) });
   return new Proxy(sqs, {
     get(target, property, receiver) {
       if (property !== 'send') return Reflect.get(target, property, receiver);
@@ -14,11 +18,14 @@ export function withAbortableReceive(sqs: SQSClient, signal: AbortSignal): SQSCl
         // Not AbortSignal.any: Node 20 keeps a record of every signal it composes on its
         // sources, so a poller on one long-lived signal grew by one per receive.
         const receive = new AbortController();
-        const detach = [signal, options?.abortSignal].map((source) => (source ? forwardAbort(source, receive) : () => undefined));
+        if (signal.aborted) receive.abort(signal.reason);
+        receives.add(receive);
+        const detach = options?.abortSignal ? forwardAbort(options.abortSignal, receive) : () => undefined;
         try {
           return await target.send(command, { ...options, abortSignal: receive.signal });
         } finally {
-          for (const remove of detach) remove();
+          receives.delete(receive);
+          detach();
         }
       };
     },
@@ -26,7 +33,7 @@ export function withAbortableReceive(sqs: SQSClient, signal: AbortSignal): SQSCl
 }
 
 /** Aborts `target` when `source` does, until the returned function removes the listener. */
-function forwardAbort(source: AbortSignal, target: AbortController): () => void {
+function forwardAbort(source: AbortSignal, target: Pick<AbortController, 'abort'>): () => void {
   if (source.aborted) {
     target.abort(source.reason);
     return () => undefined;

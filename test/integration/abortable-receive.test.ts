@@ -26,10 +26,29 @@ describe('the worker’s abortable receive', () => {
       const options = index % 2 === 0 ? { abortSignal: caller.signal } : undefined;
       await sqs.send(new ReceiveMessageCommand({ QueueUrl: wallet.queueUrls.command, WaitTimeSeconds: 0 }), options);
     }
-    expect(getEventListeners(stop.signal, 'abort')).toHaveLength(0);
+    expect(getEventListeners(stop.signal, 'abort').length).toBeLessThanOrEqual(1);
     expect(getEventListeners(caller.signal, 'abort')).toHaveLength(0);
     expect(dependantsOf(stop.signal)).toBe(0);
     expect(dependantsOf(caller.signal)).toBe(0);
+  });
+
+  it('holds one listener on the stop signal however many pollers wait at once (64 pollers warned of a leak)', async () => {
+    const wallet = await cleanups.wallet();
+    const stop = new AbortController();
+    const sqs = withAbortableReceive(wallet.clients.sqs, stop.signal);
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    cleanups.defer(() => {
+      process.off('warning', onWarning);
+    });
+    const polls = Array.from({ length: 20 }, () => sqs.send(new ReceiveMessageCommand({ QueueUrl: wallet.queueUrls.command, WaitTimeSeconds: 20 })));
+    expect(getEventListeners(stop.signal, 'abort')).toHaveLength(1);
+    stop.abort();
+    for (const poll of polls) await expect(poll).rejects.toMatchObject({ name: 'AbortError' });
+    // Node emits the warning on the next tick after the 11th listener.
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(warnings.filter((warning) => warning.name === 'MaxListenersExceededWarning')).toEqual([]);
   });
 
   it('ends a long poll as soon as the stop signal aborts', async () => {
