@@ -235,7 +235,7 @@ export class LedgerEngine {
       entryOf.set(decided, entry);
     });
 
-    const chunks = buildChunks(this.deps.config.tables, result, this.maxActions);
+    const chunks = buildChunks(this.deps.config.tables, result, { maxActions: this.maxActions, grouping: this.grouping });
     const tracesOf = (chunk: Chunk) => chunk.targets.map((target) => (target.kind === 'record' ? entryOf.get(target.decision)?.trace : undefined));
     let backOff = false;
     // Each transaction is settled the moment it ends (chunks share no item, so their order does not

@@ -24,6 +24,12 @@ export interface Chunk {
 /** DynamoDB's limit on actions per TransactWriteItems. */
 export const MAX_TRANSACT_ACTIONS = 100;
 
+export interface ChunkLimits {
+  maxActions: number;
+  /** false: every write unit (with grouping off, one command) is a transaction of its own. */
+  grouping: boolean;
+}
+
 /**
  * Packs decisions into as few transactions as the limits allow. A user's
  * write always travels with every record that depends on it (and a command
@@ -32,13 +38,14 @@ export const MAX_TRANSACT_ACTIONS = 100;
  * command schema (a record is well under 2 KB), so 100 actions stay far
  * below the 4 MB transaction limit; actions are the only bound to check.
  */
-export function buildChunks(tables: Config['tables'], result: DecideResult, maxActions = MAX_TRANSACT_ACTIONS): Chunk[] {
+export function buildChunks(tables: Config['tables'], result: DecideResult, limits: ChunkLimits = { maxActions: MAX_TRANSACT_ACTIONS, grouping: true }): Chunk[] {
+  const { maxActions, grouping } = limits;
   const chunks: Chunk[] = [];
   let current: Chunk = { actions: [], targets: [] };
   for (const unit of writeUnits(result)) {
     const size = unit.userIds.length + unit.references.length + unit.decisions.reduce((count, decision) => count + 1 + decision.legs.length, 0);
     if (size > maxActions) throw new Error(`a write unit of ${size} actions exceeds ${maxActions}: the engine must take fewer commands per user`);
-    if (current.actions.length + size > maxActions) {
+    if (current.actions.length > 0 && (!grouping || current.actions.length + size > maxActions)) {
       chunks.push(current);
       current = { actions: [], targets: [] };
     }

@@ -217,4 +217,14 @@ describe('group commit: many commands, one transaction', () => {
     expect(results.map(describeResult)).toEqual(['applied 1100', 'applied 1200', 'applied 0']);
     expect(seen.calls).toBe(3);
   });
+
+  it('writes one transaction per command when grouping is off, also for commands of different users decided together', async () => {
+    const w = await cleanups.wallet({ WALLET_GROUP_COMMIT: 'false' });
+    const users = [await createUser(w, '10'), await createUser(w, '10'), await createUser(w, '10')];
+    const engine = engineFor(w);
+    const seen = transactions(w.clients.ddb);
+    const results = await engine.submit(users.map((userId) => credit(userId, '1')));
+    expect(results.map(describeResult)).toEqual(['applied 1100', 'applied 1100', 'applied 1100']);
+    expect(seen.calls).toBe(3);
+  });
 });
