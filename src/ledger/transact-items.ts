@@ -38,7 +38,7 @@ export interface ChunkLimits {
  * command schema (a record is well under 2 KB), so 100 actions stay far
  * below the 4 MB transaction limit; actions are the only bound to check.
  */
-export function buildChunks(tables: Config['tables'], result: DecideResult, limits: ChunkLimits = { maxActions: MAX_TRANSACT_ACTIONS, grouping: true }): Chunk[] {
+export function buildChunks(tables: Config['tables'], result: DecideResult, limits: ChunkLimits): Chunk[] {
   const { maxActions, grouping } = limits;
   const chunks: Chunk[] = [];
   let current: Chunk = { actions: [], targets: [] };
