@@ -32,20 +32,25 @@ const TARGETED = new Set(['TransactWriteItemsCommand', 'BatchGetItemCommand', 'G
  * conflicting or half-failed call would surface.
  */
 export function injectDynamoDbFaults(ddb: DynamoDBDocumentClient, rates: FaultRates, random: Random, onFault: (kind: FaultKind, command: string) => void): void {
+  // Group commit leaves few transactions (a 300-command run can make under 50), too few for 3–5% to
+  // hit both paths every run: a worker's first transaction fails before it is sent, its second after
+  // it committed, whatever the dice say. Only when those faults are asked for at all.
+  let transactions = 0;
   ddb.middlewareStack.add(
     (next, context) => async (args) => {
       const command = context.commandName ?? '';
       if (!TARGETED.has(command)) return next(args);
+      const transaction = command === 'TransactWriteItemsCommand' ? ++transactions : 0;
       if (random() < rates.stall) {
         onFault('stall', command);
         await sleep(rates.stallMs);
       }
-      if (random() < rates.before) {
+      if ((transaction === 1 && rates.before > 0) || random() < rates.before) {
         onFault('before', command);
         throw errorBeforeSend(command, random);
       }
       const result = await next(args);
-      if (random() < rates.after) {
+      if ((transaction === 2 && rates.after > 0) || random() < rates.after) {
         onFault('after', command);
         throw errorAfterSuccess(command, random);
       }
