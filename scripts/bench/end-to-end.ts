@@ -12,7 +12,8 @@ import { mergeMeters, type WorkerMeters } from './meter.js';
 import { createProgress } from './progress.js';
 import { benchUserIds, closePhase, OPENING_BALANCE_CENTS, openPhase, phaseEnv, readUserItem, seedBenchUsers, type BenchStack } from './stack.js';
 import { summarize, throughput, type LatencySummary } from './stats.js';
-import { startWorkerInProcess, startWorkerProcesses, type WorkerReport } from './worker-pool.js';
+import { startWorkerInProcess, startWorkerProcesses } from './worker-pool.js';
+import type { WorkerReport } from './worker-protocol.js';
 
 export interface EndToEndOptions {
   label: string;

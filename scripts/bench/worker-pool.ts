@@ -2,22 +2,9 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { killOnExit } from '../../src/local-stack/child-processes.js';
 import type { Logger } from 'pino';
-import { emptyMeters, meterWallet, type WorkerMeters } from './meter.js';
+import { emptyMeters, meterWallet } from './meter.js';
 import { openPhase } from './stack.js';
-import { sampleMemory, type MemorySample, type WorkerToDriver } from './worker-protocol.js';
-
-export interface WorkerReport {
-  pid: number;
-  decided: number;
-  memoryAtStart: MemorySample;
-  memoryPeak: MemorySample;
-  memoryAtEnd: MemorySample;
-  meters: WorkerMeters;
-  /** Memory every half second of the measured run (separate processes only). */
-  memorySeries?: MemorySample[];
-  /** CPU time of the worker's process over the measured run (in the driver: 0, the driver's own time counts it). */
-  cpuMs: number;
-}
+import { sampleMemory, type WorkerReport, type WorkerToDriver } from './worker-protocol.js';
 
 export interface WorkerPool {
   /** The warm-up is over: every worker counts requests, commands and memory from now on. */

@@ -6,22 +6,24 @@ export interface MemorySample {
   heapUsedMb: number;
 }
 
+/** What one worker reports when it stops. */
+export interface WorkerReport {
+  pid: number;
+  decided: number;
+  memoryAtStart: MemorySample;
+  memoryPeak: MemorySample;
+  memoryAtEnd: MemorySample;
+  meters: WorkerMeters;
+  /** RSS and heap every half second of the measured run (separate processes only): a leak shows as a rising heap, not just a high peak. */
+  memorySeries?: MemorySample[];
+  /** CPU time of the worker's process since it started or since the reset that ended its warm-up (in the driver: 0, the driver's own time counts it). */
+  cpuMs: number;
+}
+
 export type WorkerToDriver =
   | { type: 'ready'; pid: number; memory: MemorySample }
   | { type: 'reset'; pid: number }
-  | {
-      type: 'stopped';
-      pid: number;
-      decided: number;
-      memoryAtStart: MemorySample;
-      memoryPeak: MemorySample;
-      memoryAtEnd: MemorySample;
-      meters: WorkerMeters;
-      /** RSS and heap every half second of the measured run: a leak shows as a rising heap, not just a high peak. */
-      memorySeries: MemorySample[];
-      /** CPU time the worker process spent since it started (or since the reset that ended its warm-up). */
-      cpuMs: number;
-    };
+  | ({ type: 'stopped'; memorySeries: MemorySample[] } & WorkerReport);
 
 /** `reset`: the warm-up is over; count requests and memory from here. */
 export type DriverToWorker = { type: 'stop' } | { type: 'reset' };
