@@ -46,16 +46,32 @@ export const EnvSchema = z.object({
     .optional()
     .describe('Shared secret that verifies HS256 bearer tokens of the HTTP gateway'),
   WALLET_API_JWKS_FILE: z.string().min(1).optional().describe('JSON Web Key Set file whose public keys verify RS256/ES256 bearer tokens'),
-  WALLET_API_JWKS_URL: z.url().optional().describe('JSON Web Key Set URL (e.g. Cognito\'s .well-known/jwks.json) whose keys verify RS256/ES256 bearer tokens'),
+  WALLET_API_JWKS_URL: z
+    .url()
+    .refine(isHttpsOrLoopback, 'must be https:// (plain http:// only to a loopback address): whoever can change the keys in transit can sign tokens')
+    .optional()
+    .describe('JSON Web Key Set URL (e.g. Cognito\'s .well-known/jwks.json) whose keys verify RS256/ES256 bearer tokens; https (http on loopback only)'),
   WALLET_API_JWT_ISSUER: z.string().min(1).optional().describe('Required `iss` of bearer tokens (unset: not checked)'),
-  WALLET_API_JWT_AUDIENCE: z.string().min(1).optional().describe('Required `aud` of bearer tokens (unset: not checked)'),
+  WALLET_API_JWT_AUDIENCE: z
+    .string()
+    .regex(/^[^,\s]+( *, *[^,\s]+)*$/, 'must be comma-separated audiences')
+    .optional()
+    .describe('Accepted `aud` of bearer tokens, comma-separated (unset: not checked); with a Cognito issuer or JWKS URL: the app client ids, matched against `client_id` (required there)'),
   WALLET_API_ADMIN_SCOPE: z
     .string()
     .regex(/^[\x21-\x7e]+$/, 'must be one scope (no spaces)')
     .default('wallet:admin')
     .describe('Scope that lets a token act for any user (Cognito writes resource-server scopes as `wallet/admin`)'),
   WALLET_API_DOCS: flag(false).describe('Serve Swagger UI at /docs and the OpenAPI document at /docs/json (default false: not served)'),
-  WALLET_API_RATE_LIMIT: positiveInt.default(600).describe('Requests per minute per principal (token subject; client address without authentication); 429 beyond'),
+  WALLET_API_RATE_LIMIT: positiveInt.default(600).describe('Requests per minute per principal (token subject; client address without authentication); 429 beyond. /health is not counted'),
+  WALLET_API_AUTH_FAILURE_LIMIT: positiveInt
+    .default(20)
+    .describe('Failed authentications per minute per client address; past it every request from that address gets 429 (Retry-After) until the minute ends'),
+  WALLET_API_TRUST_PROXY: z
+    .string()
+    .regex(/^(\d{1,2}|[0-9a-fA-F:.\/]+( *, *[0-9a-fA-F:.\/]+)*)$/, 'must be a hop count or comma-separated proxy addresses / CIDRs')
+    .optional()
+    .describe('Proxies whose X-Forwarded-For names the client address (a hop count, or comma-separated addresses / CIDRs, e.g. the load balancer subnets); unset: the socket address, X-Forwarded-For ignored'),
   WALLET_API_MAX_WAITERS: positiveInt.default(1000).describe('Concurrent `?wait=true` requests per gateway process; 503 beyond'),
   WALLET_API_ALLOWED_HOSTS: z
     .string()
@@ -117,9 +133,22 @@ export interface Config {
   /** The HTTP gateway's exposure and authentication (docs/security.md). */
   api: {
     host: string;
-    jwt: { secret?: string; jwksFile?: string; jwksUrl?: string; issuer?: string; audience?: string; adminScope: string };
+    jwt: {
+      secret?: string;
+      jwksFile?: string;
+      jwksUrl?: string;
+      issuer?: string;
+      /** Accepted `aud` values; in Cognito mode the accepted `client_id` values. */
+      audience?: string[];
+      /** Tokens come from a Cognito user pool: access tokens only (`token_use`), client checked in `client_id`. */
+      cognito?: boolean;
+      adminScope: string;
+    };
     docs: boolean;
     rateLimitPerMinute: number;
+    authFailureLimitPerMinute: number;
+    /** Fastify's trustProxy: which proxies' X-Forwarded-For gives the client address (false: none). */
+    trustProxy: false | number | string[];
     maxWaiters: number;
     allowedHosts?: string[];
   };
@@ -173,6 +202,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (keySources.length > 1) {
     throw new ConfigError(`set one way to verify tokens, not ${keySources.join(' and ')}`, [...keySources]);
   }
+  const cognito = [e.WALLET_API_JWT_ISSUER, e.WALLET_API_JWKS_URL].some((url) => url !== undefined && isCognitoUrl(url));
+  if (cognito && !e.WALLET_API_JWT_AUDIENCE) {
+    throw new ConfigError('a Cognito user pool needs WALLET_API_JWT_AUDIENCE: the app client ids whose access tokens are accepted (matched against client_id)', ['WALLET_API_JWT_AUDIENCE']);
+  }
   // Room for the per-process reply queue's suffix (reply-listener.ts) within SQS's 80 characters.
   if (e.WALLET_REPLY_QUEUE.length + REPLY_LISTENER_SUFFIX_LENGTH > 80) {
     throw new ConfigError(`WALLET_REPLY_QUEUE must be at most ${80 - REPLY_LISTENER_SUFFIX_LENGTH} characters (waiting processes add a suffix to it)`, ['WALLET_REPLY_QUEUE']);
@@ -198,11 +231,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         ...(e.WALLET_API_JWKS_FILE && { jwksFile: e.WALLET_API_JWKS_FILE }),
         ...(e.WALLET_API_JWKS_URL && { jwksUrl: e.WALLET_API_JWKS_URL }),
         ...(e.WALLET_API_JWT_ISSUER && { issuer: e.WALLET_API_JWT_ISSUER }),
-        ...(e.WALLET_API_JWT_AUDIENCE && { audience: e.WALLET_API_JWT_AUDIENCE }),
+        ...(e.WALLET_API_JWT_AUDIENCE && { audience: commaList(e.WALLET_API_JWT_AUDIENCE) }),
+        cognito,
         adminScope: e.WALLET_API_ADMIN_SCOPE,
       },
       docs: e.WALLET_API_DOCS,
       rateLimitPerMinute: e.WALLET_API_RATE_LIMIT,
+      authFailureLimitPerMinute: e.WALLET_API_AUTH_FAILURE_LIMIT,
+      trustProxy: e.WALLET_API_TRUST_PROXY === undefined ? false : /^\d+$/.test(e.WALLET_API_TRUST_PROXY) ? Number(e.WALLET_API_TRUST_PROXY) : commaList(e.WALLET_API_TRUST_PROXY),
       maxWaiters: e.WALLET_API_MAX_WAITERS,
       ...(e.WALLET_API_ALLOWED_HOSTS && { allowedHosts: e.WALLET_API_ALLOWED_HOSTS.split(',').map((host) => host.trim().toLowerCase()) }),
     },
@@ -232,6 +268,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     ...(e.WALLET_ALLOWED_SENDER_IDS && { allowedSenderIds: e.WALLET_ALLOWED_SENDER_IDS.split(',').map((id) => id.trim()) }),
   };
+}
+
+function commaList(value: string): string[] {
+  return value.split(',').map((item) => item.trim());
+}
+
+/** A key set may come over plain http only from this machine (a test's or a sidecar's key server). */
+function isHttpsOrLoopback(url: string): boolean {
+  const { protocol, hostname } = new URL(url);
+  if (protocol === 'https:') return true;
+  if (protocol !== 'http:') return false;
+  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+}
+
+/** Issuer and key URLs of Amazon Cognito user pools: https://cognito-idp.<region>.amazonaws.com/<pool id>. */
+function isCognitoUrl(url: string): boolean {
+  try {
+    return /^cognito-idp(-fips)?\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$/.test(new URL(url).hostname);
+  } catch {
+    return false;
+  }
 }
 
 /** A variable set to "" means "not set" (as shells and compose files often produce). */

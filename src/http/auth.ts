@@ -6,8 +6,11 @@ import { WalletError } from '../errors.js';
 /**
  * Who is calling the gateway (SPEC "Who may move money"). A bearer JWT is
  * verified with jose (no hand-written crypto): the signature with the one
- * configured key source, `exp` and `nbf` always, `iss` / `aud` when
- * configured. Only the algorithms of that source are accepted, so
+ * configured key source; `exp` required (a token without one would be
+ * valid forever), `nbf` when present; `iss` / `aud` when configured. With a
+ * Cognito user pool (config.ts recognises its URLs) only access tokens
+ * (`token_use: access`) of the configured app clients (`client_id`, since
+ * Cognito access tokens carry no `aud`) are accepted. Only the algorithms of that source are accepted, so
  * `alg: none`, an HS256 token against an RSA key and any unknown algorithm
  * fail. Without any key source (loopback only, see bind-policy.ts) every
  * caller is an admin, as before authentication existed.
@@ -54,8 +57,10 @@ export function createAuthenticator(jwt: Config['api']['jwt']): Authenticator {
   const options = {
     algorithms: source.algorithms,
     clockTolerance: CLOCK_TOLERANCE_SECONDS,
+    requiredClaims: ['exp'],
     ...(jwt.issuer && { issuer: jwt.issuer }),
-    ...(jwt.audience && { audience: jwt.audience }),
+    // Cognito access tokens have no aud: their client is checked in client_id below.
+    ...(jwt.audience && !jwt.cognito && { audience: jwt.audience }),
   };
   return {
     enabled: true,
@@ -71,6 +76,7 @@ export function createAuthenticator(jwt: Config['api']['jwt']): Authenticator {
         if (error instanceof joseErrors.JOSEError && !ours) throw new UnauthorizedError('invalid token', { cause: error });
         throw error;
       }
+      if (jwt.cognito) checkCognitoAccessToken(payload, jwt.audience ?? []);
       return principalOf(payload, jwt.adminScope);
     },
   };
@@ -81,6 +87,12 @@ function keySource(jwt: Config['api']['jwt']): { key: Uint8Array | JWTVerifyGetK
   if (jwt.jwksFile) return { key: createLocalJWKSet(JSON.parse(readFileSync(jwt.jwksFile, 'utf8')) as JSONWebKeySet), algorithms: PUBLIC_KEY_ALGORITHMS };
   if (jwt.jwksUrl) return { key: createRemoteJWKSet(new URL(jwt.jwksUrl)), algorithms: PUBLIC_KEY_ALGORITHMS };
   return undefined;
+}
+
+/** An ID token (or a token of another app client of the pool) is not a credential for this API. */
+function checkCognitoAccessToken(payload: JWTPayload, clientIds: string[]): void {
+  if (payload.token_use !== 'access') throw new UnauthorizedError('only Cognito access tokens are accepted (token_use: access)');
+  if (typeof payload.client_id !== 'string' || !clientIds.includes(payload.client_id)) throw new UnauthorizedError('the token was issued to another app client (client_id)');
 }
 
 /** Scopes as OAuth 2 (`scope`, space-separated) or as some issuers write them (`scp`, a list). */

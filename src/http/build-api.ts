@@ -6,7 +6,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { authenticationConfigured, createAuthenticator, UnauthorizedError } from './auth.js';
 import { isExpectedFailure, mapError } from './error-mapping.js';
 import { allowedHosts, assertSafeBind } from './exposure.js';
-import { rateKeyOf, registerGuards } from './guards.js';
+import { isUnlimited, rateKeyOf, registerGuards } from './guards.js';
 import { RateLimitedError, WaiterGate } from './load-limits.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { requestForLog } from './request-log.js';
@@ -45,18 +45,21 @@ export async function buildApi({ wallet }: { wallet: GatewayWallet }): Promise<F
     requestTimeout: REQUEST_TIMEOUT_MS,
     // An idle socket is closed after this; a ?wait=true request is idle for up to its reply wait.
     connectionTimeout: MAX_REPLY_WAIT_MS + REQUEST_TIMEOUT_MS,
+    // request.ip (rate limits, logs) is X-Forwarded-For's client only behind the proxies configured to be trusted.
+    trustProxy: typeof api.trustProxy === 'number' ? trustHops(api.trustProxy) : api.trustProxy,
   });
 
   // Security headers. No upgrade-insecure-requests: locally the gateway is plain HTTP on loopback
   // (behind a load balancer TLS ends there); Swagger UI's own files satisfy 'self'.
   await app.register(fastifyHelmet, { contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } });
-  registerGuards(app, { authenticator, allowedHosts: allowedHosts(api, authenticator.enabled) });
+  registerGuards(app, { authenticator, allowedHosts: allowedHosts(api, authenticator.enabled), authFailureLimitPerMinute: api.authFailureLimitPerMinute });
   // After authentication (preHandler), so each principal has its own budget; unauthenticated routes count per address.
   await app.register(fastifyRateLimit, {
     hook: 'preHandler',
     max: api.rateLimitPerMinute,
     timeWindow: 60_000,
     keyGenerator: rateKeyOf,
+    allowList: isUnlimited,
     errorResponseBuilder: (_request, context) => new RateLimitedError(`rate limit of ${context.max} requests per minute exceeded; retry in ${context.after}`),
   });
 
@@ -83,6 +86,11 @@ export async function buildApi({ wallet }: { wallet: GatewayWallet }): Promise<F
 
   registerRoutes(app, wallet, { waiters: new WaiterGate(api.maxWaiters) });
   return app;
+}
+
+/** The nearest `hops` proxies are trusted (Fastify's own number option is not in its types). */
+function trustHops(hops: number): (address: string, hop: number) => boolean {
+  return (_address, hop) => hop < hops;
 }
 
 /** Listens on WALLET_API_HOST, refusing an address beyond loopback when no authentication is configured. */

@@ -6,6 +6,53 @@ export class RateLimitedError extends WalletError {
   readonly retryable = true;
 }
 
+/**
+ * Failed authentications per source (client address) in a fixed window: past
+ * `limit`, the source is refused until its window ends, before its token is
+ * even checked, so a guesser learns nothing more (not even from a token that
+ * would pass). Kept in memory per gateway process, at most `maxSources`
+ * sources (the oldest dropped first), so a flood of addresses cannot grow it.
+ */
+export class FailureLimiter {
+  private readonly windows = new Map<string, { count: number; resetAt: number }>();
+  constructor(
+    private readonly limit: number,
+    private readonly windowMs = 60_000,
+    private readonly now: () => number = Date.now,
+    private readonly maxSources = 100_000,
+  ) {}
+
+  /** Milliseconds until `source` may try again; 0 when it may now. */
+  blockedFor(source: string): number {
+    const window = this.windows.get(source);
+    if (!window) return 0;
+    const left = window.resetAt - this.now();
+    if (left <= 0) {
+      this.windows.delete(source);
+      return 0;
+    }
+    return window.count >= this.limit ? left : 0;
+  }
+
+  recordFailure(source: string): void {
+    const now = this.now();
+    const window = this.windows.get(source);
+    if (window && window.resetAt > now) {
+      window.count += 1;
+      return;
+    }
+    this.windows.delete(source);
+    if (this.windows.size >= this.maxSources) this.evict(now);
+    this.windows.set(source, { count: 1, resetAt: now + this.windowMs });
+  }
+
+  private evict(now: number): void {
+    for (const [source, window] of this.windows) if (window.resetAt <= now) this.windows.delete(source);
+    const oldest = this.windows.keys().next();
+    if (this.windows.size >= this.maxSources && !oldest.done) this.windows.delete(oldest.value);
+  }
+}
+
 /** Every waiter slot of this gateway process is taken (503): try again, or send without waiting. */
 export class TooManyWaitersError extends WalletError {
   readonly code = 'too_many_waiters' as const;

@@ -351,7 +351,7 @@ describe('the gateway with keys from a JWKS URL (as Cognito publishes them)', ()
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const jwksUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/.well-known/jwks.json`;
     const issuer = 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_TEST';
-    const wallet = await createTestWallet({ WALLET_API_JWKS_URL: jwksUrl, WALLET_API_JWT_ISSUER: issuer });
+    const wallet = await createTestWallet({ WALLET_API_JWKS_URL: jwksUrl, WALLET_API_JWT_ISSUER: issuer, WALLET_API_JWT_AUDIENCE: 'app' });
     const api = await startApi(wallet);
     try {
       const userId = await createUser(wallet, '7.00');
