@@ -1,6 +1,6 @@
 import { getAtt, ref, TEMPLATE_CONFIG, type Cfn, type Template } from './cfn.js';
 import { observabilityParameters, observabilityResources } from './observability.js';
-import { accessParameters, queuePolicyResources } from './access-policies.js';
+import { accessConditions, accessParameters, queuePolicyResources } from './access-policies.js';
 import { encryptionConditions, encryptionParameters, encryptionResources } from './encryption.js';
 import { networkConditions, networkParameters, networkResources } from './network.js';
 import { replyWaiterResources } from './reply-waiter-policy.js';
@@ -29,6 +29,7 @@ export function buildTemplate(): Template {
       HasAlarmTopic: { 'Fn::Not': [{ 'Fn::Equals': [ref('AlarmTopicArn'), ''] }] },
       ...encryptionConditions(),
       ...networkConditions(),
+      ...accessConditions(),
     },
     Resources: {
       ...queueResources(),
@@ -51,6 +52,7 @@ export function buildTemplate(): Template {
       ClusterName: { Value: ref('Cluster') },
       ServiceName: { Value: getAtt('WorkerService', 'Name') },
       TaskRoleArn: { Value: getAtt('WorkerTaskRole', 'Arn') },
+      WorkerRoleId: { Description: 'The worker role\'s id (AROA…): WALLET_WORKER_SENDER_IDS of the gateway and of producers that wait for replies', Value: getAtt('WorkerTaskRole', 'RoleId') },
       WorkerSecurityGroupId: { Description: 'The worker tasks’ security group (no inbound rules)', Value: getAtt('WorkerSecurityGroup', 'GroupId') },
       ReplyWaiterPolicyArn: { Description: 'Attach to the role of the HTTP gateway or of a producer that waits for replies', Value: ref('ReplyWaiterPolicy') },
     },

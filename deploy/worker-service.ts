@@ -1,5 +1,5 @@
 import { getAtt, NO_VALUE, ref, sub, TEMPLATE_CONFIG, type Cfn, type Resource } from './cfn.js';
-import { WORKER_ROLE_PATH } from './access-policies.js';
+import { WORKER_ROLE_PATH, workerSenderAllowlist } from './access-policies.js';
 import { TASK_HEALTH_CHECK } from './container-health.js';
 import { logEncryption } from './encryption.js';
 import { replyQueuesArn } from './reply-waiter-policy.js';
@@ -68,7 +68,7 @@ export function workerEnvironment(): { Name: string; Value: unknown }[] {
     { Name: 'WALLET_POLLERS', Value: ref('PollersPerTask') },
     { Name: 'LOG_LEVEL', Value: 'info' },
     // Empty (the default) is unset for the config: every sender that the queue policy lets through.
-    { Name: 'WALLET_ALLOWED_SENDER_IDS', Value: ref('AllowedSenderIds') },
+    { Name: 'WALLET_ALLOWED_SENDER_IDS', Value: workerSenderAllowlist() },
   ];
 }
 
