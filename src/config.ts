@@ -15,6 +15,14 @@ const positiveInt = z.coerce.number().int().positive();
 const queueName = z.string().regex(/^[A-Za-z0-9_-]{1,75}(\.fifo)?$/, 'must be a valid SQS queue name');
 const tableName = z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/, 'must be a valid DynamoDB table name');
 
+/**
+ * Actions the largest command needs in one transaction: the reversal of a
+ * transfer (both users' Updates, the original's, its record and the other
+ * user's leg). A smaller group could never write it; the round planner's
+ * unit test holds every command's shape to this.
+ */
+export const LARGEST_COMMAND_ACTIONS = 5;
+
 export const EnvSchema = z.object({
   AWS_REGION: z.string().min(1).default('us-east-1').describe('AWS region for both services'),
   AWS_ENDPOINT_URL: z.url().optional().describe('Endpoint for every AWS service (LocalStack, another emulator); unset = embedded stack or real AWS'),
@@ -95,7 +103,11 @@ export const EnvSchema = z.object({
   WALLET_RETRY_BASE_SECONDS: z.coerce.number().int().min(0).max(300).default(2).describe('First retry delay of a transiently failed command; doubles per delivery (capped at 60 s)'),
   WALLET_MAX_CONFLICT_RETRIES: positiveInt.max(1000).default(50).describe('Optimistic-concurrency retries of one command before it is left for redelivery'),
   WALLET_GROUP_COMMIT: flag(true).describe('Decide every waiting command together and write them in as few TransactWriteItems as the limits allow (false: one transaction per command)'),
-  WALLET_GROUP_MAX_ACTIONS: z.coerce.number().int().min(2).max(100).default(100).describe('Largest group: actions per TransactWriteItems (one Put per command plus one write per touched user; DynamoDB allows 100)'),
+  WALLET_GROUP_MAX_ACTIONS: z.coerce
+    .number()
+    .int()
+    .min(LARGEST_COMMAND_ACTIONS, `must be at least ${LARGEST_COMMAND_ACTIONS}: the largest command (the reversal of a transfer) needs ${LARGEST_COMMAND_ACTIONS} actions in one transaction`)
+    .max(100).default(100).describe('Largest group: actions per TransactWriteItems (one Put per command plus one write per touched user; DynamoDB allows 100)'),
   WALLET_DYNAMODB_TIMEOUT_MS: positiveInt
     .min(100)
     .max(60_000)

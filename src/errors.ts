@@ -29,6 +29,12 @@ export class CorruptItemError extends WalletError {
   readonly retryable = false;
 }
 
+/** A command that needs more than one transaction may hold (actions or bytes): it can never be written. */
+export class CommandTooLargeError extends WalletError {
+  readonly code = 'command_too_large' as const;
+  readonly retryable = false;
+}
+
 export class UserNotFoundError extends WalletError {
   readonly code = 'user_not_found' as const;
   readonly retryable = false;

@@ -1,40 +1,35 @@
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import { ConflictRetriesExhaustedError, CorruptItemError, StoreUnavailableError, type WalletError } from '../errors.js';
+import { CommandTooLargeError, ConflictRetriesExhaustedError, CorruptItemError, StoreUnavailableError, type WalletError } from '../errors.js';
 import type { Command } from '../messages/command.js';
 import { runInCommandTraces, type CommandTrace } from '../observability/tracing.js';
-import { commitChunk, type CancellationReason, type ChunkResult } from './commit.js';
-import { decide, readsOf } from './decide/decide.js';
-import type { Decision, LedgerState } from './decide/ledger-state.js';
-import { recordFromItem, type TransactionRecord, type UserState } from './items.js';
-import { loadRecords, loadUsers, parseUser } from './load-items.js';
+import { describeItem, settleCancellation, type Verdict } from './cancellation.js';
+import { commitChunk, type ChunkResult } from './commit.js';
+import { decide } from './decide/decide.js';
+import type { Decision } from './decide/ledger-state.js';
+import type { TransactionRecord } from './items.js';
 import { LruMap } from './lru-map.js';
-import type { ApplyOutcome } from './outcome.js';
+import { MAX_TRANSACT_ACTIONS, MAX_TRANSACT_BYTES, userBytes, type TransactLimits } from './round-budget.js';
+import { commandShape, planRound, UNKNOWN_USER_BYTES, type Candidate } from './round-plan.js';
+import { readRound, type RoundState } from './round-state.js';
+import { afterChange, afterThrottle, type RetryStep } from './retry-policy.js';
 import type { StoreCircuit } from './store-circuit.js';
 import { StoreFaultError } from './store-errors.js';
-import { buildChunks, MAX_TRANSACT_ACTIONS, type Chunk } from './transact-items.js';
+import { buildChunks, UnitTooLargeError, type Chunk } from './transact-items.js';
 import { UserStateCache } from './user-cache.js';
+import { finish, PendingCommands, type EngineResult, type Entry } from './pending-commands.js';
 
-/** What became of one submitted command. */
-export type EngineResult =
-  | { kind: 'decided'; outcome: ApplyOutcome }
-  /** Not decided this time; trying again later can succeed. */
-  | { kind: 'failed'; error: WalletError }
-  /** Can never be decided as the data stands (a user item that is not money): dead-letter it now. */
-  | { kind: 'poison'; error: CorruptItemError }
-  /** The engine stopped before it could decide it: hand the message back to the queue. */
-  | { kind: 'released' };
+export type { EngineResult };
 
 export interface EngineDeps {
   ddb: DynamoDBDocumentClient;
   config: Pick<Config, 'tables' | 'maxConflictRetries' | 'groupCommit'>;
   logger: Logger;
   /**
-   * With a circuit, an outage parks the commands until the store answers
-   * again (the worker); without one, they fail at once (the direct API).
+   * With a circuit, an outage or throttling parks the commands until the
+   * store answers again (the worker); without one, they fail (the direct API).
    */
   circuit?: StoreCircuit;
   /** Observes each committed transaction (group sizes for metrics and the bench). */
@@ -43,84 +38,69 @@ export interface EngineDeps {
   onConflictRetry?(): void;
   clock?: () => number;
   newTransactionId?: () => string;
-}
-
-interface Entry {
-  seq: number;
-  command: Command;
-  attempts: number;
-  /** Transaction ids this process wrote the command under: finding one stored means it was ours, not a replay. */
-  ownTransactionIds: Set<string>;
-  /** The command's trace: the reads and writes that decide it become spans of it. */
-  trace?: CommandTrace | undefined;
-  resolve(result: EngineResult): void;
+  random?: () => number;
 }
 
 /** How long a stop waits for store calls in flight before it gives up on them. */
 const STOP_GRACE_MS = 5_000;
-
 /** A round never takes more than this many commands, so one slow round cannot hold the whole backlog. */
 const MAX_ROUND_COMMANDS = 2_000;
 
 /**
- * The apply step with group commit. Every command submitted (by all the
- * pollers of a worker) waits in one list; a round takes all that is waiting,
- * reads the users it does not know, decides them with the pure `decide`
- * in arrival order per user, and writes the decisions in as few
- * TransactWriteItems as the limits allow. A round never waits for more work:
- * at low load it is one command, under load it is whatever arrived while the
- * previous round was writing.
- *
- * A cancelled transaction is split, never retried blindly: a key that exists
- * answers its command from the stored record; a user that changed is taken
- * from the item DynamoDB handed back and its commands are decided again in
- * the next round; conflicts and throttling back off first.
+ * The apply step with group commit: the loop that reads, decides, writes
+ * and feeds cancellations back. Every command submitted (by all the pollers
+ * of a worker) waits in one list; each round takes what round planning
+ * allows (round-plan.ts), reads what it does not know (round-state.ts),
+ * decides it with the pure `decide`, writes it in as few transactions as
+ * the limits allow, and settles each transaction as it ends
+ * (cancellation.ts, retry-policy.ts). A command is judged on its own items:
+ * one that can never be decided is poison, one whose item is contended or
+ * throttled backs off alone, and its neighbours are decided as usual.
  */
 export class LedgerEngine {
-  private readonly pending: Entry[] = [];
+  private readonly pending = new PendingCommands();
   private readonly users = new UserStateCache();
   /** Records this process committed or saw: a duplicate is answered without a write. */
   private readonly decided = new LruMap<string, TransactionRecord>(10_000);
-  private nextSeq = 0;
   private running: Promise<void> | undefined;
   private stopping = false;
   /** One per store call in flight (a signal each, so no listener piles up on a shared one); a stop aborts those still hung. */
   private readonly storeCalls = new Set<AbortController>();
   private givenUp = false;
+  private wakeIdle: (() => void) | undefined;
   private readonly clock: () => number;
   private readonly newTransactionId: () => string;
-  private readonly maxActions: number;
+  private readonly random: () => number;
+  private readonly limits: TransactLimits;
   private readonly grouping: boolean;
 
   constructor(private readonly deps: EngineDeps) {
     this.clock = deps.clock ?? Date.now;
     this.newTransactionId = deps.newTransactionId ?? randomUUID;
+    this.random = deps.random ?? Math.random;
     const { enabled, maxActions } = deps.config.groupCommit;
     // Without grouping every command is its own transaction (the one-per-command design).
     this.grouping = enabled;
-    this.maxActions = enabled ? maxActions : MAX_TRANSACT_ACTIONS;
+    this.limits = { maxActions: enabled ? maxActions : MAX_TRANSACT_ACTIONS, maxBytes: MAX_TRANSACT_BYTES };
   }
 
   /** Decides the commands (in this order per user); one result per command, in the same order. */
   submit(commands: readonly Command[], traces: readonly (CommandTrace | undefined)[] = []): Promise<EngineResult[]> {
     if (this.stopping) return Promise.resolve(commands.map(() => ({ kind: 'released' as const })));
-    const results = commands.map(
-      (command, index) =>
-        new Promise<EngineResult>((resolve) => {
-          this.pending.push({ seq: this.nextSeq++, command, attempts: 0, ownTransactionIds: new Set(), trace: traces[index], resolve });
-        }),
-    );
+    const results = commands.map((command, index) => this.pending.add(command, traces[index]));
+    this.wakeIdle?.();
     this.kick();
     return Promise.all(results);
   }
 
   /**
    * Finishes what is waiting while the store answers; whatever is parked by
-   * an outage (or arrives now) is released to the queue instead.
+   * an outage or throttling (or arrives now) is released to the queue instead.
    */
   async stop(): Promise<void> {
     this.stopping = true;
     this.deps.circuit?.stop();
+    this.wakeIdle?.();
     // A round in flight normally ends in milliseconds; one still waiting after the grace is waiting on a
     // hung store. Its calls are aborted: their commands fail (possibly committed: the redelivery tells).
     const timer = setTimeout(() => {
@@ -129,19 +109,7 @@ export class LedgerEngine {
     }, STOP_GRACE_MS);
     await this.running;
     clearTimeout(timer);
-    this.releaseAll();
-  }
-
-  /** Runs one store call that a stop can abort once its grace has passed. */
-  private async storeCall<T>(call: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    const controller = new AbortController();
-    if (this.givenUp) controller.abort();
-    this.storeCalls.add(controller);
-    try {
-      return await call(controller.signal);
-    } finally {
-      this.storeCalls.delete(controller);
-    }
+    this.pending.releaseAll();
   }
 
   private kick(): void {
@@ -149,172 +117,174 @@ export class LedgerEngine {
     this.running = this.run().finally(() => {
       this.running = undefined;
       // Work that arrived as the loop was ending starts the next one.
-      if (this.pending.length > 0 && !this.stopping) this.kick();
+      if (this.pending.size > 0 && !this.stopping) this.kick();
     });
   }
 
+  /** Every turn decides or settles at least one command, or waits (circuit, backoff): it never spins. */
   private async run(): Promise<void> {
-    while (this.pending.length > 0) {
+    while (this.pending.size > 0) {
       const circuit = this.deps.circuit;
       if (circuit && circuit.state === 'open') {
-        if (this.stopping) return this.releaseAll();
+        if (this.stopping) return this.pending.releaseAll();
         await circuit.whenClosed();
         continue;
       }
+      // On a stop, commands riding out throttling go back to the queue rather than wait it out.
+      if (this.stopping) this.pending.releaseThrottled();
       const round = this.takeRound();
+      if (round.length === 0) {
+        await this.idle();
+        continue;
+      }
       try {
         await this.decideRound(round);
       } catch (error) {
-        // A bug in the engine, not a store failure: fail the round's commands so their messages are retried.
-        this.deps.logger.error({ err: error }, 'ledger round failed');
-        const fault = new StoreFaultError('ledger round failed', { cause: error });
-        for (const entry of round) this.fail(entry, fault);
+        this.roundFailed(round, error);
       }
     }
   }
 
-  /**
-   * The commands this round decides: in arrival order, one command per key,
-   * as many as fit one transaction per group of items they share (a user's
-   * commands, and every user or record a transfer, capture or reversal joins
-   * to them). A command that refers to a record another command of the round
-   * writes (a capture of a hold just placed) waits for the next round, which
-   * reads it. A user whose command must wait keeps all its later commands
-   * waiting too, so a user's commands are never decided out of order.
-   */
+  /** Takes, in arrival order, what round planning allows from what the engine knows so far (the exact check follows the read). */
   private takeRound(): Entry[] {
-    this.pending.sort((a, b) => a.seq - b.seq);
-    const round: Entry[] = [];
-    const budget = new UnitBudget(this.maxActions, this.grouping ? Number.POSITIVE_INFINITY : 1);
-    const keys = new Set<string>();
-    const referenced = new Set<string>();
-    const held = new Set<string>();
-    const waiting: Entry[] = [];
-    for (const entry of this.pending) {
-      const { command } = entry;
-      const shape = commandShape(command);
-      const mustWait =
-        round.length >= MAX_ROUND_COMMANDS ||
-        shape.userIds.some((userId) => held.has(userId)) ||
-        keys.has(command.idempotentKey) ||
-        referenced.has(command.idempotentKey) ||
-        shape.references.some((key) => keys.has(key)) ||
-        !budget.fits(shape);
-      if (mustWait) {
-        for (const userId of shape.userIds) held.add(userId);
-        waiting.push(entry);
-        continue;
-      }
-      budget.add(shape);
-      keys.add(command.idempotentKey);
-      for (const key of shape.references) referenced.add(key);
-      round.push(entry);
-    }
-    this.pending.splice(0, this.pending.length, ...waiting);
-    return round;
+    const shapeOf = (command: Command) => {
+      const original = command.type === 'reverse' ? this.decided.get(command.originalKey) : undefined;
+      const records = new Map(original && command.type === 'reverse' ? [[command.originalKey, original]] : []);
+      return commandShape(command, records, (userId) => {
+        const user = this.users.get(userId);
+        return user ? userBytes(user.holds.keys()) : UNKNOWN_USER_BYTES;
+      });
+    };
+    return this.pending.take(shapeOf, { limits: this.limits, grouping: this.grouping, maxCommands: MAX_ROUND_COMMANDS }, Date.now());
   }
 
-  private async decideRound(round: Entry[]): Promise<void> {
-    const state = await this.knownState(round);
+  private async decideRound(taken: Entry[]): Promise<void> {
+    const state = await this.read(taken);
     if (!state) return;
-    const decidable = round.filter((entry) => {
-      const poison = state.poison.get(entry);
-      if (poison) entry.resolve({ kind: 'poison', error: poison });
-      return !poison;
-    });
+    const round = this.fitRound(taken, state);
     const result = decide(
       state,
-      decidable.map(({ command, ownTransactionIds }) => ({ command, ownTransactionIds })),
+      round.map(({ command, ownTransactionIds }) => ({ command, ownTransactionIds })),
       { now: this.clock(), newTransactionId: this.newTransactionId },
     );
     const entryOf = new Map<Decision, Entry>();
     result.results.forEach((decided, index) => {
-      const entry = decidable[index] as Entry;
-      if ('outcome' in decided) return entry.resolve({ kind: 'decided', outcome: decided.outcome });
+      const entry = round[index] as Entry;
+      if ('outcome' in decided) return finish(entry, { kind: 'decided', outcome: decided.outcome });
       entry.ownTransactionIds.add(decided.record.transactionId);
       entryOf.set(decided, entry);
     });
-
-    const chunks = buildChunks(this.deps.config.tables, result, { maxActions: this.maxActions, grouping: this.grouping });
+    const chunks = buildChunks(this.deps.config.tables, result, { ...this.limits, grouping: this.grouping });
     const tracesOf = (chunk: Chunk) => chunk.targets.map((target) => (target.kind === 'record' ? entryOf.get(target.decision)?.trace : undefined));
-    let backOff = false;
     // Each transaction is settled the moment it ends (chunks share no item, so their order does not
     // matter): its commands' replies, deletes and the pollers' next receives overlap the round's
     // other writes instead of waiting for the slowest one.
     await Promise.all(
       chunks.map(async (chunk) => {
         const committed = await runInCommandTraces(tracesOf(chunk), () => this.storeCall((signal) => commitChunk(this.deps.ddb, chunk, signal)));
-        backOff = this.settle(chunk, committed, entryOf) || backOff;
+        this.settle(chunk, committed, entryOf);
       }),
     );
-    if (backOff) await sleep(backoffMs(Math.max(...round.map((entry) => entry.attempts))));
   }
 
-  /** Resolves, retries or fails a transaction's commands by how it ended; true when the round should back off. */
-  private settle(chunk: Chunk, committed: ChunkResult, entryOf: Map<Decision, Entry>): boolean {
-    if (committed.kind === 'committed') {
-      this.committed(chunk, entryOf);
-    } else if (committed.kind === 'failed') {
-      const entries = [...new Set(chunk.targets.flatMap((target) => (target.kind === 'record' ? [entryOf.get(target.decision) as Entry] : [])))];
-      this.writeFailed(chunk, entries, committed.error);
-    } else if (this.committedBefore(chunk, committed.reasons)) {
-      // The SDK retried a request that had committed: every Put finds its own record.
-      this.committed(chunk, entryOf);
-    } else {
-      return this.cancelled(chunk, committed.reasons, entryOf);
+  /** The round's state, read; undefined when the store failed (its commands are parked or failed). */
+  private async read(round: Entry[]): Promise<RoundState<Entry> | undefined> {
+    try {
+      return await readRound(round, {
+        ddb: this.deps.ddb,
+        tables: this.deps.config.tables,
+        users: this.users,
+        decided: this.decided,
+        storeCall: (call) => this.storeCall(call),
+      });
+    } catch (error) {
+      if (!(error instanceof StoreUnavailableError || error instanceof StoreFaultError)) throw error;
+      this.storeFailed(round, error);
+      return undefined;
     }
-    return false;
   }
 
   /**
-   * What the round reads: records stored under its keys that this process
-   * has seen (duplicates are answered without a write), the records its
-   * commands refer to (read fresh), and every user they read (cached, else
-   * read). Undefined when the store is down. Items that can never be used
-   * make their commands poison.
+   * The exact check, with what was read: commands on items that are not
+   * money data are poison, a command that exceeds a transaction alone is
+   * poison, and the commands that no longer fit wait for the next round.
    */
-  private async knownState(round: Entry[]): Promise<(LedgerState & { poison: Map<Entry, CorruptItemError> }) | undefined> {
-    const records = new Map<string, TransactionRecord | null>();
-    for (const { command } of round) {
-      const stored = this.decided.get(command.idempotentKey);
-      if (stored) records.set(command.idempotentKey, stored);
+  private fitRound(taken: Entry[], state: RoundState<Entry>): Entry[] {
+    const healthy = taken.filter((entry) => {
+      const poison = state.poison.get(entry);
+      if (poison) finish(entry, { kind: 'poison', error: poison });
+      return !poison;
+    });
+    const candidates = healthy.map((entry): Candidate => {
+      const answered = state.records.get(entry.command.idempotentKey);
+      const shape = answered
+        ? { userIds: [entry.command.userId], items: new Map(), own: { actions: 0, bytes: 0 } }
+        : commandShape(entry.command, state.records, (userId) => userBytes(state.users.get(userId)?.holds.keys() ?? []));
+      return { key: entry.command.idempotentKey, shape, due: true, alone: entry.alone };
+    });
+    const plan = planRound(candidates, { limits: this.limits, grouping: this.grouping, maxCommands: MAX_ROUND_COMMANDS });
+    for (const index of plan.tooLarge) {
+      const error = new CommandTooLargeError(`command needs more than one transaction may hold (${this.limits.maxActions} actions, ${this.limits.maxBytes} bytes)`);
+      finish(healthy[index] as Entry, { kind: 'poison', error });
     }
-    const open = round.filter((entry) => !records.has(entry.command.idempotentKey));
-    const poison = new Map<Entry, CorruptItemError>();
-    try {
-      const referenced = [...new Set(open.flatMap((entry) => readsOf(entry.command, records).references))];
-      const traces = open.map((entry) => entry.trace);
-      const loadedRecords = referenced.length > 0 ? await runInCommandTraces(traces, () => this.storeCall((signal) => loadRecords(this.deps.ddb, this.deps.config.tables, referenced, signal))) : new Map();
-      for (const [key, record] of loadedRecords) {
-        if (!(record instanceof CorruptItemError)) records.set(key, record);
+    const take = new Set(plan.take);
+    this.pending.requeue(healthy.filter((_, index) => !take.has(index)));
+    return healthy.filter((_, index) => take.has(index));
+  }
+
+  /** Resolves, retries or fails a transaction's commands by how it ended. */
+  private settle(chunk: Chunk, committed: ChunkResult, entryOf: Map<Decision, Entry>): void {
+    const entries = [...new Set(chunk.targets.flatMap((target) => (target.kind === 'record' ? [entryOf.get(target.decision) as Entry] : [])))];
+    if (committed.kind === 'committed') return this.committed(chunk, entryOf);
+    if (committed.kind === 'failed') {
+      for (const target of chunk.targets) if (target.kind === 'user') this.users.forget(target.userId);
+      return this.storeFailed(entries, committed.error);
+    }
+    const settlement = settleCancellation(chunk.targets, committed.reasons);
+    if (settlement.kind === 'committed-before') return this.committed(chunk, entryOf);
+    if (settlement.kind === 'fault') {
+      const fault = new StoreFaultError(`transaction cancelled: ${settlement.code}`);
+      for (const entry of entries) this.pending.fail(entry, fault);
+      return;
+    }
+    for (const [userId, now] of settlement.users) {
+      if (now && !(now instanceof CorruptItemError)) this.users.set(now);
+      // Read afresh next round: an item that is not money makes its commands poison there.
+      else this.users.forget(userId);
+    }
+    for (const key of settlement.staleReferences) this.decided.delete(key);
+    // One draw per transaction: the commands it backs off retry together.
+    const jitter = this.random();
+    for (const [decision, verdict] of settlement.verdicts) this.apply(entryOf.get(decision) as Entry, verdict, () => jitter);
+  }
+
+  /** Feeds one cancelled decision back: answered, poison, retried after a backoff, or failed. */
+  private apply(entry: Entry, verdict: Verdict, random: () => number): void {
+    const retry = (step: RetryStep, error: WalletError) => {
+      if (step.kind === 'give-up') return this.pending.fail(entry, error);
+      entry.notBefore = Date.now() + step.delayMs;
+      this.pending.requeue([entry]);
+    };
+    const limits = { maxConflictRetries: this.deps.config.maxConflictRetries, ridesOutPressure: this.deps.circuit !== undefined };
+    switch (verdict.kind) {
+      case 'key-exists':
+        this.decided.set(verdict.record.idempotentKey, verdict.record);
+        return this.pending.requeue([entry]);
+      case 'poison':
+        return finish(entry, { kind: 'poison', error: verdict.error });
+      case 'bystander':
+        return this.pending.requeue([entry]);
+      case 'changed': {
+        const step = afterChange(++entry.attempts, verdict.settled, limits, random);
+        if (step.kind === 'retry') this.deps.onConflictRetry?.();
+        const { maxConflictRetries } = this.deps.config;
+        return retry(step, new ConflictRetriesExhaustedError(`${describeItem(verdict.item)} kept changing over ${maxConflictRetries} retries`));
       }
-      const users = new Map<string, UserState | null>();
-      const corrupt = new Map<string, CorruptItemError>();
-      const reads = new Map(open.map((entry) => [entry, readsOf(entry.command, records)]));
-      const missing = new Set<string>();
-      for (const { userIds } of reads.values()) {
-        for (const userId of userIds) {
-          const cached = this.users.get(userId);
-          if (cached) users.set(userId, cached);
-          else missing.add(userId);
-        }
+      case 'throttled': {
+        const pressure = new StoreUnavailableError(`DynamoDB throttled a write of ${entry.command.userId}'s items`);
+        if (!this.stopping) this.deps.circuit?.open(pressure);
+        return retry(afterThrottle(++entry.throttles, limits, random), pressure);
       }
-      if (missing.size > 0) {
-        for (const [userId, user] of await runInCommandTraces(traces, () => this.storeCall((signal) => loadUsers(this.deps.ddb, this.deps.config.tables, [...missing], signal)))) {
-          if (user instanceof CorruptItemError) corrupt.set(userId, user);
-          else users.set(userId, user);
-        }
-      }
-      for (const [entry, read] of reads) {
-        const bad = [...read.userIds.map((userId) => corrupt.get(userId)), ...read.references.map((key) => loadedRecords.get(key))].find(
-          (item): item is CorruptItemError => item instanceof CorruptItemError,
-        );
-        if (bad) poison.set(entry, bad);
-      }
-      return { users, records, poison };
-    } catch (error) {
-      this.writeFailed(undefined, round, error as StoreUnavailableError | StoreFaultError);
-      return undefined;
     }
   }
 
@@ -332,175 +302,65 @@ export class LedgerEngine {
       const { record } = target.decision;
       if (target.record !== record) continue; // the other user's leg
       this.decided.set(record.idempotentKey, record);
-      entryOf.get(target.decision)?.resolve({ kind: 'decided', outcome: { kind: 'decided', record, replayed: false } });
+      const entry = entryOf.get(target.decision);
+      if (entry) finish(entry, { kind: 'decided', outcome: { kind: 'decided', record, replayed: false } });
     }
   }
 
-  private committedBefore(chunk: Chunk, reasons: CancellationReason[]): boolean {
-    return chunk.targets.some((target, index) => {
-      const item = reasons[index]?.item;
-      return target.kind === 'record' && reasons[index]?.code === 'ConditionalCheckFailed' && item?.transactionId === target.record.transactionId;
-    });
-  }
-
   /**
-   * Splits a cancelled transaction by its reasons, learning from each what
-   * is true now: a key that exists gives its stored record (decide answers
-   * the command from it next round); a user that changed gives its item as
-   * it is now (decided on without another read). The rest of the chunk is
-   * decided again. Returns whether to back off first (conflict, throttling).
+   * A round that failed as a whole (a bug, or data decide cannot handle):
+   * its commands are decided again one per round, so only the one that
+   * fails alone fails (retried later, then dead-lettered with the reason).
    */
-  private cancelled(chunk: Chunk, reasons: CancellationReason[], entryOf: Map<Decision, Entry>): boolean {
-    let backOff = false;
-    let fault: StoreFaultError | undefined;
-    const keyExists = new Set<Entry>();
-    chunk.targets.forEach((target, index) => {
-      const reason = reasons[index] ?? { code: 'None' };
-      if (reason.code === 'TransactionConflict' || reason.code === 'ThrottlingError' || reason.code === 'ProvisionedThroughputExceeded') {
-        backOff = true;
-      } else if (reason.code !== 'None' && reason.code !== 'ConditionalCheckFailed') {
-        fault = new StoreFaultError(`transaction cancelled: ${reason.code}`);
-      }
-      if (reason.code !== 'ConditionalCheckFailed') return;
-      // A referenced record that changed is read afresh next round.
-      if (target.kind === 'reference') return;
-      if (target.kind === 'record') {
-        // The other user's leg exists only if the command's own record does.
-        if (target.record !== target.decision.record) return;
-        const entry = entryOf.get(target.decision) as Entry;
-        keyExists.add(entry);
-        try {
-          if (!reason.item) throw new CorruptItemError(`key ${entry.command.idempotentKey} exists but its record was not returned`);
-          const stored = recordFromItem(reason.item);
-          this.decided.set(stored.idempotentKey, stored);
-        } catch (error) {
-          entry.resolve({ kind: 'poison', error: error instanceof CorruptItemError ? error : new CorruptItemError('unreadable record', { cause: error }) });
-        }
-        return;
-      }
-      const current = reason.item ? parseUser(reason.item) : null;
-      if (current && !(current instanceof CorruptItemError)) this.users.set(current);
-      else this.users.forget(target.userId);
-    });
-    for (const target of chunk.targets) {
-      if (target.kind !== 'record' || target.record !== target.decision.record) continue;
-      const entry = entryOf.get(target.decision) as Entry;
-      if (fault) {
-        this.fail(entry, fault);
-      } else if (keyExists.has(entry)) {
-        this.pending.push(entry);
-      } else if (++entry.attempts > this.deps.config.maxConflictRetries) {
-        this.fail(entry, new ConflictRetriesExhaustedError(`user ${entry.command.userId} kept changing over ${this.deps.config.maxConflictRetries} retries`));
-      } else {
-        this.deps.onConflictRetry?.();
-        this.pending.push(entry);
-      }
+  private roundFailed(round: Entry[], error: unknown): void {
+    const open = round.filter((entry) => !entry.done);
+    this.deps.logger.error({ err: error, commands: open.length }, open.length > 1 ? 'ledger round failed: deciding its commands one by one' : 'ledger command failed');
+    if (open.length > 1) {
+      for (const entry of open) entry.alone = true;
+      return this.pending.requeue(open);
     }
-    return backOff;
+    for (const entry of open) {
+      if (error instanceof UnitTooLargeError) finish(entry, { kind: 'poison', error: new CommandTooLargeError(error.message, { cause: error }) });
+      else this.pending.fail(entry, new StoreFaultError('ledger round failed', { cause: error }));
+    }
   }
 
-  /**
-   * A write (or read) did not happen: with a circuit, an outage parks the
-   * commands until the store answers; otherwise they fail. Whether an
-   * unanswered write committed is unknown, so the cache forgets its users.
-   */
-  private writeFailed(chunk: Chunk | undefined, entries: Entry[], error: StoreUnavailableError | StoreFaultError): void {
-    for (const target of chunk?.targets ?? []) if (target.kind === 'user') this.users.forget(target.userId);
-    if (!chunk) for (const entry of entries) for (const userId of commandShape(entry.command).userIds) this.users.forget(userId);
+  /** A write or read did not happen: with a circuit, an outage parks the commands until the store answers; otherwise they fail. */
+  private storeFailed(entries: Entry[], error: StoreUnavailableError | StoreFaultError): void {
     const { circuit } = this.deps;
     if (error instanceof StoreUnavailableError && circuit && !this.stopping) {
       circuit.open(error);
-      this.pending.push(...entries);
-      return;
+      return this.pending.requeue(entries);
     }
-    for (const entry of entries) this.fail(entry, error);
+    for (const entry of entries) this.pending.fail(entry, error);
   }
 
-  /** A failed command takes the user's later waiting commands with it: none overtakes it (SPEC rule 11). */
-  private fail(entry: Entry, error: WalletError): void {
-    entry.resolve({ kind: 'failed', error });
-    const later = this.pending.filter((other) => other.command.userId === entry.command.userId && other.seq > entry.seq);
-    for (const other of later) {
-      this.pending.splice(this.pending.indexOf(other), 1);
-      other.resolve({ kind: 'failed', error });
+  /** Waits for the earliest backoff to end, or for new work. */
+  private async idle(): Promise<void> {
+    const delayMs = Math.max(1, Math.min(1_000, this.pending.nextDueIn(Date.now())));
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.wakeIdle = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, delayMs);
+      this.wakeIdle = done;
+    });
+  }
+
+  /** Runs one store call that a stop can abort once its grace has passed. */
+  private async storeCall<T>(call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const controller = new AbortController();
+    if (this.givenUp) controller.abort();
+    this.storeCalls.add(controller);
+    try {
+      return await call(controller.signal);
+    } finally {
+      this.storeCalls.delete(controller);
     }
   }
 
-  private releaseAll(): void {
-    for (const entry of this.pending.splice(0)) entry.resolve({ kind: 'released' });
-  }
 }
 
 export { MAX_TRANSACT_ACTIONS };
-
-/** The users and records a command will read, as far as the command alone tells (a reversal may add its transfer's recipient). */
-function commandShape(command: Command): { userIds: string[]; references: string[]; actions: number } {
-  const { userIds, references } = readsOf(command, new Map());
-  // Puts (its own record, the other user's leg) plus the unknown recipient a reversal may read.
-  const puts = command.type === 'transfer' || command.type === 'reverse' ? 2 : 1;
-  return { userIds, references, actions: puts + (command.type === 'reverse' ? 1 : 0) };
-}
-
-/**
- * Keeps a round's groups of shared items within one transaction: commands
- * that share a user or a record must be written together, so their actions
- * (one per item, one per record written) are counted per group.
- */
-class UnitBudget {
-  private readonly parent = new Map<string, string>();
-  private readonly actions = new Map<string, number>();
-  private readonly decisions = new Map<string, number>();
-
-  constructor(
-    private readonly maxActions: number,
-    private readonly maxDecisions: number,
-  ) {}
-
-  fits(shape: { userIds: string[]; references: string[]; actions: number }): boolean {
-    const items = this.items(shape);
-    const roots = new Set(items.filter((item) => this.parent.has(item)).map((item) => this.root(item)));
-    const fresh = items.filter((item) => !this.parent.has(item)).length;
-    const actions = [...roots].reduce((sum, root) => sum + (this.actions.get(root) ?? 0), fresh + shape.actions);
-    const decisions = [...roots].reduce((sum, root) => sum + (this.decisions.get(root) ?? 0), 1);
-    return actions <= this.maxActions && decisions <= this.maxDecisions;
-  }
-
-  add(shape: { userIds: string[]; references: string[]; actions: number }): void {
-    const items = this.items(shape);
-    let actions = shape.actions;
-    let decisions = 1;
-    const roots = new Set<string>();
-    for (const item of items) {
-      if (this.parent.has(item)) roots.add(this.root(item));
-      else actions++;
-    }
-    for (const root of roots) {
-      actions += this.actions.get(root) ?? 0;
-      decisions += this.decisions.get(root) ?? 0;
-    }
-    const [first] = items;
-    if (first === undefined) return;
-    for (const item of items) this.parent.set(item, first);
-    for (const root of roots) this.parent.set(root, first);
-    this.parent.set(first, first);
-    this.actions.set(first, actions);
-    this.decisions.set(first, decisions);
-  }
-
-  private items(shape: { userIds: string[]; references: string[] }): string[] {
-    return [...new Set([...shape.userIds.map((userId) => `u:${userId}`), ...shape.references.map((key) => `r:${key}`)])];
-  }
-
-  private root(item: string): string {
-    let current = item;
-    for (;;) {
-      const parent = this.parent.get(current) ?? current;
-      if (parent === current) return current;
-      current = parent;
-    }
-  }
-}
-
-function backoffMs(attempt: number): number {
-  return Math.random() * Math.min(200, 5 * 2 ** attempt);
-}

@@ -1,14 +1,17 @@
 import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../config.js';
-import { CorruptItemError } from '../errors.js';
-import { recordFromItem, userFromItem, type Item, type TransactionRecord, type UserState } from './items.js';
+import { CorruptItemError, StoreUnavailableError } from '../errors.js';
+import type { Item, TransactionRecord, UserState } from './items.js';
+import { parseRecord, parseUser } from './money-items.js';
 import { classifyStoreError } from './store-errors.js';
 
 /** An item as loaded: its state, null when it does not exist, or the reason it can never be used. */
 export type Loaded<T> = T | null | CorruptItemError;
 
 const BATCH_GET_LIMIT = 100;
+/** How often keys DynamoDB left unprocessed are asked for again before the read counts as throttled. */
+const UNPROCESSED_TRIES = 6;
 
 /** Reads users with strongly consistent BatchGetItem calls. */
 export async function loadUsers(ddb: DynamoDBDocumentClient, tables: Config['tables'], userIds: readonly string[], abortSignal?: AbortSignal): Promise<Map<string, Loaded<UserState>>> {
@@ -43,25 +46,10 @@ async function loadItems<T>(
         if (typeof id === 'string') loaded.set(id, parse(item));
       }
       keys = response.UnprocessedKeys?.[table]?.Keys ?? [];
+      // Keys left unread are throttled reads: past a few tries that is store pressure, handled like an outage.
+      if (keys.length > 0 && attempt + 1 >= UNPROCESSED_TRIES) throw new StoreUnavailableError(`DynamoDB left ${keys.length} keys of ${table} unread ${UNPROCESSED_TRIES} times (throttled)`);
       if (keys.length > 0) await sleep(Math.min(1_000, 20 * 2 ** attempt));
     }
   }
   return loaded;
-}
-
-export function parseUser(item: Item): UserState | CorruptItemError {
-  return parsed(() => userFromItem(item));
-}
-
-export function parseRecord(item: Item): TransactionRecord | CorruptItemError {
-  return parsed(() => recordFromItem(item));
-}
-
-function parsed<T>(parse: () => T): T | CorruptItemError {
-  try {
-    return parse();
-  } catch (error) {
-    if (error instanceof CorruptItemError) return error;
-    throw error;
-  }
 }

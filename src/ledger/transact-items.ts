@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import { formatCents } from '../money/money.js';
 import type { Decision, DecideResult, RecordTransition, UserTransition } from './decide/ledger-state.js';
 import { holdsToItem, recordToItem, type TransactionRecord, type UserState } from './items.js';
+import { actionBytes, addCost, fitsOne, NO_COST, type TransactLimits } from './round-budget.js';
 
 /**
  * Turns decisions into TransactWriteItems actions: one Put per decision (only
@@ -21,55 +22,67 @@ export interface Chunk {
   targets: ActionTarget[];
 }
 
-/** DynamoDB's limit on actions per TransactWriteItems. */
-export const MAX_TRANSACT_ACTIONS = 100;
+export { MAX_TRANSACT_ACTIONS } from './round-budget.js';
 
-export interface ChunkLimits {
-  maxActions: number;
+export interface ChunkLimits extends TransactLimits {
   /** false: every write unit (with grouping off, one command) is a transaction of its own. */
   grouping: boolean;
 }
 
+/** A write unit larger than one transaction may hold: its commands cannot be written together (round planning keeps this from happening). */
+export class UnitTooLargeError extends Error {
+  readonly code = 'unit_too_large' as const;
+}
+
 /**
- * Packs decisions into as few transactions as the limits allow. A user's
- * write always travels with every record that depends on it (and a command
- * touching several users with all of them), so each chunk commits or
- * cancels on its own without breaking a rule. Item sizes are bounded by the
- * command schema (a record is well under 2 KB), so 100 actions stay far
- * below the 4 MB transaction limit; actions are the only bound to check.
+ * Packs decisions into as few transactions as the limits allow (actions and
+ * bytes, by the one budget function). A user's write always travels with
+ * every record that depends on it (and a command touching several users
+ * with all of them), so each chunk commits or cancels on its own without
+ * breaking a rule.
  */
 export function buildChunks(tables: Config['tables'], result: DecideResult, limits: ChunkLimits): Chunk[] {
-  const { maxActions, grouping } = limits;
   const chunks: Chunk[] = [];
   let current: Chunk = { actions: [], targets: [] };
+  let used = NO_COST;
   for (const unit of writeUnits(result)) {
-    const size = unit.userIds.length + unit.references.length + unit.decisions.reduce((count, decision) => count + 1 + decision.legs.length, 0);
-    if (size > maxActions) throw new Error(`a write unit of ${size} actions exceeds ${maxActions}: the engine must take fewer commands per user`);
-    if (current.actions.length > 0 && (!grouping || current.actions.length + size > maxActions)) {
+    const built = buildUnit(tables, result, unit);
+    const cost = { actions: built.actions.length, bytes: built.actions.reduce((sum, action) => sum + actionBytes(action), 0) };
+    if (!fitsOne(cost, limits)) throw new UnitTooLargeError(`a write unit of ${cost.actions} actions and ${cost.bytes} bytes exceeds one transaction`);
+    if (current.actions.length > 0 && (!limits.grouping || !fitsOne(addCost(used, cost), limits))) {
       chunks.push(current);
       current = { actions: [], targets: [] };
+      used = NO_COST;
     }
-    for (const userId of unit.userIds) {
-      const transition = result.users.get(userId);
-      if (!transition) throw new Error(`no transition for user ${userId}`);
-      current.actions.push(userAction(tables.users, userId, transition));
-      current.targets.push({ kind: 'user', userId, transition });
-    }
-    for (const key of unit.references) {
-      const transition = result.references.get(key);
-      if (!transition) throw new Error(`no transition for record ${key}`);
-      current.actions.push(referenceAction(tables.transactions, key, transition));
-      current.targets.push({ kind: 'reference', key, transition });
-    }
-    for (const decision of unit.decisions) {
-      for (const record of [decision.record, ...decision.legs]) {
-        current.actions.push(recordPut(tables.transactions, record));
-        current.targets.push({ kind: 'record', decision, record });
-      }
-    }
+    current.actions.push(...built.actions);
+    current.targets.push(...built.targets);
+    used = addCost(used, cost);
   }
   if (current.actions.length > 0) chunks.push(current);
   return chunks;
+}
+
+function buildUnit(tables: Config['tables'], result: DecideResult, unit: WriteUnit): Chunk {
+  const built: Chunk = { actions: [], targets: [] };
+  for (const userId of unit.userIds) {
+    const transition = result.users.get(userId);
+    if (!transition) throw new Error(`no transition for user ${userId}`);
+    built.actions.push(userAction(tables.users, userId, transition));
+    built.targets.push({ kind: 'user', userId, transition });
+  }
+  for (const key of unit.references) {
+    const transition = result.references.get(key);
+    if (!transition) throw new Error(`no transition for record ${key}`);
+    built.actions.push(referenceAction(tables.transactions, key, transition));
+    built.targets.push({ kind: 'reference', key, transition });
+  }
+  for (const decision of unit.decisions) {
+    for (const record of [decision.record, ...decision.legs]) {
+      built.actions.push(recordPut(tables.transactions, record));
+      built.targets.push({ kind: 'record', decision, record });
+    }
+  }
+  return built;
 }
 
 interface WriteUnit {

@@ -62,6 +62,11 @@ describe('loadConfig', () => {
     expect(loadConfig({ WALLET_COMMAND_QUEUE: 'cmds.fifo', WALLET_DEAD_LETTER_QUEUE: 'dlq.fifo' }).queues.command).toBe('cmds.fifo');
   });
 
+  it('refuses a group too small for the largest command (the reversal of a transfer needs 5 actions), naming the variable', () => {
+    for (const size of ['2', '3', '4']) expect(() => loadConfig({ WALLET_GROUP_MAX_ACTIONS: size })).toThrow(/WALLET_GROUP_MAX_ACTIONS: must be at least 5/);
+    expect(loadConfig({ WALLET_GROUP_MAX_ACTIONS: '5' }).groupCommit.maxActions).toBe(5);
+  });
+
   it('refuses a reply queue name that leaves no room for a waiting process\'s own reply queue suffix', () => {
     expect(loadConfig({ WALLET_REPLY_QUEUE: 'r'.repeat(64) }).queues.reply).toHaveLength(64);
     expect(() => loadConfig({ WALLET_REPLY_QUEUE: 'r'.repeat(65) })).toThrow(/WALLET_REPLY_QUEUE/);
