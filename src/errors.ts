@@ -65,3 +65,15 @@ export class ReplyWaitCancelledError extends WalletError {
   readonly code = 'reply_wait_cancelled' as const;
   readonly retryable = false;
 }
+
+/** A balance was asked for an instant before the wallet existed (SPEC "Balances in time and statements"). */
+export class BeforeWalletOpenedError extends WalletError {
+  readonly code = 'before_wallet_opened' as const;
+  readonly retryable = false;
+  constructor(
+    readonly userId: string,
+    readonly at: string,
+  ) {
+    super(`user ${JSON.stringify(userId)} had no wallet yet at ${at}`);
+  }
+}

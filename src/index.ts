@@ -8,3 +8,6 @@ export * from './errors.js';
 export { PortInUseError } from './local-stack/ports.js';
 export type { Balance } from './query/balance.js';
 export type { HistoryEntry, HistoryPage } from './query/history.js';
+export type { BalanceAt, Statement, StatementEntry, StatementPeriod, StatementRequest } from './query/statement-schemas.js';
+export type { StatementEvent } from './query/statement.js';
+export { BalanceAtSchema, StatementSchema, StatementEntrySchema } from './query/statement-schemas.js';

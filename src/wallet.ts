@@ -13,6 +13,9 @@ import type { Telemetry } from './observability/telemetry.js';
 import type { Reply } from './messages/reply.js';
 import { getCurrentBalance, type Balance } from './query/balance.js';
 import { listTransactions, type HistoryPage } from './query/history.js';
+import { getBalanceAt } from './query/balance-at.js';
+import { getStatement, streamStatement, type StatementEvent } from './query/statement.js';
+import type { BalanceAt, Statement, StatementPeriod, StatementRequest } from './query/statement-schemas.js';
 import { publishCommand, validateCommand } from './queue/command-publisher.js';
 import { startReplyListener, type ReplyListener } from './queue/reply-listener.js';
 import { startWorker, type Worker, type WorkerOptions } from './queue/worker.js';
@@ -56,6 +59,12 @@ export interface Wallet {
   transact(command: unknown): Promise<Reply>;
   getCurrentBalance(query: { userId: string }): Promise<Balance>;
   listTransactions(query: { userId: string; limit?: number; cursor?: string }): Promise<HistoryPage>;
+  /** The balance as it stood at instant `at` (ISO 8601); BeforeWalletOpenedError before the wallet existed. */
+  getBalanceAt(query: { userId: string; at: string }): Promise<BalanceAt>;
+  /** One page of the statement of [from, to): the period's figures and up to `limit` entries after `cursor`. */
+  getStatement(query: StatementRequest): Promise<Statement>;
+  /** The whole statement of [from, to) as a stream (opening, each entry, closing), read a page at a time. */
+  streamStatement(query: StatementPeriod): AsyncGenerator<StatementEvent>;
   publishTransaction(command: unknown, options?: PublishOptions): Promise<{ idempotentKey: string; messageId: string; reply?: Reply }>;
   startWorker(options?: WorkerOptions): Worker;
   /** Stops workers started here and the reply listener (deleting its queue), closes the clients and, if it started one, the embedded stack. */
@@ -144,6 +153,9 @@ export async function createWallet(options: WalletOptions = {}): Promise<Wallet>
     },
     getCurrentBalance: (query) => getCurrentBalance(deps, query),
     listTransactions: (query) => listTransactions(deps, query),
+    getBalanceAt: (query) => getBalanceAt(deps, query),
+    getStatement: (query) => getStatement(deps, query),
+    streamStatement: (query) => streamStatement(deps, query),
     async publishTransaction(input, publishOptions = {}) {
       if (!publishOptions.waitForReply) {
         const { command, messageId } = await publishCommand(clients.sqs, queueUrls.command, input);

@@ -11,6 +11,8 @@ export interface ErrorBody {
 export const STATUS_BY_CODE: Record<string, number> = {
   invalid_request: 400,
   user_not_found: 404,
+  // A balance asked for before the wallet existed: there is no such balance.
+  before_wallet_opened: 404,
   reply_timeout: 504,
   // The gateway stopped waiting (it is shutting down; on a client disconnect nobody reads the answer).
   reply_wait_cancelled: 503,

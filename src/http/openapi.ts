@@ -10,6 +10,8 @@ import {
   HistoryQuerySchema,
   PublishQuerySchema,
 } from './schemas.js';
+import { BalanceAtSchema, BalanceQuerySchema, StatementQuerySchema, StatementSchema } from '../query/statement-schemas.js';
+import { STATEMENT_CSV_COLUMNS } from '../query/statement-csv.js';
 
 /**
  * The OpenAPI 3.0 document, generated from the same zod schemas the gateway
@@ -61,12 +63,12 @@ function commandSchema() {
   };
 }
 
-function queryParameters(schema: z.ZodObject) {
-  const json = toSchema(schema) as { properties?: Record<string, { description?: string }> };
+function queryParameters(schema: z.ZodType) {
+  const json = toSchema(schema) as { properties?: Record<string, { description?: string }>; required?: string[] };
   return Object.entries(json.properties ?? {}).map(([name, property]) => ({
     name,
     in: 'query',
-    required: false,
+    required: json.required?.includes(name) ?? false,
     schema: property,
     ...(property.description && { description: property.description }),
   }));
@@ -104,6 +106,8 @@ export function buildOpenApiDocument() {
         Reply: toSchema(ReplySchema),
         Accepted: toSchema(AcceptedSchema),
         Balance: toSchema(BalanceSchema),
+        BalanceAt: toSchema(BalanceAtSchema),
+        Statement: toSchema(StatementSchema),
         HistoryPage: toSchema(HistoryPageSchema),
         Health: toSchema(HealthSchema),
         Error: toSchema(ErrorSchema),
@@ -133,11 +137,15 @@ export function buildOpenApiDocument() {
       '/users/{userId}/balance': {
         get: {
           operationId: 'getBalance',
-          summary: 'Current balance of a user',
-          parameters: [userIdParameter],
+          summary: 'Balance of a user: now, or as it stood at an instant (?at=)',
+          parameters: [userIdParameter, ...queryParameters(BalanceQuerySchema)],
           responses: {
-            '200': { description: 'The balance', ...json({ $ref: '#/components/schemas/Balance' }) },
-            '404': error('Unknown user (or, for a user token, another user)'),
+            '200': {
+              description: 'The balance now (Balance), or with ?at= as it stood then (BalanceAt)',
+              ...json({ oneOf: [{ $ref: '#/components/schemas/Balance' }, { $ref: '#/components/schemas/BalanceAt' }] }),
+            },
+            '400': error('Invalid at'),
+            '404': error('Unknown user (or, for a user token, another user): user_not_found; at before the wallet existed: before_wallet_opened'),
             ...guarded,
             '503': error('DynamoDB is unavailable'),
           },
@@ -152,6 +160,30 @@ export function buildOpenApiDocument() {
             '200': { description: 'One page', ...json({ $ref: '#/components/schemas/HistoryPage' }) },
             '400': error('Invalid limit or cursor'),
             '404': error('Unknown user (or, for a user token, another user)'),
+            ...guarded,
+            '503': error('DynamoDB is unavailable'),
+          },
+        },
+      },
+      '/users/{userId}/statement': {
+        get: {
+          operationId: 'getStatement',
+          summary: 'Statement of a period [from, to): opening and closing balance, totals, the entries oldest first',
+          description:
+            'JSON (default): the whole period\'s figures and one page of entries (limit, cursor). ' +
+            `With \`Accept: text/csv\`: the whole period as CSV, streamed; columns ${STATEMENT_CSV_COLUMNS.join(', ')}; ` +
+            'rows: opening (at from, with the opening balance), one per entry, closing (at to, with the totals in moneyIn/moneyOut and the closing balance).',
+          parameters: [userIdParameter, ...queryParameters(StatementQuerySchema)],
+          responses: {
+            '200': {
+              description: 'The statement (a page of it, in JSON)',
+              content: {
+                'application/json': { schema: { $ref: '#/components/schemas/Statement' } },
+                'text/csv': { schema: { type: 'string' } },
+              },
+            },
+            '400': error('Invalid from, to, limit or cursor (from must be before to)'),
+            '404': error('Unknown user (or, for a user token, another user): user_not_found; a period wholly before the wallet existed: before_wallet_opened'),
             ...guarded,
             '503': error('DynamoDB is unavailable'),
           },

@@ -4,6 +4,8 @@ import { checkHealth } from './health.js';
 import { principalOf } from './guards.js';
 import { cached, type WaiterGate } from './load-limits.js';
 import type { GatewayWallet } from './types.js';
+import { registerStatementRoutes } from './statement-routes.js';
+import { BalanceQuerySchema } from '../query/statement-schemas.js';
 import {
   DEFAULT_REPLY_WAIT_MS,
   HistoryQuerySchema,
@@ -49,8 +51,11 @@ export function registerRoutes(app: FastifyInstance, wallet: GatewayWallet, { wa
   app.get('/users/:userId/balance', async (request) => {
     const { userId } = parseRequestPart(UserParamsSchema, request.params, 'params');
     authorizeRead(principalOf(request), userId);
-    return wallet.getCurrentBalance({ userId });
+    const { at } = parseRequestPart(BalanceQuerySchema, request.query, 'query');
+    return at === undefined ? wallet.getCurrentBalance({ userId }) : wallet.getBalanceAt({ userId, at });
   });
+
+  registerStatementRoutes(app, wallet);
 
   app.get('/users/:userId/transactions', async (request) => {
     const { userId } = parseRequestPart(UserParamsSchema, request.params, 'params');

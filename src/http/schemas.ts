@@ -52,7 +52,7 @@ export const ErrorSchema = z.object({
   error: z
     .string()
     .describe(
-      'Stable code: invalid_request, bad_request, unauthorized, forbidden, user_not_found, not_found, payload_too_large, rate_limited, ' +
+      'Stable code: invalid_request, bad_request, unauthorized, forbidden, user_not_found, before_wallet_opened, not_found, payload_too_large, rate_limited, ' +
         'reply_timeout, store_unavailable, too_many_waiters, internal_error',
     ),
   message: z.string(),

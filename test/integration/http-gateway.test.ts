@@ -98,7 +98,7 @@ describe('HTTP gateway', () => {
     const { status, body } = await getJson(`${api.baseUrl}/docs/json`);
     expect(status).toBe(200);
     expect(body.openapi).toBe('3.0.3');
-    expect(Object.keys(body.paths)).toEqual(['/transactions', '/users/{userId}/balance', '/users/{userId}/transactions', '/health']);
+    expect(Object.keys(body.paths)).toEqual(['/transactions', '/users/{userId}/balance', '/users/{userId}/transactions', '/users/{userId}/statement', '/health']);
     expect(body.components.schemas.Command.oneOf).toHaveLength(7);
     expect(body.components.schemas.CreditCommand.required).toEqual(['idempotentKey', 'userId', 'type', 'amount']);
     expect(body.components.schemas.TransferCommand.required).toEqual(['idempotentKey', 'userId', 'type', 'amount', 'toUserId']);
