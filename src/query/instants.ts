@@ -1,6 +1,6 @@
 /**
  * Instants as bounds on the history index's sort key (`timestamp`), per the
- * ledger's time format (docs/balances-in-time.md): a wallet's entries are
+ * ledger's time format (docs/design.md, "Time and order"): a wallet's entries are
  * `…SS.mmmtttZ`, where ttt orders the wallet's decisions within one
  * millisecond, or, written before that, `…SS.mmmZ`. For every stored
  * timestamp of millisecond m, prefix(m) < timestamp < prefix(m + 1), where
