@@ -85,6 +85,10 @@ export const WORKER_CALL_SITES: Record<string, CallSite> = {
   'src/resources/provision.ts#waitUntilTableExists': { notGranted: PROVISIONING },
   'src/resources/seed.ts#PutCommand': { notGranted: 'seeding is for local stacks (npm run init-tables)' },
   'src/resources/seed.ts#ScanCommand': { notGranted: 'seeding is for local stacks (npm run init-tables)' },
+  'src/producer/producer.ts#GetQueueUrlCommand': { notGranted: "the producer client (wallet-worker/producer) in another service, under that service's role, not the worker" },
+  'src/testing/reply-collector.ts#ReceiveMessageCommand': { notGranted: 'test kit (wallet-worker/testing), on a private embedded stack' },
+  'src/testing/reply-collector.ts#DeleteMessageBatchCommand': { notGranted: 'test kit (wallet-worker/testing), on a private embedded stack' },
+  'src/testing/seed-wallet.ts#PutCommand': { notGranted: 'test kit (wallet-worker/testing), on a private embedded stack' },
 
   // The poll loop and its own releases of messages.
   'src/queue/abortable-receive.ts#ReceiveMessageCommand': {

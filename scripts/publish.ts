@@ -1,6 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { runScript, UsageError } from './support/run.js';
 
+// `npm publish` (of the package, to a registry) also runs the script named "publish" once it has
+// published: sending a command is not part of that.
+if (process.env.npm_command === 'publish') process.exit(0);
+
 /**
  * `npm run publish -- --user U --type T [--amount A] [--to U2] [--hold-key K] [--original-key K] [--expires-in S] [--key K] [--timeout-ms N]`:
  * enqueue one command, wait for the reply, print it. The worker's own schema checks the combination.

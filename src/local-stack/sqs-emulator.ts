@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { BuildAppOptions } from 'fauxqs';
+import { EmbeddedStackPackageMissingError, isMissingPackage } from './optional-packages.js';
 import { assertPortFree, urlHostFor } from './ports.js';
 
 export interface SqsEmulator {
@@ -33,8 +34,10 @@ const ACCOUNT_ID = '000000000000';
 export async function startSqsEmulator({ port, region, bindHost = '127.0.0.1' }: { port: number; region: string; bindHost?: string }): Promise<SqsEmulator> {
   await assertPortFree(port, 'the SQS emulator (fauxqs)', 'WALLET_EMBEDDED_SQS_PORT');
   const endpoint = `http://${urlHostFor(bindHost)}:${port}`;
-  // A development dependency, loaded only when an embedded stack starts: the production image has no fauxqs.
-  const { buildApp } = await import('fauxqs');
+  // An optional dependency, loaded only when an embedded stack starts: the production image has no fauxqs.
+  const { buildApp } = await import('fauxqs').catch((error: unknown) => {
+    throw isMissingPackage(error, 'fauxqs') ? new EmbeddedStackPackageMissingError('fauxqs', { cause: error }) : error;
+  });
   const stores = await createStores(`${endpoint}/${ACCOUNT_ID}`);
   const app = buildApp({ logger: false, defaultRegion: region, stores });
   await app.listen({ port, host: bindHost });
@@ -76,7 +79,7 @@ async function createStores(queueUrlBase: string): Promise<Stores> {
 function fauxqsDirectory(): string {
   const candidates = (createRequire(import.meta.url).resolve.paths('fauxqs') ?? []).map((dir) => join(dir, 'fauxqs'));
   const found = candidates.find((dir) => existsSync(join(dir, 'package.json')));
-  if (!found) throw new Error('the fauxqs package is not installed: run npm ci');
+  if (!found) throw new EmbeddedStackPackageMissingError('fauxqs');
   return found;
 }
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Wallet } from '../../src/wallet.js';
 import { runScript } from '../support/child-process.js';
-import { createTestWallet, envFor } from '../support/wallet.js';
+import { createTestWallet, createUser, envFor } from '../support/wallet.js';
 
 let wallet: Wallet;
 let env: Record<string, string>;
@@ -63,6 +63,16 @@ describe('command-line scripts against a configured endpoint', () => {
     expect(await child.exited).toBe(1);
     expect(child.output()).toContain('error (invalid_request)');
     expect(child.output()).toContain('amount:');
+  });
+
+  it('publish prints only the reply JSON on stdout, its logs go to stderr', async () => {
+    const userId = await createUser(wallet, '5.00');
+    const child = runScript('scripts/publish.ts', { ...env, LOG_LEVEL: 'info' }, ['--user', userId, '--amount', '1.00', '--type', 'credit']);
+    let stdout = '';
+    child.child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    expect(await child.exited, child.output()).toBe(0);
+    expect(child.output()).toContain('"level":30'); // it did log, at info
+    expect(JSON.parse(stdout)).toMatchObject({ userId, status: 'applied', newBalance: '6.00' });
   });
 
   it('balance of an unknown user is a typed error, exit code 1', async () => {

@@ -82,7 +82,7 @@ describe('Dockerfile', () => {
 
   it('is built on Node 24 and runs compiled JavaScript with node: no TypeScript runner at run time', () => {
     expect(instructions.find((i) => i.keyword === 'ARG' && i.args.startsWith('NODE_IMAGE='))?.args).toMatch(/^NODE_IMAGE=node:24[.-]/);
-    expect(manifest.scripts.build).toBe('tsc -p tsconfig.build.json');
+    expect(manifest.scripts.build).toContain('tsc -p tsconfig.build.json');
     const build = JSON.parse(readFileSync(join(ROOT, 'tsconfig.build.json'), 'utf8').replace(/^\s*\/\/.*$/gm, '')) as { compilerOptions: Record<string, unknown>; include: string[] };
     expect(build.compilerOptions).toMatchObject({ noEmit: false, outDir: 'dist' });
     expect(build.include).toContain('scripts/worker.ts');

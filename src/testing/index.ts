@@ -1,0 +1,14 @@
+/**
+ * `wallet-worker/testing`: a kit for proving, in your own test suite, that
+ * at-least-once delivery is safe (docs/testing.md, "Testing your service").
+ * Runner-agnostic: it throws on failure and needs no vitest or jest API.
+ */
+export { startTestStack, type TestStack, type TestStackOptions } from './test-stack.js';
+export { findFreePort, PortInUseError } from '../local-stack/ports.js';
+export { EmbeddedStackPackageMissingError } from '../local-stack/optional-packages.js';
+export { seedWallet, type SeedWalletOptions } from './seed-wallet.js';
+export { deliver, type DeliverOptions } from './deliver.js';
+export { crashAfterCommit, SimulatedCrashError, type CrashAfterCommit, type CrashOptions } from './crash-after-commit.js';
+export { ReplyCollector, type CollectedReply } from './reply-collector.js';
+export { checkOneEffect, expectOneEffect, OneEffectError, type OneEffectExpectation } from './one-effect.js';
+export type { WorkerHooks } from '../queue/batch-handler.js';
