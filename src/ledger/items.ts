@@ -23,8 +23,10 @@ export interface UserState {
   /** Count of applied transactions; 0 for a user another tool created without one. */
   version: number;
   /**
-   * When this service last decided a command of this user: our own attribute,
-   * so another tool's `updatedAt` (or a sentinel it wrote) never orders history.
+   * When this service last decided a command of this user (docs/design.md
+   * "Time and order"): our own attribute, so another tool's `updatedAt` never
+   * orders history. Kept as stored (any string): every write of the user is
+   * conditional on it, and the next decision time ignores one it cannot read.
    */
   lastDecidedAt?: string;
   /** Open holds by the key of their `hold` command; expired ones are pruned on the next write. */
@@ -53,27 +55,29 @@ export interface RecordBase {
   originalType?: TransactionType;
   /** When a hold stops reserving money. */
   expiresAt?: string;
-  /** On the other user's record of a two-user command: the command's own key, and whose command it was. */
+  /** On the other user's record of a two-user command: the command's own key (never shown), and whose command it was. */
   legOf?: string;
   counterpartyUserId?: string;
   /** Bookkeeping of a record other commands refer to (a hold, an original), guarded by `refVersion`. */
   refVersion?: number;
   closedBy?: string;
   reversedAmount?: Cents;
+  /**
+   * The holds of this record's user still open right after it (amounts and
+   * expiries, soonest first; absent when none), so `held` at any instant up
+   * to the user's next entry is known from this entry alone.
+   */
+  openHolds?: readonly OpenHold[];
 }
 
 export type TransactionRecord =
   | (RecordBase & { status: 'applied'; amount: Cents; newBalance: Cents; newHeld: Cents; version: number; hash?: string })
-  | (RecordBase & { status: 'rejected'; reason: StickyRejection });
+  /** A rejection of an existing user carries the user's state as it stood (for balances in time; never shown). */
+  | (RecordBase & { status: 'rejected'; reason: StickyRejection; newBalance?: Cents; newHeld?: Cents });
 
 export type AppliedRecord = Extract<TransactionRecord, { status: 'applied' }>;
 
 export type Item = Record<string, unknown>;
-
-/** The key of the other user's record of a two-user command: a control character cannot occur in a command's key. */
-export function legKey(idempotentKey: string): string {
-  return `${idempotentKey}\u001fleg`;
-}
 
 /** A user item as this code reads it; CorruptItemError when its balance is not money (poison, not an outage). */
 export function userFromItem(item: Item): UserState {
@@ -83,7 +87,7 @@ export function userFromItem(item: Item): UserState {
     userId: text(item, 'userId'),
     balance: money(item, 'balance'),
     version: item.version === undefined ? 0 : count(item, 'version'),
-    ...(typeof lastDecidedAt === 'string' && ISO_TIMESTAMP.test(lastDecidedAt) && { lastDecidedAt }),
+    ...(typeof lastDecidedAt === 'string' && { lastDecidedAt }),
     holds: holdsFromItem(item),
     ...(typeof chainHash === 'string' && { chainHash }),
   };
@@ -98,6 +102,11 @@ export function heldAt(user: Pick<UserState, 'holds'>, now: number): Cents {
   let held = 0n;
   for (const hold of user.holds.values()) if (Date.parse(hold.expiresAt) > now) held += hold.amount;
   return held;
+}
+
+/** The holds open at `at` (epoch ms), soonest expiry first: what an entry decided then records. */
+export function openHoldsAt(user: Pick<UserState, 'holds'>, at: number): OpenHold[] {
+  return [...user.holds.values()].filter((hold) => Date.parse(hold.expiresAt) > at).sort((a, b) => (a.expiresAt < b.expiresAt ? -1 : a.expiresAt > b.expiresAt ? 1 : 0));
 }
 
 export function holdsToItem(holds: ReadonlyMap<string, OpenHold>): Item {
@@ -134,6 +143,7 @@ export function recordToItem(record: TransactionRecord): Item {
     ...(record.refVersion !== undefined && { refVersion: record.refVersion }),
     ...(record.closedBy !== undefined && { closedBy: record.closedBy }),
     ...(record.reversedAmount !== undefined && { reversedAmount: money$(record.reversedAmount) }),
+    ...(record.openHolds !== undefined && record.openHolds.length > 0 && { openHolds: record.openHolds.map((hold) => ({ expiresAt: hold.expiresAt, amount: money$(hold.amount) })) }),
   };
   const base = {
     idempotentKey: record.idempotentKey,
@@ -146,7 +156,12 @@ export function recordToItem(record: TransactionRecord): Item {
   };
   return record.status === 'applied'
     ? { ...base, newBalance: money$(record.newBalance), newHeld: money$(record.newHeld), version: record.version, ...(record.hash && { [HASH_ATTRIBUTE]: record.hash }) }
-    : { ...base, reason: record.reason };
+    : {
+        ...base,
+        reason: record.reason,
+        ...(record.newBalance !== undefined && { newBalance: money$(record.newBalance) }),
+        ...(record.newHeld !== undefined && { newHeld: money$(record.newHeld) }),
+      };
 }
 
 /** An applied record with its link in the user's hash chain: over the item as stored, after the user's previous entry. */
@@ -183,6 +198,7 @@ export function recordFromItem(item: Item): TransactionRecord {
     ...optionalText('closedBy'),
     ...(item.refVersion !== undefined && { refVersion: count(item, 'refVersion') }),
     ...(item.reversedAmount !== undefined && { reversedAmount: money(item, 'reversedAmount') }),
+    ...(item.openHolds !== undefined && { openHolds: openHoldsFromItem(item) }),
   };
   const status = text(item, 'status');
   if (status === 'applied') {
@@ -196,7 +212,24 @@ export function recordFromItem(item: Item): TransactionRecord {
   if (status !== 'rejected' || !(STICKY_REJECTIONS as readonly string[]).includes(reason)) {
     throw new CorruptItemError(`transaction ${base.idempotentKey} has status ${status} / reason ${reason}`);
   }
-  return { ...base, status, reason: reason as StickyRejection };
+  return {
+    ...base,
+    status,
+    reason: reason as StickyRejection,
+    ...(item.newBalance !== undefined && { newBalance: money(item, 'newBalance') }),
+    ...(item.newHeld !== undefined && { newHeld: money(item, 'newHeld') }),
+  };
+}
+
+function openHoldsFromItem(item: Item): OpenHold[] {
+  const raw = item.openHolds;
+  if (!Array.isArray(raw)) throw new CorruptItemError(`transaction ${String(item.idempotentKey)} has openHolds that is not a list`);
+  return raw.map((value) => {
+    const hold = (value ?? {}) as Item;
+    const expiresAt = text(hold, 'expiresAt');
+    if (!ISO_TIMESTAMP.test(expiresAt)) throw new CorruptItemError(`transaction ${String(item.idempotentKey)} has an open hold without a valid expiry`);
+    return { amount: money(hold, 'amount'), expiresAt };
+  });
 }
 
 function text(item: Item, field: string): string {

@@ -4,5 +4,5 @@ import type { TransactionRecord } from './items.js';
 /** How a command was decided: its stored record (new or found again), or a refusal of a reused key. */
 export type ApplyOutcome =
   | { kind: 'decided'; record: TransactionRecord; replayed: boolean }
-  /** `decidedAt` is when the key was first decided, so every refusal under it reads the same. */
+  /** `decidedAt` is when this refusal was made (nothing is recorded for it; the original's time is not revealed). */
   | { kind: 'key_reused'; command: Command; decidedAt: string };

@@ -4,9 +4,9 @@ import { formatCents } from '../money/money.js';
 import type { ApplyOutcome } from './outcome.js';
 
 /**
- * Replies are built from stored data only (the record, or for a reused key
- * the time its key was decided), so every delivery of a command gets the
- * same reply but for `replayed`.
+ * Replies are built from stored data only (the record), so every delivery of
+ * a command gets the same reply but for `replayed`. A refusal of a reused
+ * key is not stored: it carries the time it was refused.
  */
 export function replyForOutcome(outcome: ApplyOutcome): Reply {
   if (outcome.kind === 'key_reused') {

@@ -211,14 +211,25 @@ export function userAction(usersTable: string, userId: string, { before, after }
   };
 }
 
+/**
+ * The user is still as read: balance, version, and the time of its last
+ * decision. Rejections move only that time, so without it a worker holding
+ * an older copy could record an entry before one already recorded.
+ */
 function unchangedCondition(user: UserState): string {
   // Users made by other tools have no version: it counts as 0.
   const version = user.version === 0 ? '(attribute_not_exists(version) OR version = :seenVersion)' : 'version = :seenVersion';
-  return `attribute_exists(userId) AND balance = :seenBalance AND ${version}`;
+  // Not a string (another tool's value) reads as no decision yet; any decision of ours writes a string.
+  const decidedAt = user.lastDecidedAt === undefined ? '(attribute_not_exists(lastDecidedAt) OR NOT attribute_type(lastDecidedAt, :stringType))' : 'lastDecidedAt = :seenDecidedAt';
+  return `attribute_exists(userId) AND balance = :seenBalance AND ${version} AND ${decidedAt}`;
 }
 
 function seenValues(user: UserState) {
-  return { ':seenBalance': NumberValue.from(formatCents(user.balance)), ':seenVersion': user.version };
+  return {
+    ':seenBalance': NumberValue.from(formatCents(user.balance)),
+    ':seenVersion': user.version,
+    ...(user.lastDecidedAt === undefined ? { ':stringType': 'S' } : { ':seenDecidedAt': user.lastDecidedAt }),
+  };
 }
 
 /**

@@ -2,13 +2,14 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { InvalidRequestError } from '../errors.js';
 import { recordFromItem, type StickyRejection, type TransactionRecord } from '../ledger/items.js';
+import { legKey, shownReference } from '../ledger/legs.js';
 import type { TransactionType } from '../messages/command.js';
 import { formatCents } from '../money/money.js';
 import { HISTORY_INDEX } from '../resources/definitions.js';
 import type { QueryDeps } from './balance.js';
 
 export interface HistoryEntry {
-  /** The key of the command (for the other party of a transfer or a reversed transfer, the payer's key). */
+  /** The key of the command; on the other party's entry of a transfer or reversed transfer, a reference of its own (never the payer's key). */
   idempotentKey: string;
   transactionId: string;
   userId: string;
@@ -40,14 +41,17 @@ export const MAX_HISTORY_LIMIT = 100;
 /**
  * A cursor is the index key of the last item of a page. A forged one must be a
  * 400, not a DynamoDB ValidationException: no empty key attribute, no key
- * longer than any stored one.
+ * longer than any stored one. A cursor that ends on a leg written before legs
+ * had references of their own (keyed by the payer's key) carries only its
+ * time: a user's times are unique, so the next page starts below it.
  */
 const CursorSchema = z.strictObject({
   // Record keys: a command's key, or the key of another party's entry (a few characters longer).
-  idempotentKey: z.string().min(1).max(300),
+  idempotentKey: z.string().min(1).max(300).optional(),
   userId: z.string().min(1),
   timestamp: z.string().min(1).max(64),
 });
+type Cursor = z.infer<typeof CursorSchema>;
 
 /** A user's decided transactions, newest first, a page at a time (the userId + timestamp index). */
 export async function listTransactions(
@@ -57,13 +61,16 @@ export async function listTransactions(
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_HISTORY_LIMIT) {
     throw new InvalidRequestError(`limit must be an integer from 1 to ${MAX_HISTORY_LIMIT}`, [{ path: 'limit', message: 'out of range' }]);
   }
-  const startKey = cursor === undefined ? undefined : decodeCursor(cursor, userId);
+  const after = cursor === undefined ? undefined : decodeCursor(cursor, userId);
+  const startKey = after?.idempotentKey === undefined ? undefined : after;
+  const below = after !== undefined && after.idempotentKey === undefined ? after.timestamp : undefined;
   const { Items = [] } = await deps.ddb.send(
     new QueryCommand({
       TableName: deps.config.tables.transactions,
       IndexName: HISTORY_INDEX,
-      KeyConditionExpression: 'userId = :userId',
-      ExpressionAttributeValues: { ':userId': userId },
+      KeyConditionExpression: below === undefined ? 'userId = :userId' : 'userId = :userId AND #timestamp < :below',
+      ExpressionAttributeValues: { ':userId': userId, ...(below !== undefined && { ':below': below }) },
+      ...(below !== undefined && { ExpressionAttributeNames: { '#timestamp': 'timestamp' } }),
       ScanIndexForward: false,
       // One more than asked: a cursor is returned only when an older entry really exists, so a full
       // last page does not hand out a cursor that leads to an empty page.
@@ -71,17 +78,23 @@ export async function listTransactions(
       ...(startKey && { ExclusiveStartKey: startKey }),
     }),
   );
-  const page = Items.slice(0, limit);
+  const page = Items.map((item) => recordFromItem(item)).slice(0, limit);
   const last = page.at(-1);
   // No filter on the query: every evaluated entry is returned, so a (limit + 1)th means there is more.
   const hasMore = Items.length > limit;
   return {
-    items: page.map((item) => toEntry(recordFromItem(item))),
-    ...(hasMore && last && { nextCursor: Buffer.from(JSON.stringify({ idempotentKey: last.idempotentKey, userId: last.userId, timestamp: last.timestamp })).toString('base64url') }),
+    items: page.map(toEntry),
+    ...(hasMore && last && { nextCursor: Buffer.from(JSON.stringify(cursorAfter(last))).toString('base64url') }),
   };
 }
 
-function decodeCursor(cursor: string, userId: string): z.infer<typeof CursorSchema> {
+/** The cursor after an entry: its index key, unless that key is an old leg's (the payer's key): then its time only. */
+function cursorAfter(record: TransactionRecord): Cursor {
+  const payersKey = record.legOf !== undefined && record.idempotentKey === legKey(record.legOf);
+  return { ...(!payersKey && { idempotentKey: record.idempotentKey }), userId: record.userId, timestamp: record.timestamp };
+}
+
+function decodeCursor(cursor: string, userId: string): Cursor {
   try {
     const key = CursorSchema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
     if (key.userId === userId) return key;
@@ -93,14 +106,15 @@ function decodeCursor(cursor: string, userId: string): z.infer<typeof CursorSche
 
 function toEntry(record: TransactionRecord): HistoryEntry {
   const common = {
-    idempotentKey: record.legOf ?? record.idempotentKey,
+    idempotentKey: shownReference(record),
     transactionId: record.transactionId,
     userId: record.userId,
     type: record.type,
     ...(record.amount !== undefined && { amount: formatCents(record.amount) }),
     ...(record.toUserId !== undefined && { toUserId: record.toUserId }),
-    ...(record.holdKey !== undefined && { holdKey: record.holdKey }),
-    ...(record.originalKey !== undefined && { originalKey: record.originalKey }),
+    // A leg's hold or original is the payer's key (legs written before they were left off): not shown.
+    ...(record.holdKey !== undefined && record.legOf === undefined && { holdKey: record.holdKey }),
+    ...(record.originalKey !== undefined && record.legOf === undefined && { originalKey: record.originalKey }),
     ...(record.expiresAt !== undefined && { expiresAt: record.expiresAt }),
     ...(record.counterpartyUserId !== undefined && { counterpartyUserId: record.counterpartyUserId }),
     timestamp: record.timestamp,

@@ -109,7 +109,8 @@ describe('decide: the ledger rules as a pure state machine', () => {
       const [result] = decide({ users, records }, [{ command: other }], context()).results;
       expect(result && 'outcome' in result && result.outcome.kind).toBe(expected);
       if (result && 'outcome' in result && result.outcome.kind === 'key_reused') {
-        expect(result.outcome.decidedAt).toBe(stored.timestamp);
+        // The time of this refusal, nothing of the original's.
+        expect(result.outcome.decidedAt).toBe(new Date(NOW).toISOString());
         expect(JSON.stringify(result.outcome)).not.toContain('tx-1');
       }
     }
@@ -121,7 +122,7 @@ describe('decide: the ledger rules as a pure state machine', () => {
     expect(result && 'outcome' in result && result.outcome).toMatchObject({ kind: 'decided', replayed: false });
   });
 
-  it('stamps strictly increasing times per user, follows a clock a little ahead, and ignores a sentinel far in the future', () => {
+  it('stamps strictly increasing times per user, follows a clock a little ahead by its tiebreak, and ignores a sentinel far in the future', () => {
     const ahead = new Date(NOW + 60_000).toISOString();
     const users = new Map<string, UserState | null>([
       ['ahead', user('ahead', '10', 3, ahead)],
@@ -129,7 +130,9 @@ describe('decide: the ledger rules as a pure state machine', () => {
     ]);
     const commands = ['ahead', 'ahead', 'sentinel', 'sentinel'].map((userId, index) => ({ command: command(`t${index}`, userId, 'credit', '1') }));
     const times = decide({ users, records: new Map() }, commands, context()).decisions.map((decision) => decision.record.timestamp);
-    expect(times).toEqual([new Date(NOW + 60_001).toISOString(), new Date(NOW + 60_002).toISOString(), new Date(NOW).toISOString(), new Date(NOW + 1).toISOString()]);
+    // A stamp without tiebreak (older entries) sorts after every tiebreak of its millisecond: the next one starts the next millisecond.
+    const stamp = (ms: number, tiebreak: string) => new Date(ms).toISOString().replace('Z', `${tiebreak}Z`);
+    expect(times).toEqual([stamp(NOW + 60_001, '000'), stamp(NOW + 60_001, '001'), stamp(NOW, '000'), stamp(NOW, '001')]);
   });
 
   it('never lets a balance go negative and chains every newBalance from the opening balance (random groups)', () => {

@@ -32,7 +32,8 @@ export function decide(state: LedgerState, commands: readonly CommandToDecide[],
     keys.add(command.idempotentKey);
     const stored = state.records.get(command.idempotentKey);
     if (stored) {
-      if (!isSameCommand(stored, command)) return { command, outcome: { kind: 'key_reused', command, decidedAt: stored.timestamp } };
+      // Refused now: the time of the refusal, never the original's (nothing of it is revealed, rule 4).
+      if (!isSameCommand(stored, command)) return { command, outcome: { kind: 'key_reused', command, decidedAt: new Date(ctx.now).toISOString() } };
       // One of this process's own earlier attempts committed (its answer was lost): not a replay.
       return { command, outcome: { kind: 'decided', record: stored, replayed: !ownTransactionIds?.has(stored.transactionId) } };
     }

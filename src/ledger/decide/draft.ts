@@ -1,8 +1,9 @@
 import type { Command } from '../../messages/command.js';
 import { commandFingerprint } from '../../messages/command.js';
 import type { Cents } from '../../money/money.js';
-import { heldAt, withChainHash, type OpenHold, type RecordBase, type StickyRejection, type TransactionRecord, type UserState } from '../items.js';
-import { nextDecisionTime, type DecideContext, type LedgerState, type RecordTransition, type UserTransition } from './ledger-state.js';
+import { heldAt, openHoldsAt, withChainHash, type OpenHold, type RecordBase, type StickyRejection, type TransactionRecord, type UserState } from '../items.js';
+import { nextDecisionTime } from './decision-time.js';
+import type { DecideContext, LedgerState, RecordTransition, UserTransition } from './ledger-state.js';
 
 /**
  * The in-memory copy of the state a group of commands is decided on: each
@@ -59,8 +60,9 @@ export class Draft {
   }
 
   /**
-   * When a decision of this user takes effect (its record's time): holds
-   * expire by this clock, so the ledger replays to the same `held`.
+   * When a decision of this user takes effect (its record's time, to the
+   * millisecond): holds expire by this clock, so the ledger replays to the
+   * same `held`.
    */
   at(user: UserState): number {
     return Date.parse(this.timeFor(user));
@@ -81,8 +83,9 @@ export class Draft {
     return { ...user, holds, lastDecidedAt: timestamp };
   }
 
+  /** The time of the user's next decision: the wall clock, ordered after its last one (decision-time.ts). */
   timeFor(user: UserState | null): string {
-    return nextDecisionTime(user, this.ctx.now);
+    return nextDecisionTime(user?.lastDecidedAt, this.ctx.now);
   }
 
   /** The fields every record of `command` starts with. */
@@ -100,16 +103,30 @@ export class Draft {
     };
   }
 
-  /** A sticky rejection of `command`, written with the user's time moved (or none for an unknown user). */
+  /**
+   * A sticky rejection of `command`, written with the user's time moved (or
+   * none for an unknown user). It records the user's state as it stood, like
+   * every entry, so the state at any instant is read from one entry.
+   */
   reject(command: Command, reason: StickyRejection, user: UserState | null, amount?: Cents): TransactionRecord {
     const timestamp = this.timeFor(user);
-    if (user) this.setUser(this.touched(user, timestamp));
-    return { ...this.base(command, timestamp), ...(amount !== undefined && { amount }), status: 'rejected', reason };
+    const rejection = { ...this.base(command, timestamp), ...(amount !== undefined && { amount }), status: 'rejected' as const, reason };
+    if (!user) return rejection;
+    const touched = this.touched(user, timestamp);
+    this.setUser(touched);
+    return { ...rejection, ...this.stateAfter(touched, timestamp) };
+  }
+
+  /** The user's balance, held and open holds right after an entry decided at `timestamp`. */
+  private stateAfter(user: UserState, timestamp: string) {
+    const at = Date.parse(timestamp);
+    const openHolds = openHoldsAt(user, at);
+    return { newBalance: user.balance, newHeld: heldAt(user, at), ...(openHolds.length > 0 && { openHolds }) };
   }
 
   /** An applied record for `user` as it now is (after its change): balance, held and version right after it. */
   applied(base: Omit<RecordBase, 'amount'>, amount: Cents, user: UserState): TransactionRecord {
-    const record: TransactionRecord = { ...base, amount, status: 'applied', newBalance: user.balance, newHeld: heldAt(user, Date.parse(base.timestamp)), version: user.version };
+    const record: TransactionRecord = { ...base, amount, status: 'applied', ...this.stateAfter(user, base.timestamp), version: user.version };
     // Each applied entry is chained to its user's previous one, in decision order (src/ledger/chain.ts).
     const chained = withChainHash(record, user.chainHash);
     if (chained.status === 'applied' && chained.hash) this.setUser({ ...user, chainHash: chained.hash });

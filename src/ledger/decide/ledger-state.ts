@@ -67,17 +67,3 @@ export interface DecideResult {
   /** Every referenced record read, likewise. */
   references: Map<string, RecordTransition>;
 }
-
-/**
- * Decision times strictly increase per user, so the history index lists a
- * user's entries in ledger order. Only our own `lastDecidedAt` is trusted,
- * and not when it lies further ahead than any sane clock skew (another tool
- * wrote it): then history restarts from `now` rather than leave the ISO range.
- */
-export const MAX_CLOCK_AHEAD_MS = 24 * 3600 * 1000;
-
-export function nextDecisionTime(user: UserState | null, now: number): string {
-  const last = user?.lastDecidedAt ? Date.parse(user.lastDecidedAt) : Number.NaN;
-  const usable = Number.isFinite(last) && last <= now + MAX_CLOCK_AHEAD_MS;
-  return new Date(usable && last >= now ? last + 1 : now).toISOString();
-}

@@ -1,6 +1,7 @@
 import type { CommandOf } from '../../messages/command.js';
 import { parseAmount } from '../../money/money.js';
-import { legKey, type TransactionRecord } from '../items.js';
+import type { TransactionRecord } from '../items.js';
+import { legKey, legReference } from '../legs.js';
 import type { Draft } from './draft.js';
 
 /**
@@ -8,14 +9,18 @@ import type { Draft } from './draft.js';
  * the recipient's += amount, in one write. The recipient gets a record of
  * its own (a leg) so its history lists the transfer with its balance right
  * after it.
+ *
+ * The funds are checked before the recipient, and without reading it: a
+ * transfer the payer cannot afford is `insufficient_funds` whether or not
+ * the recipient exists, so no one learns which ids exist by sending them.
  */
 export function decideTransfer(draft: Draft, command: CommandOf<'transfer'>): { record: TransactionRecord; legs: TransactionRecord[] } {
   const amount = parseAmount(command.amount);
   const payer = draft.user(command.userId);
-  const recipient = draft.user(command.toUserId);
   if (!payer) return { record: draft.reject(command, 'user_not_found', null, amount), legs: [] };
-  if (!recipient) return { record: draft.reject(command, 'recipient_not_found', payer, amount), legs: [] };
   if (draft.available(payer) < amount) return { record: draft.reject(command, 'insufficient_funds', payer, amount), legs: [] };
+  const recipient = draft.user(command.toUserId);
+  if (!recipient) return { record: draft.reject(command, 'recipient_not_found', payer, amount), legs: [] };
   const moved = moveMoney(draft, { from: payer.userId, to: recipient.userId, amount });
   const record = draft.applied(draft.base(command, moved.fromTime), amount, moved.from);
   const leg = legFor(draft, record, moved.to, moved.toTime);
@@ -40,11 +45,26 @@ export function moveMoney(draft: Draft, { from, to, amount }: { from: string; to
 export function legFor(draft: Draft, main: TransactionRecord, user: Parameters<Draft['applied']>[2], timestamp: string): TransactionRecord {
   // Only the movement: the leg is not the command (no request fingerprint, no status of its own).
   const { request: _request, status: _status, amount: _amount, ...fields } = main;
-  const base = { ...withoutOutcome(fields), idempotentKey: legKey(main.idempotentKey), transactionId: draft.ctx.newTransactionId(), userId: user.userId, timestamp, legOf: main.idempotentKey, counterpartyUserId: main.userId };
+  // Its own key: a reference derived from the payer's record, never the payer's key (legs.ts).
+  const idempotentKey = legKey(legReference(main.transactionId, user.userId));
+  const base = { ...withoutOutcome(fields), idempotentKey, transactionId: draft.ctx.newTransactionId(), userId: user.userId, timestamp, legOf: main.idempotentKey, counterpartyUserId: main.userId };
   return draft.applied(base, main.amount ?? 0n, user);
 }
 
-function withoutOutcome<T extends object>(fields: T): Omit<T, 'newBalance' | 'newHeld' | 'version' | 'reason'> {
-  const { newBalance: _b, newHeld: _h, version: _v, reason: _r, ...rest } = fields as T & { newBalance?: unknown; newHeld?: unknown; version?: unknown; reason?: unknown };
+/**
+ * The payer's state after the command is the payer's, and the keys it names
+ * (a reversal's original) are the payer's keys: none of it goes on the leg.
+ */
+function withoutOutcome<T extends object>(fields: T): Omit<T, 'newBalance' | 'newHeld' | 'openHolds' | 'version' | 'reason' | 'hash' | 'originalKey' | 'holdKey'> {
+  const { newBalance: _b, newHeld: _h, openHolds: _o, version: _v, reason: _r, hash: _x, originalKey: _k, holdKey: _hk, ...rest } = fields as T & {
+    newBalance?: unknown;
+    newHeld?: unknown;
+    openHolds?: unknown;
+    version?: unknown;
+    reason?: unknown;
+    hash?: unknown;
+    originalKey?: unknown;
+    holdKey?: unknown;
+  };
   return rest;
 }
