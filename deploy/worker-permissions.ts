@@ -40,6 +40,7 @@ export const IAM_ACTIONS_BY_COMMAND: Record<string, string[]> = {
   DeleteQueueCommand: ['sqs:DeleteQueue'],
   ListQueuesCommand: ['sqs:ListQueues'],
   ListQueueTagsCommand: ['sqs:ListQueueTags'],
+  GetCallerIdentityCommand: ['sts:GetCallerIdentity'],
   TagQueueCommand: ['sqs:TagQueue'],
   ReceiveMessageCommand: ['sqs:ReceiveMessage'],
   DeleteMessageCommand: ['sqs:DeleteMessage'],
@@ -111,6 +112,7 @@ export const WORKER_CALL_SITES: Record<string, CallSite> = {
   'src/queue/reply-listener.ts#TagQueueCommand': { notGranted: REPLY_WAITER },
   'src/queue/reply-listener.ts#ListQueuesCommand': { notGranted: REPLY_WAITER },
   'src/queue/reply-listener.ts#ListQueueTagsCommand': { notGranted: REPLY_WAITER },
+  'src/queue/reply-queue-policy.ts#GetCallerIdentityCommand': { notGranted: 'a waiting process asks who it is for its reply queue\'s policy; STS answers GetCallerIdentity to every caller, no permission needed' },
 
   // The ledger: consistent reads of the users it does not know, grouped transactions.
   'src/ledger/load-items.ts#BatchGetCommand': {

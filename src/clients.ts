@@ -1,6 +1,7 @@
 import { Agent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { STSClient } from '@aws-sdk/client-sts';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
@@ -116,4 +117,17 @@ export function createReplySqsClient(config: Config, endpoint: string | undefine
         ...(endpoint && { endpoint, useQueueUrlAsEndpoint: false }),
       }),
   );
+}
+
+/**
+ * An STS client, for the one GetCallerIdentity a reply listener makes (who
+ * created its queue, reply-queue-policy.ts). On emulators it asks the SQS
+ * endpoint: fauxqs and LocalStack answer STS there too.
+ */
+export function createStsClient(config: Config): STSClient {
+  return new STSClient({
+    region: config.region,
+    ...(config.stack === 'aws' ? {} : { credentials: EMULATOR_CREDENTIALS }),
+    ...(config.endpoints.sqs && { endpoint: config.endpoints.sqs }),
+  });
 }

@@ -92,6 +92,16 @@ export const EnvSchema = z.object({
     .max(7 * 24 * 3600)
     .default(900)
     .describe('A waiting process\'s own reply queue (WALLET_REPLY_QUEUE + -gw-…) not kept alive by its owner for this long is deleted by any other waiting process'),
+  WALLET_WORKER_SENDER_IDS: z
+    .string()
+    .regex(/^[A-Za-z0-9:._@=+-]+( *, *[A-Za-z0-9:._@=+-]+)*$/, 'must be comma-separated SQS SenderIds (AROA… role ids, AIDA… user ids)')
+    .optional()
+    .describe('SenderIds of the worker (its role id, the template\'s WorkerRoleId output): a waiting process lets only them send to its own reply queue and drops replies from anyone else. Unset: any sender'),
+  WALLET_REPLY_QUEUE_KMS_KEY: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('KMS key (ARN or alias) that encrypts each waiting process\'s own reply queue (the template\'s KmsKeyArn); unset: SQS-managed encryption'),
   WALLET_DEAD_LETTER_QUEUE: queueName.default('wallet-commands-dlq').describe('Dead-letter queue of the command queue'),
   WALLET_USERS_TABLE: tableName.default('Users').describe('Users table name'),
   WALLET_TRANSACTIONS_TABLE: tableName.default('Transactions').describe('Transactions table name'),
@@ -167,6 +177,8 @@ export interface Config {
   queues: { command: string; reply: string; deadLetter: string };
   /** Seconds after which an abandoned per-process reply queue is removed (see reply-listener.ts). */
   replyQueueIdleSeconds: number;
+  /** Who may write to a waiting process's own reply queue (reply-queue-policy.ts). */
+  replyQueueSecurity: { workerSenderIds?: string[]; kmsKey?: string };
   tables: { users: string; transactions: string };
   maxReceiveCount: number;
   worker: { visibilityTimeoutSeconds: number; waitTimeSeconds: number; pollers: number; batchSize: number; retryBaseSeconds: number };
@@ -256,6 +268,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     queues: { command: e.WALLET_COMMAND_QUEUE, reply: e.WALLET_REPLY_QUEUE, deadLetter: e.WALLET_DEAD_LETTER_QUEUE },
     replyQueueIdleSeconds: e.WALLET_REPLY_QUEUE_IDLE_SECONDS,
+    replyQueueSecurity: {
+      ...(e.WALLET_WORKER_SENDER_IDS && { workerSenderIds: commaList(e.WALLET_WORKER_SENDER_IDS) }),
+      ...(e.WALLET_REPLY_QUEUE_KMS_KEY && { kmsKey: e.WALLET_REPLY_QUEUE_KMS_KEY }),
+    },
     tables: { users: e.WALLET_USERS_TABLE, transactions: e.WALLET_TRANSACTIONS_TABLE },
     maxReceiveCount: e.WALLET_MAX_RECEIVE_COUNT,
     worker: {

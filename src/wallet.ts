@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { Logger } from 'pino';
-import { createAwsClients, createReplySqsClient, type AwsClients } from './clients.js';
+import { createAwsClients, createReplySqsClient, createStsClient, type AwsClients } from './clients.js';
 import { loadConfig, type Config } from './config.js';
 import { InvalidRequestError, ReplyWaitCancelledError, StoreUnavailableError } from './errors.js';
 import { LedgerEngine } from './ledger/engine.js';
@@ -18,6 +18,7 @@ import { getStatement, streamStatement, type StatementEvent } from './query/stat
 import type { BalanceAt, Statement, StatementPeriod, StatementRequest } from './query/statement-schemas.js';
 import { publishCommand, validateCommand } from './queue/command-publisher.js';
 import { startReplyListener, type ReplyListener } from './queue/reply-listener.js';
+import { resolveCallerIdentity } from './queue/reply-queue-policy.js';
 import { startWorker, type Worker, type WorkerOptions } from './queue/worker.js';
 import { ensureQueues, ensureTables, lookUpQueues, type QueueUrls } from './resources/provision.js';
 
@@ -114,8 +115,12 @@ export async function createWallet(options: WalletOptions = {}): Promise<Wallet>
   let replyClient: SQSClient | undefined;
   let listener: Promise<ReplyListener> | undefined;
   function startListener(): Promise<ReplyListener> {
-    replyClient ??= createReplySqsClient(config);
-    const starting = startReplyListener({ sqs: replyClient, config, logger });
+    const sqs = (replyClient ??= createReplySqsClient(config));
+    // Who this process is: its reply queue's access policy names it (reply-queue-policy.ts).
+    const sts = createStsClient(config);
+    const starting = resolveCallerIdentity(sts, config, logger)
+      .finally(() => sts.destroy())
+      .then((identity) => startReplyListener({ sqs, config, logger, ...(identity && { identity }) }));
     starting.catch(() => {
       if (listener === starting) listener = undefined; // the next wait tries again
     });

@@ -16,7 +16,9 @@ import type { Config } from '../config.js';
 import { ReplyTimeoutError, ReplyWaitCancelledError, StoreUnavailableError } from '../errors.js';
 import { CORRELATION_ID_ATTRIBUTE } from '../messages/attributes.js';
 import { ReplySchema, type Reply } from '../messages/reply.js';
+import { replyQueueArn, replyQueuePolicy, type CallerIdentity } from './reply-queue-policy.js';
 import { replyQueuePrefix } from './reply-routing.js';
+import { checkSender } from './sender-allowlist.js';
 import { isMissingQueueError } from './sqs-errors.js';
 
 /**
@@ -34,6 +36,9 @@ import { isMissingQueueError } from './sqs-errors.js';
  * periodically, the queues under the prefix whose tag is older than
  * config.replyQueueIdleSeconds. Tags and ListQueues work alike on fauxqs,
  * LocalStack and SQS, so the sweep needs nothing outside the queues.
+ * A reply is trusted, so the queue gets an access policy and a creator tag
+ * (reply-queue-policy.ts), the configured KMS key, and a reply whose SenderId
+ * is not the worker's (when its ids are configured) is dropped.
  */
 export interface ReplyListener {
   /** URL of this process's reply queue: the ReplyTo of every command it waits for. */
@@ -65,30 +70,36 @@ export interface PendingReply {
 export interface ReplyListenerDeps {
   /** A client of its own (clients.ts createReplySqsClient), not the send path's. */
   sqs: SQSClient;
-  config: Pick<Config, 'queues' | 'replyQueueIdleSeconds'>;
+  config: Pick<Config, 'queues' | 'replyQueueIdleSeconds' | 'region'> & Partial<Pick<Config, 'replyQueueSecurity'>>;
   logger: Logger;
+  /** Who creates the queue (resolveCallerIdentity); without it the queue gets no access policy. */
+  identity?: CallerIdentity;
 }
 
-/** Concurrent long polls while waiters exist: each returns up to 10 replies, and deletes never hold them up. */
+/** Concurrent long polls while waiters exist: each returns up to 10 replies; deletes never hold them up. */
 const POLLS = 4;
 const LONG_POLL_SECONDS = 20;
 /** Replies nobody read within this time are dropped by SQS itself (60 s is SQS's minimum). */
 const RETENTION_SECONDS = 300;
 export const OWNER_TAG = 'wallet:reply-listener';
 export const HEARTBEAT_TAG = 'wallet:heartbeat';
+/** The creator's `aws:userid`: deploy/reply-waiter-policy.ts scopes each principal to the queues bearing its own. */
+export const CREATOR_TAG = 'wallet:creator';
 
 export function listenerQueueName(replyQueueName: string, random = randomBytes(6).toString('hex')): string {
   return `${replyQueuePrefix(replyQueueName)}-gw-${random}${replyQueueName.endsWith('.fifo') ? '.fifo' : ''}`;
 }
 
-export async function startReplyListener({ sqs, config, logger: parentLogger }: ReplyListenerDeps): Promise<ReplyListener> {
+export async function startReplyListener({ sqs, config, logger: parentLogger, identity }: ReplyListenerDeps): Promise<ReplyListener> {
   const name = listenerQueueName(config.queues.reply);
   const fifo = name.endsWith('.fifo');
+  const { workerSenderIds, kmsKey } = config.replyQueueSecurity ?? {};
+  const policy = identity && replyQueuePolicy({ queueArn: replyQueueArn(identity, config.region, name), creatorUserId: identity.userId, ...(workerSenderIds && { workerSenderIds }) });
   const { QueueUrl: queueUrl } = await sqs.send(
     new CreateQueueCommand({
       QueueName: name,
-      Attributes: { MessageRetentionPeriod: String(RETENTION_SECONDS), ...(fifo && { FifoQueue: 'true' }) },
-      tags: { [OWNER_TAG]: 'true', [HEARTBEAT_TAG]: String(Date.now()) },
+      Attributes: { MessageRetentionPeriod: String(RETENTION_SECONDS), ...(fifo && { FifoQueue: 'true' }), ...(policy && { Policy: policy }), ...(kmsKey && { KmsMasterKeyId: kmsKey }) },
+      tags: { [OWNER_TAG]: 'true', [HEARTBEAT_TAG]: String(Date.now()), ...(identity && { [CREATOR_TAG]: identity.userId }) },
     }),
   );
   if (!queueUrl) throw new Error(`CreateQueue returned no URL for ${name}`);
@@ -122,6 +133,7 @@ export async function startReplyListener({ sqs, config, logger: parentLogger }: 
             MaxNumberOfMessages: 10,
             WaitTimeSeconds: LONG_POLL_SECONDS,
             MessageAttributeNames: [CORRELATION_ID_ATTRIBUTE],
+            MessageSystemAttributeNames: ['SenderId'],
           }),
           { abortSignal: stopping.signal },
         );
@@ -140,6 +152,9 @@ export async function startReplyListener({ sqs, config, logger: parentLogger }: 
 
   function deliver(message: Message) {
     const correlationId = message.MessageAttributes?.[CORRELATION_ID_ATTRIBUTE]?.StringValue;
+    // Someone who may send to this queue but is not the worker: its "reply" is a forgery, whatever it says.
+    const sender = checkSender(workerSenderIds, message.Attributes?.SenderId);
+    if (!sender.allowed) return logger.warn({ correlationId, senderId: sender.senderId }, 'reply from a sender that is not the worker dropped');
     const settle = correlationId === undefined ? undefined : waiters.get(correlationId);
     if (!settle) {
       // Its waiter timed out or was cancelled (or it was never ours): dropped, never left to slow others.

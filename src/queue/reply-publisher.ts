@@ -5,7 +5,7 @@ import { CORRELATION_ID_ATTRIBUTE } from '../messages/attributes.js';
 import type { Reply } from '../messages/reply.js';
 import { toSqsJson, toSqsText } from '../messages/sqs-text.js';
 import { fifoFields, sha256Hex } from './fifo.js';
-import { isMissingQueueError } from './sqs-errors.js';
+import { isAccessDeniedError, isMissingQueueError } from './sqs-errors.js';
 
 /** One reply and where it goes (see reply-routing.ts). */
 export interface OutgoingReply {
@@ -70,8 +70,10 @@ export function replyEntry(queueUrl: string, { reply, correlationId, extraAttrib
  * Publishes replies with SendMessageBatch, ten at a time per destination
  * queue. Never throws: it returns the replies SQS did not take, so only their
  * commands are retried. A reply whose ReplyTo queue no longer exists (its
- * waiting process went away) goes to the fallback queue instead: retrying the
- * command would never make that queue come back.
+ * waiting process went away) or refuses the worker (its policy or key denies
+ * the send) goes to the fallback queue instead: retrying the command would
+ * never make that queue come back or change its mind, only carry the command
+ * to the DLQ.
  */
 export async function publishReplies(sqs: SQSClient, replies: OutgoingReply[], options: PublishRepliesOptions): Promise<ReplyFailures> {
   const failures: ReplyFailures = new Map();
@@ -89,8 +91,10 @@ export async function publishReplies(sqs: SQSClient, replies: OutgoingReply[], o
         try {
           await sendChunk(sqs, queueUrl, replies, chunk, failures);
         } catch (error) {
-          if (isMissingQueueError(error) && queueUrl !== options.fallbackQueueUrl) {
-            options.logger?.warn({ queueUrl, replies: chunk.length }, 'ReplyTo queue no longer exists; replies go to the default reply queue');
+          const missing = isMissingQueueError(error);
+          if ((missing || isAccessDeniedError(error)) && queueUrl !== options.fallbackQueueUrl) {
+            const why = missing ? 'ReplyTo queue no longer exists' : 'ReplyTo queue refused the reply';
+            options.logger?.warn({ queueUrl, replies: chunk.length, ...(!missing && { err: error }) }, `${why}; replies go to the default reply queue`);
             await sendChunk(sqs, options.fallbackQueueUrl, replies, chunk, failures).catch((fallbackError: unknown) => {
               for (const index of chunk) failures.set(index, fallbackError);
             });

@@ -1,0 +1,113 @@
+import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { describe, expect, it } from 'vitest';
+import { createStsClient } from '../../src/clients.js';
+import { listenerQueueName, startReplyListener } from '../../src/queue/reply-listener.js';
+import { resolveCallerIdentity } from '../../src/queue/reply-queue-policy.js';
+import { createWallet, type Wallet } from '../../src/wallet.js';
+import { useCleanups } from '../support/cleanups.js';
+import { eventually } from '../support/eventually.js';
+import { capturingLogger } from '../support/log-capture.js';
+import { ReplyCollector } from '../support/reply-collector.js';
+import { createUser, testConfig, uniqueKey } from '../support/wallet.js';
+
+/** Issue 23, F1 and F10: who may write to, read from and be refused by the reply queues. */
+
+const cleanups = useCleanups();
+/** What the embedded SQS emulator stamps as SenderId on every message: its one account. */
+const EMULATOR_SENDER_ID = '000000000000';
+const KEY_ARN = 'arn:aws:kms:us-east-1:000000000000:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+
+async function walletWithLog(overrides: Record<string, string> = {}): Promise<{ wallet: Wallet; lines: Record<string, unknown>[] }> {
+  const { logger, lines } = capturingLogger('info');
+  const wallet = await createWallet({ config: testConfig(overrides), logger });
+  cleanups.defer(() => wallet.close());
+  return { wallet, lines };
+}
+
+function aReply(idempotentKey: string, userId: string) {
+  return JSON.stringify({ idempotentKey, userId, type: 'credit', amount: '1000000.00', status: 'applied', newBalance: '1000000.00', replayed: false, processedAt: new Date().toISOString() });
+}
+
+describe('a waiting process’s own reply queue (F1)', () => {
+  it('is created with a policy that refuses requests without TLS, sends from anyone but the worker, and reads by anyone but its creator, and with the configured KMS key', async () => {
+    const wallet = (await walletWithLog({ WALLET_WORKER_SENDER_IDS: 'AROAWORKERROLE', WALLET_REPLY_QUEUE_KMS_KEY: KEY_ARN })).wallet;
+    const sts = createStsClient(wallet.config);
+    cleanups.defer(() => sts.destroy());
+    const identity = await resolveCallerIdentity(sts, wallet.config, wallet.logger);
+    expect(identity?.userId).toBe(EMULATOR_SENDER_ID);
+    const listener = await startReplyListener({ sqs: wallet.clients.sqs, config: wallet.config, logger: wallet.logger, identity });
+    cleanups.defer(() => listener.stop());
+
+    const { Attributes = {} } = await wallet.clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: listener.queueUrl, AttributeNames: ['Policy', 'KmsMasterKeyId', 'QueueArn'] }));
+    expect(Attributes.KmsMasterKeyId).toBe(KEY_ARN);
+    const policy = JSON.parse(Attributes.Policy ?? '{}') as { Statement: { Sid: string; Effect: string; Action: unknown; Resource: string; Condition: unknown }[] };
+    expect(policy.Statement.every((statement) => statement.Effect === 'Deny' && statement.Resource === Attributes.QueueArn)).toBe(true);
+    expect(policy.Statement).toContainEqual(expect.objectContaining({ Sid: 'DenyWithoutTls', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
+    expect(policy.Statement).toContainEqual(
+      expect.objectContaining({ Sid: 'DenySendToOthers', Action: 'sqs:SendMessage', Condition: { StringNotLike: { 'aws:userid': ['AROAWORKERROLE', 'AROAWORKERROLE:*'] } } }),
+    );
+    expect(policy.Statement).toContainEqual(
+      expect.objectContaining({ Sid: 'DenyReadToOthers', Action: expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:SetQueueAttributes']), Condition: { StringNotEquals: { 'aws:userid': EMULATOR_SENDER_ID } } }),
+    );
+  });
+
+  it('drops a reply whose SenderId is not the configured worker’s (on the emulator every sender is the one account 000000000000, so a worker id the emulator never stamps stands for a forger)', async () => {
+    const { wallet, lines } = await walletWithLog({ WALLET_WORKER_SENDER_IDS: 'AROAWORKERROLE' });
+    const listener = await startReplyListener({ sqs: wallet.clients.sqs, config: wallet.config, logger: wallet.logger });
+    cleanups.defer(() => listener.stop());
+    const pending = listener.expect('forged-1', { timeoutMs: 30_000 });
+    cleanups.defer(() => pending.cancel());
+    await wallet.clients.sqs.send(
+      new SendMessageCommand({ QueueUrl: listener.queueUrl, MessageBody: aReply('k-forged', 'victim'), MessageAttributes: { CorrelationId: { DataType: 'String', StringValue: 'forged-1' } } }),
+    );
+    const dropped = await eventually('the forged reply dropped', () => lines.find((line) => line.msg === 'reply from a sender that is not the worker dropped'));
+    expect(dropped).toMatchObject({ level: 40, senderId: EMULATOR_SENDER_ID, correlationId: 'forged-1' });
+    let settled = false;
+    void pending.reply.then(() => (settled = true), () => (settled = true));
+    await Promise.resolve();
+    expect(settled).toBe(false);
+  });
+
+  it('hands over a reply whose SenderId is the configured worker’s (here the emulator’s one account)', async () => {
+    const { wallet } = await walletWithLog({ WALLET_WORKER_SENDER_IDS: EMULATOR_SENDER_ID });
+    const listener = await startReplyListener({ sqs: wallet.clients.sqs, config: wallet.config, logger: wallet.logger });
+    cleanups.defer(() => listener.stop());
+    const pending = listener.expect('genuine-1', { timeoutMs: 30_000 });
+    await wallet.clients.sqs.send(
+      new SendMessageCommand({ QueueUrl: listener.queueUrl, MessageBody: aReply('k-genuine', 'someone'), MessageAttributes: { CorrelationId: { DataType: 'String', StringValue: 'genuine-1' } } }),
+    );
+    await expect(pending.reply).resolves.toMatchObject({ idempotentKey: 'k-genuine' });
+  });
+});
+
+describe('a ReplyTo queue that refuses the worker (F10)', () => {
+  it('gets its reply on the default reply queue at once, logged, instead of the command being retried to the DLQ', async () => {
+    const { wallet, lines } = await walletWithLog();
+    const userId = await createUser(wallet, '5.00');
+    const { QueueUrl: refusing = '' } = await wallet.clients.sqs.send(new CreateQueueCommand({ QueueName: listenerQueueName(wallet.config.queues.reply) }));
+    // The queue's policy (or its KMS key) refuses the worker: SQS answers 403 AccessDenied.
+    wallet.clients.sqs.middlewareStack.add(
+      (next, context) => async (args) => {
+        if (context.commandName === 'SendMessageBatchCommand' && (args.input as { QueueUrl?: string }).QueueUrl === refusing) {
+          throw Object.assign(new Error('injected: Access to the resource is denied'), { name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 } });
+        }
+        return next(args);
+      },
+      { step: 'initialize', name: 'refuseReplyTo', priority: 'high' },
+    );
+    wallet.startWorker({ pollers: 1 });
+    const key = uniqueKey('refused-reply-to');
+    await wallet.clients.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: wallet.queueUrls.command,
+        MessageBody: JSON.stringify({ idempotentKey: key, userId, amount: '1.00', type: 'credit' }),
+        MessageAttributes: { ReplyTo: { DataType: 'String', StringValue: refusing }, CorrelationId: { DataType: 'String', StringValue: 'c-refused' } },
+      }),
+    );
+    const [reply] = await new ReplyCollector(wallet.clients.sqs, wallet.queueUrls.reply).waitForKey(key, 1, 20_000);
+    // Decided once, answered on its first delivery: not a replay of a retried command.
+    expect(reply).toMatchObject({ idempotentKey: key, status: 'applied', newBalance: '6.00', replayed: false });
+    expect(lines).toContainEqual(expect.objectContaining({ level: 40, msg: 'ReplyTo queue refused the reply; replies go to the default reply queue', queueUrl: refusing }));
+    expect(lines.filter((line) => line.msg === 'reply not published; the command will be redelivered')).toEqual([]);
+  });
+});
