@@ -70,7 +70,7 @@ export interface PendingReply {
 export interface ReplyListenerDeps {
   /** A client of its own (clients.ts createReplySqsClient), not the send path's. */
   sqs: SQSClient;
-  config: Pick<Config, 'queues' | 'replyQueueIdleSeconds' | 'region'> & Partial<Pick<Config, 'replyQueueSecurity'>>;
+  config: Pick<Config, 'queues' | 'replyQueueIdleSeconds'> & Partial<Pick<Config, 'replyQueueSecurity'>>;
   logger: Logger;
   /** Who creates the queue (resolveCallerIdentity); without it the queue gets no access policy. */
   identity?: CallerIdentity;
@@ -94,7 +94,7 @@ export async function startReplyListener({ sqs, config, logger: parentLogger, id
   const name = listenerQueueName(config.queues.reply);
   const fifo = name.endsWith('.fifo');
   const { workerSenderIds, kmsKey } = config.replyQueueSecurity ?? {};
-  const policy = identity && replyQueuePolicy({ queueArn: replyQueueArn(identity, config.region, name), creatorUserId: identity.userId, ...(workerSenderIds && { workerSenderIds }) });
+  const policy = identity && replyQueuePolicy({ queueArn: replyQueueArn(identity, name), creatorUserId: identity.userId, ...(workerSenderIds && { workerSenderIds }) });
   const { QueueUrl: queueUrl } = await sqs.send(
     new CreateQueueCommand({
       QueueName: name,

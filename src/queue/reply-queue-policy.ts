@@ -19,6 +19,8 @@ import type { Config } from '../config.js';
  */
 export interface CallerIdentity {
   partition: string;
+  /** Where its queues are (the client's region). */
+  region: string;
   account: string;
   /** `aws:userid`: `AROA…:<session>` for a role, `AIDA…` for a user. */
   userId: string;
@@ -26,8 +28,8 @@ export interface CallerIdentity {
 
 const READ_AND_MANAGE = ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:PurgeQueue', 'sqs:SetQueueAttributes', 'sqs:AddPermission', 'sqs:RemovePermission'];
 
-export function replyQueueArn(identity: CallerIdentity, region: string, queueName: string): string {
-  return `arn:${identity.partition}:sqs:${region}:${identity.account}:${queueName}`;
+export function replyQueueArn(identity: CallerIdentity, queueName: string): string {
+  return `arn:${identity.partition}:sqs:${identity.region}:${identity.account}:${queueName}`;
 }
 
 export function replyQueuePolicy({ queueArn, creatorUserId, workerSenderIds }: { queueArn: string; creatorUserId: string; workerSenderIds?: readonly string[] }): string {
@@ -48,12 +50,12 @@ export function replyQueuePolicy({ queueArn, creatorUserId, workerSenderIds }: {
  * be open to the account); on an emulator without STS the queue is created
  * without a policy (emulators enforce none anyway), and that is logged.
  */
-export async function resolveCallerIdentity(sts: STSClient, config: Pick<Config, 'stack'>, logger: Logger): Promise<CallerIdentity | undefined> {
+export async function resolveCallerIdentity(sts: STSClient, config: Pick<Config, 'stack' | 'region'>, logger: Logger): Promise<CallerIdentity | undefined> {
   try {
     const { Arn, Account, UserId } = await sts.send(new GetCallerIdentityCommand({}));
     const partition = Arn?.split(':')[1];
     if (!partition || !Account || !UserId) throw new Error(`GetCallerIdentity answered without ${!Arn ? 'Arn' : !Account ? 'Account' : 'UserId'}`);
-    return { partition, account: Account, userId: UserId };
+    return { partition, region: config.region, account: Account, userId: UserId };
   } catch (err) {
     if (config.stack === 'aws') throw err;
     logger.info({ err }, 'no caller identity from this endpoint (no STS): reply queues are created without an access policy');
