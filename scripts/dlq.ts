@@ -1,11 +1,6 @@
 import { listDeadLetters, redriveDeadLetters } from '../src/queue/dead-letters.js';
-import { WalletError } from '../src/errors.js';
-import { runScript, UsageError } from './support/run.js';
-
-class RedriveIncompleteError extends WalletError {
-  readonly code = 'redrive_incomplete' as const;
-  readonly retryable = true;
-}
+import { RedriveIncompleteError, UsageError } from '../src/errors.js';
+import { runScript } from './support/run.js';
 
 /**
  * `npm run dlq -- list`: print every dead-lettered command (left on the DLQ).

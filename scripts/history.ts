@@ -1,5 +1,6 @@
 import { DEFAULT_HISTORY_LIMIT, MAX_HISTORY_LIMIT } from '../src/query/history.js';
-import { runScript, UsageError } from './support/run.js';
+import { UsageError } from '../src/errors.js';
+import { runScript } from './support/run.js';
 
 /** `npm run history -- <userId> [--limit N] [--cursor C]`: newest first. */
 await runScript(

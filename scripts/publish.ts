@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { runScript, UsageError } from './support/run.js';
+import { UsageError } from '../src/errors.js';
+import { runScript } from './support/run.js';
 
 // `npm publish` (of the package, to a registry) also runs the script named "publish" once it has
 // published: sending a command is not part of that.

@@ -2,7 +2,8 @@ import { once } from 'node:events';
 import { statementCsv } from '../src/query/statement-csv.js';
 import type { StatementEvent } from '../src/query/statement.js';
 import { InstantSchema } from '../src/query/statement-schemas.js';
-import { runScript, UsageError } from './support/run.js';
+import { UsageError } from '../src/errors.js';
+import { runScript } from './support/run.js';
 
 const FORMATS = ['json', 'csv'] as const;
 type Format = (typeof FORMATS)[number];

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ConfigError } from './errors.js';
 
 /**
  * Every setting the service reads from the environment, in one schema.
@@ -190,18 +191,6 @@ export interface Config {
   logLevel: Env['LOG_LEVEL'];
   /** WALLET_ALLOWED_SENDER_IDS, split; undefined: every sender. */
   allowedSenderIds?: string[];
-}
-
-export class ConfigError extends Error {
-  readonly code = 'invalid_config' as const;
-  readonly retryable = false;
-  constructor(
-    message: string,
-    readonly variables: string[],
-  ) {
-    super(message);
-    this.name = 'ConfigError';
-  }
 }
 
 /** Parses the environment once; a bad variable throws a ConfigError that names it. */

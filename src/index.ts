@@ -1,11 +1,10 @@
 export { createWallet, type Wallet, type WalletOptions, type PublishOptions } from './wallet.js';
 export { startWorker, type Worker, type WorkerOptions } from './queue/worker.js';
 export type { WorkerHooks } from './queue/batch-handler.js';
-export { loadConfig, ConfigError, type Config } from './config.js';
+export { loadConfig, type Config } from './config.js';
 export { CommandSchema, parseCommand, parseCommandBody, type Command } from './messages/command.js';
 export { ReplySchema, type Reply, type RejectionReason } from './messages/reply.js';
 export * from './errors.js';
-export { PortInUseError } from './local-stack/ports.js';
 export type { Balance } from './query/balance.js';
 export type { HistoryEntry, HistoryPage } from './query/history.js';
 export type { BalanceAt, Statement, StatementEntry, StatementPeriod, StatementRequest } from './query/statement-schemas.js';

@@ -1,3 +1,5 @@
+import { BenchUsageError } from '../../src/errors.js';
+
 /**
  * Flags of `npm run bench` (each also settable as BENCH_<NAME> in the
  * environment, flags win). Pure: argv and env in, options out.
@@ -130,10 +132,6 @@ const FLAG_NAMES: Record<string, keyof BenchOptions> = {
 export const BENCH_FLAGS: readonly string[] = Object.keys(FLAG_NAMES);
 /** Flags that may be 0 (everything else is at least 1). */
 const ZERO_ALLOWED = new Set<keyof BenchOptions>(['workers', 'window', 'latencyMs', 'e2eWarmupCommands', 'largestGroupTransactions']);
-
-export class BenchUsageError extends Error {
-  readonly code = 'bench_usage' as const;
-}
 
 export function parseBenchOptions(argv: readonly string[], env: Record<string, string | undefined> = {}): BenchOptions {
   const raw = new Map<string, string>();

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../../src/local-stack/dynamodb-local.js';
-import { findFreePort, PortInUseError } from '../../src/local-stack/ports.js';
+import { PortInUseError } from '../../src/errors.js';
+import { findFreePort } from '../../src/local-stack/ports.js';
 import { startSqsEmulator, type SqsEmulator } from '../../src/local-stack/sqs-emulator.js';
 
 /**

@@ -5,7 +5,8 @@
  * progress, then as its last line `CHAOS {...figures}`; exits non-zero when
  * any invariant failed.
  */
-import { exitWithUsage, parseCommandLine, UsageError, type ScriptHelp } from '../support/args.js';
+import { UsageError } from '../../src/errors.js';
+import { exitWithUsage, parseCommandLine, type ScriptHelp } from '../support/args.js';
 import { FULL_RUN, type ChaosOptions } from './chaos-options.js';
 import { runChaos } from './harness.js';
 

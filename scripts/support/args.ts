@@ -1,10 +1,5 @@
+import { UsageError } from '../../src/errors.js';
 import { quietNodeVersionWarning, SUPPORTED_NODE } from './node-support.js';
-
-/** A wrong command line: the script prints the message and its usage line and exits 2. */
-export class UsageError extends Error {
-  readonly code = 'usage' as const;
-  readonly retryable = false;
-}
 
 export const USAGE_EXIT_CODE = 2;
 

@@ -1,23 +1,11 @@
 import { destination } from 'pino';
-import { ConfigError, loadConfig, type Config } from '../../src/config.js';
+import { loadConfig } from '../../src/config.js';
 import { findRunningEmbeddedStack } from '../../src/local-stack/embedded-stack.js';
 import { urlHostFor } from '../../src/local-stack/ports.js';
 import { createLogger } from '../../src/logger.js';
 import { createWallet, type Wallet } from '../../src/wallet.js';
-import { WalletError } from '../../src/errors.js';
-import { exitWithUsage, parseCommandLine, UsageError, USAGE_EXIT_CODE, type ParsedArgs, type ScriptHelp } from './args.js';
-
-/** A script that reads or changes the data of a running stack was started with none to use. */
-export class NoRunningStackError extends WalletError {
-  readonly code = 'no_running_stack' as const;
-  readonly retryable = true;
-  constructor(config: Config) {
-    super(
-      `no running wallet stack on ${urlHostFor(config.embedded.bindHost)} (SQS port ${config.embedded.sqsPort}, DynamoDB port ${config.embedded.dynamodbPort}): ` +
-        'start one with `npm start` in another terminal, or set AWS_ENDPOINT_URL to use LocalStack',
-    );
-  }
-}
+import { ConfigError, NoRunningStackError, UsageError, WalletError } from '../../src/errors.js';
+import { exitWithUsage, parseCommandLine, USAGE_EXIT_CODE, type ParsedArgs, type ScriptHelp } from './args.js';
 
 /**
  * Runs a one-shot command-line script against the stack that is already
@@ -44,7 +32,7 @@ export async function runScript<A>(help: ScriptHelp, parse: (args: ParsedArgs) =
   try {
     const config = loadConfig();
     // An embedded stack started here would be empty and gone when the script ends: say so instead.
-    if (config.stack === 'embedded' && !(await findRunningEmbeddedStack(config))) throw new NoRunningStackError(config);
+    if (config.stack === 'embedded' && !(await findRunningEmbeddedStack(config))) throw new NoRunningStackError({ host: urlHostFor(config.embedded.bindHost), sqsPort: config.embedded.sqsPort, dynamodbPort: config.embedded.dynamodbPort });
     // Logs to stderr: stdout holds only what the script answers (JSON a caller may pipe into jq).
     const logger = createLogger(config.logLevel, 'wallet', { destination: destination(2) });
     wallet = await createWallet({ config, logger, shareRunningStack: true });
@@ -72,4 +60,4 @@ export function describe(error: unknown): string {
   return error instanceof Error ? (error.stack ?? error.message) : String(error);
 }
 
-export { exitWithUsage, helpText, parseArgs, parseCommandLine, parseScriptArgs, UsageError, USAGE_EXIT_CODE, type ParsedArgs, type ScriptHelp } from './args.js';
+export { exitWithUsage, helpText, parseArgs, parseCommandLine, parseScriptArgs, USAGE_EXIT_CODE, type ParsedArgs, type ScriptHelp } from './args.js';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { Config } from '../config.js';
-import { WalletError } from '../errors.js';
+import { UnauthorizedError } from '../errors.js';
 
 /**
  * Who is calling the gateway (SPEC "Who may move money"). A bearer JWT is
@@ -22,16 +22,6 @@ export type Principal =
   | { kind: 'admin'; subject: string | undefined; rateKey: string }
   /** An end user's token: may act for `userId` (its `sub`) only. */
   | { kind: 'user'; userId: string; rateKey: string };
-
-export class UnauthorizedError extends WalletError {
-  readonly code = 'unauthorized' as const;
-  readonly retryable = false;
-}
-
-export class ForbiddenError extends WalletError {
-  readonly code = 'forbidden' as const;
-  readonly retryable = false;
-}
 
 export interface Authenticator {
   /** Whether tokens are checked at all (false: every caller is an admin). */

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { InvalidRequestError, UserNotFoundError } from '../errors.js';
-import { ForbiddenError, type Principal } from './auth.js';
+import { ForbiddenError } from '../errors.js';
+import type { Principal } from './auth.js';
 
 /**
  * What a principal may do (SPEC "Who may move money"). An admin acts for

@@ -1,4 +1,4 @@
-import { InvalidRequestError, WalletError } from '../errors.js';
+import { InvalidRequestError, WalletError, type WalletErrorCode } from '../errors.js';
 
 export interface ErrorBody {
   /** Stable machine-readable code (a WalletError's `code`, or `bad_request` / `internal_error`). */
@@ -7,53 +7,58 @@ export interface ErrorBody {
   issues?: { path: string; message: string }[];
 }
 
-/** HTTP status per typed error code; decided by class and `code`, never by message text. */
-export const STATUS_BY_CODE: Record<string, number> = {
-  invalid_request: 400,
-  user_not_found: 404,
+/**
+ * How the gateway answers each typed error, decided by `code`, never by
+ * message text. Total over the code union: a new error class does not
+ * compile until it is given an answer here. A 5xx body never carries an
+ * error's own message (it can name items, keys or hosts): a fixed sentence
+ * per code, the details only in the log; `internal` is the generic 500 for
+ * what is a bug of ours or never reaches a request.
+ */
+type Answer = { status: 400 | 401 | 403 | 404 | 429 } | { status: 503 | 504; message: string } | 'internal';
+
+export const ANSWER_BY_CODE: Record<WalletErrorCode, Answer> = {
+  invalid_request: { status: 400 },
+  user_not_found: { status: 404 },
   // A balance asked for before the wallet existed: there is no such balance.
-  before_wallet_opened: 404,
-  reply_timeout: 504,
+  before_wallet_opened: { status: 404 },
+  unauthorized: { status: 401 },
+  forbidden: { status: 403 },
+  rate_limited: { status: 429 },
+  reply_timeout: { status: 504, message: 'no reply within the time limit; the command may still be applied (look it up by its key)' },
   // The gateway stopped waiting (it is shutting down; on a client disconnect nobody reads the answer).
-  reply_wait_cancelled: 503,
-  store_unavailable: 503,
-  conflict_retries_exhausted: 503,
-  unauthorized: 401,
-  forbidden: 403,
-  rate_limited: 429,
-  too_many_waiters: 503,
+  reply_wait_cancelled: { status: 503, message: 'the gateway stopped waiting for the reply (it is shutting down); the command may still be applied' },
+  store_unavailable: { status: 503, message: 'a backing service (SQS or DynamoDB) is unavailable; try again' },
+  conflict_retries_exhausted: { status: 503, message: 'the user is being changed by many writers at once; try again' },
+  too_many_waiters: { status: 503, message: 'too many requests are waiting for replies; try again, or send without ?wait=true' },
+  store_fault: 'internal',
+  corrupt_item: 'internal',
+  command_too_large: 'internal',
+  unit_too_large: 'internal',
+  invalid_money: 'internal',
+  reply_too_large: 'internal',
+  unsafe_bind: 'internal',
+  invalid_config: 'internal',
+  port_in_use: 'internal',
+  dynamodb_local_start_failed: 'internal',
+  dynamodb_launcher_build_failed: 'internal',
+  no_running_stack: 'internal',
+  redrive_incomplete: 'internal',
+  usage: 'internal',
+  bench_usage: 'internal',
 };
 
-/**
- * A 5xx body never carries an error's own message (it can name items, keys or
- * hosts): a fixed sentence per code, the details only in the log.
- */
-export const SERVER_MESSAGES: Record<string, string> = {
-  reply_timeout: 'no reply within the time limit; the command may still be applied (look it up by its key)',
-  reply_wait_cancelled: 'the gateway stopped waiting for the reply (it is shutting down); the command may still be applied',
-  store_unavailable: 'a backing service (SQS or DynamoDB) is unavailable; try again',
-  conflict_retries_exhausted: 'the user is being changed by many writers at once; try again',
-  too_many_waiters: 'too many requests are waiting for replies; try again, or send without ?wait=true',
-};
 const INTERNAL = { status: 500, body: { error: 'internal_error', message: 'internal error' } };
 
-/** Node's socket error codes for "the store could not be reached": worth a 503 (try again), not a 500. */
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE']);
-/** AWS SDK error names that mean the same (connection or request timeouts, throttling). */
-const UNREACHABLE_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'ThrottlingException', 'ServiceUnavailable', 'InternalServerError']);
-
+/** SDK failures arrive here already typed (classified at their call: aws-errors.ts); anything untyped is a fault. */
 export function mapError(error: unknown): { status: number; body: ErrorBody } {
   if (error instanceof InvalidRequestError) {
     return { status: 400, body: { error: error.code, message: error.message, issues: error.issues } };
   }
   if (error instanceof WalletError) {
-    const status = STATUS_BY_CODE[error.code] ?? 500;
-    if (status < 500) return { status, body: { error: error.code, message: error.message } };
-    const message = SERVER_MESSAGES[error.code];
-    return message === undefined ? INTERNAL : { status, body: { error: error.code, message } };
-  }
-  if (isUnreachable(error)) {
-    return { status: 503, body: { error: 'store_unavailable', message: 'a backing service (SQS or DynamoDB) is unavailable' } };
+    const answer = ANSWER_BY_CODE[error.code];
+    if (answer === 'internal') return INTERNAL;
+    return { status: answer.status, body: { error: error.code, message: 'message' in answer ? answer.message : error.message } };
   }
   // Fastify's own request errors (malformed JSON, wrong content type, body too large) carry a 4xx statusCode.
   const statusCode = (error as { statusCode?: unknown } | null)?.statusCode;
@@ -69,15 +74,5 @@ export function mapError(error: unknown): { status: number; body: ErrorBody } {
 
 /** Whether a failure is one the service expects (logged without a stack trace) rather than a fault of ours. */
 export function isExpectedFailure(error: unknown, status: number): boolean {
-  if (status < 500) return true;
-  return (error instanceof WalletError && SERVER_MESSAGES[error.code] !== undefined) || isUnreachable(error);
-}
-
-function isUnreachable(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const code = (error as NodeJS.ErrnoException).code;
-  if ((code && UNREACHABLE_CODES.has(code)) || UNREACHABLE_NAMES.has(error.name)) return true;
-  // The SDK wraps socket errors; AggregateError holds one per attempted address.
-  const causes = [error.cause, ...(error instanceof AggregateError ? error.errors : [])];
-  return causes.some((cause) => cause !== error && isUnreachable(cause));
+  return status < 500 || (error instanceof WalletError && ANSWER_BY_CODE[error.code] !== 'internal');
 }

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import type { Config } from '../config.js';
-import { WalletError } from '../errors.js';
+import { UnsafeBindError } from '../errors.js';
 
 /**
  * Where the gateway may listen and which Host names it answers. Without
@@ -11,10 +11,6 @@ import { WalletError } from '../errors.js';
  * to send (bearer tokens are not ambient like cookies), so any Host is
  * answered unless WALLET_API_ALLOWED_HOSTS narrows it.
  */
-export class UnsafeBindError extends WalletError {
-  readonly code = 'unsafe_bind' as const;
-  readonly retryable = false;
-}
 
 const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '::1'];
 

@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ADMIN_SCOPE, ForbiddenError, UnauthorizedError, type Authenticator, type Principal } from './auth.js';
+import { ForbiddenError, RateLimitedError, UnauthorizedError } from '../errors.js';
+import { ADMIN_SCOPE, type Authenticator, type Principal } from './auth.js';
 import { hostName } from './exposure.js';
-import { FailureLimiter, RateLimitedError } from './load-limits.js';
+import { FailureLimiter } from './load-limits.js';
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -1,10 +1,4 @@
-import { WalletError } from '../errors.js';
-
-/** Too many requests from one principal in the rate-limit window (429 with Retry-After). */
-export class RateLimitedError extends WalletError {
-  readonly code = 'rate_limited' as const;
-  readonly retryable = true;
-}
+import { TooManyWaitersError } from '../errors.js';
 
 /**
  * Failed authentications per source (client address) in a fixed window: past
@@ -51,12 +45,6 @@ export class FailureLimiter {
     const oldest = this.windows.keys().next();
     if (this.windows.size >= this.maxSources && !oldest.done) this.windows.delete(oldest.value);
   }
-}
-
-/** Every waiter slot of this gateway process is taken (503): try again, or send without waiting. */
-export class TooManyWaitersError extends WalletError {
-  readonly code = 'too_many_waiters' as const;
-  readonly retryable = true;
 }
 
 /**

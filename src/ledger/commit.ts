@@ -2,8 +2,8 @@ import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Item } from './items.js';
-import { classifyStoreError, type StoreFaultError } from './store-errors.js';
-import type { StoreUnavailableError } from '../errors.js';
+import type { StoreFaultError, StoreUnavailableError } from '../errors.js';
+import { classifyStoreError } from './store-errors.js';
 import type { Chunk } from './transact-items.js';
 
 /** Why one action of a cancelled transaction failed, with the item as it is now (ALL_OLD). */

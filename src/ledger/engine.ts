@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import { CommandTooLargeError, ConflictRetriesExhaustedError, CorruptItemError, StoreUnavailableError, type WalletError } from '../errors.js';
+import { CommandTooLargeError, ConflictRetriesExhaustedError, CorruptItemError, StoreFaultError, StoreUnavailableError, UnitTooLargeError, type WalletError } from '../errors.js';
 import type { Command } from '../messages/command.js';
 import { runInCommandTraces, type CommandTrace } from '../observability/tracing.js';
 import { describeItem, settleCancellation, type Verdict } from './cancellation.js';
@@ -16,8 +16,7 @@ import { commandShape, planRound, UNKNOWN_USER_BYTES, type Candidate } from './r
 import { readRound, type RoundState } from './round-state.js';
 import { afterChange, afterThrottle, type RetryStep } from './retry-policy.js';
 import type { StoreCircuit } from './store-circuit.js';
-import { StoreFaultError } from './store-errors.js';
-import { buildChunks, UnitTooLargeError, type Chunk } from './transact-items.js';
+import { buildChunks, type Chunk } from './transact-items.js';
 import { UserStateCache } from './user-cache.js';
 import { finish, PendingCommands, type EngineResult, type Entry } from './pending-commands.js';
 

@@ -1,5 +1,6 @@
 import { NumberValue } from '@aws-sdk/lib-dynamodb';
 import type { Config } from '../config.js';
+import { UnitTooLargeError } from '../errors.js';
 import { formatCents } from '../money/money.js';
 import type { Decision, DecideResult, RecordTransition, UserTransition } from './decide/ledger-state.js';
 import { holdsToItem, recordToItem, type TransactionRecord, type UserState } from './items.js';
@@ -27,11 +28,6 @@ export { MAX_TRANSACT_ACTIONS } from './round-budget.js';
 export interface ChunkLimits extends TransactLimits {
   /** false: every write unit (with grouping off, one command) is a transaction of its own. */
   grouping: boolean;
-}
-
-/** A write unit larger than one transaction may hold: its commands cannot be written together (round planning keeps this from happening). */
-export class UnitTooLargeError extends Error {
-  readonly code = 'unit_too_large' as const;
 }
 
 /**

@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { createServer as createHttpServer, type RequestListener, type Server } from 'node:http';
 import { createServer } from 'dynamodb-admin';
 import { hostName, isLoopback } from '../http/exposure.js';
-import { PortInUseError } from './ports.js';
+import { PortInUseError } from '../errors.js';
 
 export interface DynamoDbAdmin {
   url: string;

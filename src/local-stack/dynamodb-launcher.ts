@@ -5,12 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { WalletError } from '../errors.js';
-
-export class DynamoDbLauncherBuildError extends WalletError {
-  readonly code = 'dynamodb_launcher_build_failed' as const;
-  readonly retryable = false;
-}
+import { DynamoDbLauncherBuildError } from '../errors.js';
 
 const SOURCE = fileURLToPath(new URL('./java/BindHostLauncher.java', import.meta.url));
 export const LAUNCHER_CLASS = 'BindHostLauncher';

@@ -5,16 +5,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import { WalletError } from '../errors.js';
+import { DynamoDbLocalStartError } from '../errors.js';
 import { killOnExit } from './child-processes.js';
 import { LAUNCHER_CLASS, launcherClassDirectory } from './dynamodb-launcher.js';
 import { EmbeddedStackPackageMissingError, isMissingPackage } from './optional-packages.js';
 import { assertPortFree, urlHostFor } from './ports.js';
-
-export class DynamoDbLocalStartError extends WalletError {
-  readonly code = 'dynamodb_local_start_failed' as const;
-  readonly retryable = false;
-}
 
 export interface DynamoDbLocalOptions {
   port: number;

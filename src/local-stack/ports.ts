@@ -1,20 +1,5 @@
 import { createServer } from 'node:net';
-import { WalletError } from '../errors.js';
-
-export class PortInUseError extends WalletError {
-  readonly code = 'port_in_use' as const;
-  readonly retryable = false;
-  constructor(
-    readonly port: number,
-    readonly service: string,
-    variable: string,
-  ) {
-    super(
-      `port ${port} for ${service} is already in use on 127.0.0.1: stop whatever holds it or set ${variable} to another port` +
-        ' (a running `npm start` is shared by createWallet() unless it is given shareRunningStack: false)',
-    );
-  }
-}
+import { PortInUseError } from '../errors.js';
 
 /** Resolves when nothing listens on 127.0.0.1:port; fails fast (no hang) when something does. */
 export async function assertPortFree(port: number, service: string, variable: string): Promise<void> {

@@ -1,3 +1,5 @@
+import { InvalidMoneyError } from '../errors.js';
+
 /**
  * Money is held as a bigint count of cents (minor units) and crosses every
  * boundary (wire, DynamoDB) as a decimal string in major units. No float ever
@@ -10,15 +12,6 @@ const WIRE_AMOUNT = /^(0|[1-9][0-9]{0,14})(\.[0-9]{1,2})?$/;
 
 /** DynamoDB numbers as the service returns them: possibly signed, un-normalised ("0.30"), or with an exponent. */
 const STORED_NUMBER = /^(-)?([0-9]+)(?:\.([0-9]+))?(?:[eE]([+-]?[0-9]+))?$/;
-
-export class InvalidMoneyError extends Error {
-  readonly code = 'invalid_money' as const;
-  readonly retryable = false;
-  constructor(message: string) {
-    super(message);
-    this.name = 'InvalidMoneyError';
-  }
-}
 
 /** True when `text` is a valid wire amount (format only; zero is still refused by `parseAmount`). */
 export function isWireAmountFormat(text: string): boolean {

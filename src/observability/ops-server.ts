@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
-import { PortInUseError } from '../local-stack/ports.js';
+import { PortInUseError } from '../errors.js';
 
 /**
  * The worker's small operations server: /metrics (Prometheus text),

@@ -2,6 +2,7 @@ import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Config } from '../config.js';
 import { UserNotFoundError } from '../errors.js';
 import { heldAt, userFromItem } from '../ledger/items.js';
+import { classifyStoreError } from '../ledger/store-errors.js';
 import { formatCents } from '../money/money.js';
 
 export interface QueryDeps {
@@ -21,7 +22,11 @@ export interface Balance {
 
 /** The user's balance as of now (strongly consistent); UserNotFoundError for an unknown user. */
 export async function getCurrentBalance(deps: QueryDeps, { userId }: { userId: string }): Promise<Balance> {
-  const { Item } = await deps.ddb.send(new GetCommand({ TableName: deps.config.tables.users, Key: { userId }, ConsistentRead: true }));
+  const { Item } = await deps.ddb
+    .send(new GetCommand({ TableName: deps.config.tables.users, Key: { userId }, ConsistentRead: true }))
+    .catch((error: unknown) => {
+      throw classifyStoreError(error, 'GetItem');
+    });
   if (!Item) throw new UserNotFoundError(userId);
   const user = userFromItem(Item);
   const held = heldAt(user, Date.now());

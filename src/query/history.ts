@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { InvalidRequestError } from '../errors.js';
 import { recordFromItem, type StickyRejection, type TransactionRecord } from '../ledger/items.js';
 import { legKey, shownReference } from '../ledger/legs.js';
+import { classifyStoreError } from '../ledger/store-errors.js';
 import type { TransactionType } from '../messages/command.js';
 import { formatCents } from '../money/money.js';
 import { HISTORY_INDEX } from '../resources/definitions.js';
@@ -77,7 +78,9 @@ export async function listTransactions(
       Limit: limit + 1,
       ...(startKey && { ExclusiveStartKey: startKey }),
     }),
-  );
+  ).catch((error: unknown) => {
+    throw classifyStoreError(error, 'Query');
+  });
   const page = Items.map((item) => recordFromItem(item)).slice(0, limit);
   const last = page.at(-1);
   // No filter on the query: every evaluated entry is returned, so a (limit + 1)th means there is more.

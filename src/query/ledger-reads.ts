@@ -1,6 +1,7 @@
 import { GetCommand, NumberValue, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { CorruptItemError, UserNotFoundError } from '../errors.js';
 import { userFromItem, type Item } from '../ledger/items.js';
+import { classifyStoreError } from '../ledger/store-errors.js';
 import { parseStoredNumber, type Cents } from '../money/money.js';
 import { HISTORY_INDEX } from '../resources/definitions.js';
 import type { QueryDeps } from './balance.js';
@@ -26,7 +27,11 @@ export interface WalletFacts {
 
 /** The wallet's user item (strongly consistent); UserNotFoundError for an unknown user. */
 export async function readWallet(deps: QueryDeps, userId: string): Promise<WalletFacts> {
-  const { Item } = await deps.ddb.send(new GetCommand({ TableName: deps.config.tables.users, Key: { userId }, ConsistentRead: true }));
+  const { Item } = await deps.ddb
+    .send(new GetCommand({ TableName: deps.config.tables.users, Key: { userId }, ConsistentRead: true }))
+    .catch((error: unknown) => {
+      throw classifyStoreError(error, 'GetItem');
+    });
   if (!Item) throw new UserNotFoundError(userId);
   const user = userFromItem(Item);
   const createdAtMs = typeof Item.createdAt === 'string' ? Date.parse(Item.createdAt) : Number.NaN;
@@ -76,7 +81,9 @@ export async function* entryPages(deps: QueryDeps, userId: string, range: KeyRan
         Limit: limit,
         ...(startKey && { ExclusiveStartKey: startKey }),
       }),
-    );
+    ).catch((error: unknown) => {
+      throw classifyStoreError(error, 'Query');
+    });
     yield page.Items ?? [];
     startKey = page.LastEvaluatedKey;
     limit = options.pageSize;

@@ -5,6 +5,7 @@ import { parseCommand, type Command } from '../messages/command.js';
 import { toSqsJson } from '../messages/sqs-text.js';
 import { withPublishSpan } from '../observability/tracing.js';
 import { commandDeduplicationId, fifoFields } from './fifo.js';
+import { classifySqsError } from './sqs-errors.js';
 
 /** Where the worker should send the reply (SPEC "Request and reply"); both go out as message attributes. */
 export interface ReplyRequest {
@@ -42,14 +43,18 @@ export async function publishCommand(
         [CORRELATION_ID_ATTRIBUTE]: { DataType: 'String', StringValue: replyRequest.correlationId },
       }),
     };
-    return sqs.send(
-      new SendMessageCommand({
-        QueueUrl: commandQueueUrl,
-        MessageBody: toSqsJson(command),
-        ...(Object.keys(attributes).length > 0 && { MessageAttributes: attributes }),
-        ...fifoFields(commandQueueUrl, command.userId, commandDeduplicationId(command, replyRequest?.correlationId)),
-      }),
-    );
+    return sqs
+      .send(
+        new SendMessageCommand({
+          QueueUrl: commandQueueUrl,
+          MessageBody: toSqsJson(command),
+          ...(Object.keys(attributes).length > 0 && { MessageAttributes: attributes }),
+          ...fifoFields(commandQueueUrl, command.userId, commandDeduplicationId(command, replyRequest?.correlationId)),
+        }),
+      )
+      .catch((error: unknown) => {
+        throw classifySqsError(error, 'SendMessage');
+      });
   });
   return { command, messageId: MessageId ?? '' };
 }

@@ -19,7 +19,7 @@ import { ReplySchema, type Reply } from '../messages/reply.js';
 import { replyQueueArn, replyQueuePolicy, type CallerIdentity } from './reply-queue-policy.js';
 import { replyQueuePrefix } from './reply-routing.js';
 import { checkSender } from './sender-allowlist.js';
-import { isMissingQueueError } from './sqs-errors.js';
+import { classifySqsError, isMissingQueueError } from './sqs-errors.js';
 
 /**
  * One reply consumer per waiting process (SPEC "Request and reply").
@@ -101,7 +101,9 @@ export async function startReplyListener({ sqs, config, logger: parentLogger, id
       Attributes: { MessageRetentionPeriod: String(RETENTION_SECONDS), ...(fifo && { FifoQueue: 'true' }), ...(policy && { Policy: policy }), ...(kmsKey && { KmsMasterKeyId: kmsKey }) },
       tags: { [OWNER_TAG]: 'true', [HEARTBEAT_TAG]: String(Date.now()), ...(identity && { [CREATOR_TAG]: identity.userId }) },
     }),
-  );
+  ).catch((error: unknown) => {
+    throw classifySqsError(error, 'CreateQueue');
+  });
   if (!queueUrl) throw new Error(`CreateQueue returned no URL for ${name}`);
   const logger = parentLogger.child({ component: 'reply-listener', queueUrl });
   const idleMs = config.replyQueueIdleSeconds * 1000;

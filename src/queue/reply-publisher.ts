@@ -1,6 +1,6 @@
 import { SendMessageBatchCommand, type MessageAttributeValue, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Logger } from 'pino';
-import { WalletError } from '../errors.js';
+import { ReplyTooLargeError } from '../errors.js';
 import { CORRELATION_ID_ATTRIBUTE } from '../messages/attributes.js';
 import type { Reply } from '../messages/reply.js';
 import { toSqsJson, toSqsText } from '../messages/sqs-text.js';
@@ -32,14 +32,6 @@ export type ReplyFailures = Map<number, unknown>;
  * must not make SQS refuse the whole batch (BatchRequestTooLong).
  */
 export const MAX_REPLY_BYTES = 64 * 1024;
-
-export class ReplyTooLargeError extends WalletError {
-  readonly code = 'reply_too_large' as const;
-  readonly retryable = false;
-  constructor(readonly bytes: number) {
-    super(`reply of ${bytes} bytes exceeds ${MAX_REPLY_BYTES}`);
-  }
-}
 
 /** The body of a reply message: JSON whose every character SQS (and every emulator) accepts. */
 export function serializeReply(reply: Reply): string {
@@ -80,7 +72,7 @@ export async function publishReplies(sqs: SQSClient, replies: OutgoingReply[], o
   const byQueue = new Map<string, number[]>();
   replies.forEach((outgoing, index) => {
     const bytes = Buffer.byteLength(serializeReply(outgoing.reply), 'utf8');
-    if (bytes > MAX_REPLY_BYTES) failures.set(index, new ReplyTooLargeError(bytes));
+    if (bytes > MAX_REPLY_BYTES) failures.set(index, new ReplyTooLargeError(bytes, MAX_REPLY_BYTES));
     else byQueue.set(outgoing.queueUrl, [...(byQueue.get(outgoing.queueUrl) ?? []), index]);
   });
 

@@ -1,3 +1,6 @@
+import { classifyAwsError } from '../aws-errors.js';
+import type { StoreFaultError, StoreUnavailableError } from '../errors.js';
+
 /** SQS's "no such queue", under its JSON-protocol name and its older query-protocol code. */
 export function isMissingQueueError(error: unknown): boolean {
   const name = (error as { name?: unknown } | null)?.name;
@@ -13,4 +16,23 @@ export function isMissingQueueError(error: unknown): boolean {
 export function isAccessDeniedError(error: unknown): boolean {
   const name = (error as { name?: unknown } | null)?.name;
   return name === 'AccessDenied' || name === 'AccessDeniedException' || name === 'KmsAccessDenied' || name === 'KMS.AccessDeniedException';
+}
+
+/** SQS answers that say the request itself is wrong (a bug of ours), not that SQS is unwell. */
+const FAULT_NAMES = new Set([
+  'InvalidParameterValue',
+  'InvalidParameterValueException',
+  'InvalidMessageContents',
+  'InvalidAttributeName',
+  'InvalidAttributeValue',
+  'MissingParameter',
+  'UnsupportedOperation',
+  'BatchRequestTooLong',
+  'BatchEntryIdsNotDistinct',
+  'TooManyEntriesInBatchRequest',
+]);
+
+/** A failed SQS call as a typed error, at the call (see aws-errors.ts). */
+export function classifySqsError(error: unknown, call: string): StoreUnavailableError | StoreFaultError {
+  return classifyAwsError(error, { service: 'SQS', call, faultNames: FAULT_NAMES });
 }

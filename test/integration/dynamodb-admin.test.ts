@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDynamoDbAdmin, type DynamoDbAdmin } from '../../src/local-stack/dynamodb-admin.js';
-import { PortInUseError } from '../../src/local-stack/ports.js';
+import { PortInUseError } from '../../src/errors.js';
 import type { Wallet } from '../../src/wallet.js';
 import { createTestWallet, createUser } from '../support/wallet.js';
 

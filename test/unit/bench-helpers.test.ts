@@ -3,7 +3,8 @@ import { addTransactWrite, emptyTransactWrites, itemSize, numberSize, transactWr
 import { coresBusy, parseProcStatCpuMs } from '../../scripts/bench/cpu.js';
 import { commandIndex, commandKey, benchCommands, userPicker } from '../../scripts/bench/commands.js';
 import { costsPerCommand, emptyMeters, meterClient, mergeMeters, type ClientMeter } from '../../scripts/bench/meter.js';
-import { BenchUsageError, DEFAULT_OPTIONS, pacedCommands, parseBenchOptions, QUICK_OPTIONS, windowFor } from '../../scripts/bench/options.js';
+import { BenchUsageError } from '../../src/errors.js';
+import { DEFAULT_OPTIONS, pacedCommands, parseBenchOptions, QUICK_OPTIONS, windowFor } from '../../scripts/bench/options.js';
 import { formatResultLine, percentile, ratioOf, summarize, throughput, type BenchResult } from '../../scripts/bench/stats.js';
 import { formatMarkdownTable, formatTable } from '../../scripts/bench/table.js';
 import { seededRandom, zipfCdf, zipfSampler } from '../../scripts/bench/zipf.js';

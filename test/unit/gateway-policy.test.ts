@@ -3,7 +3,8 @@ import { loadConfig } from '../../src/config.js';
 import { createAuthenticator, type Principal } from '../../src/http/auth.js';
 import { hs256Token, TEST_JWT_SECRET } from '../support/tokens.js';
 import { authorizeCommand, authorizeRead, MAX_USER_KEY_LENGTH, scopeKey, unscopeKey, USER_COMMAND_TYPES } from '../../src/http/authorization.js';
-import { allowedHosts, assertSafeBind, hostName, isLoopback, UnsafeBindError } from '../../src/http/exposure.js';
+import { UnsafeBindError } from '../../src/errors.js';
+import { allowedHosts, assertSafeBind, hostName, isLoopback } from '../../src/http/exposure.js';
 import { cached, WaiterGate } from '../../src/http/load-limits.js';
 
 const alice: Principal = { kind: 'user', userId: 'alice', rateKey: 'user:alice' };

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatCents, InvalidMoneyError, parseAmount, parseStoredNumber } from '../../src/money/money.js';
+import { InvalidMoneyError } from '../../src/errors.js';
+import { formatCents, parseAmount, parseStoredNumber } from '../../src/money/money.js';
 import { validAmount } from '../support/bad-commands.js';
 
 const runs = { numRuns: 500, seed: 20261124 };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatCents, InvalidMoneyError, parseAmount, parseStoredNumber } from '../../src/money/money.js';
+import { InvalidMoneyError } from '../../src/errors.js';
+import { formatCents, parseAmount, parseStoredNumber } from '../../src/money/money.js';
 
 describe('parseAmount (wire amounts)', () => {
   it.each([

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { loadConfig } from '../../src/config.js';
+import { ConfigError } from '../../src/errors.js';
 import { checkSender, partitionBySender } from '../../src/queue/sender-allowlist.js';
 import { capturingLogger } from '../support/log-capture.js';
 
