@@ -30,7 +30,10 @@ export type WalletErrorCode =
   | 'port_in_use'
   | 'dynamodb_local_start_failed'
   | 'dynamodb_launcher_build_failed'
+  | 'embedded_stack_package_missing'
   | 'no_running_stack'
+  | 'simulated_crash'
+  | 'one_effect_violated'
   | 'redrive_incomplete'
   | 'usage'
   | 'bench_usage';
@@ -215,6 +218,43 @@ export class DynamoDbLocalStartError extends WalletError {
 export class DynamoDbLauncherBuildError extends WalletError {
   readonly code = 'dynamodb_launcher_build_failed' as const;
   readonly retryable = false;
+}
+
+/** The embedded stack (createWallet with no endpoint, the test kit) was asked for without its emulator packages. */
+export class EmbeddedStackPackageMissingError extends WalletError {
+  readonly code = 'embedded_stack_package_missing' as const;
+  readonly retryable = false;
+  constructor(
+    readonly packageName: string,
+    installCommand: string,
+    options?: { cause?: unknown },
+  ) {
+    super(
+      `the embedded stack needs the package ${packageName}, which is not installed: run \`${installCommand}\` ` +
+        '(or set AWS_ENDPOINT_URL_SQS and AWS_ENDPOINT_URL_DYNAMODB to use another stack)',
+      options,
+    );
+  }
+}
+
+// --- The test kit (src/testing) ---
+
+/** Thrown by the hook where a worker would have died; the worker leaves the message to SQS. */
+export class SimulatedCrashError extends WalletError {
+  readonly code = 'simulated_crash' as const;
+  readonly retryable = true;
+  constructor(readonly idempotentKey: string) {
+    super(`simulated crash after the commit of ${JSON.stringify(idempotentKey)}, before its reply and delete`);
+  }
+}
+
+/** An at-least-once guarantee that did not hold; `problems` says each way it did not. */
+export class OneEffectError extends WalletError {
+  readonly code = 'one_effect_violated' as const;
+  readonly retryable = false;
+  constructor(readonly problems: string[]) {
+    super(`not exactly one effect:\n  ${problems.join('\n  ')}`);
+  }
 }
 
 // --- Command-line scripts ---

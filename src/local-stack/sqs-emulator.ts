@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { BuildAppOptions } from 'fauxqs';
-import { EmbeddedStackPackageMissingError, isMissingPackage } from './optional-packages.js';
+import { isMissingPackage, packageMissingError } from './optional-packages.js';
 import { assertPortFree, urlHostFor } from './ports.js';
 
 export interface SqsEmulator {
@@ -36,7 +36,7 @@ export async function startSqsEmulator({ port, region, bindHost = '127.0.0.1' }:
   const endpoint = `http://${urlHostFor(bindHost)}:${port}`;
   // An optional dependency, loaded only when an embedded stack starts: the production image has no fauxqs.
   const { buildApp } = await import('fauxqs').catch((error: unknown) => {
-    throw isMissingPackage(error, 'fauxqs') ? new EmbeddedStackPackageMissingError('fauxqs', { cause: error }) : error;
+    throw isMissingPackage(error, 'fauxqs') ? packageMissingError('fauxqs', { cause: error }) : error;
   });
   const stores = await createStores(`${endpoint}/${ACCOUNT_ID}`);
   const app = buildApp({ logger: false, defaultRegion: region, stores });
@@ -79,7 +79,7 @@ async function createStores(queueUrlBase: string): Promise<Stores> {
 function fauxqsDirectory(): string {
   const candidates = (createRequire(import.meta.url).resolve.paths('fauxqs') ?? []).map((dir) => join(dir, 'fauxqs'));
   const found = candidates.find((dir) => existsSync(join(dir, 'package.json')));
-  if (!found) throw new EmbeddedStackPackageMissingError('fauxqs');
+  if (!found) throw packageMissingError('fauxqs');
   return found;
 }
 

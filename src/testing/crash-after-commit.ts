@@ -1,14 +1,6 @@
+import { SimulatedCrashError } from '../errors.js';
 import type { Command } from '../messages/command.js';
 import type { WorkerHooks } from '../queue/batch-handler.js';
-
-/** Thrown by the hook where a worker would have died; the worker leaves the message to SQS. */
-export class SimulatedCrashError extends Error {
-  readonly code = 'simulated_crash' as const;
-  constructor(readonly idempotentKey: string) {
-    super(`simulated crash after the commit of ${JSON.stringify(idempotentKey)}, before its reply and delete`);
-    this.name = 'SimulatedCrashError';
-  }
-}
 
 export interface CrashOptions {
   /** How many deliveries to crash on (default 1); the ones after are handled normally. */

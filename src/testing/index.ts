@@ -4,11 +4,11 @@
  * Runner-agnostic: it throws on failure and needs no vitest or jest API.
  */
 export { startTestStack, type TestStack, type TestStackOptions } from './test-stack.js';
-export { findFreePort, PortInUseError } from '../local-stack/ports.js';
-export { EmbeddedStackPackageMissingError } from '../local-stack/optional-packages.js';
+export { findFreePort } from '../local-stack/ports.js';
+export { EmbeddedStackPackageMissingError, OneEffectError, PortInUseError, SimulatedCrashError } from '../errors.js';
 export { seedWallet, type SeedWalletOptions } from './seed-wallet.js';
 export { deliver, type DeliverOptions } from './deliver.js';
-export { crashAfterCommit, SimulatedCrashError, type CrashAfterCommit, type CrashOptions } from './crash-after-commit.js';
+export { crashAfterCommit, type CrashAfterCommit, type CrashOptions } from './crash-after-commit.js';
 export { ReplyCollector, type CollectedReply } from './reply-collector.js';
-export { checkOneEffect, expectOneEffect, OneEffectError, type OneEffectExpectation } from './one-effect.js';
+export { checkOneEffect, expectOneEffect, type OneEffectExpectation } from './one-effect.js';
 export type { WorkerHooks } from '../queue/batch-handler.js';

@@ -1,3 +1,4 @@
+import { OneEffectError } from '../errors.js';
 import type { Reply } from '../messages/reply.js';
 import type { HistoryEntry } from '../query/history.js';
 import type { Wallet } from '../wallet.js';
@@ -14,15 +15,6 @@ export interface OneEffectExpectation {
    * credit, debit or transfer the balance must have moved by the amount exactly once.
    */
   balanceBefore?: string;
-}
-
-/** An at-least-once guarantee that did not hold; `problems` says each way it did not. */
-export class OneEffectError extends Error {
-  readonly code = 'one_effect_violated' as const;
-  constructor(readonly problems: string[]) {
-    super(`not exactly one effect:\n  ${problems.join('\n  ')}`);
-    this.name = 'OneEffectError';
-  }
 }
 
 /**

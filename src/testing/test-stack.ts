@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { loadConfig } from '../config.js';
 import { startEmbeddedStack, type EmbeddedStack } from '../local-stack/embedded-stack.js';
-import { findFreePort, PortInUseError } from '../local-stack/ports.js';
+import { PortInUseError } from '../errors.js';
+import { findFreePort } from '../local-stack/ports.js';
 import { createLogger } from '../logger.js';
 import { createWallet, type Wallet } from '../wallet.js';
 
