@@ -1,3 +1,4 @@
+import type { BulkheadOptions } from './bulkhead-phase.js';
 import type { PlanShape } from './command-plan.js';
 
 export interface ChaosOptions {
@@ -26,6 +27,8 @@ export interface ChaosOptions {
   drainTimeoutMs: number;
   /** The outage phases that follow the chaos above (SPEC rule 10). */
   outage: OutageOptions;
+  /** The bulkhead phase after them: corrupt items, a hot wallet throttled in bursts (issue 20). */
+  bulkhead: BulkheadOptions;
   seed: number;
 }
 
@@ -76,6 +79,7 @@ export const FULL_RUN: ChaosOptions = {
   maxReceiveCount: 50,
   drainTimeoutMs: 10 * 60_000,
   outage: { refuseMs: 180_000, hangMs: 180_000, hungStaySilent: true, commandsPerPhase: 600, usersPerPhase: 20, drainTimeoutMs: 5 * 60_000 },
+  bulkhead: { commands: 600, users: 10, hotShare: 0.4, throttleOnMs: 3_000, throttleOffMs: 3_000, poisonPerItem: 3, publishPerSecond: 40, drainTimeoutMs: 3 * 60_000 },
   seed: Date.now() % 1_000_000,
 };
 
@@ -93,4 +97,5 @@ export const TEST_RUN: ChaosOptions = {
   drainTimeoutMs: 60_000,
   // Still far past the old retry budget: with delays of 0 it dead-lettered within a second of outage.
   outage: { refuseMs: 12_000, hangMs: 12_000, hungStaySilent: true, commandsPerPhase: 60, usersPerPhase: 5, retryBaseSeconds: 0, drainTimeoutMs: 60_000 },
+  bulkhead: { commands: 80, users: 4, hotShare: 0.4, throttleOnMs: 1_500, throttleOffMs: 1_500, poisonPerItem: 2, publishPerSecond: 40, drainTimeoutMs: 60_000 },
 };

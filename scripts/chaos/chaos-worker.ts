@@ -9,7 +9,7 @@ import { createAwsClients } from '../../src/clients.js';
 import { loadConfig } from '../../src/config.js';
 import { startWorker } from '../../src/queue/worker.js';
 import { lookUpQueues } from '../../src/resources/provision.js';
-import { countDeliveries, injectDynamoDbFaults, injectSqsFaults } from './fault-injection.js';
+import { countDeliveries, injectDynamoDbFaults, injectSqsFaults, injectThrottleBursts } from './fault-injection.js';
 import { seededRandom } from '../support/random.js';
 import { ChaosWorkerEnvSchema, workerLine } from './worker-protocol.js';
 
@@ -30,6 +30,10 @@ injectDynamoDbFaults(
   (fault, command) => emit(workerLine.fault(fault, command)),
 );
 injectSqsFaults(clients.sqs, chaos.CHAOS_FAULT_SQS, random, (fault, command) => emit(workerLine.fault(fault, command)));
+if (chaos.CHAOS_THROTTLE_USER !== undefined && chaos.CHAOS_THROTTLE_ON_MS > 0) {
+  const bursts = { userId: chaos.CHAOS_THROTTLE_USER, usersTable: config.tables.users, onMs: chaos.CHAOS_THROTTLE_ON_MS, offMs: chaos.CHAOS_THROTTLE_OFF_MS };
+  injectThrottleBursts(clients.ddb, bursts, random, (fault, command) => emit(workerLine.fault(fault, command)));
+}
 
 const worker = startWorker(
   { sqs: clients.sqs, ddb: clients.ddb, logger, config, queueUrls },

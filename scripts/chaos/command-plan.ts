@@ -14,6 +14,8 @@ export interface PlanShape {
   ghostRate: number;
   /** Fraction of extra bodies that are not valid commands but carry a readable key. */
   invalidRate: number;
+  /** Fraction of commands made for the first user (a hot wallet); absent: users are picked evenly. */
+  hotShare?: number;
 }
 
 export interface PlannedUser {
@@ -61,7 +63,7 @@ export function buildPlan(shape: PlanShape, random: Random, runId: string): Chao
   const later: string[][] = [];
 
   for (let index = 0; index < shape.commands; index++) {
-    const command = randomCommand(`chaos-${runId}-${index}`, users, commands, random);
+    const command = randomCommand(`chaos-${runId}-${index}`, users, commands, random, shape.hotShare);
     const planned: PlannedCommand = { command, copies: 1 };
     commands.push(planned);
     const body = JSON.stringify(command);
@@ -110,8 +112,9 @@ export function planKeys(plan: ChaosPlan): Set<string> {
 }
 
 /** One command of any type; references go to an earlier command, of the same user 3 times in 4. */
-function randomCommand(idempotentKey: string, users: PlannedUser[], earlier: PlannedCommand[], random: Random): Command {
-  const userId = pick(random, users).userId;
+function randomCommand(idempotentKey: string, users: PlannedUser[], earlier: PlannedCommand[], random: Random, hotShare?: number): Command {
+  const hot = hotShare !== undefined && random() < hotShare;
+  const userId = (hot ? (users[0] as PlannedUser) : pick(random, users)).userId;
   const draw = random();
   const reference = (types: string[]) => {
     const candidates = earlier.filter(({ command }) => types.includes(command.type) && (random() < 0.25 || command.userId === userId));

@@ -134,3 +134,43 @@ function errorAfterSuccess(command: string, random: Random): Error {
     () => Object.assign(new Error('socket hang up (injected)'), { name: 'TimeoutError', code: 'ECONNRESET' }),
   ])();
 }
+
+export interface ThrottleBursts {
+  /** The hot wallet: only transactions that write it are throttled. */
+  userId: string;
+  usersTable: string;
+  /** Throttled for onMs, then not for offMs, over and over from the start. */
+  onMs: number;
+  offMs: number;
+}
+
+/**
+ * Throttles every transaction that writes the hot user during bursts, as
+ * DynamoDB does when that item's partition is hot: most as a cancellation
+ * with ThrottlingError on the user's action (None on the others), some as a
+ * request-level ThrottlingException. The worker must ride both out (SPEC
+ * rule 10) without spending any command's retries.
+ */
+export function injectThrottleBursts(ddb: DynamoDBDocumentClient, bursts: ThrottleBursts, random: Random, onFault: (kind: string, command: string) => void): void {
+  const startedAt = Date.now();
+  const throttling = () => (Date.now() - startedAt) % (bursts.onMs + bursts.offMs) < bursts.onMs;
+  ddb.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName !== 'TransactWriteItemsCommand' || !throttling()) return next(args);
+      const actions = ((args as { input: { TransactItems?: Record<string, unknown>[] } }).input.TransactItems ?? []) as Record<string, { TableName?: string; Key?: { userId?: string } }>[];
+      const hot = actions.findIndex((action) => {
+        const body = action.Update ?? action.ConditionCheck;
+        return body?.TableName === bursts.usersTable && body.Key?.userId === bursts.userId;
+      });
+      if (hot < 0) return next(args);
+      onFault('throttle', 'TransactWriteItemsCommand');
+      if (random() < 0.2) throw new ThrottlingException({ ...metadata, message: 'Rate of requests exceeds the allowed throughput (injected burst)' });
+      throw new TransactionCanceledException({
+        ...metadata,
+        message: 'Transaction cancelled, please refer cancellation reasons for specific reasons (injected burst)',
+        CancellationReasons: actions.map((_, index) => (index === hot ? { Code: 'ThrottlingError', Message: 'Throughput exceeds the current capacity of your table or index (injected)' } : { Code: 'None' })),
+      });
+    },
+    { step: 'initialize', name: 'chaosThrottleBursts', priority: 'high' },
+  );
+}

@@ -15,6 +15,7 @@ import { queueDepth, scanAll } from './evidence.js';
 import { discrepancyLine } from '../../src/audit/report-text.js';
 import { auditLedger } from '../../src/audit/verify-ledger.js';
 import { checkInvariants, type ChaosVerdict } from './invariants.js';
+import { runBulkheadPhase, type BulkheadFigures, type BulkheadResult } from './bulkhead-phase.js';
 import { runOutagePhases, type OutageKind } from './outage-phases.js';
 import { seededRandom, type Random } from '../support/random.js';
 import { ReplySink } from './reply-sink.js';
@@ -43,6 +44,8 @@ export interface ChaosFigures {
   outage_drain_ms: Partial<Record<OutageKind, number | null>>;
   /** Per outage phase, deliveries beyond one per message (the heartbeat keeps held messages from coming back). */
   outage_redeliveries: Partial<Record<OutageKind, number>>;
+  /** The bulkhead phase (corrupt items, a throttled hot wallet); absent when skipped. */
+  bulkhead?: BulkheadFigures;
 }
 
 export interface ChaosResult {
@@ -61,7 +64,8 @@ export interface ChaosResult {
  * workers, restarting DynamoDB Local and injecting SDK faults; drain;
  * redrive the DLQ; stop the workers gracefully; then the outage phases
  * (DynamoDB refusing, then hanging, default worker settings, no redrive);
- * then check every invariant over both.
+ * then the bulkhead phase (corrupt items among the traffic, a hot wallet
+ * throttled in bursts); then check every invariant over all of them.
  */
 export async function runChaos(options: ChaosOptions, log: (line: string) => void): Promise<ChaosResult> {
   const random = seededRandom(options.seed);
@@ -118,12 +122,17 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
 
       const outage = await runOutagePhases({ options, random, runId, clients, usersTable: config.tables.users, endpoints: stack.endpoints, logDir, log });
       problems.push(...outage.problems);
+      let bulkhead: BulkheadResult | undefined;
+      if (options.bulkhead.commands > 0) {
+        bulkhead = await runBulkheadPhase({ options, random, runId, clients, tables: config.tables, endpoints: stack.endpoints, logDir, log });
+        problems.push(...bulkhead.problems);
+      }
       const verdict = checkInvariants({
-        plan: mergePlans([plan, outage.plan]),
+        plan: mergePlans([plan, outage.plan, ...(bulkhead ? [bulkhead.plan] : [])]),
         transactionItems: await scanAll(clients.ddb, config.tables.transactions),
         userItems: await scanAll(clients.ddb, config.tables.users),
-        replies: [...sink.replies, ...outage.replies],
-        unparseableReplies: sink.unparseable + outage.unparseableReplies,
+        replies: [...sink.replies, ...outage.replies, ...(bulkhead?.replies ?? [])],
+        unparseableReplies: sink.unparseable + outage.unparseableReplies + (bulkhead?.unparseableReplies ?? 0),
         leftOnQueues: {
           command: (await queueDepth(clients.sqs, queueUrls.command)) + outage.leftOnQueues.command,
           deadLetter: (await queueDepth(clients.sqs, queueUrls.deadLetter)) + outage.leftOnQueues.deadLetter,
@@ -139,8 +148,8 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
       const outageCommands = outage.phases.reduce((sum, phase) => sum + phase.commands, 0);
       const result: ChaosResult = {
         figures: {
-          commands: plan.commands.length + plan.invalid.length + outageCommands,
-          deliveries: fleet.deliveries + outage.deliveries,
+          commands: plan.commands.length + plan.invalid.length + outageCommands + (bulkhead?.figures.commands ?? 0),
+          deliveries: fleet.deliveries + outage.deliveries + (bulkhead?.deliveries ?? 0),
           worker_kills: fleet.kills,
           ddb_restarts: ddbRestarts,
           lost: verdict.lost,
@@ -153,6 +162,7 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
           outage_ms: Object.fromEntries(outage.phases.map((phase) => [phase.kind, phase.outageMs])),
           outage_drain_ms: Object.fromEntries(outage.phases.map((phase) => [phase.kind, phase.drainMs ?? null])),
           outage_redeliveries: Object.fromEntries(outage.phases.map((phase) => [phase.kind, phase.redeliveries])),
+          ...(bulkhead && { bulkhead: bulkhead.figures }),
         },
         verdict,
         problems,

@@ -1,7 +1,8 @@
 /**
  * `npm run chaos [-- --commands N --users N --workers N --kills N --ddb-restarts N --ddb-crash true --seed N
- *   --outage-refuse-seconds N --outage-hang-seconds N --outage-commands N --outage-drain-seconds N --outage-hung-stay-silent true|false]`:
- * the full chaos run, then the outage phases (0 seconds skips one). Prints
+ *   --outage-refuse-seconds N --outage-hang-seconds N --outage-commands N --outage-drain-seconds N --outage-hung-stay-silent true|false --bulkhead-commands N]`:
+ * the full chaos run, then the outage phases (0 seconds skips one), then the
+ * bulkhead phase (0 commands skips it). Prints
  * progress, then as its last line `CHAOS {...figures}`; exits non-zero when
  * any invariant failed.
  */
@@ -13,10 +14,11 @@ import { runChaos } from './harness.js';
 const help: ScriptHelp = {
   usage:
     'npm run chaos [-- --commands N --users N --workers N --kills N --ddb-restarts N --ddb-crash true --seed N ' +
-    '--outage-refuse-seconds N --outage-hang-seconds N --outage-commands N --outage-drain-seconds N --outage-hung-stay-silent true|false]',
+    '--outage-refuse-seconds N --outage-hang-seconds N --outage-commands N --outage-drain-seconds N --outage-hung-stay-silent true|false --bulkhead-commands N]',
   description: `The chaos run on its own embedded stack: worker processes killed, DynamoDB Local restarted, faults injected,
 duplicates and bad input; then DynamoDB refusing connections, then hanging (180 s each by default; 0 skips one), with
-the worker's default settings and nothing redriven; then every invariant is checked. The last line is CHAOS {...figures};
+the worker's default settings and nothing redriven; then corrupt items among the traffic and a hot wallet throttled in
+bursts (every poison command dead-lettered at once, no healthy one); then every invariant is checked. The last line is CHAOS {...figures};
 exit 1 when one failed.`,
   flags: [
     'commands',
@@ -31,6 +33,7 @@ exit 1 when one failed.`,
     'outage-commands',
     'outage-drain-seconds',
     'outage-hung-stay-silent',
+    'bulkhead-commands',
   ],
 };
 const { flags } = parseCommandLine(help);
@@ -55,6 +58,7 @@ const options: ChaosOptions = {
     hungStaySilent: flags.get('outage-hung-stay-silent') !== 'false',
     drainTimeoutMs: number('outage-drain-seconds', FULL_RUN.outage.drainTimeoutMs / 1000) * 1000,
   },
+  bulkhead: { ...FULL_RUN.bulkhead, commands: number('bulkhead-commands', FULL_RUN.bulkhead.commands) },
   seed: number('seed', FULL_RUN.seed),
 };
 const started = Date.now();
@@ -65,6 +69,7 @@ try {
   const result = await runChaos(options, log);
   log(`faults injected: ${JSON.stringify(result.faults)}; dead-lettered and redriven in the chaos phase: ${result.deadLettered}`);
   log(`outage phases: ${JSON.stringify(result.figures.outage_ms)} ms, backlog drained after the store's return in ${JSON.stringify(result.figures.outage_drain_ms)} ms`);
+  if (result.figures.bulkhead) log(`bulkhead phase: ${JSON.stringify(result.figures.bulkhead)}`);
   for (const problem of result.problems.slice(0, 50)) log(`PROBLEM ${problem}`);
   if (result.problems.length > 50) log(`… and ${result.problems.length - 50} more problems`);
   log(result.problems.length === 0 ? 'every invariant held' : `${result.problems.length} problem(s); worker logs kept in ${result.logDir}`);

@@ -16,6 +16,9 @@ export const ChaosWorkerEnvSchema = z.object({
   CHAOS_FAULT_SQS: fraction.describe('Fraction of reply publishes, deletes and visibility changes failed (before or after taking effect)'),
   CHAOS_SLOW_REPLY: fraction.describe('Fraction of decided commands held after the commit for CHAOS_STALL_MS'),
   CHAOS_STALL_MS: z.coerce.number().int().min(0).describe('Length of a stall; longer than the visibility timeout'),
+  CHAOS_THROTTLE_USER: z.string().min(1).optional().describe('The hot wallet: its transactions are throttled in bursts'),
+  CHAOS_THROTTLE_ON_MS: z.coerce.number().int().min(0).default(0).describe('Length of a throttling burst'),
+  CHAOS_THROTTLE_OFF_MS: z.coerce.number().int().min(0).default(0).describe('Pause between throttling bursts'),
 });
 
 export type ChaosWorkerEnv = z.infer<typeof ChaosWorkerEnvSchema>;

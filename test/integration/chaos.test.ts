@@ -7,10 +7,11 @@ import { runChaos } from '../../scripts/chaos/harness.js';
  * Local on disk, restarted once on the same port), two worker processes, one
  * SIGKILL mid-batch, SDK faults before and after calls, and the same checks;
  * then the two outage phases, short but far past the old retry budget, with
- * the default maxReceiveCount and visibility timeout and nothing redriven.
+ * the default maxReceiveCount and visibility timeout and nothing redriven;
+ * then corrupt items among the traffic and a hot wallet throttled in bursts.
  */
 describe('chaos', () => {
-  it('keeps every invariant through a worker kill, a DynamoDB restart, injected SDK faults and two DynamoDB outages (refusing, hanging) with default settings', async () => {
+  it('keeps every invariant through a worker kill, a DynamoDB restart, injected SDK faults two DynamoDB outages (refusing, hanging) with default settings, corrupt items and a throttled hot wallet', async () => {
     const lines: string[] = [];
     const result = await runChaos(TEST_RUN, (line) => lines.push(line));
     expect(result.problems, lines.join('\n')).toEqual([]);
@@ -23,5 +24,8 @@ describe('chaos', () => {
     expect(Object.keys(result.faults)).toEqual(expect.arrayContaining(['before', 'after']));
     expect(result.figures.outage_ms).toEqual({ refused: TEST_RUN.outage.refuseMs, hung: TEST_RUN.outage.hangMs });
     expect(result.figures.outage_drain_ms).toEqual({ refused: expect.any(Number), hung: expect.any(Number) });
+    // Corrupt items among the traffic and a hot wallet throttled in bursts: only the poison is dead-lettered.
+    expect(result.figures.bulkhead).toMatchObject({ poison_sent: 6, poison_dead_lettered: 6, healthy_dead_lettered: 0, drain_ms: expect.any(Number) });
+    expect(result.figures.bulkhead?.throttled_transactions).toBeGreaterThan(0);
   }, 300_000);
 });
