@@ -12,7 +12,8 @@ import type { Decision } from './decide/ledger-state.js';
 import type { TransactionRecord } from './items.js';
 import { LruMap } from './lru-map.js';
 import { MAX_TRANSACT_ACTIONS, MAX_TRANSACT_BYTES, userBytes, type TransactLimits } from './round-budget.js';
-import { commandShape, planRound, UNKNOWN_USER_BYTES, type Candidate } from './round-plan.js';
+import { commandShape, fitRound, UNKNOWN_USER_BYTES } from './round-plan.js';
+import { StoreCalls } from './store-calls.js';
 import { readRound, type RoundState } from './round-state.js';
 import { afterChange, afterThrottle, type RetryStep } from './retry-policy.js';
 import type { StoreCircuit } from './store-circuit.js';
@@ -63,9 +64,7 @@ export class LedgerEngine {
   private readonly decided = new LruMap<string, TransactionRecord>(10_000);
   private running: Promise<void> | undefined;
   private stopping = false;
-  /** One per store call in flight (a signal each, so no listener piles up on a shared one); a stop aborts those still hung. */
-  private readonly storeCalls = new Set<AbortController>();
-  private givenUp = false;
+  private readonly storeCalls = new StoreCalls();
   private wakeIdle: (() => void) | undefined;
   private readonly clock: () => number;
   private readonly newTransactionId: () => string;
@@ -102,10 +101,7 @@ export class LedgerEngine {
     this.wakeIdle?.();
     // A round in flight normally ends in milliseconds; one still waiting after the grace is waiting on a
     // hung store. Its calls are aborted: their commands fail (possibly committed: the redelivery tells).
-    const timer = setTimeout(() => {
-      this.givenUp = true;
-      for (const call of this.storeCalls) call.abort();
-    }, STOP_GRACE_MS);
+    const timer = setTimeout(() => this.storeCalls.giveUp(), STOP_GRACE_MS);
     await this.running;
     clearTimeout(timer);
     this.pending.releaseAll();
@@ -180,7 +176,7 @@ export class LedgerEngine {
     // other writes instead of waiting for the slowest one.
     await Promise.all(
       chunks.map(async (chunk) => {
-        const committed = await runInCommandTraces(tracesOf(chunk), () => this.storeCall((signal) => commitChunk(this.deps.ddb, chunk, signal)));
+        const committed = await runInCommandTraces(tracesOf(chunk), () => this.storeCalls.run((signal) => commitChunk(this.deps.ddb, chunk, signal)));
         this.settle(chunk, committed, entryOf);
       }),
     );
@@ -194,7 +190,7 @@ export class LedgerEngine {
         tables: this.deps.config.tables,
         users: this.users,
         decided: this.decided,
-        storeCall: (call) => this.storeCall(call),
+        storeCall: (call) => this.storeCalls.run(call),
       });
     } catch (error) {
       if (!(error instanceof StoreUnavailableError || error instanceof StoreFaultError)) throw error;
@@ -203,32 +199,18 @@ export class LedgerEngine {
     }
   }
 
-  /**
-   * The exact check, with what was read: commands on items that are not
-   * money data are poison, a command that exceeds a transaction alone is
-   * poison, and the commands that no longer fit wait for the next round.
-   */
+  /** Commands on items that are not money data, and those that exceed a transaction alone, are poison; those that no longer fit wait. */
   private fitRound(taken: Entry[], state: RoundState<Entry>): Entry[] {
     const healthy = taken.filter((entry) => {
       const poison = state.poison.get(entry);
       if (poison) finish(entry, { kind: 'poison', error: poison });
       return !poison;
     });
-    const candidates = healthy.map((entry): Candidate => {
-      const answered = state.records.get(entry.command.idempotentKey);
-      const shape = answered
-        ? { userIds: [entry.command.userId], items: new Map(), own: { actions: 0, bytes: 0 } }
-        : commandShape(entry.command, state.records, (userId) => userBytes(state.users.get(userId)?.holds.keys() ?? []));
-      return { key: entry.command.idempotentKey, shape, due: true, alone: entry.alone };
-    });
-    const plan = planRound(candidates, { limits: this.limits, grouping: this.grouping, maxCommands: MAX_ROUND_COMMANDS });
-    for (const index of plan.tooLarge) {
-      const error = new CommandTooLargeError(`command needs more than one transaction may hold (${this.limits.maxActions} actions, ${this.limits.maxBytes} bytes)`);
-      finish(healthy[index] as Entry, { kind: 'poison', error });
-    }
-    const take = new Set(plan.take);
-    this.pending.requeue(healthy.filter((_, index) => !take.has(index)));
-    return healthy.filter((_, index) => take.has(index));
+    const { round, later, tooLarge } = fitRound(healthy, state, { limits: this.limits, grouping: this.grouping, maxCommands: MAX_ROUND_COMMANDS });
+    const error = new CommandTooLargeError(`command needs more than one transaction may hold (${this.limits.maxActions} actions, ${this.limits.maxBytes} bytes)`);
+    for (const entry of tooLarge) finish(entry, { kind: 'poison', error });
+    this.pending.requeue(later);
+    return round;
   }
 
   /** Resolves, retries or fails a transaction's commands by how it ended. */
@@ -347,19 +329,6 @@ export class LedgerEngine {
       this.wakeIdle = done;
     });
   }
-
-  /** Runs one store call that a stop can abort once its grace has passed. */
-  private async storeCall<T>(call: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    const controller = new AbortController();
-    if (this.givenUp) controller.abort();
-    this.storeCalls.add(controller);
-    try {
-      return await call(controller.signal);
-    } finally {
-      this.storeCalls.delete(controller);
-    }
-  }
-
 }
 
 export { MAX_TRANSACT_ACTIONS };

@@ -1,7 +1,7 @@
 import type { Command } from '../messages/command.js';
 import { readsOf } from './decide/decide.js';
-import type { TransactionRecord } from './items.js';
-import { addCost, fitsOne, HOLD_ENTRY_BYTES, NO_COST, recordBytes, type Cost, type TransactLimits } from './round-budget.js';
+import type { TransactionRecord, UserState } from './items.js';
+import { addCost, fitsOne, HOLD_ENTRY_BYTES, NO_COST, recordBytes, userBytes, type Cost, type TransactLimits } from './round-budget.js';
 
 /**
  * Round planning: which waiting commands one round decides. Pure: the
@@ -103,6 +103,34 @@ export function planRound(candidates: readonly Candidate[], options: PlanOptions
     if (alone) closed = true;
   });
   return { take, tooLarge };
+}
+
+/**
+ * The exact check of a round taken, with what was read: each command's
+ * shape from the records and users as they are. Commands that no longer fit
+ * wait for the next round (`later`); one that exceeds a transaction alone
+ * can never be written (`tooLarge`). A command answered from the record
+ * stored under its key writes nothing.
+ */
+export function fitRound<T extends { command: Command; alone: boolean }>(
+  taken: readonly T[],
+  state: { users: ReadonlyMap<string, UserState | null>; records: ReadonlyMap<string, TransactionRecord | null> },
+  options: PlanOptions,
+): { round: T[]; later: T[]; tooLarge: T[] } {
+  const candidates = taken.map(({ command, alone }): Candidate => {
+    const shape = state.records.get(command.idempotentKey)
+      ? { userIds: [command.userId], items: new Map<string, Cost>(), own: NO_COST }
+      : commandShape(command, state.records, (userId) => userBytes(state.users.get(userId)?.holds.keys() ?? []));
+    return { key: command.idempotentKey, shape, due: true, alone };
+  });
+  const plan = planRound(candidates, options);
+  const take = new Set(plan.take);
+  const tooLarge = new Set(plan.tooLarge);
+  return {
+    round: taken.filter((_, index) => take.has(index)),
+    later: taken.filter((_, index) => !take.has(index) && !tooLarge.has(index)),
+    tooLarge: taken.filter((_, index) => tooLarge.has(index)),
+  };
 }
 
 function totalAlone(shape: CommandShape): Cost {

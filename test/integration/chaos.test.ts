@@ -11,7 +11,7 @@ import { runChaos } from '../../scripts/chaos/harness.js';
  * then corrupt items among the traffic and a hot wallet throttled in bursts.
  */
 describe('chaos', () => {
-  it('keeps every invariant through a worker kill, a DynamoDB restart, injected SDK faults two DynamoDB outages (refusing, hanging) with default settings, corrupt items and a throttled hot wallet', async () => {
+  it('keeps every invariant through a worker kill, a DynamoDB restart, injected SDK faults, two DynamoDB outages (refusing, hanging) with default settings, corrupt items and a throttled hot wallet', async () => {
     const lines: string[] = [];
     const result = await runChaos(TEST_RUN, (line) => lines.push(line));
     expect(result.problems, lines.join('\n')).toEqual([]);
