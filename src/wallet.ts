@@ -20,7 +20,8 @@ import { publishCommand, validateCommand } from './queue/command-publisher.js';
 import { startReplyListener, type ReplyListener } from './queue/reply-listener.js';
 import { resolveCallerIdentity } from './queue/reply-queue-policy.js';
 import { startWorker, type Worker, type WorkerOptions } from './queue/worker.js';
-import { ensureQueues, ensureTables, lookUpQueues, type QueueUrls } from './resources/provision.js';
+import type { QueueUrls } from './resources/definitions.js';
+import { ensureQueues, ensureTables, lookUpQueues } from './resources/provision.js';
 
 export interface WalletOptions {
   /** Parsed configuration; read from `env` (default process.env) when absent. */

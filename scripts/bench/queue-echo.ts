@@ -1,5 +1,5 @@
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { QueueUrls } from '../../src/resources/provision.js';
+import type { QueueUrls } from '../../src/resources/definitions.js';
 
 /**
  * The queue part of the pipeline alone, for the bench's "queue only" bound:

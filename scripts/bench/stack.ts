@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { loadConfig } from '../../src/config.js';
 import { newUserItem, userFromItem, type UserState } from '../../src/ledger/items.js';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../../src/local-stack/dynamodb-local.js';
-import { findFreePort } from '../../src/local-stack/ports.js';
+import { findFreePort } from '../../src/net/ports.js';
 import { startSqsEmulator, type SqsEmulator } from '../../src/local-stack/sqs-emulator.js';
 import { createWallet, type Wallet } from '../../src/wallet.js';
 import { itemSize, type AttributeValue } from './capacity.js';

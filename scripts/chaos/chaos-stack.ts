@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../../src/local-stack/dynamodb-local.js';
 import { PortInUseError } from '../../src/errors.js';
-import { findFreePort } from '../../src/local-stack/ports.js';
+import { findFreePort } from '../../src/net/ports.js';
 import { startSqsEmulator, type SqsEmulator } from '../../src/local-stack/sqs-emulator.js';
 
 /**

@@ -1,7 +1,7 @@
 import { destination } from 'pino';
 import { loadConfig } from '../../src/config.js';
 import { findRunningEmbeddedStack } from '../../src/local-stack/embedded-stack.js';
-import { urlHostFor } from '../../src/local-stack/ports.js';
+import { urlHostFor } from '../../src/net/ports.js';
 import { createLogger } from '../../src/logger.js';
 import { createWallet, type Wallet } from '../../src/wallet.js';
 import { ConfigError, NoRunningStackError, UsageError, WalletError } from '../../src/errors.js';

@@ -1,6 +1,6 @@
-import { isIP } from 'node:net';
 import type { Config } from '../config.js';
 import { UnsafeBindError } from '../errors.js';
+import { hostName, isLoopback, LOOPBACK_NAMES } from '../net/host-names.js';
 
 /**
  * Where the gateway may listen and which Host names it answers. Without
@@ -11,14 +11,6 @@ import { UnsafeBindError } from '../errors.js';
  * to send (bearer tokens are not ambient like cookies), so any Host is
  * answered unless WALLET_API_ALLOWED_HOSTS narrows it.
  */
-
-const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '::1'];
-
-export function isLoopback(host: string): boolean {
-  const bare = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
-  if (bare === 'localhost' || bare === '::1') return true;
-  return isIP(bare) === 4 && bare.startsWith('127.');
-}
 
 export function assertSafeBind(api: Pick<Config['api'], 'host'>, authenticationEnabled: boolean): void {
   if (authenticationEnabled || isLoopback(api.host)) return;
@@ -33,14 +25,4 @@ export function allowedHosts(api: Pick<Config['api'], 'host' | 'allowedHosts'>, 
   if (api.allowedHosts) return new Set(api.allowedHosts.map(hostName));
   if (authenticationEnabled) return undefined;
   return new Set([...LOOPBACK_NAMES, hostName(api.host)]);
-}
-
-/** The name part of a Host header: `[::1]:3000` → `::1`, `Example.com:443` → `example.com`. */
-export function hostName(host: string): string {
-  const lower = host.trim().toLowerCase();
-  const bracketed = /^\[([^\]]*)\](?::\d+)?$/.exec(lower);
-  if (bracketed) return bracketed[1] ?? '';
-  // A bare IPv6 address has several colons and no port.
-  if ((lower.match(/:/g) ?? []).length > 1) return lower;
-  return lower.replace(/:\d+$/, '');
 }

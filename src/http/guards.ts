@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ForbiddenError, RateLimitedError, UnauthorizedError } from '../errors.js';
 import { ADMIN_SCOPE, type Authenticator, type Principal } from './auth.js';
-import { hostName } from './exposure.js';
+import { hostName } from '../net/host-names.js';
 import { FailureLimiter } from './load-limits.js';
 
 declare module 'fastify' {

@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { createServer as createHttpServer, type RequestListener, type Server } from 'node:http';
 import { createServer } from 'dynamodb-admin';
-import { hostName, isLoopback } from '../http/exposure.js';
+import { hostName, isLoopback } from '../net/host-names.js';
 import { PortInUseError } from '../errors.js';
 
 export interface DynamoDbAdmin {

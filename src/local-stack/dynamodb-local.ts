@@ -9,7 +9,7 @@ import { DynamoDbLocalStartError } from '../errors.js';
 import { killOnExit } from './child-processes.js';
 import { LAUNCHER_CLASS, launcherClassDirectory } from './dynamodb-launcher.js';
 import { isMissingPackage, packageMissingError } from './optional-packages.js';
-import { assertPortFree, urlHostFor } from './ports.js';
+import { assertPortFree, urlHostFor } from '../net/ports.js';
 
 export interface DynamoDbLocalOptions {
   port: number;

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import { startDynamoDbLocal } from './dynamodb-local.js';
-import { urlHostFor } from './ports.js';
+import { urlHostFor } from '../net/ports.js';
 import { startSqsEmulator } from './sqs-emulator.js';
 
 export interface EmbeddedStack {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { BuildAppOptions } from 'fauxqs';
 import { isMissingPackage, packageMissingError } from './optional-packages.js';
-import { assertPortFree, urlHostFor } from './ports.js';
+import { assertPortFree, urlHostFor } from '../net/ports.js';
 
 export interface SqsEmulator {
   endpoint: string;

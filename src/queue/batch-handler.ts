@@ -9,7 +9,7 @@ import { parseCommandBody, type Command } from '../messages/command.js';
 import type { Reply } from '../messages/reply.js';
 import { noopTelemetry, sinceSent, type Telemetry } from '../observability/telemetry.js';
 import type { CommandTrace } from '../observability/tracing.js';
-import type { QueueUrls } from '../resources/provision.js';
+import type { QueueUrls } from '../resources/definitions.js';
 import { sendToDeadLetter } from './dead-letters.js';
 import type { InFlightMessages } from './in-flight.js';
 import { publishReplies } from './reply-publisher.js';

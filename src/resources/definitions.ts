@@ -8,6 +8,13 @@ import type { Config } from '../config.js';
  */
 export const HISTORY_INDEX = 'userId-timestamp-index';
 
+/** Where the service's three queues are, once provisioned or looked up (resources/provision.ts). */
+export interface QueueUrls {
+  command: string;
+  reply: string;
+  deadLetter: string;
+}
+
 export function usersTableDefinition(config: Pick<Config, 'tables'>): CreateTableCommandInput {
   return {
     TableName: config.tables.users,

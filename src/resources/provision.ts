@@ -8,13 +8,7 @@ import {
 import { CreateTableCommand, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Config } from '../config.js';
-import { queueDefinitions, redrivePolicy, tableDefinitions } from './definitions.js';
-
-export interface QueueUrls {
-  command: string;
-  reply: string;
-  deadLetter: string;
-}
+import { queueDefinitions, redrivePolicy, tableDefinitions, type QueueUrls } from './definitions.js';
 
 /** Creates the queues if they are missing (CreateQueue is idempotent for equal attributes) and returns their URLs. */
 export async function ensureQueues(sqs: SQSClient, config: Pick<Config, 'queues' | 'worker' | 'maxReceiveCount'>): Promise<QueueUrls> {

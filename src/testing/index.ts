@@ -4,7 +4,7 @@
  * Runner-agnostic: it throws on failure and needs no vitest or jest API.
  */
 export { startTestStack, type TestStack, type TestStackOptions } from './test-stack.js';
-export { findFreePort } from '../local-stack/ports.js';
+export { findFreePort } from '../net/ports.js';
 export { EmbeddedStackPackageMissingError, OneEffectError, PortInUseError, SimulatedCrashError } from '../errors.js';
 export { seedWallet, type SeedWalletOptions } from './seed-wallet.js';
 export { deliver, type DeliverOptions } from './deliver.js';

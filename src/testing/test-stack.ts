@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { loadConfig } from '../config.js';
 import { startEmbeddedStack, type EmbeddedStack } from '../local-stack/embedded-stack.js';
 import { PortInUseError } from '../errors.js';
-import { findFreePort } from '../local-stack/ports.js';
+import { findFreePort } from '../net/ports.js';
 import { createLogger } from '../logger.js';
 import { createWallet, type Wallet } from '../wallet.js';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { startEmbeddedStack, type EmbeddedStack } from '../../src/local-stack/embedded-stack.js';
-import { findFreePort } from '../../src/local-stack/ports.js';
+import { findFreePort } from '../../src/net/ports.js';
 import { createLogger } from '../../src/logger.js';
 import type { Wallet } from '../../src/wallet.js';
 import { runScript, type RunningScript } from '../support/child-process.js';

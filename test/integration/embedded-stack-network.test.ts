@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { startEmbeddedStack } from '../../src/local-stack/embedded-stack.js';
 import { PortInUseError } from '../../src/errors.js';
-import { findFreePort } from '../../src/local-stack/ports.js';
+import { findFreePort } from '../../src/net/ports.js';
 import { createLogger } from '../../src/logger.js';
 import { createWallet, type Wallet } from '../../src/wallet.js';
 import { runScript } from '../support/child-process.js';

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { startEmbeddedStack } from '../../src/local-stack/embedded-stack.js';
 import { PortInUseError } from '../../src/errors.js';
-import { findFreePort } from '../../src/local-stack/ports.js';
+import { findFreePort } from '../../src/net/ports.js';
 import { createLogger } from '../../src/logger.js';
 import { isProcessAlive, runScript, type RunningScript } from '../support/child-process.js';
 import { eventually } from '../support/eventually.js';

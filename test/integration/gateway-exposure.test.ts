@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findFreePort } from '../../src/local-stack/ports.js';
+import { findFreePort } from '../../src/net/ports.js';
 import { startApi } from '../support/api-server.js';
 import { runScript } from '../support/child-process.js';
 import { call } from '../support/http-client.js';

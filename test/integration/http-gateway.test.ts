@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAwsClients } from '../../src/clients.js';
-import { findFreePort } from '../../src/local-stack/ports.js';
+import { findFreePort } from '../../src/net/ports.js';
 import { getCurrentBalance } from '../../src/query/balance.js';
 import type { Wallet } from '../../src/wallet.js';
 import { getJson, postJson, startApi, type RunningApi } from '../support/api-server.js';

@@ -1,6 +1,6 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
-import { findFreePort } from '../../src/local-stack/ports.js';
+import { findFreePort } from '../../src/net/ports.js';
 import { createLogger } from '../../src/logger.js';
 import { createOperations } from '../../src/observability/operations.js';
 import { createWallet } from '../../src/wallet.js';

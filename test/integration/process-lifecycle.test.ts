@@ -1,6 +1,6 @@
 import { GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { findFreePort } from '../../src/local-stack/ports.js';
+import { findFreePort } from '../../src/net/ports.js';
 import { REPO_ROOT, type RunningScript } from '../support/child-process.js';
 import { eventually } from '../support/eventually.js';
 import { descendants, isAlive, runNpm, runsIn, tryConnect } from '../support/process-tree.js';

@@ -1,7 +1,7 @@
 import type { TestProject } from 'vitest/node';
 import { loadConfig } from '../../src/config.js';
 import { startEmbeddedStack } from '../../src/local-stack/embedded-stack.js';
-import { findFreePort } from '../../src/local-stack/ports.js';
+import { findFreePort } from '../../src/net/ports.js';
 import { createLogger } from '../../src/logger.js';
 import { startLocalStackContainer } from './localstack-container.js';
 import { selectStack, type StackKind } from './stack-selection.js';

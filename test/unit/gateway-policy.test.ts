@@ -4,7 +4,8 @@ import { createAuthenticator, type Principal } from '../../src/http/auth.js';
 import { hs256Token, TEST_JWT_SECRET } from '../support/tokens.js';
 import { authorizeCommand, authorizeRead, MAX_USER_KEY_LENGTH, scopeKey, unscopeKey, USER_COMMAND_TYPES } from '../../src/http/authorization.js';
 import { UnsafeBindError } from '../../src/errors.js';
-import { allowedHosts, assertSafeBind, hostName, isLoopback } from '../../src/http/exposure.js';
+import { allowedHosts, assertSafeBind } from '../../src/http/exposure.js';
+import { hostName, isLoopback } from '../../src/net/host-names.js';
 import { cached, WaiterGate } from '../../src/http/load-limits.js';
 
 const alice: Principal = { kind: 'user', userId: 'alice', rateKey: 'user:alice' };

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isSupportedNode, nodeSupportLine } from '../../scripts/support/node-support.js';
 import { parseScriptArgs, type ScriptHelp } from '../../scripts/support/args.js';
 import { UsageError } from '../../src/errors.js';
-import { urlHostFor } from '../../src/local-stack/ports.js';
+import { urlHostFor } from '../../src/net/ports.js';
 
 const HISTORY: ScriptHelp = { usage: 'npm run history -- <userId> [--limit N]', description: '', flags: ['limit', 'cursor'], switches: ['verbose'], positionals: [1, 1] };
 
