@@ -44,7 +44,7 @@ try {
   process.stdout.write(`${stackLine(wallet, 'it has a worker and seeded users, and stops with this process')}\n`);
   if (wallet.startedEmbeddedStack) {
     const seeded = await seedUsersIfEmpty(wallet.clients.ddb, wallet.config);
-    for (const user of seeded ?? []) process.stdout.write(`  seeded user ${user.userId}  balance ${user.balance}\n`);
+    for (const user of seeded ?? []) process.stdout.write(`  seeded user ${user.userId}  balance ${user.balance}  ${user.currency}\n`);
     wallet.startWorker();
   }
   const app = await buildApi({ wallet });

@@ -5,12 +5,12 @@ import { runScript } from './support/run.js';
 await runScript(
   {
     usage: 'npm run init-tables',
-    description: 'Makes sure the tables and queues of the running stack (or the configured endpoints) exist, then adds 10 new users with balances from 50 to 120 and prints them.',
+    description: 'Makes sure the tables and queues of the running stack (or the configured endpoints) exist, then opens 10 new wallets in WALLET_DEFAULT_CURRENCY with balances from 50 to 120 and prints them.',
   },
   () => undefined,
   async (wallet) => {
     const users = await seedUsers(wallet.clients.ddb, wallet.config, 10);
     process.stdout.write(`tables ${wallet.config.tables.users}, ${wallet.config.tables.transactions} and queues ready; seeded:\n`);
-    for (const user of users) process.stdout.write(`  ${user.userId}  balance ${user.balance}\n`);
+    for (const user of users) process.stdout.write(`  ${user.userId}  balance ${user.balance}  ${user.currency}\n`);
   },
 );

@@ -54,7 +54,7 @@ try {
   wallet.startWorker();
   await operations.start({ ddb: wallet.clients.ddb, config: wallet.config });
   printBanner(wallet, seeded?.[0]?.userId);
-  if (seeded) for (const user of seeded) process.stdout.write(`  seeded user ${user.userId}  balance ${user.balance}\n`);
+  if (seeded) for (const user of seeded) process.stdout.write(`  seeded user ${user.userId}  balance ${user.balance}  ${user.currency}\n`);
 } catch (error) {
   process.stderr.write(`${describe(error)}\n`);
   await stop(1, 'start-up failed');

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from './errors.js';
+import { isCurrencyCode } from './money/currencies.js';
 
 /**
  * Every setting the service reads from the environment, in one schema.
@@ -104,6 +105,11 @@ export const EnvSchema = z.object({
     .optional()
     .describe('KMS key (ARN or alias) that encrypts each waiting process\'s own reply queue (the template\'s KmsKeyArn); unset: SQS-managed encryption'),
   WALLET_DEAD_LETTER_QUEUE: queueName.default('wallet-commands-dlq').describe('Dead-letter queue of the command queue'),
+  WALLET_DEFAULT_CURRENCY: z
+    .string()
+    .refine(isCurrencyCode, 'must be an active ISO 4217 code the service knows (src/money/currencies.ts), in upper case')
+    .default('USD')
+    .describe('Currency of the wallets created before wallets had one (items without `currency`), and of the users `npm run init-tables` seeds'),
   WALLET_USERS_TABLE: tableName.default('Users').describe('Users table name'),
   WALLET_TRANSACTIONS_TABLE: tableName.default('Transactions').describe('Transactions table name'),
   WALLET_MAX_RECEIVE_COUNT: positiveInt.max(1000).default(5).describe('Deliveries of a failing command before SQS moves it to the DLQ'),
@@ -181,6 +187,8 @@ export interface Config {
   /** Who may write to a waiting process's own reply queue (reply-queue-policy.ts). */
   replyQueueSecurity: { workerSenderIds?: string[]; kmsKey?: string };
   tables: { users: string; transactions: string };
+  /** The currency of wallets whose item names none (made before currencies), and of seeded users. */
+  defaultCurrency: string;
   maxReceiveCount: number;
   worker: { visibilityTimeoutSeconds: number; waitTimeSeconds: number; pollers: number; batchSize: number; retryBaseSeconds: number };
   maxConflictRetries: number;
@@ -262,6 +270,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ...(e.WALLET_REPLY_QUEUE_KMS_KEY && { kmsKey: e.WALLET_REPLY_QUEUE_KMS_KEY }),
     },
     tables: { users: e.WALLET_USERS_TABLE, transactions: e.WALLET_TRANSACTIONS_TABLE },
+    defaultCurrency: e.WALLET_DEFAULT_CURRENCY,
     maxReceiveCount: e.WALLET_MAX_RECEIVE_COUNT,
     worker: {
       visibilityTimeoutSeconds: e.WALLET_VISIBILITY_TIMEOUT_SECONDS,

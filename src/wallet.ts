@@ -153,7 +153,7 @@ export async function createWallet(options: WalletOptions = {}): Promise<Wallet>
       const parsed = parseCommand(input);
       if (!parsed.ok) throw new InvalidRequestError('invalid command', parsed.issues);
       const [result] = await directEngine.submit([parsed.command]);
-      if (result?.kind === 'decided') return replyForOutcome(result.outcome);
+      if (result?.kind === 'decided') return replyForOutcome(result.outcome, config.defaultCurrency);
       if (result?.kind === 'failed' || result?.kind === 'poison') throw result.error;
       throw new StoreUnavailableError('the wallet is closing');
     },

@@ -105,10 +105,10 @@ export async function runLargestGroup(
         transactionId: randomUUID(),
         userId,
         type: 'credit',
-        amount: 100n,
+        amount: 1_000n,
         timestamp,
         status: 'applied',
-        newBalance: user.balance + 100n * BigInt(offset + 1),
+        newBalance: user.balance + 1_000n * BigInt(offset + 1),
         newHeld: 0n,
         version: user.version + offset + 1,
       }));

@@ -69,7 +69,7 @@ export async function openPhase(env: Record<string, string>, logger: Logger): Pr
 }
 
 /** Opening balance of every bench user: large enough that no debit is refused. */
-export const OPENING_BALANCE_CENTS = 100_000_000_000n;
+export const OPENING_BALANCE_CENTS = 1_000_000_000_000n;
 
 export function benchUserIds(count: number): string[] {
   return Array.from({ length: count }, (_, index) => `bench-user-${String(index).padStart(5, '0')}`);
@@ -79,7 +79,7 @@ export function benchUserIds(count: number): string[] {
 export async function seedBenchUsers(wallet: Wallet, userIds: readonly string[]): Promise<void> {
   const now = new Date().toISOString();
   for (let start = 0; start < userIds.length; start += 25) {
-    let requests = userIds.slice(start, start + 25).map((userId) => ({ PutRequest: { Item: newUserItem(userId, OPENING_BALANCE_CENTS, now) } }));
+    let requests = userIds.slice(start, start + 25).map((userId) => ({ PutRequest: { Item: newUserItem(userId, OPENING_BALANCE_CENTS, now, wallet.config.defaultCurrency) } }));
     while (requests.length > 0) {
       const { UnprocessedItems } = await wallet.clients.ddb.send(new BatchWriteCommand({ RequestItems: { [wallet.config.tables.users]: requests } }));
       requests = (UnprocessedItems?.[wallet.config.tables.users] ?? []) as typeof requests;

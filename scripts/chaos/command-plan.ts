@@ -1,5 +1,5 @@
 import type { Command } from '../../src/messages/command.js';
-import { formatCents, parseAmount } from '../../src/money/money.js';
+import { formatMoney, parseAmount } from '../../src/money/money.js';
 import { integerBetween, pick, type Random } from '../support/random.js';
 
 export interface PlanShape {
@@ -134,7 +134,7 @@ function randomCommand(idempotentKey: string, users: PlannedUser[], earlier: Pla
 
 function randomAmount(random: Random): string {
   const cents = BigInt(integerBetween(random, 1, 4000));
-  const text = formatCents(cents);
+  const text = formatMoney(cents * 10n, 2);
   return random() < 0.2 ? respell(text) : text;
 }
 
@@ -150,7 +150,7 @@ function respell(amount: string): string {
 function withOtherPayload(command: Command, users: PlannedUser[], random: Random): Command {
   const change = integerBetween(random, 0, 2);
   if (change === 0) return { idempotentKey: command.idempotentKey, userId: command.userId, type: command.type === 'credit' ? 'debit' : 'credit', amount: '1.00' };
-  if (change === 1 && 'amount' in command && command.amount !== undefined) return { ...command, amount: formatCents(parseAmount(command.amount) + 1n) };
+  if (change === 1 && 'amount' in command && command.amount !== undefined) return { ...command, amount: formatMoney(parseAmount(command.amount) + 10n, 2) };
   const others = users.filter((user) => user.userId !== command.userId && !('toUserId' in command && command.toUserId === user.userId));
   return { ...command, userId: pick(random, others).userId };
 }

@@ -1,9 +1,9 @@
 import { balanceEffect } from '../../src/ledger/effects.js';
 import { heldAt, recordFromItem, type AppliedRecord, type TransactionRecord } from '../../src/ledger/items.js';
 import { replyForOutcome } from '../../src/ledger/replies.js';
-import { commandCents, commandFingerprint, type Command } from '../../src/messages/command.js';
+import { commandFingerprint, commandMills, type Command } from '../../src/messages/command.js';
 import type { Reply } from '../../src/messages/reply.js';
-import { formatCents, parseStoredNumber } from '../../src/money/money.js';
+import { formatStored, parseStoredNumber } from '../../src/money/money.js';
 import type { ChaosPlan } from './command-plan.js';
 
 /** Everything read back after the run: DynamoDB as it is, every reply, what is left on the queues. */
@@ -70,10 +70,10 @@ export function checkInvariants(evidence: ChaosEvidence): ChaosVerdict {
     }
     const winner = planned.find(({ command }) => sameCommand(record, command));
     if (!winner) {
-      problems.push(`record for ${key} (${record.userId} ${record.type} ${formatCents(record.amount ?? 0n)}) matches no command sent`);
+      problems.push(`record for ${key} (${record.userId} ${record.type} ${formatStored(record.amount ?? 0n)}) matches no command sent`);
       continue;
     }
-    const expected = canonical(replyForOutcome({ kind: 'decided', record, replayed: false }));
+    const expected = canonical(replyForOutcome({ kind: 'decided', record, replayed: false }, 'USD'));
     // The record's own outcome counts: a reply with any other decision means a second one was made.
     const outcomes = new Set<string>([expected]);
     for (const reply of replies) {
@@ -157,9 +157,9 @@ function checkLedgers(evidence: ChaosEvidence, records: TransactionRecord[], ver
         record.version !== index + 1
           ? `version ${record.version} at position ${index + 1}`
           : record.newBalance !== balance
-            ? `${record.idempotentKey} recorded ${formatCents(record.newBalance)}, replay gives ${formatCents(balance)}`
+            ? `${record.idempotentKey} recorded ${formatStored(record.newBalance)}, replay gives ${formatStored(balance)}`
             : record.newHeld !== held
-              ? `${record.idempotentKey} recorded held ${formatCents(record.newHeld)}, replay gives ${formatCents(held)}`
+              ? `${record.idempotentKey} recorded held ${formatStored(record.newHeld)}, replay gives ${formatStored(held)}`
               : undefined;
       if (fault) (verdict.ledgerConsistent = false), problems.push(`${userId}: ${fault}`);
       if (record.newBalance < 0n || record.newBalance - record.newHeld < 0n) verdict.negativeBalances++;
@@ -167,12 +167,12 @@ function checkLedgers(evidence: ChaosEvidence, records: TransactionRecord[], ver
     const now = stored.get(userId);
     if (now !== balance) {
       verdict.ledgerConsistent = false;
-      problems.push(`${userId}: stored balance ${now === undefined ? 'missing' : formatCents(now)}, replay ends at ${formatCents(balance)}`);
+      problems.push(`${userId}: stored balance ${now === undefined ? 'missing' : formatStored(now)}, replay ends at ${formatStored(balance)}`);
     }
     for (const record of userRecords) {
       if (record.status !== 'rejected' || record.reason !== 'insufficient_funds' || record.type !== 'debit') continue;
       // A debit refused for funds must have been refused on some available amount the ledger passed through.
-      if (!availables.some((seen) => seen < (record.amount ?? 0n))) problems.push(`${userId}: implausible rejection ${record.idempotentKey} (${record.reason}, debit ${formatCents(record.amount ?? 0n)})`);
+      if (!availables.some((seen) => seen < (record.amount ?? 0n))) problems.push(`${userId}: implausible rejection ${record.idempotentKey} (${record.reason}, debit ${formatStored(record.amount ?? 0n)})`);
     }
   }
   // Money is conserved: transfers only move it; credits, debits, captures and their reversals bring it in or take it out.
@@ -180,7 +180,7 @@ function checkLedgers(evidence: ChaosEvidence, records: TransactionRecord[], ver
   const opened = [...openings.values()].reduce((sum, opening) => sum + opening, 0n);
   if (total !== opened + external) {
     verdict.ledgerConsistent = false;
-    problems.push(`money not conserved: balances sum to ${formatCents(total)}, openings and flows give ${formatCents(opened + external)}`);
+    problems.push(`money not conserved: balances sum to ${formatStored(total)}, openings and flows give ${formatStored(opened + external)}`);
   }
 }
 
@@ -194,7 +194,7 @@ function sameCommand(decided: (TransactionRecord | Reply) & { request?: string }
   if (decided.userId !== command.userId || decided.type !== command.type) return false;
   const references = ['toUserId', 'holdKey', 'originalKey'] as const;
   if (references.some((field) => (decided as Record<string, unknown>)[field] !== (command as Record<string, unknown>)[field])) return false;
-  const named = commandCents(command);
+  const named = commandMills(command);
   if (named === undefined) return true;
   if (decided.amount === undefined) return false;
   return (typeof decided.amount === 'bigint' ? decided.amount : parseStoredNumber(decided.amount)) === named;

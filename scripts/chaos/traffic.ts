@@ -8,7 +8,7 @@ import type { ChaosPlan } from './command-plan.js';
 /** Creates the plan's users with their opening balances (straight to DynamoDB Local, never through a fault). */
 export async function seedUsers(ddb: DynamoDBDocumentClient, usersTable: string, plan: ChaosPlan): Promise<void> {
   for (const user of plan.users) {
-    const item = newUserItem(user.userId, parseStoredNumber(user.openingBalance), new Date().toISOString());
+    const item = newUserItem(user.userId, parseStoredNumber(user.openingBalance), new Date().toISOString(), 'USD');
     await ddb.send(new PutCommand({ TableName: usersTable, Item: item }));
   }
 }

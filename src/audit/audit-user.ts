@@ -1,4 +1,4 @@
-import { formatCents, type Cents } from '../money/money.js';
+import { formatStored, type Cents } from '../money/money.js';
 import { balanceEffect } from './entry-effects.js';
 import type { EntryFacts } from './entry-facts.js';
 
@@ -139,7 +139,7 @@ export function auditUser(user: StoredUser, entries: EntryFacts[]): UserAudit {
       : (first.newBalance ?? 0n) - (balanceEffect(first) ?? 0n);
     found.push(...replay(user, replayed, opening, versionGap));
   } else if (user.balance !== undefined && user.balance < 0n) {
-    report('negative_balance', undefined, `stored balance ${formatCents(user.balance)} is negative`);
+    report('negative_balance', undefined, `stored balance ${formatStored(user.balance)} is negative`);
   }
 
   // The user item against its last entry.
@@ -155,10 +155,10 @@ export function auditUser(user: StoredUser, entries: EntryFacts[]): UserAudit {
   }
   found.push(...replayHeld(user, replayed));
   if (user.held !== undefined) {
-    if (user.held < 0n) report('stored_held', last?.idempotentKey, `stored held ${formatCents(user.held)} is negative`);
+    if (user.held < 0n) report('stored_held', last?.idempotentKey, `stored held ${formatStored(user.held)} is negative`);
     const lastHeld = [...replayed].reverse().find((entry) => entry.newHeld !== undefined);
     if (lastHeld?.newHeld !== undefined && lastHeld.newHeld !== user.held) {
-      report('stored_held', lastHeld.idempotentKey, `stored held ${formatCents(user.held)}, the last entry leaves ${formatCents(lastHeld.newHeld)}`);
+      report('stored_held', lastHeld.idempotentKey, `stored held ${formatStored(user.held)}, the last entry leaves ${formatStored(lastHeld.newHeld)}`);
     }
   }
   return { userId, applied: applied.length, rejected, unchained, discrepancies: found };
@@ -191,15 +191,15 @@ function replay(user: StoredUser, entries: EntryFacts[], opening: Cents, resyncA
       balance += effect;
       const fromPrevious = previousRecorded + effect;
       if (recorded !== balance && recorded !== fromPrevious) {
-        report('new_balance', entry.idempotentKey, `newBalance ${formatCents(recorded)}, the replay gives ${formatCents(balance)}${fromPrevious === balance ? '' : ` (${formatCents(fromPrevious)} from the entry before it)`}`);
+        report('new_balance', entry.idempotentKey, `newBalance ${formatStored(recorded)}, the replay gives ${formatStored(balance)}${fromPrevious === balance ? '' : ` (${formatStored(fromPrevious)} from the entry before it)`}`);
       }
     }
-    if (recorded < 0n) report('negative_balance', entry.idempotentKey, `newBalance ${formatCents(recorded)} is negative`);
+    if (recorded < 0n) report('negative_balance', entry.idempotentKey, `newBalance ${formatStored(recorded)} is negative`);
     previousRecorded = recorded;
   }
   const last = entries.at(-1);
   if (user.balance !== undefined && user.balance !== balance && user.balance !== previousRecorded) {
-    report('stored_balance', last?.idempotentKey, `stored balance ${formatCents(user.balance)}, the replay ends at ${formatCents(balance)}`);
+    report('stored_balance', last?.idempotentKey, `stored balance ${formatStored(user.balance)}, the replay ends at ${formatStored(balance)}`);
   }
   return found;
 }
@@ -220,13 +220,13 @@ function replayHeld(user: StoredUser, entries: EntryFacts[]): Discrepancy[] {
     if (entry.newHeld === undefined || entry.timestamp === undefined) continue;
     const held = heldAt(Date.parse(entry.timestamp));
     if (held !== entry.newHeld) {
-      found.push({ userId: user.userId, idempotentKey: entry.idempotentKey, kind: 'new_held', detail: `newHeld ${formatCents(entry.newHeld)}, the replay gives ${formatCents(held)}` });
+      found.push({ userId: user.userId, idempotentKey: entry.idempotentKey, kind: 'new_held', detail: `newHeld ${formatStored(entry.newHeld)}, the replay gives ${formatStored(held)}` });
     }
   }
   if (user.holds === undefined || user.lastDecidedAt === undefined) return found;
   const writtenAt = Date.parse(user.lastDecidedAt);
-  const expected = [...open].filter(([, hold]) => Date.parse(hold.expiresAt) > writtenAt).map(([key, hold]) => `${key}=${formatCents(hold.amount)}`).sort();
-  const stored = [...user.holds].filter(([, hold]) => Date.parse(hold.expiresAt) > writtenAt).map(([key, hold]) => `${key}=${formatCents(hold.amount)}`).sort();
+  const expected = [...open].filter(([, hold]) => Date.parse(hold.expiresAt) > writtenAt).map(([key, hold]) => `${key}=${formatStored(hold.amount)}`).sort();
+  const stored = [...user.holds].filter(([, hold]) => Date.parse(hold.expiresAt) > writtenAt).map(([key, hold]) => `${key}=${formatStored(hold.amount)}`).sort();
   if (expected.join('|') !== stored.join('|')) {
     found.push({ userId: user.userId, ...(entries.at(-1) && { idempotentKey: entries.at(-1)?.idempotentKey }), kind: 'stored_held', detail: `open holds on the user item [${stored.join(', ')}], the replay gives [${expected.join(', ')}]` });
   }

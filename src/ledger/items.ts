@@ -1,6 +1,7 @@
 import { NumberValue } from '@aws-sdk/lib-dynamodb';
 import { CorruptItemError } from '../errors.js';
-import { formatCents, parseStoredNumber, type Cents } from '../money/money.js';
+import { isCurrencyCode } from '../money/currencies.js';
+import { formatStored, parseStoredNumber, type Cents } from '../money/money.js';
 import { COMMAND_TYPES, type TransactionType } from '../messages/command.js';
 import { STICKY_REJECTIONS, type StickyRejection } from '../messages/reply.js';
 import { CHAIN_HEAD_ATTRIBUTE, entryHash, HASH_ATTRIBUTE } from './chain.js';
@@ -16,8 +17,18 @@ export interface OpenHold {
   expiresAt: string;
 }
 
+/** Where a wallet stands (SPEC "Wallets"): `closed` is for good. */
+export const WALLET_STATUSES = ['active', 'frozen', 'closed'] as const;
+export type WalletStatus = (typeof WALLET_STATUSES)[number];
+
 export interface UserState {
   userId: string;
+  /** The wallet's ISO 4217 code; absent on items made before wallets had one (they hold WALLET_DEFAULT_CURRENCY). */
+  currency?: string;
+  /** Absent on items made before wallets had a status: active. */
+  status?: WalletStatus;
+  /** What `open` gave the wallet (written when it is created, never changed). */
+  metadata?: Record<string, string>;
   /** The posted balance. */
   balance: Cents;
   /** Count of applied transactions; 0 for a user another tool created without one. */
@@ -68,6 +79,12 @@ export interface RecordBase {
    * to the user's next entry is known from this entry alone.
    */
   openHolds?: readonly OpenHold[];
+  /** The wallet's currency when the command was decided (absent on records older than currencies: the default one). */
+  currency?: string;
+  /** A wallet command's note (freeze, unfreeze, close). */
+  note?: string;
+  /** The metadata an `open` gave its wallet. */
+  metadata?: Record<string, string>;
 }
 
 export type TransactionRecord =
@@ -85,6 +102,9 @@ export function userFromItem(item: Item): UserState {
   const chainHash = item[CHAIN_HEAD_ATTRIBUTE];
   return {
     userId: text(item, 'userId'),
+    ...(item.currency !== undefined && { currency: currencyOf(item) }),
+    ...(item.status !== undefined && { status: walletStatusOf(item) }),
+    ...(item.metadata !== undefined && { metadata: stringMap(item, 'metadata') }),
     balance: money(item, 'balance'),
     version: item.version === undefined ? 0 : count(item, 'version'),
     ...(typeof lastDecidedAt === 'string' && { lastDecidedAt }),
@@ -93,8 +113,22 @@ export function userFromItem(item: Item): UserState {
   };
 }
 
-export function newUserItem(userId: string, balance: Cents, now: string): Item {
-  return { userId, balance: NumberValue.from(formatCents(balance)), version: 0, createdAt: now, updatedAt: now };
+/** A wallet item as seeding or a tool writes it: active, in `currency`, with no history yet. */
+export function newUserItem(userId: string, balance: Cents, now: string, currency: string): Item {
+  return { userId, balance: NumberValue.from(formatStored(balance)), version: 0, currency, status: 'active', createdAt: now, updatedAt: now };
+}
+
+/** The item of a wallet an `open` creates: created when it was decided. */
+export function openedWalletItem(user: UserState): Item {
+  const createdAt = user.lastDecidedAt ?? '';
+  return {
+    ...newUserItem(user.userId, user.balance, createdAt, user.currency ?? ''),
+    status: user.status ?? 'active',
+    version: user.version,
+    lastDecidedAt: createdAt,
+    ...(user.metadata !== undefined && { metadata: user.metadata }),
+    ...(user.chainHash !== undefined && { [CHAIN_HEAD_ATTRIBUTE]: user.chainHash }),
+  };
 }
 
 /** The sum of the holds that still reserve money at `now` (epoch ms). */
@@ -110,7 +144,7 @@ export function openHoldsAt(user: Pick<UserState, 'holds'>, at: number): OpenHol
 }
 
 export function holdsToItem(holds: ReadonlyMap<string, OpenHold>): Item {
-  return Object.fromEntries([...holds].map(([key, hold]) => [key, { amount: NumberValue.from(formatCents(hold.amount)), expiresAt: hold.expiresAt }]));
+  return Object.fromEntries([...holds].map(([key, hold]) => [key, { amount: NumberValue.from(formatStored(hold.amount)), expiresAt: hold.expiresAt }]));
 }
 
 function holdsFromItem(item: Item): Map<string, OpenHold> {
@@ -127,7 +161,7 @@ function holdsFromItem(item: Item): Map<string, OpenHold> {
   );
 }
 
-const money$ = (cents: Cents) => NumberValue.from(formatCents(cents));
+const money$ = (amount: Cents) => NumberValue.from(formatStored(amount));
 
 export function recordToItem(record: TransactionRecord): Item {
   const optional = {
@@ -144,6 +178,9 @@ export function recordToItem(record: TransactionRecord): Item {
     ...(record.closedBy !== undefined && { closedBy: record.closedBy }),
     ...(record.reversedAmount !== undefined && { reversedAmount: money$(record.reversedAmount) }),
     ...(record.openHolds !== undefined && record.openHolds.length > 0 && { openHolds: record.openHolds.map((hold) => ({ expiresAt: hold.expiresAt, amount: money$(hold.amount) })) }),
+    ...(record.currency !== undefined && { currency: record.currency }),
+    ...(record.note !== undefined && { note: record.note }),
+    ...(record.metadata !== undefined && { metadata: record.metadata }),
   };
   const base = {
     idempotentKey: record.idempotentKey,
@@ -199,6 +236,9 @@ export function recordFromItem(item: Item): TransactionRecord {
     ...(item.refVersion !== undefined && { refVersion: count(item, 'refVersion') }),
     ...(item.reversedAmount !== undefined && { reversedAmount: money(item, 'reversedAmount') }),
     ...(item.openHolds !== undefined && { openHolds: openHoldsFromItem(item) }),
+    ...(item.currency !== undefined && { currency: currencyOf(item) }),
+    ...optionalText('note'),
+    ...(item.metadata !== undefined && { metadata: stringMap(item, 'metadata') }),
   };
   const status = text(item, 'status');
   if (status === 'applied') {
@@ -230,6 +270,24 @@ function openHoldsFromItem(item: Item): OpenHold[] {
     if (!ISO_TIMESTAMP.test(expiresAt)) throw new CorruptItemError(`transaction ${String(item.idempotentKey)} has an open hold without a valid expiry`);
     return { amount: money(hold, 'amount'), expiresAt };
   });
+}
+
+function currencyOf(item: Item): string {
+  const code = text(item, 'currency');
+  if (!isCurrencyCode(code)) throw new CorruptItemError(`item attribute currency is not a known currency: ${JSON.stringify(code)}`);
+  return code;
+}
+
+function walletStatusOf(item: Item): WalletStatus {
+  const status = text(item, 'status');
+  if (!(WALLET_STATUSES as readonly string[]).includes(status)) throw new CorruptItemError(`item attribute status is not a wallet status: ${JSON.stringify(status)}`);
+  return status as WalletStatus;
+}
+
+function stringMap(item: Item, field: string): Record<string, string> {
+  const value = item[field];
+  if (typeof value !== 'object' || value === null || Object.values(value).some((member) => typeof member !== 'string')) throw new CorruptItemError(`item attribute ${field} is not a map of strings`);
+  return { ...(value as Record<string, string>) };
 }
 
 function text(item: Item, field: string): string {

@@ -1,23 +1,27 @@
-import { commandCents, type ParsedCommand } from '../messages/command.js';
+import type { ParsedCommand } from '../messages/command.js';
 import type { Reply } from '../messages/reply.js';
-import { formatCents } from '../money/money.js';
+import { exponentOf } from '../money/currencies.js';
+import { formatMoney } from '../money/money.js';
 import type { ApplyOutcome } from './outcome.js';
 
 /**
  * Replies are built from stored data only (the record), so every delivery of
  * a command gets the same reply but for `replayed`. A refusal of a reused
- * key is not stored: it carries the time it was refused.
+ * key is not stored: it carries the time it was refused. Money is written
+ * with exactly its currency's exponent; records older than currencies are
+ * in `defaultCurrency` (WALLET_DEFAULT_CURRENCY).
  */
-export function replyForOutcome(outcome: ApplyOutcome): Reply {
+export function replyForOutcome(outcome: ApplyOutcome, defaultCurrency: string): Reply {
   if (outcome.kind === 'key_reused') {
-    // Echo the refused command, never anything of the stored one.
+    // Echo the refused command as sent, never anything of the stored one (not even its wallet's currency).
     const { command } = outcome;
-    const amount = commandCents(command);
+    const named = command as { amount?: string; currency?: string };
     return {
       idempotentKey: command.idempotentKey,
       userId: command.userId,
       type: command.type,
-      ...(amount !== undefined && { amount: formatCents(amount) }),
+      ...(named.amount !== undefined && { amount: named.amount }),
+      ...(named.currency !== undefined && { currency: named.currency }),
       ...commandReferences(command as { toUserId?: string; holdKey?: string; originalKey?: string }),
       status: 'rejected',
       reason: 'idempotency_key_reused',
@@ -26,11 +30,14 @@ export function replyForOutcome(outcome: ApplyOutcome): Reply {
     };
   }
   const { record, replayed } = outcome;
+  const currency = record.currency ?? defaultCurrency;
+  const exponent = exponentOf(currency);
   const common = {
     idempotentKey: record.idempotentKey,
     userId: record.userId,
     type: record.type,
-    ...(record.amount !== undefined && { amount: formatCents(record.amount) }),
+    ...(record.amount !== undefined && { amount: formatMoney(record.amount, exponent) }),
+    currency,
     ...commandReferences(record),
     ...(record.status === 'applied' && record.expiresAt !== undefined && { expiresAt: record.expiresAt }),
     transactionId: record.transactionId,
@@ -38,7 +45,7 @@ export function replyForOutcome(outcome: ApplyOutcome): Reply {
     replayed,
   };
   return record.status === 'applied'
-    ? { ...common, status: 'applied', newBalance: formatCents(record.newBalance), available: formatCents(record.newBalance - record.newHeld) }
+    ? { ...common, status: 'applied', newBalance: formatMoney(record.newBalance, exponent), available: formatMoney(record.newBalance - record.newHeld, exponent) }
     : { ...common, status: 'rejected', reason: record.reason };
 }
 

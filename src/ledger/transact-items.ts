@@ -1,9 +1,9 @@
 import { NumberValue } from '@aws-sdk/lib-dynamodb';
 import type { Config } from '../config.js';
 import { UnitTooLargeError } from '../errors.js';
-import { formatCents } from '../money/money.js';
+import { formatStored } from '../money/money.js';
 import type { Decision, DecideResult, RecordTransition, UserTransition } from './decide/ledger-state.js';
-import { holdsToItem, recordToItem, type TransactionRecord, type UserState } from './items.js';
+import { holdsToItem, openedWalletItem, recordToItem, type TransactionRecord, type UserState } from './items.js';
 import { actionBytes, addCost, fitsOne, NO_COST, type TransactLimits } from './round-budget.js';
 
 /**
@@ -150,7 +150,7 @@ export function referenceAction(transactionsTable: string, key: string, { before
         ':seenRef': seen,
         ':refVersion': after.refVersion ?? seen + 1,
         ...(after.closedBy !== undefined && { ':closedBy': after.closedBy }),
-        ...(after.reversedAmount !== undefined && { ':reversedAmount': NumberValue.from(formatCents(after.reversedAmount)) }),
+        ...(after.reversedAmount !== undefined && { ':reversedAmount': NumberValue.from(formatStored(after.reversedAmount)) }),
       },
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
     },
@@ -177,6 +177,10 @@ export function recordPut(transactionsTable: string, record: TransactionRecord) 
  */
 export function userAction(usersTable: string, userId: string, { before, after }: UserTransition) {
   const key = { userId };
+  if (!before && after) {
+    // A wallet opened: created whole, only if the id is still unused.
+    return { Put: { TableName: usersTable, Item: openedWalletItem(after), ConditionExpression: 'attribute_not_exists(userId)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const } };
+  }
   if (!before || !after) {
     return { ConditionCheck: { TableName: usersTable, Key: key, ConditionExpression: 'attribute_not_exists(userId)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const } };
   }
@@ -187,16 +191,20 @@ export function userAction(usersTable: string, userId: string, { before, after }
   if (after.balance < 0n) throw new Error(`decision would leave user ${userId} negative`);
   // Users that never held money keep no holds attribute (items made by other tools stay as they are).
   const withHolds = before.holds.size > 0 || after.holds.size > 0;
+  // Only a wallet command changes the status (and it always moves the version the condition checks).
+  const withStatus = after.status !== undefined && after.status !== (before.status ?? 'active');
   return {
     Update: {
       TableName: usersTable,
       Key: key,
       // chainHash: the hash of the user's last applied entry, the end of its audit chain.
-      UpdateExpression: `SET balance = :balance, version = :version, lastDecidedAt = :decidedAt, updatedAt = :decidedAt${withHolds ? ', holds = :holds' : ''}${after.chainHash ? ', chainHash = :chainHash' : ''}`,
+      UpdateExpression: `SET balance = :balance, version = :version, lastDecidedAt = :decidedAt, updatedAt = :decidedAt${withHolds ? ', holds = :holds' : ''}${withStatus ? ', #status = :status' : ''}${after.chainHash ? ', chainHash = :chainHash' : ''}`,
       ConditionExpression: unchangedCondition(before),
+      ...(withStatus && { ExpressionAttributeNames: { '#status': 'status' } }),
       ExpressionAttributeValues: {
         ...seenValues(before),
-        ':balance': NumberValue.from(formatCents(after.balance)),
+        ...(withStatus && { ':status': after.status }),
+        ':balance': NumberValue.from(formatStored(after.balance)),
         ':version': after.version,
         ':decidedAt': after.lastDecidedAt ?? before.lastDecidedAt,
         ...(withHolds && { ':holds': holdsToItem(after.holds) }),
@@ -222,7 +230,7 @@ function unchangedCondition(user: UserState): string {
 
 function seenValues(user: UserState) {
   return {
-    ':seenBalance': NumberValue.from(formatCents(user.balance)),
+    ':seenBalance': NumberValue.from(formatStored(user.balance)),
     ':seenVersion': user.version,
     ...(user.lastDecidedAt === undefined ? { ':stringType': 'S' } : { ':seenDecidedAt': user.lastDecidedAt }),
   };

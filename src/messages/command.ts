@@ -1,54 +1,28 @@
 import { z } from 'zod';
-import { isWireAmountFormat, parseAmount } from '../money/money.js';
+import { parseAmount } from '../money/money.js';
+import { AmountSchema, boundedText, common } from './fields.js';
 import { toSqsJson, toSqsText, truncateText } from './sqs-text.js';
 
-/** No C0/C1 control characters (which also excludes NUL, newlines and DEL). */
-const NO_CONTROL_CHARACTERS = /^[^\p{Cc}]*$/u;
+export { AmountSchema };
 
-/**
- * Noncharacters (U+FFFE, U+FFFF, U+FDD0–U+FDEF, the last two of every plane)
- * and unpaired surrogates are not text: SQS refuses some of them in any
- * message, so a key or user id holding one could never be replied to.
- * (Astral characters are text and SQS carries them.)
- */
-const NOT_TEXT = /[\p{Noncharacter_Code_Point}\p{Surrogate}]/u;
-
-function boundedText(field: string, max: number) {
-  return z
-    .string({ error: `${field} must be a string` })
-    .refine((value) => [...value].length >= 1, { message: `${field} must not be empty` })
-    .refine((value) => [...value].length <= max, { message: `${field} must be at most ${max} characters` })
-    .refine((value) => NO_CONTROL_CHARACTERS.test(value), { message: `${field} must not contain control characters` })
-    .refine((value) => !NOT_TEXT.test(value), { message: `${field} must not contain noncharacters (such as U+FFFE) or unpaired surrogates` });
-}
-
-export const AmountSchema = z
-  .string({ error: 'amount must be a decimal string' })
-  .refine(isWireAmountFormat, {
-    message: 'amount must be plain digits with at most 2 fractional digits and 15 integer digits (no sign, exponent, spaces or leading zeros)',
-  })
-  .refine((value) => !isWireAmountFormat(value) || /[1-9]/.test(value), { message: 'amount must be greater than zero' });
-
-export const COMMAND_TYPES = ['credit', 'debit', 'transfer', 'hold', 'capture', 'release', 'reverse'] as const;
+export const MONEY_COMMAND_TYPES = ['credit', 'debit', 'transfer', 'hold', 'capture', 'release', 'reverse'] as const;
+export const COMMAND_TYPES = MONEY_COMMAND_TYPES;
 export const TransactionTypeSchema = z.enum(COMMAND_TYPES, { error: `type must be one of ${COMMAND_TYPES.map((type) => `"${type}"`).join(', ')}` });
 
 /** A hold reserves money for this long unless the command says otherwise (SPEC: 1 s to 30 days, default 7 days). */
 export const DEFAULT_HOLD_SECONDS = 604_800;
 export const MAX_HOLD_SECONDS = 2_592_000;
 
-const common = {
-  idempotentKey: boundedText('idempotentKey', 255),
-  /** The user whose money the command moves first: the payer, the holder, the owner of the original. */
-  userId: boundedText('userId', 128),
-};
+/** The fields every money command has. */
+const money = { ...common };
 
-export const CreditSchema = z.strictObject({ ...common, type: z.literal('credit'), amount: AmountSchema });
-export const DebitSchema = z.strictObject({ ...common, type: z.literal('debit'), amount: AmountSchema });
+export const CreditSchema = z.strictObject({ ...money, type: z.literal('credit'), amount: AmountSchema });
+export const DebitSchema = z.strictObject({ ...money, type: z.literal('debit'), amount: AmountSchema });
 export const TransferSchema = z
-  .strictObject({ ...common, type: z.literal('transfer'), amount: AmountSchema, toUserId: boundedText('toUserId', 128) })
+  .strictObject({ ...money, type: z.literal('transfer'), amount: AmountSchema, toUserId: boundedText('toUserId', 128) })
   .refine((command) => command.toUserId !== command.userId, { message: 'toUserId must be another user than userId', path: ['toUserId'] });
 export const HoldSchema = z.strictObject({
-  ...common,
+  ...money,
   type: z.literal('hold'),
   amount: AmountSchema,
   expiresInSeconds: z
@@ -64,14 +38,14 @@ function notItself(field: 'holdKey' | 'originalKey'): [(command: { idempotentKey
 }
 
 export const CaptureSchema = z
-  .strictObject({ ...common, type: z.literal('capture'), holdKey: boundedText('holdKey', 255), amount: AmountSchema.optional() })
+  .strictObject({ ...money, type: z.literal('capture'), holdKey: boundedText('holdKey', 255), amount: AmountSchema.optional() })
   .refine(...notItself('holdKey'));
-export const ReleaseSchema = z.strictObject({ ...common, type: z.literal('release'), holdKey: boundedText('holdKey', 255) }).refine(...notItself('holdKey'));
+export const ReleaseSchema = z.strictObject({ ...money, type: z.literal('release'), holdKey: boundedText('holdKey', 255) }).refine(...notItself('holdKey'));
 export const ReverseSchema = z
-  .strictObject({ ...common, type: z.literal('reverse'), originalKey: boundedText('originalKey', 255), amount: AmountSchema.optional() })
+  .strictObject({ ...money, type: z.literal('reverse'), originalKey: boundedText('originalKey', 255), amount: AmountSchema.optional() })
   .refine(...notItself('originalKey'));
 
-/** The body of a message on the command queue (SPEC "Command message" and "Money movement beyond credit and debit"). */
+/** The body of a message on the command queue (SPEC "Command message", "Money movement beyond credit and debit" and "Wallets"). */
 export const CommandSchema = z.discriminatedUnion('type', [CreditSchema, DebitSchema, TransferSchema, HoldSchema, CaptureSchema, ReleaseSchema, ReverseSchema], {
   error: (issue) => (issue.code === 'invalid_union' ? `type must be one of ${COMMAND_TYPES.map((type) => `"${type}"`).join(', ')}` : undefined),
 });
@@ -94,6 +68,8 @@ const EnvelopeSchema = z.strictObject({
 export type Command = z.infer<typeof CommandSchema>;
 export type TransactionType = Command['type'];
 export type CommandOf<T extends TransactionType> = Extract<Command, { type: T }>;
+/** The commands that move money (every type but the wallet commands). */
+export type MoneyCommand = CommandOf<(typeof MONEY_COMMAND_TYPES)[number]>;
 /** The commands that move one user's money by a named amount (what the bench and the chaos harness send). */
 export type CreditOrDebit = CommandOf<'credit' | 'debit'>;
 
@@ -180,20 +156,25 @@ function readableField(json: unknown, field: 'idempotentKey' | 'userId', max: nu
   return boundedText(field, max).safeParse(value).success ? { [field]: value as string } : {};
 }
 
-/** The amount a command names, in cents (undefined when it names none: capture or reverse "all of it", release). */
-export function commandCents(command: Command): bigint | undefined {
+/** The amount a command names, in mills (undefined when it names none: capture or reverse "all of it", release, wallet commands). */
+export function commandMills(command: Command): bigint | undefined {
   return 'amount' in command && command.amount !== undefined ? parseAmount(command.amount) : undefined;
 }
+/** The older name of `commandMills` (the decide step still uses it). */
+export const commandCents = commandMills;
 
 /**
  * What makes two commands under one key the same command (SPEC rule 4,
  * every field of every type): amounts compared as money ("10" is "10.00"),
- * a hold's default expiry the same as naming it.
+ * a hold's default expiry the same as naming it, metadata in any order.
  */
 export function commandFingerprint(command: Command): string {
   const fields: Record<string, unknown> = { ...command, idempotentKey: undefined };
-  const cents = commandCents(command);
-  if (cents !== undefined) fields.amount = cents.toString();
+  const mills = commandMills(command);
+  // Fingerprints stored before amounts had a third digit count cents: an amount in whole cents is still
+  // written that way (a redelivered old command stays the same command); one that needs the third digit
+  // is written as a fraction, which no count of cents can equal.
+  if (mills !== undefined) fields.amount = mills % 10n === 0n ? (mills / 10n).toString() : `${mills}/1000`;
   if (command.type === 'hold') fields.expiresInSeconds = command.expiresInSeconds ?? DEFAULT_HOLD_SECONDS;
   return JSON.stringify(Object.keys(fields).sort().filter((key) => fields[key] !== undefined).map((key) => [key, fields[key]]));
 }

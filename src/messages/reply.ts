@@ -14,13 +14,21 @@ export const STICKY_REJECTIONS = [
   'original_not_found',
   'not_reversible',
   'amount_exceeds_reversible',
+  'wallet_exists',
+  'wallet_frozen',
+  'wallet_closed',
+  'recipient_closed',
+  'wallet_not_empty',
+  'currency_mismatch',
+  'amount_not_representable',
 ] as const;
 export type StickyRejection = (typeof STICKY_REJECTIONS)[number];
 
 /** Plus the two that are never recorded: a command that is not valid, and a key used for another command. */
 export const RejectionReasonSchema = z.enum([...STICKY_REJECTIONS, 'invalid_command', 'idempotency_key_reused']);
 
-const DecimalString = z.string().regex(/^-?[0-9]+\.[0-9]{2}$/);
+/** Major units with exactly the currency's exponent: "74.50" USD, "1000" JPY, "1.250" KWD. */
+const DecimalString = z.string().regex(/^-?[0-9]+(\.[0-9]{1,3})?$/);
 
 /** The body of a message on the reply queue (SPEC "Reply message"). */
 export const ReplySchema = z.strictObject({
@@ -28,6 +36,8 @@ export const ReplySchema = z.strictObject({
   userId: z.string().optional(),
   type: TransactionTypeSchema.optional(),
   amount: z.string().optional(),
+  /** The wallet's currency (of a refusal that reveals nothing of the wallet: the one the command named, if any). */
+  currency: z.string().optional(),
   toUserId: z.string().optional(),
   holdKey: z.string().optional(),
   originalKey: z.string().optional(),

@@ -1,7 +1,8 @@
 import { BeforeWalletOpenedError, CorruptItemError } from '../errors.js';
 import { balanceEffect } from '../ledger/effects.js';
 import { recordFromItem, type Item } from '../ledger/items.js';
-import { formatCents, type Cents } from '../money/money.js';
+import { exponentOf } from '../money/currencies.js';
+import { formatMoney as formatMills, type Cents } from '../money/money.js';
 import type { QueryDeps } from './balance.js';
 import { cutAfter, parseInstant, type Cut } from './instants.js';
 import { entryPages, firstEntry, readWallet, storedMoney, type WalletFacts } from './ledger-reads.js';
@@ -25,8 +26,8 @@ export interface WalletState {
 export type BeforeOpen = 'error' | 'opening';
 
 /** The amounts in the wallet's currency, as the service writes them. */
-export function formatMoney(_currency: string, amount: Cents): string {
-  return formatCents(amount);
+export function formatMoney(currency: string, amount: Cents): string {
+  return formatMills(amount, exponentOf(currency));
 }
 
 export async function getBalanceAt(deps: QueryDeps, input: { userId: string; at: string }): Promise<BalanceAt> {

@@ -1,18 +1,22 @@
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Config } from '../config.js';
 import { UserNotFoundError } from '../errors.js';
-import { heldAt, userFromItem } from '../ledger/items.js';
+import { heldAt, userFromItem, type WalletStatus } from '../ledger/items.js';
 import { classifyStoreError } from '../ledger/store-errors.js';
-import { formatCents } from '../money/money.js';
+import { exponentOf } from '../money/currencies.js';
+import { formatMoney } from '../money/money.js';
 
 export interface QueryDeps {
   ddb: DynamoDBDocumentClient;
-  config: Pick<Config, 'tables'>;
+  config: Pick<Config, 'tables' | 'defaultCurrency'>;
 }
 
 export interface Balance {
   userId: string;
-  /** The posted balance: a decimal string in major units, two fractional digits ("74.50"). */
+  /** The wallet's ISO 4217 code; every amount here has exactly its exponent. */
+  currency: string;
+  status: WalletStatus;
+  /** The posted balance: a decimal string in major units ("74.50" USD, "1000" JPY, "1.250" KWD). */
   balance: string;
   /** The balance less the open, unexpired holds: what debits, transfers and holds may use. */
   available: string;
@@ -30,5 +34,7 @@ export async function getCurrentBalance(deps: QueryDeps, { userId }: { userId: s
   if (!Item) throw new UserNotFoundError(userId);
   const user = userFromItem(Item);
   const held = heldAt(user, Date.now());
-  return { userId, balance: formatCents(user.balance), available: formatCents(user.balance - held), held: formatCents(held) };
+  const currency = user.currency ?? deps.config.defaultCurrency;
+  const money = (mills: bigint) => formatMoney(mills, exponentOf(currency));
+  return { userId, currency, status: user.status ?? 'active', balance: money(user.balance), available: money(user.balance - held), held: money(held) };
 }

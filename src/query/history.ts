@@ -5,7 +5,8 @@ import { recordFromItem, type StickyRejection, type TransactionRecord } from '..
 import { legKey, shownReference } from '../ledger/legs.js';
 import { classifyStoreError } from '../ledger/store-errors.js';
 import type { TransactionType } from '../messages/command.js';
-import { formatCents } from '../money/money.js';
+import { exponentOf } from '../money/currencies.js';
+import { formatMoney } from '../money/money.js';
 import { HISTORY_INDEX } from '../resources/definitions.js';
 import type { QueryDeps } from './balance.js';
 
@@ -15,6 +16,8 @@ export interface HistoryEntry {
   transactionId: string;
   userId: string;
   type: TransactionType;
+  /** The wallet's currency; amounts and balances have exactly its exponent. */
+  currency: string;
   amount?: string;
   toUserId?: string;
   holdKey?: string;
@@ -86,7 +89,7 @@ export async function listTransactions(
   // No filter on the query: every evaluated entry is returned, so a (limit + 1)th means there is more.
   const hasMore = Items.length > limit;
   return {
-    items: page.map(toEntry),
+    items: page.map((record) => toEntry(record, deps.config.defaultCurrency)),
     ...(hasMore && last && { nextCursor: Buffer.from(JSON.stringify(cursorAfter(last))).toString('base64url') }),
   };
 }
@@ -107,13 +110,16 @@ function decodeCursor(cursor: string, userId: string): Cursor {
   throw new InvalidRequestError('cursor is not one returned for this user', [{ path: 'cursor', message: 'invalid' }]);
 }
 
-function toEntry(record: TransactionRecord): HistoryEntry {
+function toEntry(record: TransactionRecord, defaultCurrency: string): HistoryEntry {
+  const currency = record.currency ?? defaultCurrency;
+  const money = (mills: bigint) => formatMoney(mills, exponentOf(currency));
   const common = {
     idempotentKey: shownReference(record),
     transactionId: record.transactionId,
     userId: record.userId,
     type: record.type,
-    ...(record.amount !== undefined && { amount: formatCents(record.amount) }),
+    currency,
+    ...(record.amount !== undefined && { amount: money(record.amount) }),
     ...(record.toUserId !== undefined && { toUserId: record.toUserId }),
     // A leg's hold or original is the payer's key (legs written before they were left off): not shown.
     ...(record.holdKey !== undefined && record.legOf === undefined && { holdKey: record.holdKey }),
@@ -123,6 +129,6 @@ function toEntry(record: TransactionRecord): HistoryEntry {
     timestamp: record.timestamp,
   };
   return record.status === 'applied'
-    ? { ...common, status: 'applied', newBalance: formatCents(record.newBalance), available: formatCents(record.newBalance - record.newHeld) }
+    ? { ...common, status: 'applied', newBalance: money(record.newBalance), available: money(record.newBalance - record.newHeld) }
     : { ...common, status: 'rejected', reason: record.reason };
 }

@@ -13,9 +13,6 @@ import type { KeyRange } from './instants.js';
  * page at a time. Nothing here holds more than one page.
  */
 
-/** Until the configured default currency exists, wallets without `currency` are in this one (SPEC default). */
-export const FALLBACK_CURRENCY = 'USD';
-
 export interface WalletFacts {
   userId: string;
   currency: string;
@@ -37,7 +34,7 @@ export async function readWallet(deps: QueryDeps, userId: string): Promise<Walle
   const createdAtMs = typeof Item.createdAt === 'string' ? Date.parse(Item.createdAt) : Number.NaN;
   return {
     userId,
-    currency: typeof Item.currency === 'string' ? Item.currency : FALLBACK_CURRENCY,
+    currency: user.currency ?? deps.config.defaultCurrency,
     ...(Number.isFinite(createdAtMs) && { createdAtMs }),
     balance: user.balance,
   };

@@ -135,7 +135,7 @@ async function decideMessages(
         logRetry(deps, message, log, result.error);
         return { message, log, next: 'retry' };
       }
-      const reply = replyForOutcome(result.outcome);
+      const reply = replyForOutcome(result.outcome, deps.config.defaultCurrency);
       const decision = { type: parsedBody.command.type, status: reply.status, reason: reply.reason, replayed: reply.replayed };
       telemetry.decideLatency(decideMs);
       telemetry.commandDecided(decision);

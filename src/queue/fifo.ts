@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { formatCents, isWireAmountFormat, parseAmount } from '../money/money.js';
+import { formatStored, isWireAmountFormat, parseAmount } from '../money/money.js';
 
 export function isFifoQueue(queueUrl: string): boolean {
   return queueUrl.endsWith('.fifo');
@@ -32,7 +32,7 @@ export function toFifoId(value: string): string {
  * drops an exact re-send within its 5-minute window while a different command
  * under a reused key gets through (and is answered `idempotency_key_reused`).
  * Canonical as the ledger compares commands: field order does not matter and
- * amounts count in cents ("10" and "10.00" are one command, as they are one
+ * amounts compare as money ("10" and "10.00" are one command, as they are one
  * command to the ledger, which would only replay the second). `context` (a
  * CorrelationId, say) makes re-sends from different requests distinct.
  */
@@ -42,7 +42,7 @@ export function commandDeduplicationId(command: Record<string, unknown>, context
     .map((field) => {
       const value = command[field];
       const money = field === 'amount' && typeof value === 'string' && isWireAmountFormat(value) && /[1-9]/.test(value);
-      return [field, money ? formatCents(parseAmount(value)) : value];
+      return [field, money ? formatStored(parseAmount(value)) : value];
     });
   return sha256Hex(JSON.stringify(context === undefined ? canonical : [canonical, context]));
 }

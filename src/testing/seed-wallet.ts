@@ -27,7 +27,7 @@ export async function seedWallet(wallet: Wallet, { balance = '0.00', userId = `u
   await wallet.clients.ddb.send(
     new PutCommand({
       TableName: wallet.config.tables.users,
-      Item: newUserItem(userId, parseStoredNumber(balance), now),
+      Item: newUserItem(userId, parseStoredNumber(balance), now, wallet.config.defaultCurrency),
       ConditionExpression: 'attribute_not_exists(userId)',
     }),
   );

@@ -24,7 +24,7 @@ async function run(script: string, args: string[]): Promise<string> {
 describe('command-line scripts against a configured endpoint', () => {
   it('init-tables seeds 10 users with balances from 50 to 120; publish, balance and history use them', async () => {
     const seeded = await run('scripts/init-tables.ts', []);
-    const users = [...seeded.matchAll(/^ {2}(\S+) {2}balance (\d+\.\d\d)$/gm)].map((match) => ({ userId: match[1] ?? '', balance: match[2] ?? '' }));
+    const users = [...seeded.matchAll(/^ {2}(\S+) {2}balance (\d+\.\d\d) {2}USD$/gm)].map((match) => ({ userId: match[1] ?? '', balance: match[2] ?? '' }));
     expect(users).toHaveLength(10);
     for (const user of users) {
       expect(user.userId).toMatch(/^[0-9a-f-]{36}$/);
@@ -40,7 +40,7 @@ describe('command-line scripts against a configured endpoint', () => {
 
     const balance = JSON.parse(await run('scripts/balance.ts', [user.userId])) as Record<string, unknown>;
     const expected = (Number(user.balance) + 10).toFixed(2);
-    expect(balance).toEqual({ userId: user.userId, balance: expected, available: expected, held: '0.00' });
+    expect(balance).toEqual({ userId: user.userId, currency: 'USD', status: 'active', balance: expected, available: expected, held: '0.00' });
 
     const history = JSON.parse(await run('scripts/history.ts', [user.userId])) as { items: { idempotentKey: string }[] };
     expect(history.items.map((item) => item.idempotentKey)).toEqual([`cli-${user.userId}`]);
@@ -53,7 +53,7 @@ describe('command-line scripts against a configured endpoint', () => {
     await expect(publish('--type', 'transfer', '--amount', '1', '--to', recipient.userId, '--key', `to-${user.userId}`)).resolves.toMatchObject({ status: 'applied', toUserId: recipient.userId });
     await expect(publish('--type', 'capture', '--hold-key', `hold-${user.userId}`, '--amount', '2')).resolves.toMatchObject({ status: 'applied', amount: '2.00' });
     const after = (Number(user.balance) + 10 - 1 - 2).toFixed(2);
-    expect(JSON.parse(await run('scripts/balance.ts', [user.userId]))).toEqual({ userId: user.userId, balance: after, available: after, held: '0.00' });
+    expect(JSON.parse(await run('scripts/balance.ts', [user.userId]))).toEqual({ userId: user.userId, currency: 'USD', status: 'active', balance: after, available: after, held: '0.00' });
     const recipientHistory = JSON.parse(await run('scripts/history.ts', [recipient.userId])) as { items: Record<string, unknown>[] };
     expect(recipientHistory.items).toEqual([expect.objectContaining({ idempotentKey: `to-${user.userId}`, type: 'transfer', counterpartyUserId: user.userId })]);
   });

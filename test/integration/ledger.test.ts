@@ -24,7 +24,7 @@ describe('transact (the core apply, without the queue)', () => {
     expect(credit.transactionId).toMatch(/[0-9a-f-]{36}/);
     const debit = await wallet.transact(command(userId, 'debit', '0.5'));
     expect(debit).toMatchObject({ status: 'applied', newBalance: '125.00', amount: '0.50' });
-    await expect(wallet.getCurrentBalance({ userId })).resolves.toEqual({ userId, balance: '125.00', available: '125.00', held: '0.00' });
+    await expect(wallet.getCurrentBalance({ userId })).resolves.toEqual({ userId, currency: 'USD', status: 'active', balance: '125.00', available: '125.00', held: '0.00' });
   });
 
   it('adds 0.10 and 0.20 to exactly 0.30 and stores it as a DynamoDB Number', async () => {
@@ -34,7 +34,7 @@ describe('transact (the core apply, without the queue)', () => {
     expect(reply.newBalance).toBe('0.30');
     const raw = await wallet.clients.ddb.send(new GetCommand({ TableName: wallet.config.tables.users, Key: { userId } }));
     expect(raw.Item?.balance).toBeInstanceOf(NumberValue);
-    expect(parseStoredNumber((raw.Item?.balance as NumberValue).value)).toBe(30n);
+    expect(parseStoredNumber((raw.Item?.balance as NumberValue).value)).toBe(300n);
   });
 
   it('keeps every cent of a 15-digit amount', async () => {
@@ -96,7 +96,8 @@ describe('transact (the core apply, without the queue)', () => {
       idempotentKey: key,
       userId: reused.userId,
       type: reused.type,
-      amount: Number(reused.amount).toFixed(2),
+      // The refused command as sent: formatting it by a currency would tell the stored wallet's.
+      amount: reused.amount,
       status: 'rejected',
       reason: 'idempotency_key_reused',
       processedAt: expect.any(String),

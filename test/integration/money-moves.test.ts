@@ -78,7 +78,7 @@ describe('hold, capture and release', () => {
     const hold = await send({ userId, type: 'hold', amount: '40' });
     expect(hold).toMatchObject({ status: 'applied', newBalance: '100.00', available: '60.00', expiresAt: expect.any(String) });
     expect(Date.parse(hold.expiresAt ?? '') - Date.parse(hold.processedAt)).toBe(604_800_000);
-    await expect(balanceOf(userId)).resolves.toEqual({ userId, balance: '100.00', available: '60.00', held: '40.00' });
+    await expect(balanceOf(userId)).resolves.toEqual({ userId, currency: 'USD', status: 'active', balance: '100.00', available: '60.00', held: '40.00' });
     await expect(send({ userId, type: 'debit', amount: '60.01' })).resolves.toMatchObject({ reason: 'insufficient_funds' });
 
     await expect(send({ userId, type: 'capture', holdKey: hold.idempotentKey, amount: '40.01' })).resolves.toMatchObject({ reason: 'amount_exceeds_hold' });
@@ -238,7 +238,7 @@ describe('the rules hold for every new type', () => {
 
   it('works for users created by other tools with only the seed’s attributes (no holds, nothing held)', async () => {
     const userId = await createUser(wallet, '12');
-    await expect(balanceOf(userId)).resolves.toEqual({ userId, balance: '12.00', available: '12.00', held: '0.00' });
+    await expect(balanceOf(userId)).resolves.toEqual({ userId, currency: 'USD', status: 'active', balance: '12.00', available: '12.00', held: '0.00' });
     const hold = await send({ userId, type: 'hold', amount: '12' });
     await expect(send({ userId, type: 'release', holdKey: hold.idempotentKey })).resolves.toMatchObject({ status: 'applied', available: '12.00' });
   });

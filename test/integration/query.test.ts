@@ -15,7 +15,7 @@ afterAll(async () => {
 describe('query module', () => {
   it('returns the balance of a user created by another tool with only the seed attributes', async () => {
     const userId = await createUser(wallet, '74.5');
-    await expect(wallet.getCurrentBalance({ userId })).resolves.toEqual({ userId, balance: '74.50', available: '74.50', held: '0.00' });
+    await expect(wallet.getCurrentBalance({ userId })).resolves.toEqual({ userId, currency: 'USD', status: 'active', balance: '74.50', available: '74.50', held: '0.00' });
   });
 
   it('throws UserNotFoundError for an unknown user', async () => {

@@ -21,7 +21,7 @@ function worker(w: Wallet, clock: () => number) {
   return async (...commands: Command[]): Promise<Reply[]> =>
     (await engine.submit(commands)).map((result: EngineResult) => {
       if (result.kind !== 'decided') throw new Error(`not decided: ${JSON.stringify(result)}`);
-      return replyForOutcome(result.outcome);
+      return replyForOutcome(result.outcome, w.config.defaultCurrency);
     });
 }
 

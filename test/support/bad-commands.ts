@@ -45,7 +45,7 @@ export const nearAmount = fc.oneof(
   fc.tuple(validAmount, fc.constantFrom('-', '+', ' ', '0', '\u2212', '\ufeff')).map(([amount, prefix]) => prefix + amount),
   fc.tuple(validAmount, fc.constantFrom(' ', 'e2', 'E-2', '0', '1', '.', 'abc', '\u0000', '\n')).map(([amount, suffix]) => amount + suffix),
   fc.bigInt({ min: 10n ** 15n, max: 10n ** 40n }).map(String),
-  fc.constantFrom('0', '0.00', '-0', '-0.00', '0.001', '1e2', '1E+2', 'Infinity', 'NaN', '0x10', '1_000', '.5', '5.', '', ' '),
+  fc.constantFrom('0', '0.00', '-0', '-0.00', '0.000', '0.0001', '1.2345', '1e2', '1E+2', 'Infinity', 'NaN', '0x10', '1_000', '.5', '5.', '', ' '),
 );
 
 /** Anything but a string, where the schema wants one. */

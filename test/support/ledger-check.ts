@@ -1,7 +1,7 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { balanceEffect } from '../../src/ledger/effects.js';
 import { recordFromItem, type AppliedRecord, type TransactionRecord } from '../../src/ledger/items.js';
-import { formatCents, parseStoredNumber } from '../../src/money/money.js';
+import { formatStored, parseStoredNumber } from '../../src/money/money.js';
 import { HISTORY_INDEX } from '../../src/resources/definitions.js';
 import type { Wallet } from '../../src/wallet.js';
 
@@ -49,11 +49,11 @@ export async function checkLedger(wallet: Wallet, userId: string, openingBalance
     const held = [...openHolds.values()].filter((hold) => Date.parse(hold.expiresAt) > at).reduce((sum, hold) => sum + hold.amount, 0n);
     if (balance < 0n) problems.push(`negative balance after ${record.idempotentKey}`);
     if (balance - held < 0n) problems.push(`negative available after ${record.idempotentKey}`);
-    if (record.newBalance !== balance) problems.push(`${record.idempotentKey} recorded ${formatCents(record.newBalance)}, replay gives ${formatCents(balance)}`);
-    if (record.newHeld !== held) problems.push(`${record.idempotentKey} recorded held ${formatCents(record.newHeld)}, replay gives ${formatCents(held)}`);
+    if (record.newBalance !== balance) problems.push(`${record.idempotentKey} recorded ${formatStored(record.newBalance)}, replay gives ${formatStored(balance)}`);
+    if (record.newHeld !== held) problems.push(`${record.idempotentKey} recorded held ${formatStored(record.newHeld)}, replay gives ${formatStored(held)}`);
   });
   const stored = await wallet.getCurrentBalance({ userId });
-  if (parseStoredNumber(stored.balance) !== balance) problems.push(`stored balance ${stored.balance}, replay ends at ${formatCents(balance)}`);
+  if (parseStoredNumber(stored.balance) !== balance) problems.push(`stored balance ${stored.balance}, replay ends at ${formatStored(balance)}`);
   if (parseStoredNumber(stored.available) < 0n) problems.push(`stored available ${stored.available} is negative`);
   return { applied, rejected: records.filter((record) => record.status === 'rejected'), problems };
 }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import type { Command } from '../../src/messages/command.js';
-import { formatCents } from '../../src/money/money.js';
+import { formatMoney } from '../../src/money/money.js';
 
 /**
  * Random runs of all seven command types over three users, for the property
@@ -26,7 +26,7 @@ export function moneyMoveCommands(steps: readonly MoneyMoveStep[], users: readon
   return steps.map((shape, index) => {
     const idempotentKey = `${prefix}-${index}`;
     const userId = users[shape.user] as string;
-    const amount = formatCents(BigInt(shape.cents));
+    const amount = formatMoney(BigInt(shape.cents) * 10n, 2);
     const earlier = keys.length > 0 ? (keys[shape.ref % keys.length] as string) : `${prefix}-none`;
     keys.push(idempotentKey);
     switch (shape.type) {

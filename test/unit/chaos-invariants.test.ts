@@ -28,11 +28,11 @@ function recordToItem(record: TransactionRecord): Record<string, unknown> {
 }
 
 function replyTo(record: TransactionRecord, replayed = false): Reply {
-  return replyForOutcome({ kind: 'decided', record, replayed });
+  return replyForOutcome({ kind: 'decided', record, replayed }, 'USD');
 }
 
 function keyReused(command: Command): Reply {
-  return replyForOutcome({ kind: 'key_reused', command, decidedAt: '2026-01-01T00:00:09.000Z' });
+  return replyForOutcome({ kind: 'key_reused', command, decidedAt: '2026-01-01T00:00:09.000Z' }, 'USD');
 }
 
 /** alice opens at 50.00; +10 then -30 leaves 30.00; k1 was also sent with another amount. */
@@ -47,8 +47,8 @@ function consistent(): ChaosEvidence {
     invalid: [{ idempotentKey: 'bad', body: '{}' }],
     sends: [],
   };
-  const first = applied(credit, 6000n, 1);
-  const second = applied(debit, 3000n, 2);
+  const first = applied(credit, 60_000n, 1);
+  const second = applied(debit, 30_000n, 2);
   return {
     plan,
     transactionItems: [first, second].map(recordToItem),
@@ -72,10 +72,10 @@ describe('chaos invariants', () => {
 
   it('accept the reused-key command as the recorded one when it arrived first', () => {
     const evidence = consistent();
-    const won = applied(reused, 6100n, 1);
+    const won = applied(reused, 61_000n, 1);
     evidence.transactionItems[0] = recordToItem(won);
     evidence.userItems = [{ userId: alice, balance: { value: '31' } }];
-    const second = applied(debit, 3100n, 2);
+    const second = applied(debit, 31_000n, 2);
     evidence.transactionItems[1] = recordToItem(second);
     evidence.replies = [keyReused(credit), keyReused(credit), replyTo(won), replyTo(second), ...evidence.replies.slice(4)];
     expect(checkInvariants(evidence).problems).toEqual([]);
@@ -90,7 +90,7 @@ describe('chaos invariants', () => {
 
   it('count two different decisions for one key as double applied', () => {
     const evidence = consistent();
-    evidence.replies.push(replyTo(applied(credit, 7000n, 2, 'tx-again')));
+    evidence.replies.push(replyTo(applied(credit, 70_000n, 2, 'tx-again')));
     expect(checkInvariants(evidence)).toMatchObject({ doubleApplied: 1 });
   });
 
@@ -102,7 +102,7 @@ describe('chaos invariants', () => {
 
   it('find a recorded newBalance that replay does not reproduce, and a negative balance', () => {
     const evidence = consistent();
-    evidence.transactionItems[1] = recordToItem(applied(debit, -100n, 2));
+    evidence.transactionItems[1] = recordToItem(applied(debit, -1_000n, 2));
     evidence.userItems = [{ userId: alice, balance: { value: '-1' } }];
     const verdict = checkInvariants(evidence);
     expect(verdict.ledgerConsistent).toBe(false);

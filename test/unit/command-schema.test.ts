@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CommandSchema, MAX_COMMAND_BODY_BYTES, parseCommand, parseCommandBody } from '../../src/messages/command.js';
+import { CommandSchema, commandFingerprint, MAX_COMMAND_BODY_BYTES, parseCommand, parseCommandBody } from '../../src/messages/command.js';
 
 const valid = { idempotentKey: 'order-42-refund', userId: '0b6c-user', amount: '25.50', type: 'debit' };
 
@@ -156,5 +156,12 @@ describe('the money-movement commands', () => {
     expect(parseCommand({ ...hold, expiresInSeconds: 2_592_000 }).ok).toBe(true);
     expect(parseCommand({ ...hold, toUserId: 'v' }).ok).toBe(false);
     expect(parseCommand({ idempotentKey: 'k', userId: 'u', type: 'release', holdKey: 'h', amount: '1' }).ok).toBe(false);
+  });
+});
+
+describe('commandFingerprint', () => {
+  it('is the one stored before amounts had a third digit, so a redelivered old command stays the same command', () => {
+    expect(commandFingerprint({ idempotentKey: 'k', userId: 'u', type: 'debit', amount: '25.50' })).toBe('[["amount","2550"],["type","debit"],["userId","u"]]');
+    expect(commandFingerprint({ idempotentKey: 'k', userId: 'u', type: 'debit', amount: '25.5' })).toBe(commandFingerprint({ idempotentKey: 'k', userId: 'u', type: 'debit', amount: '25.50' }));
   });
 });

@@ -4,7 +4,7 @@ import { decide } from '../../src/ledger/decide/decide.js';
 import type { Answer, Decision } from '../../src/ledger/decide/ledger-state.js';
 import type { TransactionRecord, UserState } from '../../src/ledger/items.js';
 import type { Command } from '../../src/messages/command.js';
-import { formatCents, parseStoredNumber } from '../../src/money/money.js';
+import { formatMoney, parseStoredNumber } from '../../src/money/money.js';
 
 const NOW = Date.parse('2026-11-25T10:00:00.000Z');
 
@@ -29,7 +29,7 @@ function summary(result: Decision | Answer) {
     return outcome.kind === 'key_reused' ? `${result.command.idempotentKey}: reused` : `${result.command.idempotentKey}: ${outcome.record.status} replayed`;
   }
   const { record } = result;
-  return record.status === 'applied' ? `${record.idempotentKey}: applied ${formatCents(record.newBalance)} v${record.version}` : `${record.idempotentKey}: ${record.reason}`;
+  return record.status === 'applied' ? `${record.idempotentKey}: applied ${formatMoney(record.newBalance, 2)} v${record.version}` : `${record.idempotentKey}: ${record.reason}`;
 }
 
 describe('decide: the ledger rules as a pure state machine', () => {
@@ -39,10 +39,10 @@ describe('decide: the ledger rules as a pure state machine', () => {
       transactionId: 'tx-old',
       userId: 'alice',
       type: 'credit',
-      amount: 500n,
+      amount: 5_000n,
       timestamp: '2026-11-24T09:00:00.000Z',
       status: 'applied',
-      newBalance: 1500n,
+      newBalance: 15_000n,
       newHeld: 0n,
       version: 1,
     };
@@ -82,7 +82,7 @@ describe('decide: the ledger rules as a pure state machine', () => {
       'a1: applied 0.00 v2',
     ]);
     expect(result.decisions).toHaveLength(6);
-    expect(result.users.get('bob')).toEqual({ before: user('bob', '0'), after: expect.objectContaining({ balance: 3100n, version: 3 }) });
+    expect(result.users.get('bob')).toEqual({ before: user('bob', '0'), after: expect.objectContaining({ balance: 31_000n, version: 3 }) });
     expect(result.users.get('ghost')).toEqual({ before: null, after: null });
     expect(result.users.get('alice')?.after).toMatchObject({ balance: 0n, version: 2 });
   });
@@ -93,7 +93,7 @@ describe('decide: the ledger rules as a pure state machine', () => {
       transactionId: 'tx-1',
       userId: 'alice',
       type: 'debit',
-      amount: 1000n,
+      amount: 10_000n,
       timestamp: '2026-11-24T09:00:00.000Z',
       status: 'rejected',
       reason: 'insufficient_funds',
@@ -117,7 +117,7 @@ describe('decide: the ledger rules as a pure state machine', () => {
   });
 
   it('treats a stored record written under one of the command’s own transaction ids as its own commit, not a replay', () => {
-    const stored: TransactionRecord = { idempotentKey: 'k', transactionId: 'mine', userId: 'a', type: 'credit', amount: 100n, timestamp: '2026-11-24T09:00:00.000Z', status: 'applied', newBalance: 100n, newHeld: 0n, version: 1 };
+    const stored: TransactionRecord = { idempotentKey: 'k', transactionId: 'mine', userId: 'a', type: 'credit', amount: 1_000n, timestamp: '2026-11-24T09:00:00.000Z', status: 'applied', newBalance: 1_000n, newHeld: 0n, version: 1 };
     const [result] = decide({ users: new Map(), records: new Map([['k', stored]]) }, [{ command: command('k', 'a', 'credit', '1'), ownTransactionIds: new Set(['mine']) }], context()).results;
     expect(result && 'outcome' in result && result.outcome).toMatchObject({ kind: 'decided', replayed: false });
   });
@@ -139,8 +139,8 @@ describe('decide: the ledger rules as a pure state machine', () => {
     const operation = fc.record({ userId: fc.constantFrom('u1', 'u2', 'u3'), type: fc.constantFrom('credit' as const, 'debit' as const), cents: fc.integer({ min: 1, max: 5_000 }) });
     fc.assert(
       fc.property(fc.array(operation, { maxLength: 60 }), fc.array(fc.integer({ min: 0, max: 10_000 }), { minLength: 3, maxLength: 3 }), (operations, openings) => {
-        const users = new Map<string, UserState | null>(['u1', 'u2', 'u3'].map((userId, index) => [userId, { userId, balance: BigInt(openings[index] ?? 0), version: 0, holds: new Map() }]));
-        const commands = operations.map((op, index) => ({ command: command(`k${index}`, op.userId, op.type, formatCents(BigInt(op.cents))) }));
+        const users = new Map<string, UserState | null>(['u1', 'u2', 'u3'].map((userId, index) => [userId, { userId, balance: BigInt(openings[index] ?? 0) * 10n, version: 0, holds: new Map() }]));
+        const commands = operations.map((op, index) => ({ command: command(`k${index}`, op.userId, op.type, formatMoney(BigInt(op.cents) * 10n, 2)) }));
         const result = decide({ users, records: new Map() }, commands, context());
         const model = new Map([...users].map(([userId, state]) => [userId, { balance: state?.balance ?? 0n, version: 0 }]));
         for (const { record } of result.decisions) {

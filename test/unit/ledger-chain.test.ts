@@ -64,7 +64,7 @@ describe('the audit of one user', () => {
   const run = (items: Record<string, unknown>[], user: Partial<StoredUser> = {}) => {
     const walker = new ChainWalker();
     const last = items.at(-1);
-    const stored: StoredUser = { userId: 'u1', balance: BigInt(Math.round(Number((last?.newBalance as NumberValue).value) * 100)), version: items.length, chainHash: last?.hash as string, ...user };
+    const stored: StoredUser = { userId: 'u1', balance: BigInt(Math.round(Number((last?.newBalance as NumberValue).value) * 1000)), version: items.length, chainHash: last?.hash as string, ...user };
     return auditUser(stored, items.map((each) => walker.next(each))).discrepancies.map((found) => `${found.kind} ${found.idempotentKey ?? '-'}`).sort();
   };
 
@@ -75,13 +75,13 @@ describe('the audit of one user', () => {
   it("blames a changed first entry's newBalance on that entry only", () => {
     const items = ledger([1000, -500, 250]);
     items[0] = { ...items[0], newBalance: NumberValue.from('500') };
-    expect(run(items, { balance: 10750n })).toEqual(['entry_changed k1', 'new_balance k1']);
+    expect(run(items, { balance: 107_500n })).toEqual(['entry_changed k1', 'new_balance k1']);
   });
 
   it("blames a changed last entry's newBalance on that entry, not on the stored balance", () => {
     const items = ledger([1000, -500, 250]);
     items[2] = { ...items[2], newBalance: NumberValue.from('1.00') };
-    expect(run(items, { balance: 10750n })).toEqual(['entry_changed k3', 'new_balance k3']);
+    expect(run(items, { balance: 107_500n })).toEqual(['entry_changed k3', 'new_balance k3']);
   });
 
   it('reports a chainHash on the user that is not its last entry', () => {
@@ -93,6 +93,6 @@ describe('the audit of one user', () => {
     const walker = new ChainWalker();
     const odd = { ...items[1], type: 'teleport' };
     const facts = [walker.next(items[0] ?? {}), walker.next(odd)];
-    expect(auditUser({ userId: 'u1', balance: 10500n, version: 2, chainHash: items[1]?.hash as string }, facts).discrepancies.map((found) => found.kind).sort()).toEqual(['entry_changed', 'unknown_type']);
+    expect(auditUser({ userId: 'u1', balance: 105_000n, version: 2, chainHash: items[1]?.hash as string }, facts).discrepancies.map((found) => found.kind).sort()).toEqual(['entry_changed', 'unknown_type']);
   });
 });
