@@ -22,9 +22,9 @@ describe('the engine never wedges', () => {
     await w.clients.ddb.send(new PutCommand({ TableName: w.config.tables.transactions, Item: { idempotentKey: corruptKey, userId: owner, type: 'credit', status: 'maybe', timestamp: 'yesterday' } }));
     const engine = engineFor(w, cleanups.defer);
     const results = await within('the round', 10_000, engine.submit([credit(owner, '1', corruptKey), credit(bystander, '1')]));
-    expect(results.map(describeResult)).toEqual(['poison', 'applied 1100']);
+    expect(results.map(describeResult)).toEqual(['poison', 'applied 11.00']);
     // And the engine is not left re-sending the poison: the next command is decided at once.
-    expect((await within('the next round', 10_000, engine.submit([credit(owner, '2')]))).map(describeResult)).toEqual(['applied 1200']);
+    expect((await within('the next round', 10_000, engine.submit([credit(owner, '2')]))).map(describeResult)).toEqual(['applied 12.00']);
   });
 
   it('makes the commands of a user whose stored balance is negative poison, and decides every other command of the round', async () => {
@@ -32,7 +32,7 @@ describe('the engine never wedges', () => {
     const [negative, bystander] = await Promise.all([createUser(w, '-5'), createUser(w, '10')]);
     const engine = engineFor(w, cleanups.defer);
     const results = await within('the round', 10_000, engine.submit([credit(negative, '1'), credit(bystander, '1'), credit(negative, '10')]));
-    expect(results.map(describeResult)).toEqual(['poison', 'applied 1100', 'poison']);
+    expect(results.map(describeResult)).toEqual(['poison', 'applied 11.00', 'poison']);
     expect(results[0]).toMatchObject({ error: { code: 'corrupt_item', message: expect.stringContaining('negative') } });
   });
 
@@ -45,7 +45,7 @@ describe('the engine never wedges', () => {
     const commands = [...Array.from({ length: 60 }, () => credit(payer, '1')), ...Array.from({ length: 60 }, () => credit(recipient, '1')), reverse(payer, original), credit(bystander, '1')];
     const results = await within('the round', 20_000, engine.submit(commands));
     expect(results.map(describeResult).filter((line) => !line.startsWith('applied'))).toEqual([]);
-    expect(results.at(-2)).toMatchObject({ kind: 'decided', outcome: { record: { status: 'applied', amount: 1000n } } });
+    expect(results.at(-2)).toMatchObject({ kind: 'decided', outcome: { record: { status: 'applied', amount: 10_000n } } });
     for (const [userId, opening] of [[payer, '1000'], [recipient, '1000']] as const) expect((await checkLedger(w, userId, opening)).problems).toEqual([]);
   });
 
@@ -54,7 +54,7 @@ describe('the engine never wedges', () => {
     const [payer, recipient, bystander] = await Promise.all([createUser(w, '100'), createUser(w, '100'), createUser(w, '10')]);
     const engine = engineFor(w, cleanups.defer, { config: { ...w.config, groupCommit: { enabled: true, maxActions: 3 } } });
     const results = await within('the round', 10_000, engine.submit([transfer(payer, recipient, '1'), credit(bystander, '1')]));
-    expect(results.map(describeResult)).toEqual(['poison', 'applied 1100']);
+    expect(results.map(describeResult)).toEqual(['poison', 'applied 11.00']);
     expect(results[0]).toMatchObject({ error: { code: 'command_too_large' } });
   });
 
@@ -73,7 +73,7 @@ describe('the engine never wedges', () => {
     }
     const engine = engineFor(w, cleanups.defer);
     const results = await within('the round', 60_000, engine.submit(users.map((userId) => credit(userId, '1'))));
-    expect(new Set(results.map(describeResult))).toEqual(new Set(['applied 1100']));
+    expect(new Set(results.map(describeResult))).toEqual(new Set(['applied 11.00']));
   }, 120_000);
 
   it('rides out throttling of one user’s item without spending its conflict retries: applied once the throttling ends', async () => {
@@ -86,10 +86,10 @@ describe('the engine never wedges', () => {
     const engine = engineFor(w, cleanups.defer, { circuit });
     const hotResult = engine.submit([credit(hot, '1')]);
     const bystanderResults = await within('the bystander', 10_000, engine.submit([credit(bystander, '1')]));
-    expect(bystanderResults.map(describeResult)).toEqual(['applied 1100']);
+    expect(bystanderResults.map(describeResult)).toEqual(['applied 11.00']);
     await within('six throttled attempts', 20_000, waitUntil(() => throttle.throttled() >= 6));
     throttling = false;
-    expect((await within('the hot command', 20_000, hotResult)).map(describeResult)).toEqual(['applied 1100']);
+    expect((await within('the hot command', 20_000, hotResult)).map(describeResult)).toEqual(['applied 11.00']);
     // Store pressure pauses through the circuit (the worker stops polling), as an outage does.
     expect(states).toContain('open');
   });
@@ -100,7 +100,7 @@ describe('the engine never wedges', () => {
     const contention = contendUser(w, contended, () => true);
     const engine = engineFor(w, cleanups.defer);
     const results = await within('the round', 10_000, engine.submit([credit(contended, '1'), credit(bystander, '1')]));
-    expect(results.map(describeResult)).toEqual(['failed conflict_retries_exhausted', 'applied 1100']);
+    expect(results.map(describeResult)).toEqual(['failed conflict_retries_exhausted', 'applied 11.00']);
     expect(results[0]).toMatchObject({ error: { message: expect.stringContaining(contended) } });
     expect(contention.changes()).toBe(3);
   });

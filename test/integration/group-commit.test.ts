@@ -1,3 +1,4 @@
+import { formatMoney } from '../../src/money/money.js';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
@@ -50,7 +51,7 @@ function describeResult(result: EngineResult | undefined): string {
   const { outcome } = result;
   if (outcome.kind === 'key_reused') return 'idempotency_key_reused';
   const { record } = outcome;
-  return `${record.status === 'applied' ? `applied ${record.newBalance}` : record.reason}${outcome.replayed ? ' replayed' : ''}`;
+  return `${record.status === 'applied' ? `applied ${formatMoney(record.newBalance, 2)}` : record.reason}${outcome.replayed ? ' replayed' : ''}`;
 }
 
 describe('group commit: many commands, one transaction', () => {
@@ -60,7 +61,7 @@ describe('group commit: many commands, one transaction', () => {
     const engine = engineFor(w);
     const seen = transactions(w.clients.ddb);
     const results = await engine.submit(users.flatMap((userId) => [credit(userId, '1'), debit(userId, '2'), credit(userId, '3')]));
-    expect(results.map(describeResult)).toEqual(users.flatMap(() => ['applied 1100', 'applied 900', 'applied 1200']));
+    expect(results.map(describeResult)).toEqual(users.flatMap(() => ['applied 11.00', 'applied 9.00', 'applied 12.00']));
     expect(seen.calls).toBe(1);
     for (const userId of users) expect((await checkLedger(w, userId, '10')).problems).toEqual([]);
   });
@@ -78,7 +79,7 @@ describe('group commit: many commands, one transaction', () => {
 
     const seen = transactions(w.clients.ddb);
     const results = await engine.submit([debit(alice, '6'), credit(bob, '3', replayKey), credit(carol, '1', reusedKey), credit(carol, '1'), credit(alice, '1')]);
-    expect(results.map(describeResult)).toEqual(['applied 10000', 'applied 5300 replayed', 'idempotency_key_reused', 'applied 1100', 'applied 10100']);
+    expect(results.map(describeResult)).toEqual(['applied 100.00', 'applied 53.00 replayed', 'idempotency_key_reused', 'applied 11.00', 'applied 101.00']);
     // One cancelled by both rules at once, then one for the rest: no read, no storm.
     expect(seen.calls).toBe(2);
     expect((await checkLedger(w, alice, '100')).problems).toEqual([]);
@@ -93,7 +94,7 @@ describe('group commit: many commands, one transaction', () => {
     await w.transact(credit(userId, '5'));
     await w.transact(debit(userId, '5'));
     const [result] = await engine.submit([debit(userId, '3')]);
-    expect(result).toMatchObject({ kind: 'decided', outcome: { record: { status: 'applied', newBalance: 800n, version: 4 } } });
+    expect(result).toMatchObject({ kind: 'decided', outcome: { record: { status: 'applied', newBalance: 8_000n, version: 4 } } });
     expect((await checkLedger(w, userId, '10')).problems).toEqual([]);
   });
 
@@ -110,7 +111,7 @@ describe('group commit: many commands, one transaction', () => {
         throw new TransactionCanceledException({ message: 'Transaction cancelled (stub)', $metadata: {}, CancellationReasons: codes.map((Code) => ({ Code })) });
       });
       const results = await engine.submit(users.flatMap((userId) => [credit(userId, '1'), debit(userId, '5')]));
-      expect(results.map(describeResult)).toEqual(['applied 1100', 'applied 600', 'applied 1100', 'applied 600']);
+      expect(results.map(describeResult)).toEqual(['applied 11.00', 'applied 6.00', 'applied 11.00', 'applied 6.00']);
       expect(seen.calls).toBe(2);
       for (const userId of users) expect((await checkLedger(w, userId, '10')).problems).toEqual([]);
     });
@@ -144,7 +145,7 @@ describe('group commit: many commands, one transaction', () => {
     );
     const [result] = await engine.submit([credit(userId, '2.50')]);
     expect(seen.calls).toBe(2);
-    expect(describeResult(result)).toBe('applied 1250');
+    expect(describeResult(result)).toBe('applied 12.50');
     const ledger = await checkLedger(w, userId, '10');
     expect(ledger.problems).toEqual([]);
     expect(ledger.applied).toHaveLength(1);
@@ -162,7 +163,7 @@ describe('group commit: many commands, one transaction', () => {
     });
     const [result] = await engine.submit([debit(userId, '4')]);
     expect(seen.calls).toBe(2);
-    expect(describeResult(result)).toBe('applied 600');
+    expect(describeResult(result)).toBe('applied 6.00');
     expect((await checkLedger(w, userId, '10')).applied).toHaveLength(1);
   });
 
@@ -201,9 +202,9 @@ describe('group commit: many commands, one transaction', () => {
     let aliceAnswered: EngineResult[] | undefined;
     void aliceResults.then((results) => (aliceAnswered = results));
     const answered = await eventually('alice answered while bob’s transaction is held', () => aliceAnswered, 10_000);
-    expect(answered.map(describeResult)).toEqual(['applied 1100', 'applied 1200', 'applied 700']);
+    expect(answered.map(describeResult)).toEqual(['applied 11.00', 'applied 12.00', 'applied 7.00']);
     bobGate.release();
-    expect((await bobResults).map(describeResult)).toEqual(['applied 1200', 'applied 1400', 'applied 900']);
+    expect((await bobResults).map(describeResult)).toEqual(['applied 12.00', 'applied 14.00', 'applied 9.00']);
     expect(seen.calls).toBe(3);
     for (const userId of [alice, bob]) expect((await checkLedger(w, userId, '10')).problems).toEqual([]);
   });
@@ -214,7 +215,7 @@ describe('group commit: many commands, one transaction', () => {
     const engine = engineFor(w);
     const seen = transactions(w.clients.ddb);
     const results = await engine.submit([credit(userId, '1'), credit(userId, '1'), debit(userId, '12')]);
-    expect(results.map(describeResult)).toEqual(['applied 1100', 'applied 1200', 'applied 0']);
+    expect(results.map(describeResult)).toEqual(['applied 11.00', 'applied 12.00', 'applied 0.00']);
     expect(seen.calls).toBe(3);
   });
 
@@ -224,7 +225,7 @@ describe('group commit: many commands, one transaction', () => {
     const engine = engineFor(w);
     const seen = transactions(w.clients.ddb);
     const results = await engine.submit(users.map((userId) => credit(userId, '1')));
-    expect(results.map(describeResult)).toEqual(['applied 1100', 'applied 1100', 'applied 1100']);
+    expect(results.map(describeResult)).toEqual(['applied 11.00', 'applied 11.00', 'applied 11.00']);
     expect(seen.calls).toBe(3);
   });
 });

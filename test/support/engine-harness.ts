@@ -1,3 +1,4 @@
+import { formatMoney } from '../../src/money/money.js';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { LedgerEngine, type EngineDeps, type EngineResult } from '../../src/ledger/engine.js';
@@ -30,7 +31,7 @@ export function describeResult(result: EngineResult | undefined): string {
   const { outcome } = result;
   if (outcome.kind === 'key_reused') return 'idempotency_key_reused';
   const { record } = outcome;
-  return `${record.status === 'applied' ? `applied ${record.newBalance}` : record.reason}${outcome.replayed ? ' replayed' : ''}`;
+  return `${record.status === 'applied' ? `applied ${formatMoney(record.newBalance, 2)}` : record.reason}${outcome.replayed ? ' replayed' : ''}`;
 }
 
 /** The TransactWriteItems inputs the client sends, each handed to `intercept` above the SDK's retries. */

@@ -71,7 +71,7 @@ describe('cancellation settlement: each decision judged on its own items', () =>
   it('hands back the user as it is now, and a user item that is not money as an error', () => {
     const settlement = settleCancellation(targets, reasons({ 0: { code: 'ConditionalCheckFailed', item: aliceNow }, 1: { code: 'ConditionalCheckFailed', item: { userId: 'bob', balance: NumberValue.from('-1') } } }));
     if (settlement.kind !== 'split') throw new Error('expected a split');
-    expect(settlement.users.get('alice')).toMatchObject({ balance: 500n, version: 3 });
+    expect(settlement.users.get('alice')).toMatchObject({ balance: 5_000n, version: 3 });
     expect(settlement.users.get('bob')).toMatchObject({ code: 'corrupt_item' });
   });
 
