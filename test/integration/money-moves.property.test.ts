@@ -46,7 +46,7 @@ describe('money moves under concurrency (fast-check, two workers)', () => {
           expect(parseStoredNumber(balance.balance)).toBeGreaterThanOrEqual(parseStoredNumber(balance.held));
           total += parseStoredNumber(balance.balance);
         }
-        expect(total).toBe(7_500n + external);
+        expect(total).toBe(75_000n + external);
       }),
       { numRuns: 4 },
     );

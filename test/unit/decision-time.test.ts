@@ -82,24 +82,24 @@ describe('decision times: the wall clock, strictly increasing per wallet, never 
   });
 
   it('answers a reused key with the time of the refusal, not the time the original was decided', () => {
-    const original: TransactionRecord = { idempotentKey: 'k', transactionId: 'tx-1', userId: 'a', type: 'credit', amount: 100n, timestamp: '2026-12-01T00:00:00.000000Z', status: 'applied', newBalance: 100n, newHeld: 0n, version: 1 };
+    const original: TransactionRecord = { idempotentKey: 'k', transactionId: 'tx-1', userId: 'a', type: 'credit', amount: 1_000n, timestamp: '2026-12-01T00:00:00.000000Z', status: 'applied', newBalance: 1_000n, newHeld: 0n, version: 1 };
     const [result] = decide({ users: new Map(), records: new Map([['k', original]]) }, [{ command: { idempotentKey: 'k', userId: 'a', type: 'debit', amount: '1' } }], { now: T, newTransactionId: () => 'x' }).results;
     expect(result && 'outcome' in result && result.outcome).toMatchObject({ kind: 'key_reused', decidedAt: '2026-12-05T08:00:00.123Z' });
   });
 
   it('records the wallet’s state on a rejection too (balance, held, open holds), so one entry tells the state at any instant up to the next', () => {
-    const users = new Map<string, UserState | null>([['a', user('a', 5_000n)]]);
+    const users = new Map<string, UserState | null>([['a', user('a', 50_000n)]]);
     const records = new Map<string, TransactionRecord | null>();
     round(users, records, [{ idempotentKey: 'h1', userId: 'a', type: 'hold', amount: '10', expiresInSeconds: 60 }, { idempotentKey: 'h2', userId: 'a', type: 'hold', amount: '5', expiresInSeconds: 30 }], T);
     const [rejected] = round(users, records, [{ idempotentKey: 'd', userId: 'a', type: 'debit', amount: '40' }], T + 1).decisions;
     expect(rejected?.record).toMatchObject({
       status: 'rejected',
       reason: 'insufficient_funds',
-      newBalance: 5_000n,
-      newHeld: 1_500n,
+      newBalance: 50_000n,
+      newHeld: 15_000n,
       openHolds: [
-        { amount: 500n, expiresAt: new Date(T + 30_000).toISOString() },
-        { amount: 1_000n, expiresAt: new Date(T + 60_000).toISOString() },
+        { amount: 5_000n, expiresAt: new Date(T + 30_000).toISOString() },
+        { amount: 10_000n, expiresAt: new Date(T + 60_000).toISOString() },
       ],
     });
   });
@@ -107,7 +107,7 @@ describe('decision times: the wall clock, strictly increasing per wallet, never 
 
 describe('transfer: no user-existence oracle, no payer key on the recipient’s entry', () => {
   const state = () => ({
-    users: new Map<string, UserState | null>([['payer', user('payer', 100n)], ['recipient', user('recipient', 0n)], ['nobody', null]]),
+    users: new Map<string, UserState | null>([['payer', user('payer', 1_000n)], ['recipient', user('recipient', 0n)], ['nobody', null]]),
     records: new Map<string, TransactionRecord | null>(),
   });
 
@@ -133,7 +133,7 @@ describe('transfer: no user-existence oracle, no payer key on the recipient’s 
     expect(again?.legs[0]?.idempotentKey).toBe(leg?.idempotentKey);
     const shown = { ...leg, legOf: undefined };
     expect(JSON.stringify(shown, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))).not.toContain('payer-secret-key');
-    expect(leg).toMatchObject({ userId: 'recipient', newBalance: 40n, legOf: 'payer-secret-key' });
+    expect(leg).toMatchObject({ userId: 'recipient', newBalance: 400n, legOf: 'payer-secret-key' });
     expect(leg).not.toHaveProperty('openHolds');
   });
 });
