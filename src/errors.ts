@@ -8,6 +8,7 @@
 
 /** Every code a WalletError may carry. The HTTP status table is keyed by it, so a new code must be given a status. */
 export type WalletErrorCode =
+  | 'unknown_currency'
   | 'store_unavailable'
   | 'store_fault'
   | 'conflict_retries_exhausted'
@@ -125,6 +126,15 @@ export class InvalidRequestError extends WalletError {
 export class InvalidMoneyError extends WalletError {
   readonly code = 'invalid_money' as const;
   readonly retryable = false;
+}
+
+/** A currency code the table (src/money/currencies.ts) does not know. */
+export class UnknownCurrencyError extends WalletError {
+  readonly code = 'unknown_currency' as const;
+  readonly retryable = false;
+  constructor(readonly currency: string) {
+    super(`not an active ISO 4217 currency with at most 3 fractional digits: ${JSON.stringify(currency)}`);
+  }
 }
 
 /** A reply did not arrive within the caller's time limit (the command may still be applied later). */

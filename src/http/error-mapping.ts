@@ -36,6 +36,7 @@ export const ANSWER_BY_CODE: Record<WalletErrorCode, Answer> = {
   command_too_large: 'internal',
   unit_too_large: 'internal',
   invalid_money: 'internal',
+  unknown_currency: 'internal',
   reply_too_large: 'internal',
   unsafe_bind: 'internal',
   invalid_config: 'internal',

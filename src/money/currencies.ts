@@ -1,3 +1,5 @@
+import { UnknownCurrencyError } from '../errors.js';
+
 /**
  * The currencies a wallet can hold: every entry of ISO 4217 List One whose
  * minor unit is 0 to 3 digits, with that exponent (JPY 0, USD 2, KWD 3).
@@ -49,11 +51,3 @@ export function exponentOf(code: string): Exponent {
   return exponent;
 }
 
-export class UnknownCurrencyError extends Error {
-  readonly code = 'unknown_currency' as const;
-  readonly retryable = false;
-  constructor(readonly currency: string) {
-    super(`not an active ISO 4217 currency with at most 3 fractional digits: ${JSON.stringify(currency)}`);
-    this.name = 'UnknownCurrencyError';
-  }
-}

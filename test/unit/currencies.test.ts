@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ADDED_SINCE_LIST, CURRENCY_CODES, exponentOf, isCurrencyCode, LIST_ONE_PUBLISHED, UnknownCurrencyError } from '../../src/money/currencies.js';
+import { ADDED_SINCE_LIST, CURRENCY_CODES, exponentOf, isCurrencyCode, LIST_ONE_PUBLISHED } from '../../src/money/currencies.js';
+import { UnknownCurrencyError } from '../../src/errors.js';
 
 /** ISO 4217 List One as published (the standard's own XML, kept as a fixture: no network in tests). */
 function listOne(): { published: string; minorUnits: Map<string, string> } {
