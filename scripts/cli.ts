@@ -10,6 +10,7 @@ const COMMANDS: Record<string, string> = {
   publish: 'send one command and print its reply',
   balance: "print a user's balance",
   history: "print a user's history",
+  statement: "print a user's statement for a period (JSON or CSV)",
   verify: 'audit the ledger',
   'init-tables': 'create the queues and tables and seed users',
   dlq: 'list or redrive the dead-letter queue',

