@@ -96,6 +96,10 @@ export const WORKER_CALL_SITES: Record<string, CallSite> = {
     why: 'wraps the long poll sqs-consumer makes on the command queue',
     grants: [{ actions: ['sqs:ReceiveMessage'], on: ['CommandQueue'] }],
   },
+  'src/queue/batch-handler.ts#DeleteMessageBatchCommand': {
+    why: 'deletes the commands of a batch once decided and answered (the poller has already polled again)',
+    grants: [{ actions: ['sqs:DeleteMessage'], on: ['CommandQueue'] }],
+  },
   'src/queue/visibility.ts#ChangeMessageVisibilityBatchCommand': {
     // The same helper releases other clients' replies (publisher) and DLQ pages (operator tool): neither is the worker's.
     why: 'the worker hands back messages received while stopping and delays the redelivery of a command that failed transiently',

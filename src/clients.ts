@@ -56,6 +56,15 @@ export function withoutSdkNodeWarning<T>(build: () => T): T {
   }
 }
 
+/**
+ * Settings every SQS client of ours shares. `md5: false`: the SDK would hash
+ * every body it sends and receives to compare with SQS's MD5 of it (~10% of
+ * the worker's CPU per command); a body cannot change on the wire unnoticed
+ * under TLS (and the emulators are on loopback), and every body is parsed
+ * and validated anyway, so the check catches nothing.
+ */
+const SQS_SETTINGS = { md5: false } as const;
+
 /** Emulators accept any credentials; real AWS uses the normal provider chain. */
 const EMULATOR_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
 
@@ -68,6 +77,7 @@ export function createAwsClients(config: Config, endpoints: { sqs?: string; dyna
   const sqs = withoutSdkNodeWarning(
     () =>
       new SQSClient({
+        ...SQS_SETTINGS,
         region: config.region,
         requestHandler: keepAliveHandler(config.maxSockets, SQS_REQUEST_TIMEOUT_MS),
         ...credentials,
@@ -111,6 +121,7 @@ export function createReplySqsClient(config: Config, endpoint: string | undefine
   return withoutSdkNodeWarning(
     () =>
       new SQSClient({
+        ...SQS_SETTINGS,
         region: config.region,
         requestHandler: keepAliveHandler(REPLY_CLIENT_MAX_SOCKETS, SQS_REQUEST_TIMEOUT_MS),
         ...(config.stack === 'aws' ? {} : { credentials: EMULATOR_CREDENTIALS }),

@@ -18,6 +18,8 @@ export interface WorkerReport {
   memorySeries?: MemorySample[];
   /** CPU time of the worker's process since it started or since the reset that ended its warm-up (in the driver: 0, the driver's own time counts it). */
   cpuMs: number;
+  /** The measured run's CPU profile, when BENCH_WORKER_PROFILE_DIR asked for one. */
+  profilePath?: string;
 }
 
 export type WorkerToDriver =

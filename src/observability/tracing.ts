@@ -8,6 +8,8 @@ import {
   SpanStatusCode,
   trace,
   createContextKey,
+  INVALID_SPAN_CONTEXT,
+  ProxyTracerProvider,
   type Context,
   type Link,
   type Span,
@@ -73,9 +75,38 @@ function endSpan(span: Span, error?: unknown): void {
   span.end();
 }
 
+/**
+ * Whether an application registered anything to trace with: a tracer
+ * provider or a propagator (with only a propagator, the producer's trace
+ * context still travels on in the reply). Asked per command, so an SDK
+ * registered after the worker started still gets every later command.
+ */
+export function tracingOn(): boolean {
+  const provider = trace.getTracerProvider();
+  return !(provider instanceof ProxyTracerProvider) || provider.getDelegateTracer(TRACER_NAME) !== undefined || propagation.fields().length > 0;
+}
+
+const NO_ATTRIBUTES: MessageAttributes = Object.freeze({}) as MessageAttributes;
+const NO_REPLY_TRACE: ReplyTrace = { attributes: NO_ATTRIBUTES, end: () => undefined };
+
+/**
+ * The trace of a command when nothing traces: what the API's no-op spans
+ * would do (nothing), without building a span, two contexts and the
+ * attribute carriers for every message.
+ */
+const NO_COMMAND_TRACE: CommandTrace = {
+  context: ROOT_CONTEXT,
+  spanContext: INVALID_SPAN_CONTEXT,
+  run: (fn) => fn(),
+  decided: () => undefined,
+  startReply: () => NO_REPLY_TRACE,
+  end: () => undefined,
+};
+
 export const commandTracer = {
   /** Starts the span of one received command, as a child of the trace its attributes carry. */
   start(message: Message): CommandTrace {
+    if (!tracingOn()) return NO_COMMAND_TRACE;
     const parent = propagation.extract(ROOT_CONTEXT, message.MessageAttributes, attributeGetter);
     const span = tracer().startSpan('wallet command process', { kind: SpanKind.CONSUMER, attributes: { 'messaging.system': 'aws_sqs', 'messaging.message.id': message.MessageId ?? '' } }, parent);
     const spanContext = trace.setSpan(parent, span);
@@ -106,7 +137,7 @@ const LINKED_COMMANDS = createContextKey('wallet linked command spans');
 export function runInCommandTraces<T>(traces: readonly (CommandTrace | undefined)[], fn: () => Promise<T>): Promise<T> {
   const present = [...new Set(traces.filter((each): each is CommandTrace => each !== undefined))];
   const [first, ...others] = present;
-  if (!first) return fn();
+  if (!first || first === NO_COMMAND_TRACE) return fn();
   return context.with(first.context.setValue(LINKED_COMMANDS, others.map((other) => other.spanContext)), fn);
 }
 

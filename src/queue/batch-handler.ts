@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { Message, SQSClient } from '@aws-sdk/client-sqs';
+import { DeleteMessageBatchCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
@@ -34,8 +34,20 @@ export interface WorkerHooks {
   afterApply?(command: Command, reply: Reply): void | Promise<void>;
 }
 
+/**
+ * A message's logger, built on first use: a pino child costs its bindings'
+ * serialisation (and the user id's redaction hash) per message, which the
+ * normal path, logging nothing at `warn`, would throw away.
+ */
+type MessageLog = () => Logger;
+
+function lazyLog(create: () => Logger): MessageLog {
+  let log: Logger | undefined;
+  return () => (log ??= create());
+}
+
 /** What to do with one received message once its command is decided (or not). */
-type Handled = { message: Message; log: Logger } & (
+type Handled = { message: Message; log: MessageLog } & (
   | { next: 'reply'; reply: Reply }
   | { next: 'delete' }
   | { next: 'retry' }
@@ -53,13 +65,18 @@ type Handled = { message: Message; log: Logger } & (
  */
 export function createBatchHandler(deps: BatchDeps, engine: LedgerEngine, inFlight: InFlightMessages, hooks: WorkerHooks = {}) {
   const telemetry = deps.telemetry ?? noopTelemetry();
-  return async function handleBatch(messages: Message[]): Promise<Message[]> {
+  /** `onDecided` runs once every command of the batch is decided (or will not be), before the replies go out. */
+  return async function handleBatch(messages: Message[], onDecided: () => void = () => undefined): Promise<void> {
     inFlight.add(messages);
     telemetry.inFlight(messages.length);
     const traces = new Map(messages.map((message) => [message, telemetry.commandReceived(message)]));
     let handled: Handled[] = [];
     try {
-      handled = await decideMessages(deps, telemetry, engine, messages, traces, hooks);
+      try {
+        handled = await decideMessages(deps, telemetry, engine, messages, traces, hooks);
+      } finally {
+        onDecided();
+      }
       handled = await publish(deps, handled, traces);
       handled = await deadLetter(deps, telemetry, handled);
     } finally {
@@ -67,9 +84,25 @@ export function createBatchHandler(deps: BatchDeps, engine: LedgerEngine, inFlig
       telemetry.inFlight(-messages.length);
       recordEnds(deps, telemetry, handled, traces);
     }
-    await returnToQueue(deps, handled);
-    return handled.filter((item) => item.next === 'reply' || item.next === 'delete').map((item) => item.message);
+    await Promise.all([returnToQueue(deps, handled), deleteDone(deps, handled)]);
   };
+}
+
+/** Deletes the messages that are done (replied to, or nothing to reply), ten per DeleteMessageBatch. */
+async function deleteDone(deps: BatchDeps, handled: Handled[]): Promise<void> {
+  const done = handled.filter((item) => item.next === 'reply' || item.next === 'delete').map((item) => item.message);
+  for (let start = 0; start < done.length; start += 10) {
+    const chunk = done.slice(start, start + 10);
+    try {
+      const { Failed = [] } = await deps.sqs.send(
+        new DeleteMessageBatchCommand({ QueueUrl: deps.queueUrls.command, Entries: chunk.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle })) }),
+      );
+      if (Failed.length > 0) deps.logger.warn({ failed: Failed.length, code: Failed[0]?.Code }, 'messages not deleted; their redelivery replays the stored outcome');
+    } catch (err) {
+      // Redelivered after the visibility timeout: the engine replays each stored outcome, nothing is applied twice.
+      deps.logger.warn({ err, messages: chunk.length }, 'messages not deleted; their redelivery replays the stored outcome');
+    }
+  }
 }
 
 /**
@@ -102,11 +135,13 @@ async function decideMessages(
   const { accepted: messages, refused } = partitionBySender(deps.config.allowedSenderIds, received, deps.logger);
   const parsed = messages.map((message) => {
     const result = parseCommandBody(message.Body);
-    const log = deps.logger.child({
-      messageId: message.MessageId,
-      receiveCount: receiveCount(message),
-      ...(result.ok ? { idempotentKey: result.command.idempotentKey, userId: result.command.userId } : { idempotentKey: result.idempotentKey }),
-    });
+    const log = lazyLog(() =>
+      deps.logger.child({
+        messageId: message.MessageId,
+        receiveCount: receiveCount(message),
+        ...(result.ok ? { idempotentKey: result.command.idempotentKey, userId: result.command.userId } : { idempotentKey: result.idempotentKey }),
+      }),
+    );
     return { message, log, result };
   });
   const valid = parsed.filter(({ result }) => result.ok);
@@ -117,10 +152,11 @@ async function decideMessages(
   // Group commit decides a batch together: each of its commands waited this long for its decision.
   const decideMs = performance.now() - started;
   let next = 0;
+  const infoEnabled = deps.logger.isLevelEnabled('info');
   const decided = await Promise.all(
     parsed.map(async ({ message, log, result: parsedBody }): Promise<Handled> => {
       if (!parsedBody.ok) {
-        log.warn({ issues: parsedBody.issues }, 'invalid command');
+        log().warn({ issues: parsedBody.issues }, 'invalid command');
         telemetry.invalidCommand();
         const reply = replyForInvalid(parsedBody, sentAt(message));
         return reply ? { message, log, next: 'reply', reply } : { message, log, next: 'delete' };
@@ -128,7 +164,7 @@ async function decideMessages(
       const result = results[next++];
       if (!result || result.kind === 'released') return { message, log, next: 'release' };
       if (result.kind === 'poison') {
-        log.error({ err: result.error }, 'command can never be decided as the data stands: moving it to the dead-letter queue');
+        log().error({ err: result.error }, 'command can never be decided as the data stands: moving it to the dead-letter queue');
         return { message, log, next: 'dead-letter', reason: { code: result.error.code, detail: result.error.message } };
       }
       if (result.kind === 'failed') {
@@ -146,11 +182,11 @@ async function decideMessages(
         logRetry(deps, message, log, err);
         return { message, log, next: 'retry' };
       }
-      log.info({ status: reply.status, reason: reply.reason, newBalance: reply.newBalance, replayed: reply.replayed }, 'command decided');
+      if (infoEnabled) log().info({ status: reply.status, reason: reply.reason, newBalance: reply.newBalance, replayed: reply.replayed }, 'command decided');
       return { message, log, next: 'reply', reply };
     }),
   );
-  return [...refused.map((message): Handled => ({ message, log: deps.logger, next: 'delete' })), ...decided];
+  return [...refused.map((message): Handled => ({ message, log: () => deps.logger, next: 'delete' })), ...decided];
 }
 
 /** Publishes the replies; a command whose reply SQS refused is retried (its redelivery replays the stored outcome). */
@@ -161,7 +197,7 @@ async function publish(deps: BatchDeps, handled: Handled[], traces: Map<Message,
     deps.sqs,
     replying.map((item, index) => {
       const { replyToRefused, ...route } = routeReply(item.message, deps.queueUrls.reply);
-      if (replyToRefused) item.log.warn('ReplyTo is not a reply queue; the reply goes to the default reply queue');
+      if (replyToRefused) item.log().warn('ReplyTo is not a reply queue; the reply goes to the default reply queue');
       return { reply: item.reply, ...route, ...(replyTraces[index] && { extraAttributes: replyTraces[index].attributes }) };
     }),
     { fallbackQueueUrl: deps.queueUrls.reply, logger: deps.logger },
@@ -169,7 +205,7 @@ async function publish(deps: BatchDeps, handled: Handled[], traces: Map<Message,
   replyTraces.forEach((replyTrace, index) => replyTrace?.end(failures.get(index)));
   if (failures.size === 0) return handled;
   const unpublished = new Set(replying.filter((_, index) => failures.has(index)));
-  for (const [index, err] of failures) replying[index]?.log.warn({ err }, 'reply not published; the command will be redelivered');
+  for (const [index, err] of failures) replying[index]?.log().warn({ err }, 'reply not published; the command will be redelivered');
   return handled.map((item) => (unpublished.has(item as Extract<Handled, { next: 'reply' }>) ? { message: item.message, log: item.log, next: 'retry' } : item));
 }
 
@@ -182,7 +218,7 @@ async function deadLetter(deps: BatchDeps, telemetry: Telemetry, handled: Handle
         telemetry.deadLettered(item.reason.code);
         return { message: item.message, log: item.log, next: 'delete' };
       } catch (err) {
-        item.log.warn({ err }, 'could not move the message to the dead-letter queue; it will be redelivered');
+        item.log().warn({ err }, 'could not move the message to the dead-letter queue; it will be redelivered');
         return { message: item.message, log: item.log, next: 'retry' };
       }
     }),
@@ -202,11 +238,11 @@ async function returnToQueue(deps: BatchDeps, handled: Handled[]): Promise<void>
   }
 }
 
-function logRetry(deps: BatchDeps, message: Message, log: Logger, err: unknown): void {
+function logRetry(deps: BatchDeps, message: Message, log: MessageLog, err: unknown): void {
   if (receiveCount(message) >= deps.config.maxReceiveCount) {
-    log.error({ err, maxReceiveCount: deps.config.maxReceiveCount }, 'command failed on its last delivery; SQS moves it to the dead-letter queue');
+    log().error({ err, maxReceiveCount: deps.config.maxReceiveCount }, 'command failed on its last delivery; SQS moves it to the dead-letter queue');
   } else {
-    log.warn({ err }, 'command not decided; it will be redelivered');
+    log().warn({ err }, 'command not decided; it will be redelivered');
   }
 }
 

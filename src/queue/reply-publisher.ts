@@ -44,8 +44,12 @@ export function serializeReply(reply: Reply): string {
  * (the CorrelationId included: two waiters of one process that sent the same
  * command get identical bodies, and neither reply may be dropped).
  */
-export function replyEntry(queueUrl: string, { reply, correlationId, extraAttributes }: Omit<OutgoingReply, 'queueUrl'>, id: string): SendMessageBatchRequestEntry {
-  const body = serializeReply(reply);
+export function replyEntry(
+  queueUrl: string,
+  { reply, correlationId, extraAttributes }: Omit<OutgoingReply, 'queueUrl'>,
+  id: string,
+  body: string = serializeReply(reply),
+): SendMessageBatchRequestEntry {
   const attributes: Record<string, MessageAttributeValue> = {
     idempotentKey: { DataType: 'String', StringValue: toSqsText(reply.idempotentKey) },
     ...(correlationId !== undefined && { [CORRELATION_ID_ATTRIBUTE]: { DataType: 'String', StringValue: correlationId } }),
@@ -54,7 +58,7 @@ export function replyEntry(queueUrl: string, { reply, correlationId, extraAttrib
     Id: id,
     MessageBody: body,
     MessageAttributes: { ...extraAttributes, ...attributes },
-    ...fifoFields(queueUrl, reply.userId ?? reply.idempotentKey, sha256Hex(JSON.stringify([body, attributes]))),
+    ...fifoFields(queueUrl, reply.userId ?? reply.idempotentKey, () => sha256Hex(JSON.stringify([body, attributes]))),
   };
 }
 
@@ -70,10 +74,16 @@ export function replyEntry(queueUrl: string, { reply, correlationId, extraAttrib
 export async function publishReplies(sqs: SQSClient, replies: OutgoingReply[], options: PublishRepliesOptions): Promise<ReplyFailures> {
   const failures: ReplyFailures = new Map();
   const byQueue = new Map<string, number[]>();
+  // Each body serialised once: measured for the size limit here, sent as is below.
+  const bodies = replies.map((outgoing) => serializeReply(outgoing.reply));
   replies.forEach((outgoing, index) => {
-    const bytes = Buffer.byteLength(serializeReply(outgoing.reply), 'utf8');
+    const bytes = Buffer.byteLength(bodies[index] as string, 'utf8');
     if (bytes > MAX_REPLY_BYTES) failures.set(index, new ReplyTooLargeError(bytes, MAX_REPLY_BYTES));
-    else byQueue.set(outgoing.queueUrl, [...(byQueue.get(outgoing.queueUrl) ?? []), index]);
+    else {
+      const indexes = byQueue.get(outgoing.queueUrl);
+      if (indexes) indexes.push(index);
+      else byQueue.set(outgoing.queueUrl, [index]);
+    }
   });
 
   await Promise.all(
@@ -81,13 +91,13 @@ export async function publishReplies(sqs: SQSClient, replies: OutgoingReply[], o
       for (let start = 0; start < indexes.length; start += 10) {
         const chunk = indexes.slice(start, start + 10);
         try {
-          await sendChunk(sqs, queueUrl, replies, chunk, failures);
+          await sendChunk(sqs, queueUrl, replies, bodies, chunk, failures);
         } catch (error) {
           const missing = isMissingQueueError(error);
           if ((missing || isAccessDeniedError(error)) && queueUrl !== options.fallbackQueueUrl) {
             const why = missing ? 'ReplyTo queue no longer exists' : 'ReplyTo queue refused the reply';
             options.logger?.warn({ queueUrl, replies: chunk.length, ...(!missing && { err: error }) }, `${why}; replies go to the default reply queue`);
-            await sendChunk(sqs, options.fallbackQueueUrl, replies, chunk, failures).catch((fallbackError: unknown) => {
+            await sendChunk(sqs, options.fallbackQueueUrl, replies, bodies, chunk, failures).catch((fallbackError: unknown) => {
               for (const index of chunk) failures.set(index, fallbackError);
             });
           } else {
@@ -100,9 +110,9 @@ export async function publishReplies(sqs: SQSClient, replies: OutgoingReply[], o
   return failures;
 }
 
-async function sendChunk(sqs: SQSClient, queueUrl: string, replies: OutgoingReply[], chunk: number[], failures: ReplyFailures): Promise<void> {
+async function sendChunk(sqs: SQSClient, queueUrl: string, replies: OutgoingReply[], bodies: string[], chunk: number[], failures: ReplyFailures): Promise<void> {
   const result = await sqs.send(
-    new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: chunk.map((index) => replyEntry(queueUrl, replies[index] as OutgoingReply, String(index))) }),
+    new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: chunk.map((index) => replyEntry(queueUrl, replies[index] as OutgoingReply, String(index), bodies[index])) }),
   );
   for (const entry of result.Failed ?? []) failures.set(Number(entry.Id), entry);
 }

@@ -7,6 +7,7 @@ import { noopTelemetry } from '../observability/telemetry.js';
 import { withAbortableReceive } from './abortable-receive.js';
 import { createBatchHandler, type BatchDeps, type WorkerHooks } from './batch-handler.js';
 import { InFlightMessages } from './in-flight.js';
+import { Intake } from './intake.js';
 import { changeVisibility } from './visibility.js';
 
 export interface Worker {
@@ -26,7 +27,9 @@ const PROBE_KEY = { userId: '#wallet-store-probe' };
 /**
  * Starts `pollers` sqs-consumer instances on the command queue. Their
  * batches all feed one ledger engine, which decides the commands together
- * (group commit) and keeps one user's commands in arrival order. While the
+ * (group commit) and keeps one user's commands in arrival order. A poller
+ * polls again as soon as its batch is with the engine, while at most
+ * pollers × batch size messages wait for a decision (intake.ts). While the
  * store is down the engine holds the commands and the pollers wait, so
  * nothing new is received; a heartbeat keeps held messages invisible.
  */
@@ -49,24 +52,39 @@ export function startWorker(deps: BatchDeps, options: WorkerOptions = {}): Worke
   const handleBatch = createBatchHandler(deps, engine, heldMessages, options.hooks);
   const inFlight = new Set<Promise<unknown>>();
   const endLongPolls = new AbortController();
-  const consumerSqs = withAbortableReceive(sqs, endLongPolls.signal);
+  const pollers = options.pollers ?? config.worker.pollers;
+  const { batchSize } = config.worker;
+  // Undecided: what the pollers held when each waited for its batch to finish; held at all: twice that.
+  const intake = new Intake(batchSize, pollers * batchSize, 2 * pollers * batchSize);
+  const consumerSqs = withAbortableReceive(sqs, endLongPolls.signal, (signal) => intake.admit(signal));
 
+  /** Hands a batch to the engine and returns at once, so the poller polls again; replies and deletes finish in the background. */
   async function handleOrRelease(messages: Message[]): Promise<Message[]> {
     if (stopping) {
       // Received by the last poll after stop(): hand them straight back to other workers.
       await changeVisibility(sqs, queueUrls.command, messages, 0).catch((err: unknown) => logger.warn({ err }, 'could not release messages received while stopping'));
+      intake.decided(messages.length);
+      intake.finished(messages.length);
       return [];
     }
-    const work = handleBatch(messages);
+    let decided = false;
+    const onDecided = () => {
+      if (decided) return;
+      decided = true;
+      intake.decided(messages.length);
+    };
+    const work: Promise<void> = handleBatch(messages, onDecided)
+      .catch((err: unknown) => logger.error({ err }, 'batch processing error'))
+      .finally(() => {
+        onDecided();
+        intake.finished(messages.length);
+        inFlight.delete(work);
+      });
     inFlight.add(work);
-    try {
-      return await work;
-    } finally {
-      inFlight.delete(work);
-    }
+    // Nothing for sqs-consumer to delete: the batch handler deletes what it finished.
+    return [];
   }
 
-  const pollers = options.pollers ?? config.worker.pollers;
   const consumers = Array.from({ length: pollers }, () => {
     const consumer = Consumer.create({
       queueUrl: queueUrls.command,
