@@ -3,7 +3,6 @@ import type { FastifyInstance } from 'fastify';
 import { statementCsv, STATEMENT_CSV_MEDIA_TYPE } from '../query/statement-csv.js';
 import type { StatementEvent } from '../query/statement.js';
 import { StatementQuerySchema, type StatementEntry } from '../query/statement-schemas.js';
-import type { Principal } from './auth.js';
 import { authorizeRead, unscopeKey } from './authorization.js';
 import { principalOf } from './guards.js';
 import { parseRequestPart, UserParamsSchema } from './schemas.js';
@@ -20,7 +19,7 @@ export function registerStatementRoutes(app: FastifyInstance, wallet: GatewayWal
     const principal = principalOf(request);
     authorizeRead(principal, userId);
     const { from, to, limit, cursor } = parseRequestPart(StatementQuerySchema, request.query, 'query');
-    const asCaller = (entry: StatementEntry) => (entry.idempotentKey === undefined ? entry : { ...entry, idempotentKey: unscopeKey(principal, entry.idempotentKey) });
+    const asCaller = (entry: StatementEntry) => ({ ...entry, idempotentKey: unscopeKey(principal, entry.idempotentKey) });
 
     if (!prefersCsv(request.headers.accept)) {
       const statement = await wallet.getStatement({ userId, from, to, ...(limit !== undefined && { limit }), ...(cursor !== undefined && { cursor }) });
@@ -30,17 +29,15 @@ export function registerStatementRoutes(app: FastifyInstance, wallet: GatewayWal
     // so an unknown user or a bad period is still answered with its status.
     const events = wallet.streamStatement({ userId, from, to });
     const first = await events.next();
-    const lines = statementCsv(forCaller(first.done ? undefined : first.value, events, principal));
+    const lines = statementCsv(forCaller(first.done ? undefined : first.value, events, asCaller));
     return reply.type(STATEMENT_CSV_MEDIA_TYPE).header('content-disposition', 'attachment; filename="statement.csv"').send(Readable.from(lines));
   });
 }
 
-async function* forCaller(first: StatementEvent | undefined, rest: AsyncIterable<StatementEvent>, principal: Principal): AsyncGenerator<StatementEvent> {
+/** The stream again from its first event, each entry's key as the caller sent it. */
+async function* forCaller(first: StatementEvent | undefined, rest: AsyncIterable<StatementEvent>, asCaller: (entry: StatementEntry) => StatementEntry): AsyncGenerator<StatementEvent> {
   if (first) yield first;
-  for await (const event of rest) {
-    const key = event.kind === 'entry' ? event.entry.idempotentKey : undefined;
-    yield event.kind === 'entry' && key !== undefined ? { ...event, entry: { ...event.entry, idempotentKey: unscopeKey(principal, key) } } : event;
-  }
+  for await (const event of rest) yield event.kind === 'entry' ? { ...event, entry: asCaller(event.entry) } : event;
 }
 
 /** CSV when the Accept header names text/csv and ranks it at least as high as JSON (q-values). */

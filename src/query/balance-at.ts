@@ -1,11 +1,11 @@
-import { BeforeWalletOpenedError, CorruptItemError } from '../errors.js';
+import { BeforeWalletOpenedError } from '../errors.js';
 import { balanceEffect } from '../ledger/effects.js';
-import { recordFromItem, type Item } from '../ledger/items.js';
+import { recordFromItem, type TransactionRecord } from '../ledger/items.js';
 import { exponentOf } from '../money/currencies.js';
 import { formatMoney as formatMills, type Cents } from '../money/money.js';
 import type { QueryDeps } from './balance.js';
 import { cutAfter, parseInstant, type Cut } from './instants.js';
-import { entryPages, firstEntry, readWallet, storedMoney, type WalletFacts } from './ledger-reads.js';
+import { entryPages, firstEntry, readWallet, type WalletFacts } from './ledger-reads.js';
 import { BalanceAtRequestSchema, parseQueryInput, type BalanceAt } from './statement-schemas.js';
 
 /**
@@ -42,12 +42,14 @@ export async function getBalanceAt(deps: QueryDeps, input: { userId: string; at:
 /** The wallet's state at a cut in its ledger: after the entries before it, its holds judged at the cut's millisecond. */
 export async function stateAt(deps: QueryDeps, wallet: WalletFacts, cut: Cut, beforeOpen: BeforeOpen): Promise<WalletState> {
   // Legacy rejections record no state: the filter skips them (new entries all carry newBalance, so one item is read).
-  const last = await firstEntry(entryPages(deps, wallet.userId, cut.before, { newestFirst: true, only: 'stateful', firstPageSize: 1, pageSize: 100 }));
-  if (last) return { balance: storedMoney(last, 'newBalance'), held: heldAt(last, cut.ms) };
+  const lastItem = await firstEntry(entryPages(deps, wallet.userId, cut.before, { newestFirst: true, only: 'stateful', firstPageSize: 1, pageSize: 100 }));
+  const last = lastItem && recordFromItem(lastItem);
+  if (last?.newBalance !== undefined) return { balance: last.newBalance, held: heldAt(last, cut.ms) };
 
   // No entry yet at `atMs`. Before the wallet's creation there is nothing to show; a wallet never
   // written to has had its balance since; otherwise it had the balance its first entry started from.
-  const first = await firstEntry(entryPages(deps, wallet.userId, cut.after, { newestFirst: false, only: 'stateful', firstPageSize: 1, pageSize: 100 }));
+  const firstItem = await firstEntry(entryPages(deps, wallet.userId, cut.after, { newestFirst: false, only: 'stateful', firstPageSize: 1, pageSize: 100 }));
+  const first = firstItem && recordFromItem(firstItem);
   const existed = wallet.createdAtMs === undefined ? first === undefined : wallet.createdAtMs <= cut.ms;
   if (!existed && beforeOpen === 'error') throw new BeforeWalletOpenedError(wallet.userId, new Date(cut.ms).toISOString());
   if (!first) return { balance: wallet.balance, held: 0n };
@@ -55,32 +57,22 @@ export async function stateAt(deps: QueryDeps, wallet: WalletFacts, cut: Cut, be
 }
 
 /** The balance right before an entry: what it left, less what it moved (a rejection moved nothing). */
-function balanceBefore(item: Item): Cents {
-  const record = recordFromItem(item);
-  if (record.status !== 'applied') return storedMoney(item, 'newBalance');
-  return record.newBalance - balanceEffect(record);
+function balanceBefore(record: TransactionRecord): Cents {
+  if (record.status === 'applied') return record.newBalance - balanceEffect(record);
+  return record.newBalance ?? 0n;
 }
 
-/** Entries written before decision times carried a within-millisecond ordinal (`…SS.mmmZ`, no `ttt`) have no openHolds. */
+/** Entries written before every entry recorded its open holds have a millisecond time (`…SS.mmmZ`, no tiebreak). */
 const LEGACY_TIMESTAMP = /\.\d{3}Z$/;
 
 /**
- * What the holds open after `item` still reserved at `atMs`: those whose
+ * What the holds open after an entry still reserved at `atMs`: those whose
  * expiry is later. A legacy entry (no `openHolds`) can only say what was held
- * at its own time (`newHeld`).
+ * at its own time (`newHeld`); a newer one without `openHolds` left none open.
  */
-export function heldAt(item: Item, atMs: number): Cents {
-  const open = item.openHolds;
-  if (open === undefined) {
-    const legacy = typeof item.timestamp === 'string' && LEGACY_TIMESTAMP.test(item.timestamp);
-    return legacy && item.newHeld !== undefined ? storedMoney(item, 'newHeld') : 0n;
+export function heldAt(record: TransactionRecord, atMs: number): Cents {
+  if (record.openHolds !== undefined) {
+    return record.openHolds.reduce((held, hold) => (Date.parse(hold.expiresAt) > atMs ? held + hold.amount : held), 0n);
   }
-  if (!Array.isArray(open)) throw new CorruptItemError('item attribute openHolds is not a list');
-  let held = 0n;
-  for (const hold of open as unknown[]) {
-    const { expiresAt } = (hold ?? {}) as Item;
-    if (typeof expiresAt !== 'string' || !Number.isFinite(Date.parse(expiresAt))) throw new CorruptItemError('an open hold has no valid expiry');
-    if (Date.parse(expiresAt) > atMs) held += storedMoney(hold as Item, 'amount');
-  }
-  return held;
+  return LEGACY_TIMESTAMP.test(record.timestamp) ? (record.newHeld ?? 0n) : 0n;
 }

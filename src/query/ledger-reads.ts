@@ -1,8 +1,8 @@
-import { GetCommand, NumberValue, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { CorruptItemError, UserNotFoundError } from '../errors.js';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { UserNotFoundError } from '../errors.js';
 import { userFromItem, type Item } from '../ledger/items.js';
 import { classifyStoreError } from '../ledger/store-errors.js';
-import { parseStoredNumber, type Cents } from '../money/money.js';
+import type { Cents } from '../money/money.js';
 import { HISTORY_INDEX } from '../resources/definitions.js';
 import type { QueryDeps } from './balance.js';
 import type { KeyRange } from './instants.js';
@@ -111,16 +111,4 @@ export async function firstEntry(pages: AsyncGenerator<Item[]>): Promise<Item | 
 /** The index key of an entry: where the next page starts after it. */
 export function indexKeyOf(item: Item): Item {
   return { idempotentKey: item.idempotentKey, userId: item.userId, timestamp: item.timestamp };
-}
-
-/** An amount stored on an entry (Numbers arrive as NumberValue: their exact text is kept). */
-export function storedMoney(item: Item, field: string): Cents {
-  const value = item[field];
-  const text = value instanceof NumberValue ? value.value : typeof value === 'object' && value !== null && 'value' in value ? String(value.value) : undefined;
-  if (text === undefined) throw new CorruptItemError(`item attribute ${field} is not a number`);
-  try {
-    return parseStoredNumber(text);
-  } catch (error) {
-    throw new CorruptItemError(`item attribute ${field} is not an amount of money`, { cause: error });
-  }
 }

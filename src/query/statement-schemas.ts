@@ -86,7 +86,7 @@ export const StatementRequestSchema = z
 export const StatementPeriodSchema = z.strictObject({ userId: UserIdSchema, ...PeriodFields }).refine(fromBeforeTo, FROM_BEFORE_TO);
 
 export const StatementEntrySchema = z.object({
-  idempotentKey: z.string().optional().describe("The command's key; absent on the other party's entry of a transfer (it is not that party's key)"),
+  idempotentKey: z.string().describe("The command's key; on the other party's entry of a transfer, a reference of its own (as in history)"),
   transactionId: z.string().describe("This entry's own reference"),
   type: z.enum(COMMAND_TYPES),
   timestamp: z.string().describe('When it was decided'),

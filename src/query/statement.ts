@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { BeforeWalletOpenedError, InvalidRequestError } from '../errors.js';
 import { balanceEffect } from '../ledger/effects.js';
 import { recordFromItem, type AppliedRecord, type Item } from '../ledger/items.js';
+import { shownReference } from '../ledger/legs.js';
 import type { Cents } from '../money/money.js';
 import type { QueryDeps } from './balance.js';
 import { formatMoney, stateAt } from './balance-at.js';
@@ -100,8 +101,8 @@ function appliedRecord(item: Item): AppliedRecord {
 function toStatementEntry(record: AppliedRecord, effect: Cents, money: (amount: Cents) => string): StatementEntry {
   const isLeg = record.legOf !== undefined;
   return {
-    // The other party's entry of a transfer shows nothing of the payer's key.
-    ...(!isLeg && { idempotentKey: record.idempotentKey }),
+    // The other party's entry of a transfer shows a reference of its own, nothing of the payer's key (as history).
+    idempotentKey: shownReference(record),
     transactionId: record.transactionId,
     type: record.type,
     timestamp: record.timestamp,

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BeforeWalletOpenedError, InvalidRequestError, UserNotFoundError } from '../../src/errors.js';
 import { streamStatement, type StatementEvent } from '../../src/query/statement.js';
 import type { Wallet } from '../../src/wallet.js';
+import { eventually } from '../support/eventually.js';
 import { cents, createUserAt, historyOldestFirst } from '../support/statement-helpers.js';
 import { createTestWallet, uniqueKey } from '../support/wallet.js';
 
@@ -45,6 +46,18 @@ describe('getBalanceAt', () => {
     await expect(wallet.getBalanceAt({ userId, at: iso(Date.parse(last) + 60_000) })).resolves.toMatchObject({ balance: '55.50', held: '5.00', available: '50.50' });
   });
 
+  it('stops counting a hold at its expiry, though no entry was written then', async () => {
+    const userId = await createUserAt(wallet, '20');
+    const hold = await wallet.transact({ idempotentKey: uniqueKey('hold'), userId, type: 'hold', amount: '5', expiresInSeconds: 1 });
+    const expiresAt = Date.parse(hold.expiresAt ?? '');
+    await eventually('the hold to expire', async () => ((await wallet.getCurrentBalance({ userId })).held === '0.00' ? true : undefined));
+    await wallet.transact({ idempotentKey: uniqueKey('later'), userId, type: 'credit', amount: '1' });
+    const [holdEntry] = await historyOldestFirst(wallet, userId);
+    await expect(wallet.getBalanceAt({ userId, at: holdEntry?.timestamp ?? '' })).resolves.toMatchObject({ balance: '20.00', held: '5.00', available: '15.00' });
+    await expect(wallet.getBalanceAt({ userId, at: iso(expiresAt - 1) })).resolves.toMatchObject({ balance: '20.00', held: '5.00', available: '15.00' });
+    await expect(wallet.getBalanceAt({ userId, at: iso(expiresAt) })).resolves.toMatchObject({ balance: '20.00', held: '0.00', available: '20.00' });
+  });
+
   it('answers the seeded balance between the wallet’s creation and its first entry', async () => {
     const { userId } = await walletWithEntries();
     const [first] = await historyOldestFirst(wallet, userId);
@@ -84,9 +97,8 @@ describe('getStatement', () => {
       ['transfer', '2.00', '0.00', '2.00', '54.50'],
       ['transfer', '1.00', '1.00', '0.00', '55.50'],
     ]);
-    // The incoming transfer is the peer's command: its entry names the peer, not the peer's key.
-    expect(statement.entries[4]).toMatchObject({ counterpartyUserId: peer });
-    expect(statement.entries[4]?.idempotentKey).toBeUndefined();
+    // The incoming transfer is the peer's command: its entry names the peer and a reference of its own, not the peer's key.
+    expect(statement.entries[4]).toMatchObject({ counterpartyUserId: peer, idempotentKey: expect.stringMatching(/^leg-[0-9a-f]{32}$/) });
     expect(statement.nextCursor).toBeUndefined();
     const [opening, closing] = await Promise.all([wallet.getBalanceAt({ userId, at: iso(Date.parse(from) - 1) }), wallet.getBalanceAt({ userId, at: iso(Date.parse(to) - 1) })]);
     expect([opening.balance, closing.balance]).toEqual([statement.openingBalance, statement.closingBalance]);
