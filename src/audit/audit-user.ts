@@ -1,6 +1,7 @@
 import { formatStored, type Cents } from '../money/money.js';
 import { balanceEffect } from './entry-effects.js';
 import type { EntryFacts } from './entry-facts.js';
+import { replayRecordedState } from './recorded-state.js';
 
 /**
  * The audit of one user, pure: the user item as stored and the facts of its
@@ -26,6 +27,7 @@ export type DiscrepancyKind =
   | 'version_order'
   | 'new_balance'
   | 'new_held'
+  | 'open_holds'
   | 'negative_balance'
   | 'unknown_type'
   | 'unreadable_entry'
@@ -153,7 +155,7 @@ export function auditUser(user: StoredUser, entries: EntryFacts[]): UserAudit {
   if ((user.version !== undefined || lastVersion > 0) && !user.unreadable && (user.version ?? 0) !== lastVersion) {
     report('stored_version', last?.idempotentKey, `stored version ${user.version ?? '(none)'}, the last applied entry has ${lastVersion}`);
   }
-  found.push(...replayHeld(user, replayed));
+  found.push(...replayRecordedState(user, entries, setAside));
   if (user.held !== undefined) {
     if (user.held < 0n) report('stored_held', last?.idempotentKey, `stored held ${formatStored(user.held)} is negative`);
     const lastHeld = [...replayed].reverse().find((entry) => entry.newHeld !== undefined);
@@ -200,35 +202,6 @@ function replay(user: StoredUser, entries: EntryFacts[], opening: Cents, resyncA
   const last = entries.at(-1);
   if (user.balance !== undefined && user.balance !== balance && user.balance !== previousRecorded) {
     report('stored_balance', last?.idempotentKey, `stored balance ${formatStored(user.balance)}, the replay ends at ${formatStored(balance)}`);
-  }
-  return found;
-}
-
-/**
- * Rule 6 for `held`: holds opened by hold entries and closed by captures and
- * releases, counted while unexpired at each entry's time, give each entry's
- * newHeld; the holds open on the user item are the replay's open holds that
- * had not expired when the user was last written.
- */
-function replayHeld(user: StoredUser, entries: EntryFacts[]): Discrepancy[] {
-  const found: Discrepancy[] = [];
-  const open = new Map<string, { amount: Cents; expiresAt: string }>();
-  const heldAt = (at: number) => [...open.values()].filter((hold) => Date.parse(hold.expiresAt) > at).reduce((sum, hold) => sum + hold.amount, 0n);
-  for (const entry of entries) {
-    if (entry.type === 'hold' && entry.expiresAt !== undefined && entry.amount !== undefined) open.set(entry.idempotentKey, { amount: entry.amount, expiresAt: entry.expiresAt });
-    if ((entry.type === 'capture' || entry.type === 'release') && entry.holdKey !== undefined) open.delete(entry.holdKey);
-    if (entry.newHeld === undefined || entry.timestamp === undefined) continue;
-    const held = heldAt(Date.parse(entry.timestamp));
-    if (held !== entry.newHeld) {
-      found.push({ userId: user.userId, idempotentKey: entry.idempotentKey, kind: 'new_held', detail: `newHeld ${formatStored(entry.newHeld)}, the replay gives ${formatStored(held)}` });
-    }
-  }
-  if (user.holds === undefined || user.lastDecidedAt === undefined) return found;
-  const writtenAt = Date.parse(user.lastDecidedAt);
-  const expected = [...open].filter(([, hold]) => Date.parse(hold.expiresAt) > writtenAt).map(([key, hold]) => `${key}=${formatStored(hold.amount)}`).sort();
-  const stored = [...user.holds].filter(([, hold]) => Date.parse(hold.expiresAt) > writtenAt).map(([key, hold]) => `${key}=${formatStored(hold.amount)}`).sort();
-  if (expected.join('|') !== stored.join('|')) {
-    found.push({ userId: user.userId, ...(entries.at(-1) && { idempotentKey: entries.at(-1)?.idempotentKey }), kind: 'stored_held', detail: `open holds on the user item [${stored.join(', ')}], the replay gives [${expected.join(', ')}]` });
   }
   return found;
 }

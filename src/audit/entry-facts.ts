@@ -21,6 +21,8 @@ export interface EntryFacts {
   timestamp?: string;
   newBalance?: Cents;
   newHeld?: Cents;
+  /** The holds open right after the entry, as it records them (amounts and expiries). */
+  openHolds?: { amount: Cents; expiresAt: string }[];
   version?: number;
   hash?: string;
   /** The stored hash matches the content and the previous chained entry's hash. */
@@ -54,13 +56,19 @@ function readFacts(item: Record<string, unknown>): EntryFacts {
   const facts: EntryFacts = { idempotentKey, status, type };
   try {
     if (status !== 'applied' && status !== 'rejected') throw new Error(`status is ${JSON.stringify(item.status)}`);
-    if (status === 'rejected') return facts;
+    if (typeof item.timestamp === 'string') facts.timestamp = item.timestamp;
+    if (item.openHolds !== undefined) facts.openHolds = openHolds(item.openHolds);
+    if (status === 'rejected') {
+      // A rejection of an existing wallet records its state as it stood (entries older than that record none).
+      if (item.newBalance !== undefined) facts.newBalance = money(item.newBalance, 'newBalance');
+      if (item.newHeld !== undefined) facts.newHeld = money(item.newHeld, 'newHeld');
+      return facts;
+    }
     facts.amount = money(item.amount, 'amount');
     if (typeof item.legOf === 'string') facts.legOf = item.legOf;
     if (typeof item.originalType === 'string') facts.originalType = item.originalType;
     if (typeof item.expiresAt === 'string') facts.expiresAt = item.expiresAt;
     if (typeof item.holdKey === 'string') facts.holdKey = item.holdKey;
-    if (typeof item.timestamp === 'string') facts.timestamp = item.timestamp;
     facts.newBalance = money(item.newBalance, 'newBalance');
     if (item.newHeld !== undefined) facts.newHeld = money(item.newHeld, 'newHeld');
     const version = Number(numberText(item.version, 'version'));
@@ -75,6 +83,15 @@ function readFacts(item: Record<string, unknown>): EntryFacts {
     facts.unreadable = error instanceof Error ? error.message : String(error);
   }
   return facts;
+}
+
+function openHolds(value: unknown): { amount: Cents; expiresAt: string }[] {
+  if (!Array.isArray(value)) throw new Error('openHolds is not a list');
+  return value.map((hold: unknown) => {
+    const { amount, expiresAt } = (hold ?? {}) as Record<string, unknown>;
+    if (typeof expiresAt !== 'string') throw new Error('an open hold has no expiry');
+    return { amount: money(amount, 'openHolds amount'), expiresAt };
+  });
 }
 
 export function numberText(value: unknown, field: string): string {

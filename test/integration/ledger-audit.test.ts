@@ -159,6 +159,46 @@ describe('npm run verify, the ledger audit', () => {
     expect(findings(report, recipient)).toEqual([]);
   });
 
+  it('rebuilds each user’s open holds from its entries: a holds map removed by hand, an expiry stretched, a rejection’s recorded state changed are reported', async () => {
+    const wallet = await walletWithOwnTables();
+    const [removed, stretched, rejected] = [await createUser(wallet, '100'), await createUser(wallet, '100'), await createUser(wallet, '100')];
+    const holdOf = new Map<string, string>();
+    for (const userId of [removed, stretched, rejected]) {
+      const key = uniqueKey('hold');
+      holdOf.set(userId, key);
+      expect((await wallet.transact({ idempotentKey: key, userId, type: 'hold', amount: '30', expiresInSeconds: 3600 })).status).toBe('applied');
+      expect((await wallet.transact({ idempotentKey: uniqueKey('hold'), userId, type: 'hold', amount: '10' })).status).toBe('applied');
+    }
+    const refusal = uniqueKey('too-much');
+    expect(await wallet.transact({ idempotentKey: refusal, userId: rejected, type: 'debit', amount: '90' })).toMatchObject({ reason: 'insufficient_funds' });
+    const clean = await audit(wallet);
+    expect(clean.discrepancies.map((found) => `${found.kind} ${found.idempotentKey ?? ''}: ${found.detail}`)).toEqual([]);
+
+    const users = wallet.config.tables.users;
+    // 30.00 + 10.00 become spendable: the whole holds map is gone.
+    await wallet.clients.ddb.send(new UpdateCommand({ TableName: users, Key: { userId: removed }, UpdateExpression: 'REMOVE holds' }));
+    // An open hold made to last 30 days longer.
+    const stretchedKey = holdOf.get(stretched) ?? '';
+    const { Item } = await wallet.clients.ddb.send(new GetCommand({ TableName: users, Key: { userId: stretched } }));
+    const expiresAt = (Item?.holds as Record<string, { expiresAt: string }>)[stretchedKey]?.expiresAt ?? '';
+    await wallet.clients.ddb.send(
+      new UpdateCommand({
+        TableName: users,
+        Key: { userId: stretched },
+        UpdateExpression: 'SET holds.#hold.expiresAt = :later',
+        ExpressionAttributeNames: { '#hold': stretchedKey },
+        ExpressionAttributeValues: { ':later': new Date(Date.parse(expiresAt) + 30 * 86_400_000).toISOString() },
+      }),
+    );
+    // A rejection records the wallet's state (balances in time read it): changed by hand.
+    await put(wallet, { ...(await entry(wallet, refusal)), newBalance: NumberValue.from('1000') });
+    const report = await audit(wallet);
+    expect(findings(report, removed)).toEqual([expect.stringMatching(/^stored_held /)]);
+    expect(findings(report, stretched)).toEqual([expect.stringMatching(/^stored_held /)]);
+    expect(report.discrepancies.find((found) => found.userId === stretched)?.detail).toContain(stretchedKey);
+    expect(findings(report, rejected)).toEqual([`new_balance ${refusal}`]);
+  });
+
   it('reports entries written before the hash chain as unchained, not as discrepancies', async () => {
     const wallet = await walletWithOwnTables();
     const userId = await createUser(wallet, '100');
