@@ -1,14 +1,9 @@
-import { z } from 'zod';
-import { EnvSchema } from '../src/config.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseCommandLine } from './support/args.js';
+import { CONFIGURATION_DOC, configurationDoc } from './support/config-doc.js';
 
-/** `npm run config-table`: the README's table of environment variables, from the config schema itself. */
-parseCommandLine({ usage: 'npm run config-table', description: "Prints the README's table of environment variables, from the configuration schema (src/config.ts)." });
-const jsonSchema = z.toJSONSchema(EnvSchema, { io: 'input', unrepresentable: 'any' }) as {
-  properties: Record<string, { description?: string; default?: unknown; enum?: unknown[] }>;
-};
-const rows = Object.entries(jsonSchema.properties).map(([name, property]) => {
-  const fallback = property.default === undefined ? '' : `\`${String(property.default)}\``;
-  return `| \`${name}\` | ${fallback} | ${property.description ?? ''} |`;
-});
-process.stdout.write(['| variable | default | meaning |', '|---|---|---|', ...rows].join('\n') + '\n');
+/** `npm run config-table`: writes docs/configuration.md from the config schema itself. */
+parseCommandLine({ usage: 'npm run config-table', description: `Writes ${CONFIGURATION_DOC} (every environment variable, its default and meaning) from the configuration schema (src/config.ts).` });
+writeFileSync(join(import.meta.dirname, '..', CONFIGURATION_DOC), configurationDoc());
+process.stdout.write(`wrote ${CONFIGURATION_DOC}\n`);

@@ -3,9 +3,9 @@ import { ConfigError } from './errors.js';
 
 /**
  * Every setting the service reads from the environment, in one schema.
- * `npm run config-table` prints the README table from these descriptions.
+ * `npm run config-table` writes docs/configuration.md from these descriptions.
  */
-/** A true/false variable; its default is stated as text so the README's table shows it. */
+/** A true/false variable; its default is stated as text so docs/configuration.md shows it. */
 const flag = (fallback: boolean) =>
   z
     .enum(['true', 'false', '1', '0'])
