@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { singleCommandItems } from '../../src/ledger/transact-items.js';
+import { nextDecisionTime } from '../../src/ledger/decide/decision-time.js';
 import { userFromItem, type AppliedRecord } from '../../src/ledger/items.js';
 import type { CreditOrDebit, CreditOrDebit as Command } from '../../src/messages/command.js';
 import { parseAmount } from '../../src/money/money.js';
@@ -50,6 +51,8 @@ export interface DirectRun {
 export interface UserSeen {
   balance: bigint;
   version: number;
+  /** Every user write is conditional on the last decision time it read (rejections stay ordered). */
+  lastDecidedAt?: string | undefined;
 }
 
 /**
@@ -99,7 +102,7 @@ export async function runDirect(
 async function transact(wallet: Wallet, command: CreditOrDebit, seen: UserSeen): Promise<UserSeen> {
   const amount = parseAmount(command.amount);
   const newBalance = command.type === 'credit' ? seen.balance + amount : seen.balance - amount;
-  const now = new Date().toISOString();
+  const now = nextDecisionTime(seen.lastDecidedAt, Date.now());
   const record: AppliedRecord = {
     idempotentKey: command.idempotentKey,
     transactionId: randomUUID(),
@@ -112,9 +115,9 @@ async function transact(wallet: Wallet, command: CreditOrDebit, seen: UserSeen):
     newHeld: 0n,
     version: seen.version + 1,
   };
-  const user = { userId: command.userId, balance: seen.balance, version: seen.version, holds: new Map() };
+  const user = { userId: command.userId, balance: seen.balance, version: seen.version, lastDecidedAt: seen.lastDecidedAt, holds: new Map() };
   await wallet.clients.ddb.send(new TransactWriteCommand({ TransactItems: singleCommandItems(wallet.config.tables, record, user) }));
-  return { balance: newBalance, version: record.version };
+  return { balance: newBalance, version: record.version, lastDecidedAt: now };
 }
 
 async function readUser(wallet: Wallet, userId: string): Promise<UserSeen> {

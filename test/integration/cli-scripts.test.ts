@@ -55,7 +55,9 @@ describe('command-line scripts against a configured endpoint', () => {
     const after = (Number(user.balance) + 10 - 1 - 2).toFixed(2);
     expect(JSON.parse(await run('scripts/balance.ts', [user.userId]))).toEqual({ userId: user.userId, currency: 'USD', status: 'active', balance: after, available: after, held: '0.00' });
     const recipientHistory = JSON.parse(await run('scripts/history.ts', [recipient.userId])) as { items: Record<string, unknown>[] };
-    expect(recipientHistory.items).toEqual([expect.objectContaining({ idempotentKey: `to-${user.userId}`, type: 'transfer', counterpartyUserId: user.userId })]);
+    // The recipient's entry has a reference of its own: nothing of the payer's key (SPEC "Transfers").
+    expect(recipientHistory.items).toEqual([expect.objectContaining({ idempotentKey: expect.stringMatching(/^leg-[0-9a-f]{32}$/), type: 'transfer', counterpartyUserId: user.userId })]);
+    expect(JSON.stringify(recipientHistory)).not.toContain(`to-${user.userId}`);
   });
 
   it('publish refuses an invalid command with the issue and exit code 1, sending nothing', async () => {

@@ -69,7 +69,7 @@ describe('HTTP gateway', () => {
 
   it('returns a user balance and 404 for an unknown user', async () => {
     const balanceUser = await createUser(wallet, '42.50');
-    expect(await getJson(`${api.baseUrl}/users/${balanceUser}/balance`)).toEqual({ status: 200, body: { userId: balanceUser, balance: '42.50', available: '42.50', held: '0.00' } });
+    expect(await getJson(`${api.baseUrl}/users/${balanceUser}/balance`)).toEqual({ status: 200, body: { userId: balanceUser, currency: 'USD', status: 'active', balance: '42.50', available: '42.50', held: '0.00' } });
     const missing = await getJson(`${api.baseUrl}/users/nobody-${uniqueKey()}/balance`);
     expect(missing.status).toBe(404);
     expect(missing.body.error).toBe('user_not_found');
