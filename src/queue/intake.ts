@@ -21,7 +21,14 @@ export class Intake {
   private held = 0;
   /** Receives in flight, each counted as a full batch until it returns. */
   private reserved = 0;
-  private readonly waiting = new Set<() => void>();
+  /** Pollers waiting for room: how to wake each, and how to refuse it when its stop signal aborts. */
+  private readonly waiting = new Map<() => void, { signal: AbortSignal; refuse: (reason: unknown) => void }>();
+  /**
+   * Stop signals already listened to: one listener per signal, however many
+   * pollers wait on it (a listener per waiter printed MaxListenersExceededWarning
+   * past ten pollers).
+   */
+  private readonly watched = new WeakSet<AbortSignal>();
 
   constructor(
     private readonly batchSize: number,
@@ -37,17 +44,9 @@ export class Intake {
   async admit(signal: AbortSignal): Promise<(received: number) => void> {
     while (!this.hasRoom()) {
       signal.throwIfAborted();
+      this.watch(signal);
       await new Promise<void>((resolve, reject) => {
-        const wake = () => {
-          signal.removeEventListener('abort', onAbort);
-          resolve();
-        };
-        const onAbort = () => {
-          this.waiting.delete(wake);
-          reject(signal.reason);
-        };
-        this.waiting.add(wake);
-        signal.addEventListener('abort', onAbort, { once: true });
+        this.waiting.set(resolve, { signal, refuse: reject });
       });
     }
     signal.throwIfAborted();
@@ -83,10 +82,26 @@ export class Intake {
     return this.undecided + this.reserved + this.batchSize <= this.maxUndecided && this.held + this.reserved + this.batchSize <= this.maxHeld;
   }
 
+  private watch(signal: AbortSignal): void {
+    if (this.watched.has(signal)) return;
+    this.watched.add(signal);
+    signal.addEventListener(
+      'abort',
+      () => {
+        for (const [wake, waiter] of this.waiting) {
+          if (waiter.signal !== signal) continue;
+          this.waiting.delete(wake);
+          waiter.refuse(signal.reason);
+        }
+      },
+      { once: true },
+    );
+  }
+
   private wake(): void {
     if (this.waiting.size === 0 || !this.hasRoom()) return;
     // Each woken poller checks again; the first ones to find room take it.
-    const waiting = [...this.waiting];
+    const waiting = [...this.waiting.keys()];
     this.waiting.clear();
     for (const wake of waiting) wake();
   }

@@ -98,3 +98,23 @@ describe('the worker’s intake', () => {
     );
   });
 });
+
+describe('Intake and its stop signal', () => {
+  it('listens to a stop signal once however many pollers wait on it (no MaxListenersExceededWarning past ten pollers)', async () => {
+    const intake = new Intake(10, 10, 20);
+    const stop = new AbortController();
+    const first = await intake.admit(stop.signal);
+    first(10);
+    let listeners = 0;
+    const add = stop.signal.addEventListener.bind(stop.signal);
+    stop.signal.addEventListener = ((...args: Parameters<AbortSignal['addEventListener']>) => {
+      listeners++;
+      add(...args);
+    }) as AbortSignal['addEventListener'];
+    const waiters = Array.from({ length: 12 }, () => intake.admit(stop.signal));
+    stop.abort(new Error('stopping'));
+    const outcomes = await Promise.allSettled(waiters);
+    expect(outcomes.every((outcome) => outcome.status === 'rejected')).toBe(true);
+    expect(listeners).toBe(1);
+  });
+});
