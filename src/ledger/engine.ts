@@ -234,16 +234,17 @@ export class LedgerEngine {
       else this.users.forget(userId);
     }
     for (const key of settlement.staleReferences) this.decided.delete(key);
-    // One draw per transaction: the commands it backs off retry together.
+    // One draw and one clock reading per transaction: the commands it backs off retry together, in one round.
     const jitter = this.random();
-    for (const [decision, verdict] of settlement.verdicts) this.apply(entryOf.get(decision) as Entry, verdict, () => jitter);
+    const cancelledAt = Date.now();
+    for (const [decision, verdict] of settlement.verdicts) this.apply(entryOf.get(decision) as Entry, verdict, () => jitter, cancelledAt);
   }
 
   /** Feeds one cancelled decision back: answered, poison, retried after a backoff, or failed. */
-  private apply(entry: Entry, verdict: Verdict, random: () => number): void {
+  private apply(entry: Entry, verdict: Verdict, random: () => number, cancelledAt: number): void {
     const retry = (step: RetryStep, error: WalletError) => {
       if (step.kind === 'give-up') return this.pending.fail(entry, error);
-      entry.notBefore = Date.now() + step.delayMs;
+      entry.notBefore = cancelledAt + step.delayMs;
       this.pending.requeue([entry]);
     };
     const limits = { maxConflictRetries: this.deps.config.maxConflictRetries, ridesOutPressure: this.deps.circuit !== undefined };
