@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import SlowFirstSequencer from './test/support/slow-first-sequencer.js';
 
 /** Files that measure throughput: they run after the rest, alone, so another file's load cannot bend their figures. */
 const MEASURED_ALONE = ['test/integration/scale-out.test.ts'];
@@ -17,7 +18,7 @@ export default defineConfig({
       {
         // Two files at a time even on two cores: most of a test's time is spent waiting on the
         // emulators, child processes and outages it stages (335 s one at a time, 180 s two at a time).
-        test: { ...common, name: 'shared', include: ['test/**/*.test.ts'], exclude: MEASURED_ALONE, maxWorkers: 2, sequence: { groupOrder: 0 } },
+        test: { ...common, name: 'shared', include: ['test/**/*.test.ts'], exclude: MEASURED_ALONE, maxWorkers: 2, sequence: { groupOrder: 0, sequencer: SlowFirstSequencer } },
       },
       {
         test: { ...common, name: 'measured-alone', include: MEASURED_ALONE, maxWorkers: 1, sequence: { groupOrder: 1 } },
