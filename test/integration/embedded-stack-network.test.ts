@@ -71,7 +71,7 @@ describe('the embedded stack on the network', () => {
   it('hands out queue URLs an SQSClient with default settings and only the endpoint variables can use', async () => {
     expect(new URL(wallet.queueUrls.command).host).toBe(`127.0.0.1:${ports.sqs}`);
     const userId = await createUser(wallet, '5.00');
-    // scripts/examples/producer.ts is the README's example: `new SQSClient({})`, configured by the environment only.
+    // scripts/examples/producer.ts is the example in docs/messages.md: `new SQSClient({})`, configured by the environment only.
     const producer = runScript('scripts/examples/producer.ts', {
       AWS_ENDPOINT_URL_SQS: `http://127.0.0.1:${ports.sqs}`,
       AWS_REGION: 'us-east-1',

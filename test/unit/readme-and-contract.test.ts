@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 const CONTRACT = fileURLToPath(new URL('../../docs/contract.md', import.meta.url));
 const SHARED_SPEC = fileURLToPath(new URL('../../../shared/SPEC.md', import.meta.url));
 const README = fileURLToPath(new URL('../../README.md', import.meta.url));
+const MESSAGES = fileURLToPath(new URL('../../docs/messages.md', import.meta.url));
 
 function contractBody(): string {
   const text = readFileSync(CONTRACT, 'utf8');
@@ -33,9 +34,16 @@ describe('docs/contract.md', () => {
   });
 });
 
-describe("the README's producer example", () => {
+describe('the plain-SDK producer example in docs/messages.md', () => {
   it('is scripts/examples/producer.ts, which the integration tests run against the embedded stack', () => {
     const example = readFileSync(fileURLToPath(new URL('../../scripts/examples/producer.ts', import.meta.url)), 'utf8');
+    expect(readFileSync(MESSAGES, 'utf8')).toContain(`\`\`\`ts\n${example}\`\`\``);
+  });
+});
+
+describe("the README's first example", () => {
+  it('is examples/consumer-service/quick-start.ts, which the packed-package test type-checks against the package', () => {
+    const example = readFileSync(fileURLToPath(new URL('../../examples/consumer-service/quick-start.ts', import.meta.url)), 'utf8');
     expect(readFileSync(README, 'utf8')).toContain(`\`\`\`ts\n${example}\`\`\``);
   });
 });
