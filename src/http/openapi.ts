@@ -38,6 +38,10 @@ const COMMAND_EXAMPLES = {
   capture: { idempotentKey: 'order-42-capture', userId: '0b6c…', type: 'capture', holdKey: 'order-42-auth', amount: '25.50' },
   release: { idempotentKey: 'order-42-cancel', userId: '0b6c…', type: 'release', holdKey: 'order-42-auth' },
   reverse: { idempotentKey: 'order-42-refund', userId: '0b6c…', type: 'reverse', originalKey: 'order-42-charge', amount: '5.00' },
+  open: { idempotentKey: 'open-0b6c', userId: '0b6c…', type: 'open', currency: 'EUR', metadata: { customer: 'c-981' } },
+  freeze: { idempotentKey: 'case-77-freeze', userId: '0b6c…', type: 'freeze', note: 'case 77: under review' },
+  unfreeze: { idempotentKey: 'case-77-unfreeze', userId: '0b6c…', type: 'unfreeze', note: 'case 77 closed' },
+  close: { idempotentKey: 'close-0b6c', userId: '0b6c…', type: 'close', note: 'customer left' },
 } as const;
 
 /** One schema per command type (each with an example), so Swagger UI shows every type; `Command` is their union. */

@@ -19,6 +19,10 @@ export function balanceEffect(record: { type: TransactionType; amount: Cents; le
       return isLeg ? amount : -amount;
     case 'hold':
     case 'release':
+    case 'open':
+    case 'freeze':
+    case 'unfreeze':
+    case 'close':
       return 0n;
     case 'reverse':
       // Money goes back the way it came: a reversed credit is taken back, a debit or capture refunded,

@@ -25,7 +25,7 @@ export type { EngineResult };
 
 export interface EngineDeps {
   ddb: DynamoDBDocumentClient;
-  config: Pick<Config, 'tables' | 'maxConflictRetries' | 'groupCommit'>;
+  config: Pick<Config, 'tables' | 'maxConflictRetries' | 'groupCommit' | 'defaultCurrency'>;
   logger: Logger;
   /**
    * With a circuit, an outage or throttling parks the commands until the
@@ -160,7 +160,7 @@ export class LedgerEngine {
     const result = decide(
       state,
       round.map(({ command, ownTransactionIds }) => ({ command, ownTransactionIds })),
-      { now: this.clock(), newTransactionId: this.newTransactionId },
+      { now: this.clock(), newTransactionId: this.newTransactionId, defaultCurrency: this.deps.config.defaultCurrency },
     );
     const entryOf = new Map<Decision, Entry>();
     result.results.forEach((decided, index) => {

@@ -2,6 +2,7 @@ import type { ParsedCommand } from '../messages/command.js';
 import type { Reply } from '../messages/reply.js';
 import { exponentOf } from '../money/currencies.js';
 import { formatMoney } from '../money/money.js';
+import { isWalletCommandType } from '../messages/wallet-commands.js';
 import type { ApplyOutcome } from './outcome.js';
 
 /**
@@ -36,7 +37,8 @@ export function replyForOutcome(outcome: ApplyOutcome, defaultCurrency: string):
     idempotentKey: record.idempotentKey,
     userId: record.userId,
     type: record.type,
-    ...(record.amount !== undefined && { amount: formatMoney(record.amount, exponent) }),
+    // Wallet commands move no money: no amount.
+    ...(record.amount !== undefined && !isWalletCommandType(record.type) && { amount: formatMoney(record.amount, exponent) }),
     currency,
     ...commandReferences(record),
     ...(record.status === 'applied' && record.expiresAt !== undefined && { expiresAt: record.expiresAt }),

@@ -1,20 +1,21 @@
 import { z } from 'zod';
 import { parseAmount } from '../money/money.js';
-import { AmountSchema, boundedText, common } from './fields.js';
+import { AmountSchema, boundedText, common, CurrencySchema } from './fields.js';
 import { toSqsJson, toSqsText, truncateText } from './sqs-text.js';
+import { CloseSchema, FreezeSchema, OpenSchema, UnfreezeSchema, WALLET_COMMAND_TYPES } from './wallet-commands.js';
 
 export { AmountSchema };
 
 export const MONEY_COMMAND_TYPES = ['credit', 'debit', 'transfer', 'hold', 'capture', 'release', 'reverse'] as const;
-export const COMMAND_TYPES = MONEY_COMMAND_TYPES;
+export const COMMAND_TYPES = [...MONEY_COMMAND_TYPES, ...WALLET_COMMAND_TYPES] as const;
 export const TransactionTypeSchema = z.enum(COMMAND_TYPES, { error: `type must be one of ${COMMAND_TYPES.map((type) => `"${type}"`).join(', ')}` });
 
 /** A hold reserves money for this long unless the command says otherwise (SPEC: 1 s to 30 days, default 7 days). */
 export const DEFAULT_HOLD_SECONDS = 604_800;
 export const MAX_HOLD_SECONDS = 2_592_000;
 
-/** The fields every money command has. */
-const money = { ...common };
+/** The fields every money command has: when it names a currency, it must be its wallet's (`currency_mismatch`). */
+const money = { ...common, currency: CurrencySchema.optional() };
 
 export const CreditSchema = z.strictObject({ ...money, type: z.literal('credit'), amount: AmountSchema });
 export const DebitSchema = z.strictObject({ ...money, type: z.literal('debit'), amount: AmountSchema });
@@ -46,7 +47,19 @@ export const ReverseSchema = z
   .refine(...notItself('originalKey'));
 
 /** The body of a message on the command queue (SPEC "Command message", "Money movement beyond credit and debit" and "Wallets"). */
-export const CommandSchema = z.discriminatedUnion('type', [CreditSchema, DebitSchema, TransferSchema, HoldSchema, CaptureSchema, ReleaseSchema, ReverseSchema], {
+export const CommandSchema = z.discriminatedUnion('type', [
+    CreditSchema,
+    DebitSchema,
+    TransferSchema,
+    HoldSchema,
+    CaptureSchema,
+    ReleaseSchema,
+    ReverseSchema,
+    OpenSchema,
+    FreezeSchema,
+    UnfreezeSchema,
+    CloseSchema,
+  ], {
   error: (issue) => (issue.code === 'invalid_union' ? `type must be one of ${COMMAND_TYPES.map((type) => `"${type}"`).join(', ')}` : undefined),
 });
 
@@ -63,11 +76,16 @@ const EnvelopeSchema = z.strictObject({
   expiresInSeconds: z.unknown().optional(),
   holdKey: z.unknown().optional(),
   originalKey: z.unknown().optional(),
+  currency: z.unknown().optional(),
+  metadata: z.unknown().optional(),
+  note: z.unknown().optional(),
 });
 
 export type Command = z.infer<typeof CommandSchema>;
 export type TransactionType = Command['type'];
 export type CommandOf<T extends TransactionType> = Extract<Command, { type: T }>;
+/** The commands that open a wallet or change its status. */
+export type WalletCommand = CommandOf<(typeof WALLET_COMMAND_TYPES)[number]>;
 /** The commands that move money (every type but the wallet commands). */
 export type MoneyCommand = CommandOf<(typeof MONEY_COMMAND_TYPES)[number]>;
 /** The commands that move one user's money by a named amount (what the bench and the chaos harness send). */

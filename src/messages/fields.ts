@@ -30,10 +30,8 @@ export function boundedText(field: string, max: number) {
 export const AmountSchema = z
   .string({ error: 'amount must be a decimal string' })
   .refine(isWireAmountFormat, {
-    message: 'amount must be plain digits with at most 2 fractional digits and 15 integer digits (no sign, exponent, spaces or leading zeros)',
+    message: 'amount must be plain digits with at most 3 fractional digits and 15 integer digits (no sign, exponent, spaces or leading zeros)',
   })
-  // Until the decide step checks an amount against its wallet's currency, every wallet holds cents.
-  .refine((value) => !/\.[0-9]{3}$/.test(value), { message: 'amount must be plain digits with at most 2 fractional digits and 15 integer digits (no sign, exponent, spaces or leading zeros)' })
   .refine((value) => !isWireAmountFormat(value) || /[1-9]/.test(value), { message: 'amount must be greater than zero' });
 
 /** An active ISO 4217 code the service knows (src/money/currencies.ts), upper case. */

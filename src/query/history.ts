@@ -5,6 +5,7 @@ import { recordFromItem, type StickyRejection, type TransactionRecord } from '..
 import { legKey, shownReference } from '../ledger/legs.js';
 import { classifyStoreError } from '../ledger/store-errors.js';
 import type { TransactionType } from '../messages/command.js';
+import { isWalletCommandType } from '../messages/wallet-commands.js';
 import { exponentOf } from '../money/currencies.js';
 import { formatMoney } from '../money/money.js';
 import { HISTORY_INDEX } from '../resources/definitions.js';
@@ -25,6 +26,9 @@ export interface HistoryEntry {
   expiresAt?: string;
   /** On the other party's entry of a two-user command: whose command it was. */
   counterpartyUserId?: string;
+  /** A wallet command's note (freeze, unfreeze, close) and the metadata an open gave the wallet. */
+  note?: string;
+  metadata?: Record<string, string>;
   status: 'applied' | 'rejected';
   reason?: StickyRejection;
   /** This user's posted balance and available money right after the entry. */
@@ -119,13 +123,16 @@ function toEntry(record: TransactionRecord, defaultCurrency: string): HistoryEnt
     userId: record.userId,
     type: record.type,
     currency,
-    ...(record.amount !== undefined && { amount: money(record.amount) }),
+    // Wallet commands move no money: no amount.
+    ...(record.amount !== undefined && !isWalletCommandType(record.type) && { amount: money(record.amount) }),
     ...(record.toUserId !== undefined && { toUserId: record.toUserId }),
     // A leg's hold or original is the payer's key (legs written before they were left off): not shown.
     ...(record.holdKey !== undefined && record.legOf === undefined && { holdKey: record.holdKey }),
     ...(record.originalKey !== undefined && record.legOf === undefined && { originalKey: record.originalKey }),
     ...(record.expiresAt !== undefined && { expiresAt: record.expiresAt }),
     ...(record.counterpartyUserId !== undefined && { counterpartyUserId: record.counterpartyUserId }),
+    ...(record.note !== undefined && { note: record.note }),
+    ...(record.metadata !== undefined && { metadata: record.metadata }),
     timestamp: record.timestamp,
   };
   return record.status === 'applied'

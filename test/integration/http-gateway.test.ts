@@ -99,7 +99,9 @@ describe('HTTP gateway', () => {
     expect(status).toBe(200);
     expect(body.openapi).toBe('3.0.3');
     expect(Object.keys(body.paths)).toEqual(['/transactions', '/users/{userId}/balance', '/users/{userId}/transactions', '/users/{userId}/statement', '/health']);
-    expect(body.components.schemas.Command.oneOf).toHaveLength(7);
+    expect(body.components.schemas.Command.oneOf).toHaveLength(11);
+    expect(body.components.schemas.OpenCommand.required).toEqual(['idempotentKey', 'userId', 'type', 'currency']);
+    expect(body.components.schemas.CloseCommand.example).toMatchObject({ type: 'close' });
     expect(body.components.schemas.CreditCommand.required).toEqual(['idempotentKey', 'userId', 'type', 'amount']);
     expect(body.components.schemas.TransferCommand.required).toEqual(['idempotentKey', 'userId', 'type', 'amount', 'toUserId']);
     expect(body.components.schemas.CaptureCommand.example).toMatchObject({ type: 'capture', holdKey: expect.any(String) });

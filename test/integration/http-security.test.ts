@@ -104,6 +104,20 @@ describe('the gateway with HS256 tokens', () => {
     await expect(wallet.getCurrentBalance({ userId: alice })).resolves.toMatchObject({ balance: '100.00' });
   });
 
+  it('refuses the wallet commands (open, freeze, unfreeze, close) to a user token with 403: they need wallet:admin', async () => {
+    const token = await userToken(alice);
+    for (const body of [
+      { type: 'open', currency: 'EUR', userId: `new-${uniqueKey()}` },
+      { type: 'freeze', userId: alice },
+      { type: 'unfreeze', userId: alice },
+      { type: 'close', userId: alice },
+    ]) {
+      const response = await call(`${api.baseUrl}/transactions`, { method: 'POST', token, body: { idempotentKey: uniqueKey(), ...body } });
+      expect(response, body.type).toMatchObject({ status: 403, body: { error: 'forbidden' } });
+    }
+    await expect(wallet.getCurrentBalance({ userId: alice })).resolves.toMatchObject({ status: 'active' });
+  });
+
   it('lets a user token debit its own account only; another user’s debit answers 404', async () => {
     const token = await userToken(bob);
     const key = uniqueKey('own-debit');

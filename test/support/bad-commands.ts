@@ -35,7 +35,7 @@ export function referenceIsValidAmount(text: string): boolean {
   const [whole = '', fraction] = parts;
   const digits = (part: string) => part.length > 0 && [...part].every((char) => char >= '0' && char <= '9');
   if (!digits(whole) || whole.length > 15 || (whole.length > 1 && whole.startsWith('0'))) return false;
-  if (fraction !== undefined && (!digits(fraction) || fraction.length > 2)) return false;
+  if (fraction !== undefined && (!digits(fraction) || fraction.length > 3)) return false;
   return /[1-9]/.test(text);
 }
 
@@ -65,7 +65,7 @@ const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   notAString.map((amount): Mutation => (command) => ({ ...command, amount })),
   fc.constantFrom('userId', 'amount', 'type').map((field): Mutation => (command) => withoutField(command, field)),
   fc.tuple(fc.string({ minLength: 1, maxLength: 12 }), fc.jsonValue({ maxDepth: 2 }))
-    .filter(([field]) => !['idempotentKey', 'userId', 'amount', 'type'].includes(field))
+    .filter(([field]) => !['idempotentKey', 'userId', 'amount', 'type', 'currency'].includes(field))
     .map(([field, value]): Mutation => (command) => ({ ...command, [field]: value })),
   fc.oneof(fc.string({ maxLength: 10 }).filter((type) => type !== 'credit' && type !== 'debit'), notAString).map((type): Mutation => (command) => ({ ...command, type })),
   fc.oneof(notAString, fc.constantFrom('', 'x'.repeat(129), 'user\u0007', 'a\nb', '\u0085', 'u\ufffe', '\uffff', 'u\ud800')).map((userId): Mutation => (command) => ({ ...command, userId })),

@@ -4,11 +4,11 @@ import { CommandSchema, commandFingerprint, MAX_COMMAND_BODY_BYTES, parseCommand
 const valid = { idempotentKey: 'order-42-refund', userId: '0b6c-user', amount: '25.50', type: 'debit' };
 
 describe('command schema', () => {
-  it.each(['10', '0.5', '25.50'])('accepts amount %j', (amount) => {
+  it.each(['10', '0.5', '25.50', '0.001', '1.250'])('accepts amount %j', (amount) => {
     expect(CommandSchema.safeParse({ ...valid, amount }).success).toBe(true);
   });
 
-  it.each(['1e2', ' 5', '5abc', '0.001', '-1', '010', '0', '0.00', '1000000000000000'])('refuses amount %j', (amount) => {
+  it.each(['1e2', ' 5', '5abc', '0.0001', '-1', '010', '0', '0.00', '0.000', '1000000000000000'])('refuses amount %j', (amount) => {
     const result = CommandSchema.safeParse({ ...valid, amount });
     expect(result.success).toBe(false);
     expect(result.error?.issues[0]?.path).toEqual(['amount']);
@@ -49,7 +49,7 @@ describe('command schema', () => {
   });
 
   it('refuses unknown fields', () => {
-    const result = CommandSchema.safeParse({ ...valid, currency: 'EUR' });
+    const result = CommandSchema.safeParse({ ...valid, colour: 'red' });
     expect(result.success).toBe(false);
   });
 

@@ -29,7 +29,7 @@ describe('decide: all seven command types over a few users (random runs, groups 
           const ready = group.filter((command) => !readsOf(command, records).references.some((key) => inGroup.has(key)));
           const waiting = group.filter((command) => !ready.includes(command));
           const state = { users, records: new Map([...readyRefs(ready)].map((key) => [key, records.get(key) ?? null])) };
-          const result = decide(state, ready.map((command) => ({ command })), { now, newTransactionId: () => `t${next++}` });
+          const result = decide(state, ready.map((command) => ({ command })), { now, newTransactionId: () => `t${next++}`, defaultCurrency: 'USD' });
           for (const [userId, { after }] of result.users) if (after) users.set(userId, after);
           for (const [key, { after }] of result.references) if (after) records.set(key, after);
           for (const decision of result.decisions) for (const record of [decision.record, ...decision.legs]) records.set(record.idempotentKey, record);

@@ -10,7 +10,7 @@ const NOW = Date.parse('2026-11-25T10:00:00.000Z');
 
 function context(now = NOW) {
   let next = 0;
-  return { now, newTransactionId: () => `tx-${++next}` };
+  return { now, newTransactionId: () => `tx-${++next}`, defaultCurrency: 'USD' };
 }
 
 const user = (userId: string, balance: string, version = 0, lastDecidedAt?: string): UserState => ({

@@ -13,7 +13,7 @@ const user = (userId: string, balance: bigint, lastDecidedAt?: string): UserStat
 /** Decides `commands` as one round at `now`; the users carry over, as the engine's writes do. */
 function round(users: Map<string, UserState | null>, records: Map<string, TransactionRecord | null>, commands: Command[], now: number) {
   let id = 0;
-  const result = decide({ users, records } satisfies LedgerState, commands.map((command) => ({ command })), { now, newTransactionId: () => `tx-${now}-${id++}` });
+  const result = decide({ users, records } satisfies LedgerState, commands.map((command) => ({ command })), { now, newTransactionId: () => `tx-${now}-${id++}`, defaultCurrency: 'USD' });
   for (const [userId, { after }] of result.users) if (after) users.set(userId, after);
   for (const decision of result.decisions) for (const record of [decision.record, ...decision.legs]) records.set(record.idempotentKey, record);
   return result;
@@ -83,7 +83,7 @@ describe('decision times: the wall clock, strictly increasing per wallet, never 
 
   it('answers a reused key with the time of the refusal, not the time the original was decided', () => {
     const original: TransactionRecord = { idempotentKey: 'k', transactionId: 'tx-1', userId: 'a', type: 'credit', amount: 1_000n, timestamp: '2026-12-01T00:00:00.000000Z', status: 'applied', newBalance: 1_000n, newHeld: 0n, version: 1 };
-    const [result] = decide({ users: new Map(), records: new Map([['k', original]]) }, [{ command: { idempotentKey: 'k', userId: 'a', type: 'debit', amount: '1' } }], { now: T, newTransactionId: () => 'x' }).results;
+    const [result] = decide({ users: new Map(), records: new Map([['k', original]]) }, [{ command: { idempotentKey: 'k', userId: 'a', type: 'debit', amount: '1' } }], { now: T, newTransactionId: () => 'x', defaultCurrency: 'USD' }).results;
     expect(result && 'outcome' in result && result.outcome).toMatchObject({ kind: 'key_reused', decidedAt: '2026-12-05T08:00:00.123Z' });
   });
 
@@ -113,11 +113,11 @@ describe('transfer: no user-existence oracle, no payer key on the recipient’s 
 
   it('answers an unaffordable transfer insufficient_funds whether or not the recipient exists, without reading the recipient', () => {
     for (const toUserId of ['recipient', 'nobody']) {
-      const [decision] = decide(state(), [{ command: { idempotentKey: `t-${toUserId}`, userId: 'payer', type: 'transfer', amount: '50', toUserId } }], { now: T, newTransactionId: () => 'x' }).decisions;
+      const [decision] = decide(state(), [{ command: { idempotentKey: `t-${toUserId}`, userId: 'payer', type: 'transfer', amount: '50', toUserId } }], { now: T, newTransactionId: () => 'x', defaultCurrency: 'USD' }).decisions;
       expect(decision?.record).toMatchObject({ status: 'rejected', reason: 'insufficient_funds' });
       expect(decision?.userIds).toEqual(['payer']);
     }
-    const [affordable] = decide(state(), [{ command: { idempotentKey: 't', userId: 'payer', type: 'transfer', amount: '1', toUserId: 'nobody' } }], { now: T, newTransactionId: () => 'x' }).decisions;
+    const [affordable] = decide(state(), [{ command: { idempotentKey: 't', userId: 'payer', type: 'transfer', amount: '1', toUserId: 'nobody' } }], { now: T, newTransactionId: () => 'x', defaultCurrency: 'USD' }).decisions;
     expect(affordable?.record).toMatchObject({ status: 'rejected', reason: 'recipient_not_found' });
   });
 
@@ -125,7 +125,7 @@ describe('transfer: no user-existence oracle, no payer key on the recipient’s 
     const command: Command = { idempotentKey: 'payer-secret-key', userId: 'payer', type: 'transfer', amount: '0.40', toUserId: 'recipient' };
     const decideOnce = () => {
       let id = 0;
-      return decide(state(), [{ command }], { now: T, newTransactionId: () => `tx-${id++}` }).decisions[0];
+      return decide(state(), [{ command }], { now: T, newTransactionId: () => `tx-${id++}`, defaultCurrency: 'USD' }).decisions[0];
     };
     const [first, again] = [decideOnce(), decideOnce()];
     const leg = first?.legs[0];

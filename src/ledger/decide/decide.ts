@@ -6,6 +6,7 @@ import { decideCaptureOrRelease, decideHold } from './holds.js';
 import type { Answer, CommandToDecide, DecideContext, DecideResult, Decision, LedgerState } from './ledger-state.js';
 import { decideReverse } from './reverse.js';
 import { decideTransfer } from './transfer.js';
+import { decideClose, decideFreezeOrUnfreeze, decideOpen } from './wallets.js';
 
 /**
  * The ledger rules, as a pure state machine: the known state (users, and
@@ -63,6 +64,13 @@ function decideOne(draft: Draft, command: Command): { record: TransactionRecord;
       return { record: decideCaptureOrRelease(draft, command), legs: [] };
     case 'reverse':
       return decideReverse(draft, command);
+    case 'open':
+      return { record: decideOpen(draft, command), legs: [] };
+    case 'freeze':
+    case 'unfreeze':
+      return { record: decideFreezeOrUnfreeze(draft, command), legs: [] };
+    case 'close':
+      return { record: decideClose(draft, command), legs: [] };
   }
 }
 

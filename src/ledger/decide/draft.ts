@@ -88,6 +88,11 @@ export class Draft {
     return nextDecisionTime(user?.lastDecidedAt, this.ctx.now);
   }
 
+  /** The wallet's currency: items made before currencies hold the default one. */
+  currencyOf(user: UserState): string {
+    return user.currency ?? this.ctx.defaultCurrency;
+  }
+
   /** The fields every record of `command` starts with. */
   base(command: Command, timestamp: string) {
     return {
@@ -100,6 +105,8 @@ export class Draft {
       ...('toUserId' in command && { toUserId: command.toUserId }),
       ...('holdKey' in command && { holdKey: command.holdKey }),
       ...('originalKey' in command && { originalKey: command.originalKey }),
+      ...('note' in command && command.note !== undefined && { note: command.note }),
+      ...('metadata' in command && command.metadata !== undefined && { metadata: command.metadata }),
     };
   }
 
@@ -110,7 +117,10 @@ export class Draft {
    */
   reject(command: Command, reason: StickyRejection, user: UserState | null, amount?: Cents): TransactionRecord {
     const timestamp = this.timeFor(user);
-    const rejection = { ...this.base(command, timestamp), ...(amount !== undefined && { amount }), status: 'rejected' as const, reason };
+    // The wallet's currency, except where the refusal must reveal nothing of the wallet: then the one the command named.
+    const named = 'currency' in command ? command.currency : undefined;
+    const currency = user && reason !== 'wallet_exists' ? user.currency : named;
+    const rejection = { ...this.base(command, timestamp), ...(amount !== undefined && { amount }), ...(currency !== undefined && { currency }), status: 'rejected' as const, reason };
     if (!user) return rejection;
     const touched = this.touched(user, timestamp);
     this.setUser(touched);
@@ -126,7 +136,8 @@ export class Draft {
 
   /** An applied record for `user` as it now is (after its change): balance, held and version right after it. */
   applied(base: Omit<RecordBase, 'amount'>, amount: Cents, user: UserState): TransactionRecord {
-    const record: TransactionRecord = { ...base, amount, status: 'applied', ...this.stateAfter(user, base.timestamp), version: user.version };
+    const currency = user.currency !== undefined && { currency: user.currency };
+    const record: TransactionRecord = { ...base, amount, ...currency, status: 'applied', ...this.stateAfter(user, base.timestamp), version: user.version };
     // Each applied entry is chained to its user's previous one, in decision order (src/ledger/chain.ts).
     const chained = withChainHash(record, user.chainHash);
     if (chained.status === 'applied' && chained.hash) this.setUser({ ...user, chainHash: chained.hash });

@@ -2,6 +2,7 @@ import { DEFAULT_HOLD_SECONDS, type CommandOf } from '../../messages/command.js'
 import { parseAmount } from '../../money/money.js';
 import type { StickyRejection, TransactionRecord, UserState } from '../items.js';
 import type { Draft } from './draft.js';
+import { walletRefusal } from './wallet-rules.js';
 
 /**
  * The most open holds one user may have. They live on the user item (so
@@ -17,6 +18,8 @@ export function decideHold(draft: Draft, command: CommandOf<'hold'>): Transactio
   const amount = parseAmount(command.amount);
   const user = draft.user(command.userId);
   if (!user) return draft.reject(command, 'user_not_found', null, amount);
+  const refusal = walletRefusal(draft, command, user, { takesOut: true });
+  if (refusal) return draft.reject(command, refusal, user, amount);
   if (draft.available(user) < amount) return draft.reject(command, 'insufficient_funds', user, amount);
   const timestamp = draft.timeFor(user);
   const touched = draft.touched(user, timestamp);
@@ -36,6 +39,9 @@ export function decideCaptureOrRelease(draft: Draft, command: CommandOf<'capture
   const requested = command.type === 'capture' && command.amount !== undefined ? parseAmount(command.amount) : undefined;
   const user = draft.user(command.userId);
   if (!user) return draft.reject(command, 'user_not_found', null, requested);
+  // A frozen wallet's holds may be released, not captured.
+  const refusedByWallet = walletRefusal(draft, command, user, { takesOut: command.type === 'capture' });
+  if (refusedByWallet) return draft.reject(command, refusedByWallet, user, requested);
   const hold = draft.reference(command.holdKey);
   const refusal = holdRefusal(draft, user, hold);
   if (refusal || !hold || hold.status !== 'applied') return draft.reject(command, refusal ?? 'hold_not_found', user, requested);

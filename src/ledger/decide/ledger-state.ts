@@ -31,6 +31,8 @@ export interface DecideContext {
   now: number;
   /** A new transaction id (the caller's randomness). */
   newTransactionId(): string;
+  /** The currency of wallets whose item names none (made before currencies): WALLET_DEFAULT_CURRENCY. */
+  defaultCurrency: string;
 }
 
 /** How one item changes in a decision; its write is conditional on `before`. */

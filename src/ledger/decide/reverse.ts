@@ -2,6 +2,7 @@ import type { CommandOf } from '../../messages/command.js';
 import { parseAmount } from '../../money/money.js';
 import type { TransactionRecord } from '../items.js';
 import type { Draft } from './draft.js';
+import { walletRefusal } from './wallet-rules.js';
 import { legFor, moveMoney } from './transfer.js';
 
 /** The types whose money can be moved back; holds and releases move none, a reversal is not itself reversed. */
@@ -17,8 +18,11 @@ export function decideReverse(draft: Draft, command: CommandOf<'reverse'>): { re
   const requested = command.amount !== undefined ? parseAmount(command.amount) : undefined;
   const user = draft.user(command.userId);
   if (!user) return { record: draft.reject(command, 'user_not_found', null, requested), legs: [] };
-  const original = draft.reference(command.originalKey);
   const only = (record: TransactionRecord) => ({ record, legs: [] });
+  // An operator's correction: a frozen wallet still takes it, a closed one takes nothing.
+  const refusal = walletRefusal(draft, command, user, { takesOut: false });
+  if (refusal) return only(draft.reject(command, refusal, user, requested));
+  const original = draft.reference(command.originalKey);
   if (!original || original.userId !== user.userId || original.legOf !== undefined) return only(draft.reject(command, 'original_not_found', user, requested));
   if (original.status !== 'applied' || !REVERSIBLE.has(original.type)) return only(draft.reject(command, 'not_reversible', user, requested));
   const remaining = original.amount - (original.reversedAmount ?? 0n);

@@ -3,6 +3,7 @@ import { parseAmount } from '../../money/money.js';
 import type { TransactionRecord } from '../items.js';
 import { legKey, legReference } from '../legs.js';
 import type { Draft } from './draft.js';
+import { recipientRefusal, walletRefusal } from './wallet-rules.js';
 
 /**
  * transfer: the payer's balance −= amount (if its available covers it) and
@@ -13,14 +14,20 @@ import type { Draft } from './draft.js';
  * The funds are checked before the recipient, and without reading it: a
  * transfer the payer cannot afford is `insufficient_funds` whether or not
  * the recipient exists, so no one learns which ids exist by sending them.
+ * Likewise a closed recipient or one in another currency is told only to a
+ * payer who could afford the transfer.
  */
 export function decideTransfer(draft: Draft, command: CommandOf<'transfer'>): { record: TransactionRecord; legs: TransactionRecord[] } {
   const amount = parseAmount(command.amount);
   const payer = draft.user(command.userId);
   if (!payer) return { record: draft.reject(command, 'user_not_found', null, amount), legs: [] };
+  const refusal = walletRefusal(draft, command, payer, { takesOut: true });
+  if (refusal) return { record: draft.reject(command, refusal, payer, amount), legs: [] };
   if (draft.available(payer) < amount) return { record: draft.reject(command, 'insufficient_funds', payer, amount), legs: [] };
   const recipient = draft.user(command.toUserId);
   if (!recipient) return { record: draft.reject(command, 'recipient_not_found', payer, amount), legs: [] };
+  const refusedBy = recipientRefusal(draft, payer, recipient);
+  if (refusedBy) return { record: draft.reject(command, refusedBy, payer, amount), legs: [] };
   const moved = moveMoney(draft, { from: payer.userId, to: recipient.userId, amount });
   const record = draft.applied(draft.base(command, moved.fromTime), amount, moved.from);
   const leg = legFor(draft, record, moved.to, moved.toTime);
