@@ -1,11 +1,5 @@
 import { InvalidRequestError, WalletError, type WalletErrorCode } from '../errors.js';
-
-export interface ErrorBody {
-  /** Stable machine-readable code (a WalletError's `code`, or `bad_request` / `internal_error`). */
-  error: string;
-  message: string;
-  issues?: { path: string; message: string }[];
-}
+import type { ErrorBody } from './schemas.js';
 
 /**
  * How the gateway answers each typed error, decided by `code`, never by
@@ -52,7 +46,23 @@ export const ANSWER_BY_CODE: Record<WalletErrorCode, Answer> = {
   bench_usage: 'internal',
 };
 
-const INTERNAL = { status: 500, body: { error: 'internal_error', message: 'internal error' } };
+/**
+ * The codes the gateway answers with besides the typed errors': Fastify's own
+ * request errors (malformed JSON: 400; a content type it does not parse: 415;
+ * a body too large: 413), an unknown route (the not-found handler), a fault.
+ */
+const GATEWAY_CODES = { bad_request: [400, 415], payload_too_large: [413], not_found: [404], internal_error: [500] } as const;
+
+/** Every code an error body can carry (with a status: those answered with it), for the OpenAPI document. */
+export function codesAnsweredWith(status?: number): [string, ...string[]] {
+  const typed = Object.entries(ANSWER_BY_CODE).flatMap(([code, answer]) => (answer !== 'internal' && (status === undefined || answer.status === status) ? [code] : []));
+  const own = Object.entries(GATEWAY_CODES).flatMap(([code, statuses]) => (status === undefined || (statuses as readonly number[]).includes(status) ? [code] : []));
+  const [first, ...rest] = [...typed, ...own];
+  if (first === undefined) throw new Error(`no error code is answered with ${status}`);
+  return [first, ...rest];
+}
+
+const INTERNAL = { status: 500, body: { error: 'internal_error', message: 'internal error' } } satisfies { status: number; body: ErrorBody };
 
 /** SDK failures arrive here already typed (classified at their call: aws-errors.ts); anything untyped is a fault. */
 export function mapError(error: unknown): { status: number; body: ErrorBody } {

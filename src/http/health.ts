@@ -1,13 +1,9 @@
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
+import type { Health } from './schemas.js';
 import type { GatewayWallet } from './types.js';
 
-export type CheckResult = 'ok' | 'unavailable';
-
-export interface Health {
-  status: CheckResult;
-  checks: { sqs: CheckResult; dynamodb: CheckResult };
-}
+type CheckResult = Health['status'];
 
 /** A health probe must answer quickly even when a store hangs; the SDK's own timeouts are far longer. */
 const CHECK_TIMEOUT_MS = 2_000;

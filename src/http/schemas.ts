@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import { InvalidRequestError } from '../errors.js';
 import { MAX_HISTORY_LIMIT } from '../query/history.js';
+import { codesAnsweredWith } from './error-mapping.js';
 
 /**
- * Schemas of the gateway's own inputs and outputs (the command and reply
- * schemas come from src/messages). Used both to validate requests and to
- * generate the OpenAPI document, so the two cannot disagree.
+ * Schemas of the gateway's own inputs and outputs: its query strings, the
+ * 202, /health and error bodies. The command and reply schemas come from
+ * src/messages, the answers' from src/query. Used both to validate requests
+ * and to generate the OpenAPI document, so the two cannot disagree.
  */
 export const DEFAULT_REPLY_WAIT_MS = 10_000;
 export const MAX_REPLY_WAIT_MS = 30_000;
@@ -15,7 +17,8 @@ export const PublishQuerySchema = z.strictObject({
   timeoutMs: z.coerce
     .number()
     .int()
-    .positive()
+    // min(1), not positive(): the document would say `exclusiveMinimum`, which OpenAPI 3.0 and its validators read differently.
+    .min(1)
     .optional()
     .describe(`How long to wait for the reply, in ms (default ${DEFAULT_REPLY_WAIT_MS}, capped at ${MAX_REPLY_WAIT_MS})`),
 });
@@ -27,37 +30,26 @@ export const HistoryQuerySchema = z.strictObject({
   cursor: z.string().min(1).optional().describe('nextCursor of the previous page'),
 });
 
-export const AcceptedSchema = z.object({ idempotentKey: z.string(), messageId: z.string() });
-
-export const BalanceSchema = z.object({ userId: z.string(), balance: z.string().describe('Decimal string, two fractional digits') });
-
-export const HistoryEntrySchema = z.object({
-  idempotentKey: z.string(),
-  transactionId: z.string(),
-  userId: z.string(),
-  type: z.enum(['credit', 'debit']),
-  amount: z.string(),
-  status: z.enum(['applied', 'rejected']),
-  reason: z.enum(['insufficient_funds', 'user_not_found']).optional(),
-  newBalance: z.string().optional(),
-  timestamp: z.string(),
+export const AcceptedSchema = z.strictObject({
+  idempotentKey: z.string().describe('The key as sent'),
+  messageId: z.string().describe("SQS's id of the command's message"),
 });
-
-export const HistoryPageSchema = z.object({ items: z.array(HistoryEntrySchema), nextCursor: z.string().optional() });
 
 const CheckSchema = z.enum(['ok', 'unavailable']);
-export const HealthSchema = z.object({ status: CheckSchema, checks: z.object({ sqs: CheckSchema, dynamodb: CheckSchema }) });
+export const HealthSchema = z.strictObject({ status: CheckSchema, checks: z.strictObject({ sqs: CheckSchema, dynamodb: CheckSchema }) });
+export type Health = z.infer<typeof HealthSchema>;
 
-export const ErrorSchema = z.object({
-  error: z
-    .string()
-    .describe(
-      'Stable code: invalid_request, bad_request, unauthorized, forbidden, user_not_found, before_wallet_opened, not_found, payload_too_large, rate_limited, ' +
-        'reply_timeout, store_unavailable, too_many_waiters, internal_error',
-    ),
-  message: z.string(),
-  issues: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
-});
+/** An error body whose `error` is one of `codes` (the document declares, per status, the codes it can carry). */
+export function errorBodySchema(codes: readonly [string, ...string[]]) {
+  return z.strictObject({
+    error: z.enum(codes).describe('Stable code, chosen by the error\'s class, never by its text'),
+    message: z.string(),
+    issues: z.array(z.strictObject({ path: z.string(), message: z.string() })).optional().describe('invalid_request: what is wrong'),
+  });
+}
+
+export const ErrorSchema = errorBodySchema(codesAnsweredWith());
+export type ErrorBody = z.infer<typeof ErrorSchema>;
 
 /** Validates one request part with a gateway schema; a failure is the InvalidRequestError the rest of the service uses. */
 export function parseRequestPart<T extends z.ZodType>(schema: T, value: unknown, part: string): z.infer<T> {

@@ -1,28 +1,19 @@
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Config } from '../config.js';
 import { UserNotFoundError } from '../errors.js';
-import { heldAt, userFromItem, type WalletStatus } from '../ledger/items.js';
+import { heldAt, userFromItem } from '../ledger/items.js';
 import { classifyStoreError } from '../ledger/store-errors.js';
 import { exponentOf } from '../money/currencies.js';
 import { formatMoney } from '../money/money.js';
+import type { Balance } from './result-schemas.js';
 
 export interface QueryDeps {
   ddb: DynamoDBDocumentClient;
   config: Pick<Config, 'tables' | 'defaultCurrency'>;
 }
 
-export interface Balance {
-  userId: string;
-  /** The wallet's ISO 4217 code; every amount here has exactly its exponent. */
-  currency: string;
-  status: WalletStatus;
-  /** The posted balance: a decimal string in major units ("74.50" USD, "1000" JPY, "1.250" KWD). */
-  balance: string;
-  /** The balance less the open, unexpired holds: what debits, transfers and holds may use. */
-  available: string;
-  /** The sum of the open, unexpired holds. */
-  held: string;
-}
+/** What a balance is: one schema (result-schemas.ts), this type inferred from it. */
+export type { Balance } from './result-schemas.js';
 
 /** The user's balance as of now (strongly consistent); UserNotFoundError for an unknown user. */
 export async function getCurrentBalance(deps: QueryDeps, { userId }: { userId: string }): Promise<Balance> {

@@ -1,47 +1,18 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { InvalidRequestError } from '../errors.js';
-import { recordFromItem, type StickyRejection, type TransactionRecord } from '../ledger/items.js';
+import { recordFromItem, type TransactionRecord } from '../ledger/items.js';
 import { legKey, shownReference } from '../ledger/legs.js';
 import { classifyStoreError } from '../ledger/store-errors.js';
-import type { TransactionType } from '../messages/command.js';
 import { isWalletCommandType } from '../messages/wallet-commands.js';
 import { exponentOf } from '../money/currencies.js';
 import { formatMoney } from '../money/money.js';
 import { HISTORY_INDEX } from '../resources/definitions.js';
 import type { QueryDeps } from './balance.js';
+import type { HistoryEntry, HistoryPage } from './result-schemas.js';
 
-export interface HistoryEntry {
-  /** The key of the command; on the other party's entry of a transfer or reversed transfer, a reference of its own (never the payer's key). */
-  idempotentKey: string;
-  transactionId: string;
-  userId: string;
-  type: TransactionType;
-  /** The wallet's currency; amounts and balances have exactly its exponent. */
-  currency: string;
-  amount?: string;
-  toUserId?: string;
-  holdKey?: string;
-  originalKey?: string;
-  expiresAt?: string;
-  /** On the other party's entry of a two-user command: whose command it was. */
-  counterpartyUserId?: string;
-  /** A wallet command's note (freeze, unfreeze, close) and the metadata an open gave the wallet. */
-  note?: string;
-  metadata?: Record<string, string>;
-  status: 'applied' | 'rejected';
-  reason?: StickyRejection;
-  /** This user's posted balance and available money right after the entry. */
-  newBalance?: string;
-  available?: string;
-  timestamp: string;
-}
-
-export interface HistoryPage {
-  items: HistoryEntry[];
-  /** Pass back as `cursor` for the next (older) page; absent on the last page. */
-  nextCursor?: string;
-}
+/** What an entry and a page are: one schema each (result-schemas.ts), these types inferred from them. */
+export type { HistoryEntry, HistoryPage } from './result-schemas.js';
 
 export const DEFAULT_HISTORY_LIMIT = 20;
 export const MAX_HISTORY_LIMIT = 100;

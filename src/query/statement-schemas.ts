@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { InvalidRequestError } from '../errors.js';
 import { COMMAND_TYPES } from '../messages/command.js';
 import { parseInstant } from './instants.js';
+import { MoneyTextSchema } from './result-schemas.js';
 
 /**
  * The one definition of the shapes of "Balances in time and statements"
@@ -31,7 +32,7 @@ export const InstantSchema = z.iso
   .describe("ISO 8601 instant with a zone, e.g. 2026-12-01T00:00:00Z or 2026-12-01T01:00:00.000+01:00, or an entry's timestamp");
 
 const UserIdSchema = z.string().min(1).max(128);
-const MoneySchema = z.string().describe("Decimal string in the wallet's currency");
+const MoneySchema = MoneyTextSchema;
 
 export const DEFAULT_STATEMENT_LIMIT = 100;
 export const MAX_STATEMENT_LIMIT = 500;
