@@ -74,6 +74,7 @@ describe('the OpenAPI document and the gateway', () => {
 
   it('describes the replies, history entries and balances of the wallet commands, in a currency of another exponent', async () => {
     const userId = `wallet-${uniqueKey()}`;
+    const from = new Date(Date.now() - 1_000).toISOString();
     await send({ userId, type: 'open', currency: 'JPY', metadata: { customer: 'c-981' } });
     expect(await send({ userId, type: 'open', currency: 'JPY' })).toMatchObject({ status: 'rejected', reason: 'wallet_exists' });
     await send({ userId, type: 'credit', amount: '1000', currency: 'JPY' });
@@ -85,6 +86,10 @@ describe('the OpenAPI document and the gateway', () => {
     const history = await call(`${api.baseUrl}/users/${userId}/transactions`);
     expect(history.body.items.map((entry: { type: string }) => entry.type)).toEqual(['close', 'debit', 'unfreeze', 'freeze', 'credit', 'open', 'open']);
     expect((await call(`${api.baseUrl}/users/${userId}/balance`)).body).toMatchObject({ status: 'closed', balance: '0' });
+    const to = new Date(Date.now() + 1_000).toISOString();
+    const statement = await call(`${api.baseUrl}/users/${userId}/statement?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`);
+    expect(statement.body).toMatchObject({ currency: 'JPY', openingBalance: '0', totalIn: '1000', totalOut: '1000', closingBalance: '0' });
+    expect((await call(`${api.baseUrl}/users/${userId}/balance?at=${encodeURIComponent(to)}`)).body).toMatchObject({ currency: 'JPY', balance: '0' });
     expect(takeViolations()).toEqual([]);
   });
 
