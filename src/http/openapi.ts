@@ -13,7 +13,7 @@ import { HistoryQuerySchema, PublishQuerySchema } from './schemas.js';
 const json = (schema: unknown) => ({ content: { 'application/json': { schema } } });
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const error = (status: ErrorStatus, description: string, headers?: Record<string, unknown>) => ({ description, ...(headers && { headers }), ...json(ref(`Error${status}`)) });
-const header = (description: string) => ({ description, schema: { type: 'string' } });
+const header = (description: string) => ({ description, required: true, schema: { type: 'string' } });
 
 /** Answers every guarded operation can give besides its own: the Host check, authentication, the rate limit, a fault of ours. */
 const guarded = {

@@ -29,6 +29,7 @@ export async function startApi(wallet: GatewayWallet): Promise<RunningApi> {
       status: reply.statusCode,
       contentType: headerText(reply.getHeader('content-type')),
       body: payload instanceof Readable || payload === null || payload === undefined ? undefined : String(payload),
+      headers: Object.fromEntries(Object.entries(reply.getHeaders()).map(([name, value]) => [name.toLowerCase(), headerText(value)])),
     };
     for (const problem of check?.problems(response) ?? []) recordViolation(`${response.method} ${response.url} → ${response.status}: ${problem}`);
     return payload;

@@ -7,6 +7,8 @@ export interface SentResponse {
   status: number;
   contentType: string | undefined;
   body: string | undefined;
+  /** Names in lower case. */
+  headers?: Record<string, string | undefined>;
 }
 
 /**
@@ -42,6 +44,10 @@ export class OpenApiCheck {
     if (!operation) return [];
     const declared = (operation.responses ?? {})[String(response.status)];
     if (!declared || '$ref' in declared) return [`status ${response.status} is not declared for ${operation.operationId}`];
+    const missing = Object.entries(declared.headers ?? {}).flatMap(([name, header]) =>
+      !('$ref' in header) && header.required && response.headers?.[name.toLowerCase()] === undefined ? [`required header ${name} is missing`] : [],
+    );
+    if (missing.length > 0) return missing;
     const mediaType = response.contentType?.split(';')[0]?.trim().toLowerCase();
     const content = declared.content ?? {};
     if (mediaType === undefined) return Object.keys(content).length === 0 ? [] : [`no content type; declared: ${Object.keys(content).join(', ')}`];
