@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildOpenApiDocument } from '../../src/http/openapi.js';
 import type { Balance } from '../../src/query/balance.js';
@@ -121,6 +123,19 @@ describe('the OpenAPI document and the gateway', () => {
       expect(violations.join('\n')).toContain('"missingProperty":"held"');
     } finally {
       await drifted.close();
+    }
+  });
+
+  it('fails a response from a gateway in another process that breaks the document, as it arrives', async () => {
+    // Stands in for a gateway outside this process (scripts/api.ts): only the client sees its answers.
+    const server = createServer((_request, response) => response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ userId: 'u', balance: '1.00' })));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      expect((await call(`http://127.0.0.1:${port}/users/u/balance`)).status).toBe(200);
+      expect(takeViolations().join('\n')).toContain('GET /users/u/balance → 200: (body) must have required property');
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
     }
   });
 });

@@ -4,7 +4,7 @@ import { buildApi } from '../../src/http/build-api.js';
 import { buildOpenApiDocument } from '../../src/http/openapi.js';
 import type { GatewayWallet } from '../../src/http/types.js';
 import { OpenApiCheck, type SentResponse } from './openapi-check.js';
-import { recordViolation } from './openapi-violations.js';
+import { checkedByServer, recordViolation } from './openapi-violations.js';
 
 export interface RunningApi {
   baseUrl: string;
@@ -35,24 +35,12 @@ export async function startApi(wallet: GatewayWallet): Promise<RunningApi> {
     return payload;
   });
   const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
-  check = await checkFor(wallet.config.api.docs ? (await app.inject({ method: 'GET', url: '/docs/json' })).json() : buildOpenApiDocument());
+  check = await OpenApiCheck.for(wallet.config.api.docs ? (await app.inject({ method: 'GET', url: '/docs/json' })).json() : buildOpenApiDocument());
+  checkedByServer.add(new URL(baseUrl).origin);
   return { baseUrl, app, close: () => app.close() };
 }
 
-const checks = new Map<string, Promise<OpenApiCheck>>();
-
-/** One check per distinct document: building one compiles every response schema. */
-function checkFor(document: unknown): Promise<OpenApiCheck> {
-  const text = JSON.stringify(document);
-  let check = checks.get(text);
-  if (!check) {
-    check = OpenApiCheck.of(JSON.parse(text));
-    checks.set(text, check);
-  }
-  return check;
-}
-
-function headerText(value: string | number | string[] | undefined): string | undefined {
+export function headerText(value: string | number | string[] | undefined): string | undefined {
   return value === undefined ? undefined : String(Array.isArray(value) ? value[0] : value);
 }
 

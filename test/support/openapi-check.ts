@@ -11,6 +11,8 @@ export interface SentResponse {
   headers?: Record<string, string | undefined>;
 }
 
+const checks = new Map<string, Promise<OpenApiCheck>>();
+
 /**
  * Holds a gateway's responses to its OpenAPI document with openapi-backend
  * (routing by method and path, bodies validated by Ajv; see docs/http-api.md
@@ -35,6 +37,17 @@ export class OpenApiCheck {
     });
     await api.init();
     return new OpenApiCheck(api);
+  }
+
+  /** One check per distinct document: building one compiles every response schema. */
+  static for(document: unknown): Promise<OpenApiCheck> {
+    const text = JSON.stringify(document);
+    let check = checks.get(text);
+    if (!check) {
+      check = OpenApiCheck.of(JSON.parse(text));
+      checks.set(text, check);
+    }
+    return check;
   }
 
   /** What is wrong with one response; empty when it keeps the document. */

@@ -6,6 +6,9 @@
  */
 const violations: string[] = [];
 
+/** Origins of the in-process gateways, whose responses are checked as they are sent; http-client.ts checks the others' as they arrive. */
+export const checkedByServer = new Set<string>();
+
 export function recordViolation(violation: string): void {
   violations.push(violation);
 }
