@@ -10,7 +10,7 @@ import { benchCommands, commandIndex, type Distribution } from './commands.js';
 import { ownCpuMs, processCpuMs, type CpuSpent } from './cpu.js';
 import { mergeMeters, type WorkerMeters } from './meter.js';
 import { createProgress } from './progress.js';
-import { benchUserIds, closePhase, OPENING_BALANCE_CENTS, openPhase, phaseEnv, readUserItem, seedBenchUsers, type BenchStack } from './stack.js';
+import { benchUserIds, closePhase, OPENING_BALANCE_CENTS, openPhase, phaseEnv, readUserItem, seedBenchUsers, WARMUP_USERS, type BenchStack } from './stack.js';
 import { summarize, throughput, type LatencySummary } from './stats.js';
 import { startWorkerInProcess, startWorkerProcesses } from './worker-pool.js';
 import type { WorkerReport } from './worker-protocol.js';
@@ -44,6 +44,8 @@ export interface EndToEndOptions {
   distribution?: Distribution;
   /** Environment for the workers only, on top of `tuning` (a latency proxy's DynamoDB endpoint, BENCH_QUEUE_ONLY). */
   workerEnv?: Record<string, string>;
+  /** Node/V8 flags of the worker processes (e.g. --max-semi-space-size=32). */
+  workerNodeArgs?: readonly string[];
 }
 
 export interface EndToEndRun {
@@ -89,7 +91,7 @@ export async function runEndToEnd(stack: BenchStack, logger: Logger, options: En
     await seedBenchUsers(wallet, userIds);
     const commands = benchCommands(runId, options.commands, userIds, options.distribution);
     const workerEnv = { ...env, ...options.workerEnv };
-    const pool = options.workers === 0 ? await startWorkerInProcess(workerEnv, logger) : await startWorkerProcesses(options.workers, workerEnv);
+    const pool = options.workers === 0 ? await startWorkerInProcess(workerEnv, logger) : await startWorkerProcesses(options.workers, workerEnv, options.workerNodeArgs);
     if (options.warmupCommands) {
       try {
         await warmUp(wallet, `${runId}w`, options);
@@ -104,7 +106,9 @@ export async function runEndToEnd(stack: BenchStack, logger: Logger, options: En
     const sentAt = new Float64Array(commands.length);
     const repliedAt = new Float64Array(commands.length);
     const window = new Window(options.window);
-    const cpuAtStart = { driverMs: ownCpuMs(), dynamodbMs: processCpuMs(stack.dynamodbPid) };
+    // The workers' CPU from /proc over exactly the measured span (first send to last reply): the worker processes alone, without their warm-up or their stop.
+    const workersCpuMs = () => pool.pids.reduce((sum, pid) => sum + processCpuMs(pid), 0);
+    const cpuAtStart = { driverMs: ownCpuMs(), workerMs: workersCpuMs(), dynamodbMs: processCpuMs(stack.dynamodbPid) };
     const startedAt = performance.now();
     let publishMs: number;
     let collected: { duplicates: number; rejected: number };
@@ -121,7 +125,7 @@ export async function runEndToEnd(stack: BenchStack, logger: Logger, options: En
       throw error;
     }
     progress.done();
-    const cpuAtEnd = { driverMs: ownCpuMs(), dynamodbMs: processCpuMs(stack.dynamodbPid) };
+    const cpuAtEnd = { driverMs: ownCpuMs(), workerMs: workersCpuMs(), dynamodbMs: processCpuMs(stack.dynamodbPid) };
     const workerReports = await pool.stop();
 
     const lastReply = repliedAt.reduce((latest, at) => Math.max(latest, at), 0);
@@ -147,8 +151,8 @@ export async function runEndToEnd(stack: BenchStack, logger: Logger, options: En
       meters: mergeMeters(workerReports.map((report) => report.meters)),
       cpu: {
         driverMs: cpuAtEnd.driverMs - cpuAtStart.driverMs,
-        // The workers' CPU includes their stop (a second at most of idle long polls): small next to a run.
-        workerMs: workerReports.reduce((sum, report) => sum + report.cpuMs, 0),
+        // In the driver (no pids) the worker's CPU is part of driverMs.
+        workerMs: cpuAtEnd.workerMs - cpuAtStart.workerMs,
         dynamodbMs: cpuAtEnd.dynamodbMs - cpuAtStart.dynamodbMs,
       },
     };
@@ -156,9 +160,6 @@ export async function runEndToEnd(stack: BenchStack, logger: Logger, options: En
     await closePhase(wallet);
   }
 }
-
-/** Users of their own (spread, so the one-transaction design warms up as fast as the grouped one). */
-const WARMUP_USERS = Array.from({ length: 20 }, (_, index) => `bench-warmup-${index}`);
 
 /** Sends the warm-up commands (closed loop, to users the run does not check) and waits for every reply. */
 async function warmUp(wallet: Wallet, warmRunId: string, options: EndToEndOptions): Promise<void> {

@@ -11,7 +11,7 @@ import type { DirectRun } from './direct-apply.js';
 import { cpuClock } from './cpu.js';
 import { emptyMeters, meterWallet, type WorkerMeters } from './meter.js';
 import { createProgress } from './progress.js';
-import { benchUserIds, closePhase, OPENING_BALANCE_CENTS, openPhase, phaseEnv, readUserItem, seedBenchUsers, type BenchStack } from './stack.js';
+import { benchUserIds, closePhase, OPENING_BALANCE_CENTS, openPhase, phaseEnv, readUserItem, seedBenchUsers, WARMUP_USERS, type BenchStack } from './stack.js';
 import { summarize, throughput } from './stats.js';
 
 /**
@@ -24,36 +24,38 @@ import { summarize, throughput } from './stats.js';
 export async function runEngineDirect(
   stack: BenchStack,
   logger: Logger,
-  { users, commands, distribution, inFlight, label, env = {} }: { users: number; commands: number; distribution: Distribution; inFlight: number; label: string; env?: Record<string, string> },
+  {
+    users,
+    commands,
+    distribution,
+    inFlight,
+    label,
+    warmupCommands = 0,
+    env = {},
+  }: { users: number; commands: number; distribution: Distribution; inFlight: number; label: string; warmupCommands?: number; env?: Record<string, string> },
 ): Promise<DirectRun> {
   const wallet = await openPhase(phaseEnv(stack, `${label}-${randomUUID().slice(0, 8)}`, env), logger);
   try {
     const userIds = benchUserIds(users);
     await seedBenchUsers(wallet, userIds);
+    const engine = new LedgerEngine({ ddb: wallet.clients.ddb, config: wallet.config, logger });
+    const runId = `engine-${randomUUID().slice(0, 8)}`;
+    if (warmupCommands > 0) {
+      // The same warm-up as an end-to-end run's (users of their own, unmeasured), so the pipeline is compared with an engine as warm as its own.
+      await seedBenchUsers(wallet, WARMUP_USERS);
+      const warmup = benchCommands(`${runId}w`, warmupCommands, WARMUP_USERS);
+      const progress = createProgress(`warm-up ${label}`, warmup.length);
+      await drive(engine, warmup, inFlight, (count) => progress.tick(count), []);
+      progress.done();
+    }
     const meters: WorkerMeters = emptyMeters();
     meterWallet(wallet.clients, meters);
-    const engine = new LedgerEngine({ ddb: wallet.clients.ddb, config: wallet.config, logger });
-    const batch = benchCommands(`engine-${randomUUID().slice(0, 8)}`, commands, userIds, distribution);
+    const batch = benchCommands(runId, commands, userIds, distribution);
     const progress = createProgress(label, batch.length);
     const latencies: number[] = [];
-    let next = 0;
     const cpu = cpuClock(stack.dynamodbPid);
     const startedAt = performance.now();
-    await Promise.all(
-      Array.from({ length: Math.max(1, Math.floor(inFlight / 10)) }, async () => {
-        while (next < batch.length) {
-          const slice: Command[] = batch.slice(next, next + 10);
-          next += slice.length;
-          const submittedAt = performance.now();
-          const results = await engine.submit(slice);
-          const failed = results.find((result) => result.kind !== 'decided');
-          if (failed) throw new Error(`the engine did not decide a bench command: ${JSON.stringify(failed)}`);
-          const now = performance.now();
-          for (const _ of slice) latencies.push(now - submittedAt);
-          progress.tick(slice.length);
-        }
-      }),
-    );
+    await drive(engine, batch, inFlight, (count) => progress.tick(count), latencies);
     const elapsedMs = performance.now() - startedAt;
     const spent = cpu();
     progress.done();
@@ -72,6 +74,26 @@ export async function runEngineDirect(
   } finally {
     await closePhase(wallet);
   }
+}
+
+/** `inFlight / 10` loops each submit 10 commands (a poller's batch) and wait for their results; each command's latency goes to `latencies`. */
+async function drive(engine: LedgerEngine, batch: readonly Command[], inFlight: number, tick: (count: number) => void, latencies: number[]): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.max(1, Math.floor(inFlight / 10)) }, async () => {
+      while (next < batch.length) {
+        const slice: Command[] = batch.slice(next, next + 10);
+        next += slice.length;
+        const submittedAt = performance.now();
+        const results = await engine.submit(slice);
+        const failed = results.find((result) => result.kind !== 'decided');
+        if (failed) throw new Error(`the engine did not decide a bench command: ${JSON.stringify(failed)}`);
+        const now = performance.now();
+        for (const _ of slice) latencies.push(now - submittedAt);
+        tick(slice.length);
+      }
+    }),
+  );
 }
 
 /**

@@ -47,6 +47,9 @@ const logger = createLogger('warn', 'bench');
 const startedAt = performance.now();
 const loadAtStart = loadavg();
 process.stderr.write(`load average at start: ${loadAtStart.map((load) => load.toFixed(2)).join(' ')}\n`);
+process.stderr.write(
+  `warm-up: ${options.e2eWarmupCommands} commands before every end-to-end and engine-only run${options.e2eWarmupCommands < 10_000 ? " (fewer than the full bench's 10,000)" : ''}\n`,
+);
 const stack = await startBenchStack(logger, options.heapMb);
 const cleanups: (() => Promise<void>)[] = [];
 const stop = async (code: number) => {

@@ -5,7 +5,7 @@ import type { DirectRun } from './direct-apply.js';
 import type { EndToEndRun } from './end-to-end.js';
 import { costsPerCommand, emptyMeters } from './meter.js';
 import type { BenchOptions } from './options.js';
-import type { ScalingReport } from './scaling.js';
+import { scalingLines, type ScalingReport } from './scaling.js';
 import type { ScenarioResult } from './scenarios.js';
 import { formatMarkdownTable, formatTable } from './table.js';
 import { ratioOf, round, type BenchResult } from './stats.js';
@@ -56,7 +56,17 @@ export function resultOf(report: BenchReport): BenchResult {
     latencyHotTps: latencyHot?.grouped.tps ?? 0,
     latencyHotCeilingTps: latencyHot?.ceiling.tps ?? 0,
     wcuPerCommandHot: e2eCosts(hot.grouped).wcu,
+    uniformEngineTps: uniform.engine.tps,
+    hotEngineTps: hot.engine.tps,
+    zipfEngineTps: zipf.engine.tps,
+    workerCpuMsPerCommandUniform: workerCpuPerCommand(uniform.grouped),
+    workerCpuMsPerCommandHot: workerCpuPerCommand(hot.grouped),
   };
+}
+
+/** The worker processes' CPU per command over a measured run (0 when the worker ran inside the driver). */
+export function workerCpuPerCommand(run: EndToEndRun): number {
+  return run.commands > 0 ? run.cpu.workerMs / run.commands : 0;
 }
 
 function e2eCosts(run: EndToEndRun) {
@@ -150,6 +160,8 @@ function scenarioLines(title: string, scenario: ScenarioResult, table: Table): s
     table(HEADERS, rows),
     `ceiling (mean of before and after) = ${tps(ceiling.tps)} tps; grouped e2e / ceiling = ${fixed(ratioOf(grouped.tps, ceiling.tps), 3)}` +
       (off ? `; grouped / grouping off = ${fixed(ratioOf(grouped.tps, off.tps), 2)}` : ''),
+    `pipeline against its own engine (same run, same warm-up): e2e saturated / engine only = ${tps(grouped.tps)} / ${tps(engine.tps)} = ${fixed(ratioOf(grouped.tps, engine.tps), 3)}; ` +
+      `worker CPU ${fixed(workerCpuPerCommand(grouped), 3)} ms per command saturated, ${fixed(workerCpuPerCommand(groupedPaced), 3)} at 70%`,
   ];
   if (scenario.largestGroup) {
     const largest = scenario.largestGroup;
@@ -208,6 +220,14 @@ export function targetLines(report: BenchReport, table: Table = formatTable): st
       bound(latencyHot),
       latencyHot ? ratioOf(result.latencyHotTps, result.latencyHotCeilingTps) >= 20 : undefined,
     ],
+    ...(['uniform', 'hot', 'zipf'] as const).map((name): [string, string, string, boolean] => {
+      const over = ratioOf(report.scenarios[name].grouped.tps, report.scenarios[name].engine.tps);
+      return [`e2e_over_engine_${name} >= 0.9`, fixed(over, 3), '-', over >= 0.9];
+    }),
+    ...(['uniform', 'hot'] as const).map((name): [string, string, string, boolean] => {
+      const cpu = workerCpuPerCommand(report.scenarios[name].grouped);
+      return [`worker_cpu_ms_per_command_${name} <= 0.25`, fixed(cpu, 3), '-', cpu > 0 && cpu <= 0.25];
+    }),
     ['wcu_per_command_hot <= 2.2', fixed(result.wcuPerCommandHot, 3), '-', result.wcuPerCommandHot <= 2.2],
     ['e2e_tps >= 3 x seed_style_tps', fixed(ratioOf(result.e2eTps, result.seedStyleTps), 2), '-', result.e2eTps >= 3 * result.seedStyleTps],
     [
@@ -260,6 +280,8 @@ export function formatReport(report: BenchReport, { markdown = false }: { markdo
     '',
     `workers: ${report.options.workers} process(es), WALLET_POLLERS=${report.options.pollers} (up to ${report.options.pollers * 10} messages in flight per worker), ` +
       `saturated window ${report.scenarios.uniform.grouped.window}; run took ${Math.round(report.durationSeconds)} s`,
+    `warm-up: ${report.options.e2eWarmupCommands} commands (users of their own) before every end-to-end and engine-only run, ${report.options.warmupCommands} direct writes before the first direct run` +
+      (report.options.e2eWarmupCommands < 10_000 ? ' (fewer than the full bench\'s 10,000: CPU per command reads high)' : ''),
     `load average (${report.machine.cpus} CPUs): ${report.machine.loadAtStart.map((load) => load.toFixed(2)).join(' ')} at start, ${report.machine.loadAtEnd.map((load) => load.toFixed(2)).join(' ')} at end`,
   ];
   if (report.scaling) lines.push('', ...scalingLines(report.scaling));
@@ -269,26 +291,4 @@ export function formatReport(report: BenchReport, { markdown = false }: { markdo
 
 export function printReport(report: BenchReport, out: NodeJS.WritableStream = process.stdout): void {
   out.write(formatReport(report));
-}
-
-function scalingLines(scaling: ScalingReport): string[] {
-  const rows = scaling.rows.map(({ dimension, e2e, ceiling }) => [
-    dimension,
-    String(e2e.workers),
-    String(e2e.users),
-    String(e2e.commands),
-    tps(e2e.tps),
-    tps(ceiling.tps),
-    round(e2e.tps / ceiling.tps, 2).toFixed(2),
-    ms(e2e.latencyMs.p50),
-    ms(e2e.latencyMs.p99),
-    e2e.workerReports.map((worker) => `${worker.memoryAtStart.rssMb}->${worker.memoryAtEnd.rssMb}`).join(' '),
-  ]);
-  const { transactWrite, readWrite } = scaling.hotUser;
-  return [
-    formatTable(['scaling', 'workers', 'users', 'commands', 'e2e tps', 'ceiling tps', 'ratio', 'p50 ms', 'p99 ms', 'worker RSS MB'], rows),
-    '',
-    `hot user bound: one TransactWrite at a time, p50 ${ms(transactWrite.latencyMs.p50)} ms -> ${tps(transactWrite.tps)} tps; ` +
-      `GetItem + TransactWrite, p50 ${ms(readWrite.latencyMs.p50)} ms -> ${tps(readWrite.tps)} tps`,
-  ];
 }

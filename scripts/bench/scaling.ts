@@ -4,6 +4,8 @@ import type { DirectRun } from './direct-apply.js';
 import { runEndToEnd, type EndToEndOptions, type EndToEndRun } from './end-to-end.js';
 import { windowFor, type BenchOptions } from './options.js';
 import type { BenchStack } from './stack.js';
+import { round } from './stats.js';
+import { formatTable } from './table.js';
 
 export interface ScalingRow {
   dimension: 'workers' | 'users';
@@ -55,4 +57,30 @@ export async function runScaling(stack: BenchStack, logger: Logger, options: Ben
   const [readWrite] = await runDirectPhase(stack, logger, 'read-write', { ...hot, label: 'hot user read+write' });
   if (!transactWrite || !readWrite) throw new Error('a hot-user run returned nothing');
   return { rows, hotUser: { transactWrite, readWrite } };
+}
+
+const tps = (value: number) => String(round(value));
+const ms = (value: number) => round(value, 1).toFixed(1);
+
+/** The scaling table and the hot user's bound, as text. */
+export function scalingLines(scaling: ScalingReport): string[] {
+  const rows = scaling.rows.map(({ dimension, e2e, ceiling }) => [
+    dimension,
+    String(e2e.workers),
+    String(e2e.users),
+    String(e2e.commands),
+    tps(e2e.tps),
+    tps(ceiling.tps),
+    round(e2e.tps / ceiling.tps, 2).toFixed(2),
+    ms(e2e.latencyMs.p50),
+    ms(e2e.latencyMs.p99),
+    e2e.workerReports.map((worker) => `${worker.memoryAtStart.rssMb}->${worker.memoryAtEnd.rssMb}`).join(' '),
+  ]);
+  const { transactWrite, readWrite } = scaling.hotUser;
+  return [
+    formatTable(['scaling', 'workers', 'users', 'commands', 'e2e tps', 'ceiling tps', 'ratio', 'p50 ms', 'p99 ms', 'worker RSS MB'], rows),
+    '',
+    `hot user bound: one TransactWrite at a time, p50 ${ms(transactWrite.latencyMs.p50)} ms -> ${tps(transactWrite.tps)} tps; ` +
+      `GetItem + TransactWrite, p50 ${ms(readWrite.latencyMs.p50)} ms -> ${tps(readWrite.tps)} tps`,
+  ];
 }

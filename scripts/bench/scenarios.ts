@@ -90,6 +90,7 @@ export async function runScenario(stack: BenchStack, logger: Logger, spec: Scena
     distribution: spec.distribution,
     inFlight: spec.engineInFlight,
     label: `${slug} engine`,
+    warmupCommands: base.warmupCommands ?? 0,
     ...(proxied && { env: proxied }),
   });
   const largestGroup =

@@ -71,6 +71,9 @@ export async function openPhase(env: Record<string, string>, logger: Logger): Pr
 /** Opening balance of every bench user: large enough that no debit is refused. */
 export const OPENING_BALANCE_CENTS = 1_000_000_000_000n;
 
+/** Users of the warm-up before each measured run, none of the run's own (spread, so the one-transaction design warms up as fast as the grouped one). */
+export const WARMUP_USERS: readonly string[] = Array.from({ length: 20 }, (_, index) => `bench-warmup-${index}`);
+
 export function benchUserIds(count: number): string[] {
   return Array.from({ length: count }, (_, index) => `bench-user-${String(index).padStart(5, '0')}`);
 }

@@ -54,6 +54,13 @@ export interface BenchResult {
   latencyHotTps: number;
   latencyHotCeilingTps: number;
   wcuPerCommandHot: number;
+  /** Each scenario's grouped saturated e2e rate and its engine-only rate (no queue) in the same run: the pipeline against its own engine. */
+  uniformEngineTps: number;
+  hotEngineTps: number;
+  zipfEngineTps: number;
+  /** The worker processes' CPU (from /proc, all threads) per command over the grouped saturated run. */
+  workerCpuMsPerCommandUniform: number;
+  workerCpuMsPerCommandHot: number;
 }
 
 /**
@@ -74,6 +81,11 @@ export function formatResultLine(result: BenchResult): string {
     zipf_ratio: round(ratioOf(result.zipfTps, result.zipfCeilingTps), 3),
     latency_profile_hot_ratio: round(ratioOf(result.latencyHotTps, result.latencyHotCeilingTps), 3),
     wcu_per_command_hot: round(result.wcuPerCommandHot, 3),
+    e2e_over_engine_uniform: round(ratioOf(result.e2eTps, result.uniformEngineTps), 3),
+    e2e_over_engine_hot: round(ratioOf(result.hotUserTps, result.hotEngineTps), 3),
+    e2e_over_engine_zipf: round(ratioOf(result.zipfTps, result.zipfEngineTps), 3),
+    worker_cpu_ms_per_command_uniform: round(result.workerCpuMsPerCommandUniform, 3),
+    worker_cpu_ms_per_command_hot: round(result.workerCpuMsPerCommandHot, 3),
   };
   return `RESULT ${JSON.stringify(line)}`;
 }

@@ -7,6 +7,8 @@ import { openPhase } from './stack.js';
 import { sampleMemory, type WorkerReport, type WorkerToDriver } from './worker-protocol.js';
 
 export interface WorkerPool {
+  /** The worker processes' ids (none when the worker runs inside the driver): their CPU is read from /proc over the measured run. */
+  pids: number[];
   /** The warm-up is over: every worker counts requests, commands and memory from now on. */
   reset(): Promise<void>;
   /** Stops every worker (in-flight messages finish) and returns what each reported. */
@@ -18,17 +20,18 @@ export interface WorkerPool {
 const WORKER_ENTRY = fileURLToPath(new URL('./worker-process.ts', import.meta.url));
 const READY_TIMEOUT_MS = 60_000;
 
-/** `count` worker OS processes on the phase's environment; resolves once all are polling. */
-export async function startWorkerProcesses(count: number, env: Record<string, string>): Promise<WorkerPool> {
+/** `count` worker OS processes on the phase's environment, with `nodeArgs` (V8 flags) on top of BENCH_WORKER_NODE_ARGS; resolves once all are polling. */
+export async function startWorkerProcesses(count: number, env: Record<string, string>, nodeArgs: readonly string[] = []): Promise<WorkerPool> {
   const children = Array.from({ length: count }, () => {
     // BENCH_WORKER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the workers, which NODE_OPTIONS cannot.
-    const nodeArgs = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
-    const child = fork(WORKER_ENTRY, [], { execArgv: [...nodeArgs, '--import', 'tsx'], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const fromEnv = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
+    const child = fork(WORKER_ENTRY, [], { execArgv: [...fromEnv, ...nodeArgs, '--import', 'tsx'], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     killOnExit(child);
     return child;
   });
   await Promise.all(children.map((child) => nextMessage(child, 'ready', READY_TIMEOUT_MS)));
   return {
+    pids: children.map((child) => child.pid ?? 0),
     async reset() {
       await Promise.all(
         children.map((child) => {
@@ -73,6 +76,7 @@ export async function startWorkerInProcess(env: Record<string, string>, logger: 
   }, 250);
   const worker = wallet.startWorker({ hooks: { afterApply: () => void decided++ } });
   return {
+    pids: [],
     async reset() {
       meters = emptyMeters();
       decided = 0;

@@ -1,3 +1,4 @@
+import { constants as perfConstants, PerformanceObserver } from 'node:perf_hooks';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { createWallet } from '../../src/wallet.js';
@@ -45,6 +46,17 @@ const sampler = setInterval(() => {
   if (now.rssMb > memoryPeak.rssMb) memoryPeak = now;
   memorySeries.push(now);
 }, 500);
+// GC pauses of the measured run: what --max-semi-space-size trades (fewer, longer scavenges).
+let gcMs = 0;
+let gcPauses = { minor: 0, major: 0 };
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    gcMs += entry.duration;
+    const kind = (entry as { detail?: { kind?: number } }).detail?.kind;
+    if (kind === perfConstants.NODE_PERFORMANCE_GC_MINOR) gcPauses.minor++;
+    else if (kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) gcPauses.major++;
+  }
+}).observe({ entryTypes: ['gc'] });
 send({ type: 'ready', pid: process.pid, memory: memoryAtStart });
 
 async function stop(): Promise<void> {
@@ -53,7 +65,7 @@ async function stop(): Promise<void> {
   await worker.stop();
   clearInterval(sampler);
   const memoryAtEnd = sampleMemory();
-  send({ type: 'stopped', pid: process.pid, decided, memoryAtStart, memoryPeak, memoryAtEnd, meters, memorySeries, cpuMs: ownCpuMs() - cpuAtStart, ...(profilePath && { profilePath }) });
+  send({ type: 'stopped', pid: process.pid, decided, memoryAtStart, memoryPeak, memoryAtEnd, meters, memorySeries, cpuMs: ownCpuMs() - cpuAtStart, gcMs, gcPauses, ...(profilePath && { profilePath }) });
   await wallet.close();
   process.disconnect();
 }
@@ -67,6 +79,8 @@ process.on('message', (message: DriverToWorker) => {
     memoryPeak = memoryAtStart;
     memorySeries = [];
     cpuAtStart = ownCpuMs();
+    gcMs = 0;
+    gcPauses = { minor: 0, major: 0 };
     void (profiler?.start() ?? Promise.resolve()).then(() => send({ type: 'reset', pid: process.pid }));
   }
 });

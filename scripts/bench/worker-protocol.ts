@@ -18,6 +18,10 @@ export interface WorkerReport {
   memorySeries?: MemorySample[];
   /** CPU time of the worker's process since it started or since the reset that ended its warm-up (in the driver: 0, the driver's own time counts it). */
   cpuMs: number;
+  /** Time spent in garbage collection pauses over the measured run (PerformanceObserver 'gc' entries; 0 in the driver). */
+  gcMs?: number;
+  /** Those pauses by kind: minor (scavenge), major (mark-compact), incremental, weak callbacks. */
+  gcPauses?: { minor: number; major: number };
   /** The measured run's CPU profile, when BENCH_WORKER_PROFILE_DIR asked for one. */
   profilePath?: string;
 }

@@ -47,12 +47,18 @@ describe('bench RESULT line', () => {
     latencyHotTps: 1_000,
     latencyHotCeilingTps: 40,
     wcuPerCommandHot: 2.0412,
+    uniformEngineTps: 1_000,
+    hotEngineTps: 4_000,
+    zipfEngineTps: 0,
+    workerCpuMsPerCommandUniform: 0.31234,
+    workerCpuMsPerCommandHot: 0.2,
   };
 
   it('prints the fixed keys in order, rounded, with each ratio from its own pair', () => {
     expect(formatResultLine(result)).toBe(
       'RESULT {"e2e_tps":912,"ceiling_tps":300,"ratio":3.039,"p50_ms":12.3,"p99_ms":80.1,"seed_style_tps":251,' +
-        '"hot_user_tps":3000,"hot_user_ceiling_tps":300,"hot_ratio":10,"zipf_ratio":2,"latency_profile_hot_ratio":25,"wcu_per_command_hot":2.041}',
+        '"hot_user_tps":3000,"hot_user_ceiling_tps":300,"hot_ratio":10,"zipf_ratio":2,"latency_profile_hot_ratio":25,"wcu_per_command_hot":2.041,' +
+        '"e2e_over_engine_uniform":0.912,"e2e_over_engine_hot":0.75,"e2e_over_engine_zipf":0,"worker_cpu_ms_per_command_uniform":0.312,"worker_cpu_ms_per_command_hot":0.2}',
     );
   });
 
