@@ -88,7 +88,7 @@ export function buildPlan(shape: PlanShape, random: Random, runId: string): Chao
     }
     if (random() < shape.invalidRate) {
       const idempotentKey = `${command.idempotentKey}-invalid`;
-      const body = JSON.stringify({ idempotentKey, userId: command.userId, amount: pick(random, ['1e2', '-5', '0.001', ' 5', '010', 5]), type: 'credit' });
+      const body = JSON.stringify({ idempotentKey, userId: command.userId, amount: pick(random, ['1e2', '-5', '0.0001', ' 5', '010', 5]), type: 'credit' });
       invalid.push({ idempotentKey, body });
       singles.push([body]);
     }

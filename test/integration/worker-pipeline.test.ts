@@ -95,7 +95,7 @@ describe('the worker, through the queues', () => {
     await sendRaw('this is not json');
     await sendRaw('{"idempotentKey": "no-closing-brace"');
     await sendRaw(JSON.stringify({ idempotentKey: badAmount, userId, type: 'credit', amount: '1e2' }));
-    await sendRaw(JSON.stringify({ idempotentKey: unknownField, userId, type: 'credit', amount: '1', currency: 'EUR' }));
+    await sendRaw(JSON.stringify({ idempotentKey: unknownField, userId, type: 'credit', amount: '1', colour: 'blue' }));
     await sendRaw(JSON.stringify([1, 2, 3]));
     const after = uniqueKey('after');
     await wallet.publishTransaction({ idempotentKey: after, userId, type: 'credit', amount: '1' });
@@ -104,7 +104,7 @@ describe('the worker, through the queues', () => {
     expect(amountReply).toMatchObject({ status: 'rejected', reason: 'invalid_command', userId, issues: [{ path: 'amount' }] });
     const [fieldReply] = await replies.waitForKey(unknownField);
     expect(fieldReply).toMatchObject({ status: 'rejected', reason: 'invalid_command' });
-    expect(JSON.stringify(fieldReply?.issues)).toContain('currency');
+    expect(JSON.stringify(fieldReply?.issues)).toContain('colour');
     await expect(replies.waitForKey(after)).resolves.toEqual([expect.objectContaining({ status: 'applied', newBalance: '11.00' })]);
     await eventually('every invalid message deleted', async () => ((await queueDepth(wallet.clients.sqs, wallet.queueUrls.command)) === 0 ? true : undefined));
     await expect(wallet.getCurrentBalance({ userId })).resolves.toMatchObject({ balance: '11.00' });

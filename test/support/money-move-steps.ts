@@ -3,13 +3,18 @@ import type { Command } from '../../src/messages/command.js';
 import { formatMoney } from '../../src/money/money.js';
 
 /**
- * Random runs of all seven command types over three users, for the property
+ * Random runs of all eleven command types (the seven money moves, and now and
+ * then a wallet command: freeze, unfreeze, close, or an open of an id that
+ * exists) over three users, for the property
  * tests of the money moves: each step names its user and the other party by
  * index, and refers to an earlier key (a hold, an original) by index too, so
  * captures, releases and reversals hit real records as often as not.
  */
 export const moneyMoveStep = fc.record({
-  type: fc.constantFrom('credit', 'debit', 'transfer', 'hold', 'capture', 'release', 'reverse'),
+  type: fc.oneof(
+    { weight: 8, arbitrary: fc.constantFrom('credit', 'debit', 'transfer', 'hold', 'capture', 'release', 'reverse') },
+    { weight: 1, arbitrary: fc.constantFrom('freeze', 'unfreeze', 'close', 'open') },
+  ),
   user: fc.nat(2),
   other: fc.integer({ min: 1, max: 2 }),
   cents: fc.integer({ min: 1, max: 5_000 }),
@@ -41,6 +46,12 @@ export function moneyMoveCommands(steps: readonly MoneyMoveStep[], users: readon
         return { idempotentKey, userId, type: 'capture', holdKey: earlier, ...(shape.withAmount && { amount }) };
       case 'release':
         return { idempotentKey, userId, type: 'release', holdKey: earlier };
+      case 'freeze':
+      case 'unfreeze':
+      case 'close':
+        return { idempotentKey, userId, type: shape.type };
+      case 'open':
+        return { idempotentKey, userId, type: 'open', currency: 'USD' };
       default:
         return { idempotentKey, userId, type: 'reverse', originalKey: earlier, ...(shape.withAmount && { amount }) };
     }

@@ -64,6 +64,16 @@ describe('decide: all seven command types over a few users (random runs, groups 
             expect(balance - held).toBeGreaterThanOrEqual(0n);
           });
           const user = users.get(userId) as UserState;
+          // Closed for good: nothing applies after the close, and it closed empty.
+          const closeAt = applied.findIndex((record) => record.type === 'close');
+          if (closeAt !== -1) {
+            expect(applied.length).toBe(closeAt + 1);
+            expect(user).toMatchObject({ status: 'closed', balance: 0n });
+          }
+          // The status is what the last applied freeze, unfreeze or close made it.
+          const statusAfter: Record<string, string> = { freeze: 'frozen', unfreeze: 'active', close: 'closed' };
+          const lastStatusChange = applied.filter((record) => record.type in statusAfter).at(-1)?.type ?? 'unfreeze';
+          expect(user.status ?? 'active').toBe(statusAfter[lastStatusChange]);
           expect(user.balance).toBe(balance);
           expect(user.balance).toBeGreaterThanOrEqual(heldAt(user, now));
         }
