@@ -1,11 +1,11 @@
-import { SendMessageBatchCommand, type MessageAttributeValue, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand, type BatchResultErrorEntry, type MessageAttributeValue, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Logger } from 'pino';
 import { ReplyTooLargeError } from '../errors.js';
 import { CORRELATION_ID_ATTRIBUTE } from '../messages/attributes.js';
 import type { Reply } from '../messages/reply.js';
 import { toSqsJson, toSqsText } from '../messages/sqs-text.js';
 import { fifoFields, sha256Hex } from './fifo.js';
-import { isAccessDeniedError, isMissingQueueError } from './sqs-errors.js';
+import { isAccessDeniedError, isMissingQueueError, isRefusedEntry } from './sqs-errors.js';
 
 /** One reply and where it goes (see reply-routing.ts). */
 export interface OutgoingReply {
@@ -69,7 +69,9 @@ export function replyEntry(
  * waiting process went away) or refuses the worker (its policy or key denies
  * the send) goes to the fallback queue instead: retrying the command would
  * never make that queue come back or change its mind, only carry the command
- * to the DLQ.
+ * to the DLQ. That holds for one entry of a batch as for the whole call: an
+ * entry SQS lists in `Failed` as the sender's fault with an access-denied
+ * code falls back alone; any other failed entry is retried.
  */
 export async function publishReplies(sqs: SQSClient, replies: OutgoingReply[], options: PublishRepliesOptions): Promise<ReplyFailures> {
   const failures: ReplyFailures = new Map();
@@ -88,31 +90,49 @@ export async function publishReplies(sqs: SQSClient, replies: OutgoingReply[], o
 
   await Promise.all(
     [...byQueue].map(async ([queueUrl, indexes]) => {
+      const mayFallBack = queueUrl !== options.fallbackQueueUrl;
       for (let start = 0; start < indexes.length; start += 10) {
         const chunk = indexes.slice(start, start + 10);
+        let refused: { indexes: number[]; missing: boolean; err: unknown } | undefined;
         try {
-          await sendChunk(sqs, queueUrl, replies, bodies, chunk, failures);
+          const failed = await sendChunk(sqs, queueUrl, replies, bodies, chunk);
+          for (const [index, entry] of failed) {
+            // One entry refused while the others went: the same refusal as a whole call's 403, for that reply alone.
+            if (mayFallBack && isRefusedEntry(entry)) (refused ??= { indexes: [], missing: false, err: entry }).indexes.push(index);
+            else failures.set(index, entry);
+          }
         } catch (error) {
           const missing = isMissingQueueError(error);
-          if ((missing || isAccessDeniedError(error)) && queueUrl !== options.fallbackQueueUrl) {
-            const why = missing ? 'ReplyTo queue no longer exists' : 'ReplyTo queue refused the reply';
-            options.logger?.warn({ queueUrl, replies: chunk.length, ...(!missing && { err: error }) }, `${why}; replies go to the default reply queue`);
-            await sendChunk(sqs, options.fallbackQueueUrl, replies, bodies, chunk, failures).catch((fallbackError: unknown) => {
-              for (const index of chunk) failures.set(index, fallbackError);
-            });
-          } else {
-            for (const index of chunk) failures.set(index, error);
-          }
+          if (mayFallBack && (missing || isAccessDeniedError(error))) refused = { indexes: chunk, missing, err: error };
+          else for (const index of chunk) failures.set(index, error);
         }
+        if (refused) await fallBack(sqs, queueUrl, refused, { replies, bodies, failures, options });
       }
     }),
   );
   return failures;
 }
 
-async function sendChunk(sqs: SQSClient, queueUrl: string, replies: OutgoingReply[], bodies: string[], chunk: number[], failures: ReplyFailures): Promise<void> {
+/** Sends to the default reply queue the replies their ReplyTo queue cannot take; what fails there is retried. */
+async function fallBack(
+  sqs: SQSClient,
+  queueUrl: string,
+  { indexes, missing, err }: { indexes: number[]; missing: boolean; err: unknown },
+  { replies, bodies, failures, options }: { replies: OutgoingReply[]; bodies: string[]; failures: ReplyFailures; options: PublishRepliesOptions },
+): Promise<void> {
+  const why = missing ? 'ReplyTo queue no longer exists' : 'ReplyTo queue refused the reply';
+  options.logger?.warn({ queueUrl, replies: indexes.length, ...(!missing && { err }) }, `${why}; replies go to the default reply queue`);
+  try {
+    for (const [index, entry] of await sendChunk(sqs, options.fallbackQueueUrl, replies, bodies, indexes)) failures.set(index, entry);
+  } catch (fallbackError) {
+    for (const index of indexes) failures.set(index, fallbackError);
+  }
+}
+
+/** Sends one batch (at most ten replies); returns the entries SQS listed as failed, by reply index. */
+async function sendChunk(sqs: SQSClient, queueUrl: string, replies: OutgoingReply[], bodies: string[], chunk: number[]): Promise<Map<number, BatchResultErrorEntry>> {
   const result = await sqs.send(
     new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: chunk.map((index) => replyEntry(queueUrl, replies[index] as OutgoingReply, String(index), bodies[index])) }),
   );
-  for (const entry of result.Failed ?? []) failures.set(Number(entry.Id), entry);
+  return new Map((result.Failed ?? []).map((entry) => [Number(entry.Id), entry]));
 }

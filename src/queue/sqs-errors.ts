@@ -1,3 +1,4 @@
+import type { BatchResultErrorEntry } from '@aws-sdk/client-sqs';
 import { classifyAwsError } from '../aws-errors.js';
 import type { StoreFaultError, StoreUnavailableError } from '../errors.js';
 
@@ -16,6 +17,15 @@ export function isMissingQueueError(error: unknown): boolean {
 export function isAccessDeniedError(error: unknown): boolean {
   const name = (error as { name?: unknown } | null)?.name;
   return name === 'AccessDenied' || name === 'AccessDeniedException' || name === 'KmsAccessDenied' || name === 'KMS.AccessDeniedException';
+}
+
+/**
+ * One entry of a batch that SQS refused the way isAccessDeniedError's calls
+ * are refused (the queue's policy or KMS key denies this caller), listed in
+ * the answer's `Failed` as the sender's fault while the call itself succeeded.
+ */
+export function isRefusedEntry(entry: Pick<BatchResultErrorEntry, 'Code' | 'SenderFault'>): boolean {
+  return entry.SenderFault === true && isAccessDeniedError({ name: entry.Code });
 }
 
 /** SQS answers that say the request itself is wrong (a bug of ours), not that SQS is unwell. */

@@ -1,4 +1,4 @@
-import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageBatchCommand, SendMessageCommand, type BatchResultErrorEntry, type SendMessageBatchCommandInput, type SQSClient } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import { createStsClient } from '../../src/clients.js';
 import { listenerQueueName, startReplyListener } from '../../src/queue/reply-listener.js';
@@ -110,4 +110,72 @@ describe('a ReplyTo queue that refuses the worker (F10)', () => {
     expect(lines).toContainEqual(expect.objectContaining({ level: 40, msg: 'ReplyTo queue refused the reply; replies go to the default reply queue', queueUrl: refusing }));
     expect(lines.filter((line) => line.msg === 'reply not published; the command will be redelivered')).toEqual([]);
   });
+
+  it('moves one reply of a batch to the default reply queue when SQS refuses only that entry (Failed, SenderFault, KMS access denied), and sends the rest to the ReplyTo queue', async () => {
+    const { wallet, lines } = await walletWithLog();
+    const userId = await createUser(wallet, '5.00');
+    const { QueueUrl: replyTo = '' } = await wallet.clients.sqs.send(new CreateQueueCommand({ QueueName: listenerQueueName(wallet.config.queues.reply) }));
+    const refusedKey = uniqueKey('refused-entry');
+    const keptKey = uniqueKey('kept-entry');
+    // The call succeeds; SQS lists the one entry in Failed (its KMS key refuses the worker).
+    failEntries(wallet.clients.sqs, replyTo, (body) => body.includes(refusedKey), () => ({ SenderFault: true, Code: 'KMS.AccessDeniedException', Message: 'injected: access to the KMS key is denied' }));
+    wallet.startWorker({ pollers: 1 });
+    await sendCommands(wallet, replyTo, [
+      { idempotentKey: refusedKey, userId, amount: '1.00', type: 'credit' },
+      { idempotentKey: keptKey, userId, amount: '1.00', type: 'credit' },
+    ]);
+    const [refused] = await new ReplyCollector(wallet.clients.sqs, wallet.queueUrls.reply).waitForKey(refusedKey, 1, 20_000);
+    expect(refused).toMatchObject({ idempotentKey: refusedKey, status: 'applied', replayed: false });
+    const [kept] = await new ReplyCollector(wallet.clients.sqs, replyTo).waitForKey(keptKey, 1, 20_000);
+    expect(kept).toMatchObject({ idempotentKey: keptKey, status: 'applied', replayed: false });
+    expect(lines).toContainEqual(expect.objectContaining({ level: 40, msg: 'ReplyTo queue refused the reply; replies go to the default reply queue', queueUrl: replyTo, replies: 1 }));
+    expect(lines.filter((line) => line.msg === 'reply not published; the command will be redelivered')).toEqual([]);
+  });
+
+  it('retries the command whose reply entry SQS failed for its own reasons (Failed, not SenderFault): the reply comes to the ReplyTo queue on redelivery', async () => {
+    const { wallet, lines } = await walletWithLog();
+    const userId = await createUser(wallet, '5.00');
+    const { QueueUrl: replyTo = '' } = await wallet.clients.sqs.send(new CreateQueueCommand({ QueueName: listenerQueueName(wallet.config.queues.reply) }));
+    const key = uniqueKey('transient-entry');
+    let failures = 0;
+    failEntries(wallet.clients.sqs, replyTo, (body) => body.includes(key) && failures++ === 0, () => ({ SenderFault: false, Code: 'InternalError', Message: 'injected: internal error' }));
+    wallet.startWorker({ pollers: 1 });
+    await sendCommands(wallet, replyTo, [{ idempotentKey: key, userId, amount: '1.00', type: 'credit' }]);
+    const [reply] = await new ReplyCollector(wallet.clients.sqs, replyTo).waitForKey(key, 1, 30_000);
+    // Decided once; the redelivery replays the stored outcome.
+    expect(reply).toMatchObject({ idempotentKey: key, status: 'applied', newBalance: '6.00', replayed: true });
+    expect(lines).toContainEqual(expect.objectContaining({ level: 40, msg: 'reply not published; the command will be redelivered' }));
+    expect(lines.filter((line) => line.msg === 'ReplyTo queue refused the reply; replies go to the default reply queue')).toEqual([]);
+  });
 });
+
+/** SendMessageBatch to `queueUrl` lists the entries whose body `fails` in Failed (with `entry()`'s fields) and sends the others. */
+function failEntries(sqs: SQSClient, queueUrl: string, fails: (body: string) => boolean, entry: () => Omit<BatchResultErrorEntry, 'Id'>): void {
+  sqs.middlewareStack.add(
+    (next, context) => async (args) => {
+      const input = args.input as SendMessageBatchCommandInput;
+      if (context.commandName !== 'SendMessageBatchCommand' || input.QueueUrl !== queueUrl) return next(args);
+      const failed = (input.Entries ?? []).filter((sent) => fails(sent.MessageBody ?? ''));
+      if (failed.length === 0) return next(args);
+      const rest = (input.Entries ?? []).filter((sent) => !failed.includes(sent));
+      const result = rest.length > 0 ? await next({ ...args, input: { ...input, Entries: rest } }) : { output: { Successful: [], $metadata: {} }, response: {} };
+      const output = result.output as { Failed?: BatchResultErrorEntry[] };
+      return { ...result, output: { ...output, Failed: [...(output.Failed ?? []), ...failed.map((sent) => ({ Id: sent.Id, ...entry() }))] } } as typeof result;
+    },
+    { step: 'initialize', name: 'failReplyEntries', priority: 'high' },
+  );
+}
+
+/** The commands in one SendMessageBatch, each asking for its reply on `replyTo`. */
+async function sendCommands(wallet: Wallet, replyTo: string, commands: object[]): Promise<void> {
+  await wallet.clients.sqs.send(
+    new SendMessageBatchCommand({
+      QueueUrl: wallet.queueUrls.command,
+      Entries: commands.map((command, index) => ({
+        Id: String(index),
+        MessageBody: JSON.stringify(command),
+        MessageAttributes: { ReplyTo: { DataType: 'String', StringValue: replyTo }, CorrelationId: { DataType: 'String', StringValue: `c-${index}` } },
+      })),
+    }),
+  );
+}
