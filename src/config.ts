@@ -150,6 +150,14 @@ export type Env = z.infer<typeof EnvSchema>;
 export const REPLY_LISTENER_SUFFIX_LENGTH = 16;
 export type StackKind = 'embedded' | 'endpoint' | 'aws';
 
+/** What a waiting process's own reply queue is made with (WALLET_WORKER_SENDER_IDS, WALLET_REPLY_QUEUE_KMS_KEY). */
+export interface ReplyQueueSecurity {
+  /** Only these SenderIds may send to it, and only their replies are handed over; unset: any sender. */
+  workerSenderIds?: string[];
+  /** The KMS key that encrypts it; unset: SQS-managed encryption. */
+  kmsKey?: string;
+}
+
 export interface Config {
   region: string;
   stack: StackKind;
@@ -184,7 +192,7 @@ export interface Config {
   /** Seconds after which an abandoned per-process reply queue is removed (see reply-listener.ts). */
   replyQueueIdleSeconds: number;
   /** Who may write to a waiting process's own reply queue (reply-queue-policy.ts). */
-  replyQueueSecurity: { workerSenderIds?: string[]; kmsKey?: string };
+  replyQueueSecurity: ReplyQueueSecurity;
   tables: { users: string; transactions: string };
   /** The currency of wallets whose item names none (made before currencies), and of seeded users. */
   defaultCurrency: string;

@@ -17,8 +17,8 @@ import { getBalanceAt } from './query/balance-at.js';
 import { getStatement, streamStatement, type StatementEvent } from './query/statement.js';
 import type { BalanceAt, Statement, StatementPeriod, StatementRequest } from './query/statement-schemas.js';
 import { publishCommand, validateCommand } from './queue/command-publisher.js';
-import { startReplyListener, type ReplyListener } from './queue/reply-listener.js';
-import { resolveCallerIdentity } from './queue/reply-queue-policy.js';
+import { startOwnReplyListener } from './queue/own-reply-listener.js';
+import type { ReplyListener } from './queue/reply-listener.js';
 import { startWorker, type Worker, type WorkerOptions } from './queue/worker.js';
 import type { QueueUrls } from './resources/definitions.js';
 import { ensureQueues, ensureTables, lookUpQueues } from './resources/provision.js';
@@ -119,9 +119,7 @@ export async function createWallet(options: WalletOptions = {}): Promise<Wallet>
     const sqs = (replyClient ??= createReplySqsClient(config));
     // Who this process is: its reply queue's access policy names it (reply-queue-policy.ts).
     const sts = createStsClient(config);
-    const starting = resolveCallerIdentity(sts, config, logger)
-      .finally(() => sts.destroy())
-      .then((identity) => startReplyListener({ sqs, config, logger, ...(identity && { identity }) }));
+    const starting = startOwnReplyListener({ sqs, sts, config, logger }).finally(() => sts.destroy());
     starting.catch(() => {
       if (listener === starting) listener = undefined; // the next wait tries again
     });

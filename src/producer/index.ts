@@ -8,4 +8,5 @@ export { CommandSchema, parseCommand, parseCommandBody, type Command } from '../
 export { ReplySchema, type Reply, type RejectionReason } from '../messages/reply.js';
 export { CORRELATION_ID_ATTRIBUTE, REPLY_TO_ATTRIBUTE } from '../messages/attributes.js';
 export { commandDeduplicationId, fifoFields, isFifoQueue } from '../queue/fifo.js';
+export type { ReplyQueueSecurity } from '../config.js';
 export { InvalidRequestError, ReplyTimeoutError, ReplyWaitCancelledError, WalletError } from '../errors.js';

@@ -1,10 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { STSClient } from '@aws-sdk/client-sts';
 import { pino, type Logger } from 'pino';
+import type { ReplyQueueSecurity } from '../config.js';
 import { ReplyWaitCancelledError } from '../errors.js';
 import type { Reply } from '../messages/reply.js';
 import { publishCommand, validateCommand } from '../queue/command-publisher.js';
-import { startReplyListener, type ReplyListener } from '../queue/reply-listener.js';
+import { startOwnReplyListener } from '../queue/own-reply-listener.js';
+import type { ReplyListener } from '../queue/reply-listener.js';
 
 export interface ProducerOptions {
   /** Any SQS client, configured as the caller likes (region, credentials, endpoint); it stays the caller's to destroy. */
@@ -19,6 +22,19 @@ export interface ProducerOptions {
   replyQueue?: string;
   /** After this long without a heartbeat, a dead producer's reply queue is deleted by any other waiter (default 300). */
   replyQueueIdleSeconds?: number;
+  /**
+   * What the producer's own reply queue is made with, as the gateway's (WALLET_WORKER_SENDER_IDS,
+   * WALLET_REPLY_QUEUE_KMS_KEY): only the worker's SenderIds may send to it and only their replies
+   * are handed over; the KMS key encrypts it. Unset: any sender, SQS-managed encryption.
+   */
+  replyQueueSecurity?: ReplyQueueSecurity;
+  /**
+   * Asks who the producer is, for its reply queue's access policy and creator tag (it stays the
+   * caller's to destroy). Default: an STS client on `sqs`'s region, credentials and endpoint,
+   * destroyed once it answered. If STS cannot answer, `request` fails: the queue is never made
+   * without its policy.
+   */
+  sts?: STSClient;
   /** Where the reply listener logs (default: nothing). */
   logger?: Logger;
 }
@@ -66,6 +82,7 @@ export function createProducer(options: ProducerOptions): Producer {
   const config = {
     queues: { command: options.commandQueue ?? 'wallet-commands', reply: options.replyQueue ?? 'wallet-replies', deadLetter: '' },
     replyQueueIdleSeconds: options.replyQueueIdleSeconds ?? 300,
+    replyQueueSecurity: options.replyQueueSecurity ?? {},
   };
   let listener: Promise<ReplyListener> | undefined;
   let closed = false;
@@ -86,11 +103,22 @@ export function createProducer(options: ProducerOptions): Producer {
     return url;
   }
 
+  /** The same start as the gateway's (own-reply-listener.ts): the one policy, key, tag and SenderId check. */
+  async function startListener(): Promise<ReplyListener> {
+    const sts = options.sts ?? stsBeside(sqs);
+    try {
+      // 'aws': no identity is an error, never a queue without its policy.
+      return await startOwnReplyListener({ sqs, sts, config: { ...config, stack: 'aws', region: await sqs.config.region() }, logger });
+    } finally {
+      if (!options.sts) sts.destroy();
+    }
+  }
+
   async function replyListener(): Promise<ReplyListener> {
     for (;;) {
       if (closed) throw new ReplyWaitCancelledError('the producer is closed');
       // Assigned synchronously, so concurrent first requests share one listener.
-      const current = (listener ??= startReplyListener({ sqs, config, logger }));
+      const current = (listener ??= startListener());
       current.catch(() => {
         if (listener === current) listener = undefined;
       });
@@ -134,4 +162,10 @@ export function createProducer(options: ProducerOptions): Producer {
       await started?.stop();
     },
   };
+}
+
+/** An STS client where `sqs` is: its region, its credentials, its endpoint when it was given one (an emulator answers STS there too). */
+function stsBeside(sqs: SQSClient): STSClient {
+  const { region, credentials, endpoint, isCustomEndpoint } = sqs.config;
+  return new STSClient({ region, credentials, ...(isCustomEndpoint && endpoint && { endpoint }) });
 }

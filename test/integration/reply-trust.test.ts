@@ -1,7 +1,10 @@
-import { CreateQueueCommand, GetQueueAttributesCommand, SendMessageBatchCommand, SendMessageCommand, type BatchResultErrorEntry, type SendMessageBatchCommandInput, type SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, GetQueueAttributesCommand, ListQueuesCommand, ListQueueTagsCommand, ReceiveMessageCommand, SendMessageBatchCommand, SendMessageCommand, SQSClient, type BatchResultErrorEntry, type SendMessageBatchCommandInput } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
+import { STSClient } from '@aws-sdk/client-sts';
 import { createStsClient } from '../../src/clients.js';
-import { listenerQueueName, startReplyListener } from '../../src/queue/reply-listener.js';
+import { ReplyTimeoutError } from '../../src/errors.js';
+import { createProducer, type Producer } from '../../src/producer/index.js';
+import { CREATOR_TAG, listenerQueueName, startReplyListener } from '../../src/queue/reply-listener.js';
 import { resolveCallerIdentity } from '../../src/queue/reply-queue-policy.js';
 import { createWallet, type Wallet } from '../../src/wallet.js';
 import { useCleanups } from '../support/cleanups.js';
@@ -77,6 +80,80 @@ describe('a waiting process’s own reply queue (F1)', () => {
       new SendMessageCommand({ QueueUrl: listener.queueUrl, MessageBody: aReply('k-genuine', 'someone'), MessageAttributes: { CorrelationId: { DataType: 'String', StringValue: 'genuine-1' } } }),
     );
     await expect(pending.reply).resolves.toMatchObject({ idempotentKey: 'k-genuine' });
+  });
+});
+
+describe('the producer client’s own reply queue (F1): the gateway’s policy, not a second one', () => {
+  /** A service's client: its own endpoint and credentials; the producer asks STS who it is through the same endpoint. */
+  function producerFor(wallet: Wallet, replyQueueSecurity: { workerSenderIds?: string[]; kmsKey?: string }, logger = wallet.logger, sts?: STSClient): Producer {
+    const sqs = new SQSClient({ region: 'us-east-1', endpoint: wallet.config.endpoints.sqs, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    cleanups.defer(() => sqs.destroy());
+    const producer = createProducer({ sqs, commandQueue: wallet.config.queues.command, replyQueue: wallet.config.queues.reply, replyQueueSecurity, logger, ...(sts && { sts }) });
+    cleanups.defer(() => producer.close());
+    return producer;
+  }
+
+  /** The producer's reply queue, once its first request made it (no worker runs: the command stays on the queue). */
+  async function producerQueue(wallet: Wallet): Promise<string> {
+    const prefix = listenerQueueName(wallet.config.queues.reply, '');
+    return eventually('the producer’s reply queue', async () => (await wallet.clients.sqs.send(new ListQueuesCommand({ QueueNamePrefix: prefix }))).QueueUrls?.[0]);
+  }
+
+  it('is created with the waiting process’s policy (no TLS refused, sends only from the worker, reads only by its creator), the KMS key and the creator tag', async () => {
+    const { wallet } = await walletWithLog();
+    const producer = producerFor(wallet, { workerSenderIds: ['AROAWORKERROLE'], kmsKey: KEY_ARN });
+    const waiting = producer.request({ idempotentKey: uniqueKey('producer-policy'), userId: 'u', type: 'credit', amount: '1.00' }, { timeoutMs: 60_000 });
+    waiting.catch(() => undefined);
+    const queueUrl = await producerQueue(wallet);
+
+    const { Attributes = {} } = await wallet.clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['Policy', 'KmsMasterKeyId', 'QueueArn'] }));
+    expect(Attributes.KmsMasterKeyId).toBe(KEY_ARN);
+    const policy = JSON.parse(Attributes.Policy ?? '{}') as { Statement: { Sid: string; Effect: string; Resource: string; Condition: unknown }[] };
+    expect(policy.Statement.every((statement) => statement.Effect === 'Deny' && statement.Resource === Attributes.QueueArn)).toBe(true);
+    expect(policy.Statement.map((statement) => [statement.Sid, statement.Condition])).toEqual([
+      ['DenyWithoutTls', { Bool: { 'aws:SecureTransport': 'false' } }],
+      ['DenySendToOthers', { StringNotLike: { 'aws:userid': ['AROAWORKERROLE', 'AROAWORKERROLE:*'] } }],
+      ['DenyReadToOthers', { StringNotEquals: { 'aws:userid': EMULATOR_SENDER_ID } }],
+    ]);
+    const { Tags = {} } = await wallet.clients.sqs.send(new ListQueueTagsCommand({ QueueUrl: queueUrl }));
+    expect(Tags[CREATOR_TAG]).toBe(EMULATOR_SENDER_ID);
+  });
+
+  it('drops a forged reply to a request (on the emulator every sender is the one account 000000000000, so a worker id the emulator never stamps stands for a forger; the policy’s Deny itself is not enforced there)', async () => {
+    const { wallet } = await walletWithLog();
+    const { logger, lines } = capturingLogger('info');
+    const producer = producerFor(wallet, { workerSenderIds: ['AROAWORKERROLE'] }, logger);
+    const key = uniqueKey('producer-forged');
+    const waiting = producer.request({ idempotentKey: key, userId: 'victim', type: 'credit', amount: '1.00' }, { timeoutMs: 5_000 });
+    waiting.catch(() => undefined);
+    // The forger reads the command (no worker runs) and answers its ReplyTo with its CorrelationId.
+    const command = await eventually('the command on its queue', async () => {
+      const { Messages = [] } = await wallet.clients.sqs.send(new ReceiveMessageCommand({ QueueUrl: wallet.queueUrls.command, MessageAttributeNames: ['All'], WaitTimeSeconds: 1 }));
+      return Messages[0];
+    });
+    const replyTo = command.MessageAttributes?.ReplyTo?.StringValue ?? '';
+    const correlationId = command.MessageAttributes?.CorrelationId?.StringValue ?? '';
+    await wallet.clients.sqs.send(
+      new SendMessageCommand({ QueueUrl: replyTo, MessageBody: aReply(key, 'victim'), MessageAttributes: { CorrelationId: { DataType: 'String', StringValue: correlationId } } }),
+    );
+    await expect(waiting).rejects.toBeInstanceOf(ReplyTimeoutError);
+    expect(lines).toContainEqual(expect.objectContaining({ level: 40, msg: 'reply from a sender that is not the worker dropped', senderId: EMULATOR_SENDER_ID, correlationId }));
+  });
+
+  it('makes no reply queue when STS cannot say who the producer is: the request fails instead of waiting on a queue open to the account', async () => {
+    const { wallet } = await walletWithLog();
+    const sts = new STSClient({ region: 'us-east-1', endpoint: wallet.config.endpoints.sqs, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    cleanups.defer(() => sts.destroy());
+    sts.middlewareStack.add(
+      () => async () => {
+        throw Object.assign(new Error('injected: STS unreachable'), { name: 'TimeoutError' });
+      },
+      { step: 'initialize', name: 'noSts', priority: 'high' },
+    );
+    const producer = producerFor(wallet, { workerSenderIds: ['AROAWORKERROLE'] }, wallet.logger, sts);
+    await expect(producer.request({ idempotentKey: uniqueKey('producer-no-sts'), userId: 'u', type: 'credit', amount: '1.00' })).rejects.toThrow('injected: STS unreachable');
+    const { QueueUrls = [] } = await wallet.clients.sqs.send(new ListQueuesCommand({ QueueNamePrefix: listenerQueueName(wallet.config.queues.reply, '') }));
+    expect(QueueUrls).toEqual([]);
   });
 });
 
