@@ -1,4 +1,4 @@
-import type { CreditOrDebit as Command } from '../../src/messages/command.js';
+import type { CommandOf, CreditOrDebit as Command } from '../../src/messages/command.js';
 import { seededRandom, zipfSampler } from './zipf.js';
 
 /** How a workload spreads commands over its users. */
@@ -30,6 +30,48 @@ export function benchCommands(runId: string, count: number, userIds: readonly st
     amount: `${1 + (index % 97)}.${String(index % 100).padStart(2, '0')}`,
     type: index % 2 === 0 ? 'credit' : 'debit',
   }));
+}
+
+/** A command of a measured end-to-end run: a credit or debit, or (with a wallet mix) a freeze or unfreeze. */
+export type BenchCommand = Command | CommandOf<'freeze' | 'unfreeze'>;
+
+/**
+ * The wallet commands an end-to-end run mixes in (SPEC "Wallets"): a share
+ * of its users opened through `open` (and credited the seed's opening
+ * balance) before the measured run, and freeze/unfreeze pairs during it, on
+ * users of their own that move no money, so every money command is still
+ * applied and every balance checked.
+ */
+export interface WalletMix {
+  /** Share of the run's users opened through the queue instead of seeded. */
+  openedShare: number;
+  /** One freeze and its unfreeze every this many commands (they take the place of a credit and a debit). */
+  pairEvery: number;
+  /** Users the pairs freeze and unfreeze in turn (opened too). */
+  statusUsers: number;
+}
+
+/** The uniform scenario's mix: 10% of users opened, 2 commands in 250 (0.8%) a freeze or an unfreeze. */
+export const UNIFORM_WALLET_MIX: WalletMix = { openedShare: 0.1, pairEvery: 250, statusUsers: 2 };
+
+export function statusUserIds(count: number): string[] {
+  return Array.from({ length: count }, (_, index) => `bench-status-${index}`);
+}
+
+/** The users of a run opened through `open` rather than seeded: the first `openedShare` of them. */
+export function openedUserIds(userIds: readonly string[], mix: WalletMix | undefined): string[] {
+  return mix ? userIds.slice(0, Math.ceil(userIds.length * mix.openedShare)) : [];
+}
+
+/** The workload with a freeze and an unfreeze (in one batch of 10) in place of the last two commands of every `pairEvery`. */
+export function withWalletPairs(commands: readonly Command[], mix: WalletMix): BenchCommand[] {
+  const users = statusUserIds(mix.statusUsers);
+  return commands.map((command, index): BenchCommand => {
+    const place = index % mix.pairEvery;
+    if (place < mix.pairEvery - 2) return command;
+    const userId = users[Math.floor(index / mix.pairEvery) % users.length] as string;
+    return { idempotentKey: command.idempotentKey, userId, type: place === mix.pairEvery - 2 ? 'freeze' : 'unfreeze' };
+  });
 }
 
 export function commandKey(runId: string, index: number): string {

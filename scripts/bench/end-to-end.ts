@@ -1,12 +1,12 @@
-import { parseAmount } from '../../src/money/money.js';
+import { formatMoney, parseAmount } from '../../src/money/money.js';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import type { Logger } from 'pino';
-import type { CreditOrDebit as Command } from '../../src/messages/command.js';
+import type { Command as AnyCommand } from '../../src/messages/command.js';
 import type { Wallet } from '../../src/wallet.js';
-import { benchCommands, commandIndex, type Distribution } from './commands.js';
+import { benchCommands, commandIndex, openedUserIds, statusUserIds, withWalletPairs, type BenchCommand as Command, type Distribution, type WalletMix } from './commands.js';
 import { ownCpuMs, processCpuMs, type CpuSpent } from './cpu.js';
 import { mergeMeters, type WorkerMeters } from './meter.js';
 import { createProgress } from './progress.js';
@@ -46,6 +46,8 @@ export interface EndToEndOptions {
   workerEnv?: Record<string, string>;
   /** Node/V8 flags of the worker processes (e.g. --max-semi-space-size=32). */
   workerNodeArgs?: readonly string[];
+  /** Wallet commands mixed in (commands.ts): users opened before the measured run, freeze/unfreeze pairs during it. */
+  walletMix?: WalletMix;
 }
 
 export interface EndToEndRun {
@@ -88,13 +90,16 @@ export async function runEndToEnd(stack: BenchStack, logger: Logger, options: En
   const wallet = await openPhase(env, logger);
   try {
     const userIds = benchUserIds(options.users);
-    await seedBenchUsers(wallet, userIds);
-    const commands = benchCommands(runId, options.commands, userIds, options.distribution);
+    const opened = openedUserIds(userIds, options.walletMix);
+    await seedBenchUsers(wallet, userIds.slice(opened.length));
+    const money = benchCommands(runId, options.commands, userIds, options.distribution);
+    const commands = options.walletMix ? withWalletPairs(money, options.walletMix) : money;
     const workerEnv = { ...env, ...options.workerEnv };
     const pool = options.workers === 0 ? await startWorkerInProcess(workerEnv, logger) : await startWorkerProcesses(options.workers, workerEnv, options.workerNodeArgs);
-    if (options.warmupCommands) {
+    if (options.warmupCommands || options.walletMix) {
       try {
-        await warmUp(wallet, `${runId}w`, options);
+        if (options.walletMix) await openWallets(wallet, `${runId}o`, opened, statusUserIds(options.walletMix.statusUsers));
+        if (options.warmupCommands) await warmUp(wallet, `${runId}w`, options);
         await pool.reset();
       } catch (error) {
         pool.kill();
@@ -177,6 +182,21 @@ async function warmUp(wallet: Wallet, warmRunId: string, options: EndToEndOption
   progress.done();
 }
 
+/**
+ * Before the measured run, through the queue: opens `funded` (then credits
+ * each the seed's opening balance, so they are like seeded users) and
+ * `unfunded` (the users the freeze/unfreeze pairs act on).
+ */
+async function openWallets(wallet: Wallet, setupRunId: string, funded: readonly string[], unfunded: readonly string[]): Promise<void> {
+  const opens: AnyCommand[] = [...funded, ...unfunded].map((userId, index) => ({ idempotentKey: `${setupRunId}-${index}`, userId, type: 'open', currency: wallet.config.defaultCurrency }));
+  const credits: AnyCommand[] = funded.map((userId, index) => ({ idempotentKey: `${setupRunId}c-${index}`, userId, type: 'credit', amount: formatMoney(OPENING_BALANCE_CENTS, 3) }));
+  for (const [round, commands] of [[setupRunId, opens], [`${setupRunId}c`, credits]] as const) {
+    for (let start = 0; start < commands.length; start += 10) await sendBatch(wallet, commands.slice(start, start + 10));
+    const { rejected } = await collect(wallet, round, new Float64Array(commands.length), 1, () => undefined);
+    if (rejected > 0) throw new Error(`${rejected} of ${commands.length} wallet set-up commands were refused`);
+  }
+}
+
 /** Counts commands in flight; acquire() waits while `size` are unanswered. */
 class Window {
   private inFlight = 0;
@@ -245,7 +265,7 @@ async function publishPaced(wallet: Wallet, commands: readonly Command[], sentAt
   return performance.now();
 }
 
-async function sendBatch(wallet: Wallet, batch: readonly Command[]): Promise<void> {
+async function sendBatch(wallet: Wallet, batch: readonly AnyCommand[]): Promise<void> {
   const { Failed = [] } = await wallet.clients.sqs.send(
     new SendMessageBatchCommand({ QueueUrl: wallet.queueUrls.command, Entries: batch.map((command, offset) => ({ Id: String(offset), MessageBody: JSON.stringify(command) })) }),
   );
@@ -300,10 +320,11 @@ async function collect(wallet: Wallet, runId: string, repliedAt: Float64Array, c
   return { duplicates, rejected };
 }
 
-/** Every user's stored balance must equal the opening balance plus its commands (all applied exactly once). */
+/** Every user's stored balance must equal the opening balance plus its commands (all applied exactly once); freezes move none. */
 async function checkBalances(wallet: Wallet, commands: readonly Command[], userIds: readonly string[]): Promise<{ balancesChecked: number; balanceMismatches: number; userItemBytes: number }> {
   const expected = new Map(userIds.map((userId) => [userId, OPENING_BALANCE_CENTS]));
   for (const command of commands) {
+    if (command.type !== 'credit' && command.type !== 'debit') continue;
     const amount = parseAmount(command.amount);
     expected.set(command.userId, (expected.get(command.userId) ?? 0n) + (command.type === 'credit' ? amount : -amount));
   }

@@ -9,6 +9,7 @@ import { BenchUsageError } from '../../src/errors.js';
 import { BENCH_FLAGS, parseBenchOptions, windowFor, type BenchOptions } from './options.js';
 import { printReport, resultOf, writeResults, type BenchReport } from './report.js';
 import { runScaling } from './scaling.js';
+import { UNIFORM_WALLET_MIX } from './commands.js';
 import { runScenario, type ScenarioResult } from './scenarios.js';
 import { startBenchStack } from './stack.js';
 import { formatResultLine } from './stats.js';
@@ -86,7 +87,18 @@ try {
   const uniform = await runScenario(
     stack,
     logger,
-    { ...common, name: 'uniform', users: options.users, distribution: 'round-robin', commands: options.commands, offCommands: options.offCommands, ceilingConcurrency: best, compareAtSameLoad: true, largestGroupTransactions: 0 },
+    {
+      ...common,
+      name: 'uniform',
+      users: options.users,
+      distribution: 'round-robin',
+      commands: options.commands,
+      offCommands: options.offCommands,
+      ceilingConcurrency: best,
+      compareAtSameLoad: true,
+      largestGroupTransactions: 0,
+      walletMix: UNIFORM_WALLET_MIX,
+    },
     base,
   );
   const hot = await runScenario(

@@ -156,7 +156,11 @@ function scenarioLines(title: string, scenario: ScenarioResult, table: Table): s
     ...(groupedAtOffLoad ? [e2eRow('e2e at the same load, grouped', groupedAtOffLoad, ceiling.tps)] : []),
   ];
   const lines = [
-    `## ${title}: ${scenario.spec.users} user${scenario.spec.users === 1 ? '' : 's'}, ${scenario.spec.distribution}`,
+    `## ${title}: ${scenario.spec.users} user${scenario.spec.users === 1 ? '' : 's'}, ${scenario.spec.distribution}` +
+      (scenario.spec.walletMix
+        ? `; end-to-end runs with ${Math.round(scenario.spec.walletMix.openedShare * 100)}% of users opened through open, ` +
+          `a freeze/unfreeze pair every ${scenario.spec.walletMix.pairEvery} commands (engine and ceiling: credits and debits only)`
+        : ''),
     table(HEADERS, rows),
     `ceiling (mean of before and after) = ${tps(ceiling.tps)} tps; grouped e2e / ceiling = ${fixed(ratioOf(grouped.tps, ceiling.tps), 3)}` +
       (off ? `; grouped / grouping off = ${fixed(ratioOf(grouped.tps, off.tps), 2)}` : ''),

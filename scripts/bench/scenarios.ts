@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Distribution } from './commands.js';
+import type { Distribution, WalletMix } from './commands.js';
 import { runCeiling } from './direct-phase.js';
 import type { DirectRun } from './direct-apply.js';
 import { runEndToEnd, type EndToEndOptions, type EndToEndRun } from './end-to-end.js';
@@ -32,6 +32,8 @@ export interface ScenarioSpec {
   largestGroupSize: number;
   /** DynamoDB endpoint of the workers and the ceiling (a latency proxy); absent = DynamoDB Local directly. */
   dynamodbEndpoint?: string;
+  /** Wallet commands mixed into its end-to-end runs (opened users, freeze/unfreeze pairs); absent = credits and debits only. */
+  walletMix?: WalletMix;
 }
 
 export interface ScenarioResult {
@@ -79,6 +81,7 @@ export async function runScenario(stack: BenchStack, logger: Logger, spec: Scena
       tuning: { ...base.tuning, WALLET_GROUP_COMMIT: String(groupCommit) },
       ...(rate !== undefined && { rate }),
       ...(proxied && { workerEnv: proxied }),
+      ...(spec.walletMix && { walletMix: spec.walletMix }),
     });
 
   const before = await runCeiling(stack, logger, ceilingRun);

@@ -65,7 +65,15 @@ export interface OutageOptions {
 
 /** The full run behind `npm run chaos`. */
 export const FULL_RUN: ChaosOptions = {
-  plan: { commands: 5000, users: 50, duplicateRate: 0.15, reusedKeyRate: 0.03, ghostRate: 0.01, invalidRate: 0.01 },
+  plan: {
+    commands: 5000,
+    users: 50,
+    duplicateRate: 0.15,
+    reusedKeyRate: 0.03,
+    ghostRate: 0.01,
+    invalidRate: 0.01,
+    wallets: { opened: 10, closed: 4, freezeRate: 0.01, closedRate: 0.02, currencyRate: 0.05 },
+  },
   workers: 3,
   pollersPerWorker: 2,
   kills: 4,
@@ -86,7 +94,16 @@ export const FULL_RUN: ChaosOptions = {
 /** The light variant inside `npm test`: the same harness and checks, a few seconds of traffic. */
 export const TEST_RUN: ChaosOptions = {
   ...FULL_RUN,
-  plan: { ...FULL_RUN.plan, commands: 300, users: 10, duplicateRate: 0.2, reusedKeyRate: 0.05, ghostRate: 0.02, invalidRate: 0.02 },
+  plan: {
+    ...FULL_RUN.plan,
+    commands: 300,
+    users: 10,
+    duplicateRate: 0.2,
+    reusedKeyRate: 0.05,
+    ghostRate: 0.02,
+    invalidRate: 0.02,
+    wallets: { opened: 3, closed: 2, freezeRate: 0.03, closedRate: 0.06, currencyRate: 0.08 },
+  },
   workers: 2,
   kills: 1,
   ddbRestarts: 1,

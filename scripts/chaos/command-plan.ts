@@ -1,6 +1,7 @@
-import type { Command } from '../../src/messages/command.js';
+import type { Command, MoneyCommand } from '../../src/messages/command.js';
 import { formatMoney, parseAmount } from '../../src/money/money.js';
 import { integerBetween, pick, type Random } from '../support/random.js';
+import { preludeStages, toClosedWallet, walletUsers, withCurrency, type Outcome, type StagedCommand, type WalletMix } from './wallet-mix.js';
 
 export interface PlanShape {
   /** Distinct valid commands (reused-key variants come on top). */
@@ -16,17 +17,28 @@ export interface PlanShape {
   invalidRate: number;
   /** Fraction of commands made for the first user (a hot wallet); absent: users are picked evenly. */
   hotShare?: number;
+  /** The wallet commands mixed in (wallet-mix.ts); absent: money commands over seeded users only. */
+  wallets?: WalletMix;
 }
 
 export interface PlannedUser {
   userId: string;
+  /** The balance it is seeded with; `0.00` for one opened through `open`. */
   openingBalance: string;
+  /** The wallet's currency (absent: USD). */
+  currency?: string;
+  /** Created by an `open` command of the plan, not seeded. */
+  opened?: boolean;
+  /** Closed before the traffic starts (wallet-mix.ts). */
+  closes?: boolean;
 }
 
 /** One command as produced: sent `copies` times, possibly with differently written but equal amounts. */
 export interface PlannedCommand {
   command: Command;
   copies: number;
+  /** The outcomes its record may have when it is the command decided under its key (absent: not predicted). */
+  expected?: readonly Outcome[];
 }
 
 export interface PlannedInvalid {
@@ -34,66 +46,114 @@ export interface PlannedInvalid {
   body: string;
 }
 
+/** Sends that must all be answered before the next stage, or the traffic, is published. */
+export interface PlanStage {
+  keys: string[];
+  sends: string[][];
+}
+
 export interface ChaosPlan {
   users: PlannedUser[];
   /** Every valid command, reused-key variants included; several may share a key. */
   commands: PlannedCommand[];
   invalid: PlannedInvalid[];
+  /** Published and answered, stage by stage, before `sends` (the wallet prelude: opens, drains, closes). */
+  preludes: PlanStage[];
   /** Message bodies in send order; a group is sent in one SendMessageBatch (concurrent duplicates). */
   sends: string[][];
 }
 
 /**
- * Builds the traffic: all seven command types over `users` users (openings
- * like the seed's 50–120, so debits, transfers and holds run into
+ * Builds the traffic: all seven money command types over `users` users
+ * (openings like the seed's 50–120, so debits, transfers and holds run into
  * insufficient funds; captures, releases and reversals refer to earlier
  * commands, mostly of the same user, sometimes of another or none), plus
  * duplicates (some in the same batch, some much later, some with the amount
  * written differently), reused keys with another payload (sometimes sent
  * before the original), commands for unknown users and invalid bodies.
+ * With `wallets`, the wallet commands too (wallet-mix.ts): a prelude opens,
+ * drains, freezes and closes wallets; the traffic then includes opened
+ * users, freezes each followed by an unfreeze, money commands naming a
+ * currency, and commands to closed wallets. Prelude commands are repeated
+ * and have their keys reused only later, in the traffic.
  */
 export function buildPlan(shape: PlanShape, random: Random, runId: string): ChaosPlan {
-  const users = Array.from({ length: shape.users }, (_, index) => ({
+  const seeded: PlannedUser[] = Array.from({ length: shape.users }, (_, index) => ({
     userId: `chaos-${runId}-user-${index}`,
     openingBalance: `${integerBetween(random, 50, 120)}.00`,
   }));
+  const mix = shape.wallets;
+  const wallets = mix ? walletUsers(mix, random, runId) : { opened: [], closed: [] };
+  const traffic = [...seeded, ...wallets.opened];
+  const userById = new Map([...traffic, ...wallets.closed].map((user) => [user.userId, user]));
   const commands: PlannedCommand[] = [];
   const invalid: PlannedInvalid[] = [];
   const singles: string[][] = [];
   const later: string[][] = [];
 
-  for (let index = 0; index < shape.commands; index++) {
-    const command = randomCommand(`chaos-${runId}-${index}`, users, commands, random, shape.hotShare);
-    const planned: PlannedCommand = { command, copies: 1 };
+  /** Plans a command: sent once, or twice (in the same batch or much later), its key sometimes reused by another payload. */
+  const emit = ({ command, expected }: StagedCommand, into: string[][], reuseLater = false) => {
+    const planned: PlannedCommand = { command, copies: 1, ...(expected.length > 0 && { expected }) };
     commands.push(planned);
     const body = JSON.stringify(command);
     if (random() < shape.duplicateRate) {
       const copy = JSON.stringify('amount' in command && command.amount !== undefined && random() < 0.3 ? { ...command, amount: respell(command.amount) } : command);
-      if (random() < 0.5) singles.push([body, copy]);
-      else (singles.push([body]), later.push([copy]));
+      if (random() < 0.5) into.push([body, copy]);
+      else (into.push([body]), later.push([copy]));
       planned.copies = 2;
     } else {
-      singles.push([body]);
+      into.push([body]);
     }
     if (random() < shape.reusedKeyRate) {
-      const reused: PlannedCommand = { command: withOtherPayload(command, users, random), copies: 1 };
+      const reused: PlannedCommand = { command: withOtherPayload(command, traffic, random), copies: 1 };
       commands.push(reused);
-      // Mostly after the original, but a reused key may well win the race.
-      (random() < 0.8 ? later : singles).push([JSON.stringify(reused.command)]);
+      // Mostly after the original, but a reused key may well win the race (never in the prelude, which the traffic counts on).
+      (reuseLater || random() < 0.8 ? later : singles).push([JSON.stringify(reused.command)]);
     }
+  };
+
+  const preludes = preludeStages(wallets, mix && mix.closed > 0 ? seeded.at(-1) : undefined, runId).map((stage): PlanStage => {
+    const sends: string[][] = [];
+    for (const staged of stage) emit(staged, sends, true);
+    return { keys: stage.map(({ command }) => command.idempotentKey), sends };
+  });
+
+  const unfreezes: { at: number; userId: string }[] = [];
+  for (let index = 0; index < shape.commands; index++) {
+    const idempotentKey = `chaos-${runId}-${index}`;
+    const due = unfreezes.findIndex((pending) => pending.at <= index);
+    let staged: StagedCommand;
+    if (due >= 0) {
+      const userId = unfreezes.splice(due, 1)[0]?.userId ?? '';
+      staged = { command: { idempotentKey, userId, type: 'unfreeze' }, expected: [] };
+    } else if (mix && random() < mix.freezeRate) {
+      const { userId } = pick(random, traffic);
+      unfreezes.push({ at: index + integerBetween(random, 5, 20), userId });
+      staged = { command: { idempotentKey, userId, type: 'freeze', ...(random() < 0.5 && { note: 'chaos' }) }, expected: [] };
+    } else {
+      const command = randomCommand(idempotentKey, traffic, commands, random, shape.hotShare);
+      const user = userById.get(command.userId) as PlannedUser;
+      staged = (mix && random() < mix.currencyRate && withCurrency(command, user, random)) || { command, expected: [] };
+    }
+    emit(staged, singles);
     if (random() < shape.ghostRate) {
-      const ghost: Command = { idempotentKey: `${command.idempotentKey}-ghost`, userId: `chaos-${runId}-ghost-${index}`, amount: randomAmount(random), type: 'credit' };
-      commands.push({ command: ghost, copies: 1 });
-      singles.push([JSON.stringify(ghost)]);
+      const ghost = { idempotentKey: `${idempotentKey}-ghost`, userId: `chaos-${runId}-ghost-${index}` };
+      const type = mix && random() < 0.3 ? pick(random, ['freeze', 'unfreeze', 'close'] as const) : undefined;
+      const command: Command = type ? { ...ghost, type } : { ...ghost, amount: randomAmount(random), type: 'credit' };
+      commands.push({ command, copies: 1, expected: ['user_not_found'] });
+      singles.push([JSON.stringify(command)]);
     }
     if (random() < shape.invalidRate) {
-      const idempotentKey = `${command.idempotentKey}-invalid`;
-      const body = JSON.stringify({ idempotentKey, userId: command.userId, amount: pick(random, ['1e2', '-5', '0.0001', ' 5', '010', 5]), type: 'credit' });
-      invalid.push({ idempotentKey, body });
+      const key = `${idempotentKey}-invalid`;
+      const body = JSON.stringify({ idempotentKey: key, userId: staged.command.userId, amount: pick(random, ['1e2', '-5', '0.0001', ' 5', '010', 5]), type: 'credit' });
+      invalid.push({ idempotentKey: key, body });
       singles.push([body]);
     }
+    if (mix && wallets.closed.length > 0 && random() < mix.closedRate) {
+      emit(toClosedWallet(`${idempotentKey}-closed`, pick(random, wallets.closed), traffic, random, runId), singles);
+    }
   }
-  return { users, commands, invalid, sends: interleave(singles, later, random) };
+  return { users: [...seeded, ...wallets.opened, ...wallets.closed], commands, invalid, preludes, sends: interleave(singles, later, random) };
 }
 
 /** Several plans (the chaos run's and each outage phase's) as one, for one check of the whole run. */
@@ -102,6 +162,7 @@ export function mergePlans(plans: ChaosPlan[]): ChaosPlan {
     users: plans.flatMap((plan) => plan.users),
     commands: plans.flatMap((plan) => plan.commands),
     invalid: plans.flatMap((plan) => plan.invalid),
+    preludes: plans.flatMap((plan) => plan.preludes),
     sends: plans.flatMap((plan) => plan.sends),
   };
 }
@@ -112,7 +173,7 @@ export function planKeys(plan: ChaosPlan): Set<string> {
 }
 
 /** One command of any type; references go to an earlier command, of the same user 3 times in 4. */
-function randomCommand(idempotentKey: string, users: PlannedUser[], earlier: PlannedCommand[], random: Random, hotShare?: number): Command {
+function randomCommand(idempotentKey: string, users: PlannedUser[], earlier: PlannedCommand[], random: Random, hotShare?: number): MoneyCommand {
   const hot = hotShare !== undefined && random() < hotShare;
   const userId = (hot ? (users[0] as PlannedUser) : pick(random, users)).userId;
   const draw = random();

@@ -6,6 +6,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { createAwsClients } from '../../src/clients.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
+import { WALLET_COMMAND_TYPES } from '../../src/messages/wallet-commands.js';
 import { redriveDeadLetters } from '../../src/queue/dead-letters.js';
 import { ensureQueues, ensureTables } from '../../src/resources/provision.js';
 import type { ChaosOptions } from './chaos-options.js';
@@ -32,6 +33,8 @@ export interface ChaosFigures {
   negative_balances: number;
   ledger_consistent: boolean;
   replies_missing: number;
+  /** Commands of the wallet types (open, freeze, unfreeze, close) among `commands`, reused-key variants included. */
+  wallet_commands: number;
   /** Commands sent during the outage phases (counted in `commands` too). */
   outage_commands: number;
   /**
@@ -89,7 +92,9 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
     await fleet.start();
     const keys = planKeys(plan);
     const messages = messageCount(plan);
-    log(`${plan.commands.length + plan.invalid.length} commands (${keys.size} keys) as ${messages} messages, ${plan.users.length} users, ${options.workers} workers`);
+    const opened = plan.users.filter((user) => user.opened).length;
+    const closed = plan.users.filter((user) => user.closes).length;
+    log(`${plan.commands.length + plan.invalid.length} commands (${keys.size} keys) as ${messages} messages, ${plan.users.length} users (${opened} opened through open, ${closed} closed before the traffic), ${options.workers} workers`);
 
     let published = 0;
     let ddbRestarts = 0;
@@ -98,6 +103,17 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
       `deliveries ${fleet.deliveries}, kills ${fleet.kills}/${options.kills}, ddb restarts ${ddbRestarts}/${options.ddbRestarts}, faults ${JSON.stringify(Object.fromEntries(fleet.faults))}`;
     const ticker = setInterval(() => log(progress()), 2_000);
     try {
+      // The wallet prelude (opens, drains, freezes, closes), stage by stage, each answered before the next and the traffic.
+      for (const [index, stage] of plan.preludes.entries()) {
+        await publish(clients.sqs, queueUrls.command, stage, options.publishPerSecond, (count) => (published += count));
+        const stageKeys = new Set(stage.keys);
+        const deadline = Date.now() + options.drainTimeoutMs;
+        while (sink.countAnswered(stageKeys) < stageKeys.size) {
+          if (Date.now() > deadline) throw new Error(`wallet prelude stage ${index + 1} not answered within ${options.drainTimeoutMs} ms`);
+          await sleep(100);
+        }
+        log(`wallet prelude stage ${index + 1}/${plan.preludes.length} answered (${stageKeys.size} commands)`);
+      }
       const publishing = publish(clients.sqs, queueUrls.command, plan, options.publishPerSecond, (count) => (published += count));
       const faults = runFaultSchedule(options, random, () => sink.countAnswered(keys) / keys.size, {
         kill: async () => log(`SIGKILL ${await fleet.killOneMidBatch(random)}`),
@@ -127,8 +143,9 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
         bulkhead = await runBulkheadPhase({ options, random, runId, clients, tables: config.tables, endpoints: stack.endpoints, logDir, log });
         problems.push(...bulkhead.problems);
       }
+      const checked = mergePlans([plan, outage.plan, ...(bulkhead ? [bulkhead.plan] : [])]);
       const verdict = checkInvariants({
-        plan: mergePlans([plan, outage.plan, ...(bulkhead ? [bulkhead.plan] : [])]),
+        plan: checked,
         transactionItems: await scanAll(clients.ddb, config.tables.transactions),
         userItems: await scanAll(clients.ddb, config.tables.users),
         replies: [...sink.replies, ...outage.replies, ...(bulkhead?.replies ?? [])],
@@ -149,6 +166,7 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
       const result: ChaosResult = {
         figures: {
           commands: plan.commands.length + plan.invalid.length + outageCommands + (bulkhead?.figures.commands ?? 0),
+          wallet_commands: checked.commands.filter(({ command }) => (WALLET_COMMAND_TYPES as readonly string[]).includes(command.type)).length,
           deliveries: fleet.deliveries + outage.deliveries + (bulkhead?.deliveries ?? 0),
           worker_kills: fleet.kills,
           ddb_restarts: ddbRestarts,

@@ -5,6 +5,7 @@ import { commandFingerprint, commandMills, type Command } from '../../src/messag
 import type { Reply } from '../../src/messages/reply.js';
 import { formatStored, parseStoredNumber } from '../../src/money/money.js';
 import type { ChaosPlan } from './command-plan.js';
+import { checkWallets } from './wallet-invariants.js';
 
 /** Everything read back after the run: DynamoDB as it is, every reply, what is left on the queues. */
 export interface ChaosEvidence {
@@ -38,6 +39,8 @@ export interface ChaosVerdict {
  * every reply to that payload equals the record's reply but for `replayed`,
  * and every reply to any other payload is `idempotency_key_reused` echoing
  * that payload. Invalid bodies get `invalid_command` and leave no record.
+ * A command the plan predicts an outcome for (`expected`) has it when it is
+ * the one decided; the wallet rules are checked in wallet-invariants.ts.
  */
 export function checkInvariants(evidence: ChaosEvidence): ChaosVerdict {
   const problems: string[] = [];
@@ -53,6 +56,8 @@ export function checkInvariants(evidence: ChaosEvidence): ChaosVerdict {
   }
   const repliesByKey = groupBy(evidence.replies, (reply) => reply.idempotentKey);
   const commandsByKey = groupBy(evidence.plan.commands, (planned) => planned.command.idempotentKey);
+  /** The command each record decided: what the wallet checks read its named currency and amount from. */
+  const decided = new Map<string, Command>();
 
   for (const [key, planned] of commandsByKey) {
     const record = records.get(key);
@@ -72,6 +77,12 @@ export function checkInvariants(evidence: ChaosEvidence): ChaosVerdict {
     if (!winner) {
       problems.push(`record for ${key} (${record.userId} ${record.type} ${formatStored(record.amount ?? 0n)}) matches no command sent`);
       continue;
+    }
+    decided.set(key, winner.command);
+    const outcome = record.status === 'applied' ? 'applied' : record.reason;
+    if (winner.expected && !winner.expected.includes(outcome)) {
+      verdict.ledgerConsistent = false;
+      problems.push(`${describe(winner.command)} was ${outcome}, the plan expects ${winner.expected.join(' or ')}`);
     }
     const expected = canonical(replyForOutcome({ kind: 'decided', record, replayed: false }, 'USD'));
     // The record's own outcome counts: a reply with any other decision means a second one was made.
@@ -108,6 +119,9 @@ export function checkInvariants(evidence: ChaosEvidence): ChaosVerdict {
   }
 
   checkLedgers(evidence, [...records.values()], verdict, problems);
+  const wallets = checkWallets(evidence.plan, [...records.values()], decided, evidence.userItems);
+  if (!wallets.rulesHeld) verdict.ledgerConsistent = false;
+  problems.push(...wallets.problems);
   if (evidence.unparseableReplies > 0) problems.push(`${evidence.unparseableReplies} replies do not match the reply schema`);
   if (evidence.leftOnQueues.command > 0) problems.push(`${evidence.leftOnQueues.command} messages left on the command queue`);
   if (evidence.leftOnQueues.deadLetter > 0) {

@@ -92,7 +92,9 @@ export async function runOutagePhases(context: StageContext): Promise<OutageStag
     sink.start();
     await fleet.start();
     for (const phase of phases) {
-      const plan = buildPlan({ ...options.plan, commands: options.outage.commandsPerPhase, users: options.outage.usersPerPhase }, context.random, `${context.runId}-${phase.kind}`);
+      // Freezes and currencies among the traffic, but no prelude: this phase publishes while the store is away.
+      const wallets = options.plan.wallets && { ...options.plan.wallets, opened: 0, closed: 0 };
+      const plan = buildPlan({ ...options.plan, commands: options.outage.commandsPerPhase, users: options.outage.usersPerPhase, wallets }, context.random, `${context.runId}-${phase.kind}`);
       plans.push(plan);
       await seedUsers(clients.ddb, context.usersTable, plan);
       const keys = planKeys(plan);

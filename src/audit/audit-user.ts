@@ -2,6 +2,7 @@ import { formatStored, type Cents } from '../money/money.js';
 import { balanceEffect } from './entry-effects.js';
 import type { EntryFacts } from './entry-facts.js';
 import { replayRecordedState } from './recorded-state.js';
+import { replayWalletStatus } from './wallet-status.js';
 
 /**
  * The audit of one user, pure: the user item as stored and the facts of its
@@ -36,7 +37,10 @@ export type DiscrepancyKind =
   | 'stored_version'
   | 'chain_head'
   | 'unreadable_user'
-  | 'orphan_entry';
+  | 'orphan_entry'
+  | 'stored_status'
+  | 'status_rule'
+  | 'entry_currency';
 
 export interface Discrepancy {
   userId: string;
@@ -56,6 +60,10 @@ export interface StoredUser {
   /** Absent on users created by other tools (treated as 0). */
   version?: number;
   chainHash?: string;
+  /** As stored: absent on items made before wallets had a status (active). */
+  status?: string;
+  /** The wallet's currency; absent on items made before currencies. */
+  currency?: string;
   unreadable?: string;
 }
 
@@ -156,6 +164,7 @@ export function auditUser(user: StoredUser, entries: EntryFacts[]): UserAudit {
     report('stored_version', last?.idempotentKey, `stored version ${user.version ?? '(none)'}, the last applied entry has ${lastVersion}`);
   }
   found.push(...replayRecordedState(user, entries, setAside));
+  found.push(...replayWalletStatus(user, replayed));
   if (user.held !== undefined) {
     if (user.held < 0n) report('stored_held', last?.idempotentKey, `stored held ${formatStored(user.held)} is negative`);
     const lastHeld = [...replayed].reverse().find((entry) => entry.newHeld !== undefined);

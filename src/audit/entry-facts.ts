@@ -21,6 +21,8 @@ export interface EntryFacts {
   timestamp?: string;
   newBalance?: Cents;
   newHeld?: Cents;
+  /** The wallet's currency as the entry records it (absent on entries older than currencies). */
+  currency?: string;
   /** The holds open right after the entry, as it records them (amounts and expiries). */
   openHolds?: { amount: Cents; expiresAt: string }[];
   version?: number;
@@ -69,6 +71,7 @@ function readFacts(item: Record<string, unknown>): EntryFacts {
     if (typeof item.originalType === 'string') facts.originalType = item.originalType;
     if (typeof item.expiresAt === 'string') facts.expiresAt = item.expiresAt;
     if (typeof item.holdKey === 'string') facts.holdKey = item.holdKey;
+    if (typeof item.currency === 'string') facts.currency = item.currency;
     facts.newBalance = money(item.newBalance, 'newBalance');
     if (item.newHeld !== undefined) facts.newHeld = money(item.newHeld, 'newHeld');
     const version = Number(numberText(item.version, 'version'));

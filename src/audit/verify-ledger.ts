@@ -124,6 +124,8 @@ function storedUser(item: Record<string, unknown>): StoredUser {
       ...(typeof chainHash === 'string' && { chainHash }),
       ...(item.holds !== undefined && { holds: userFromItem(item).holds }),
       ...(typeof item.lastDecidedAt === 'string' && { lastDecidedAt: item.lastDecidedAt }),
+      ...(item.status !== undefined && { status: typeof item.status === 'string' ? item.status : JSON.stringify(item.status) }),
+      ...(typeof item.currency === 'string' && { currency: item.currency }),
     };
   } catch (error) {
     return { userId, unreadable: error instanceof Error ? error.message : String(error) };

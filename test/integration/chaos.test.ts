@@ -9,6 +9,7 @@ import { runChaos } from '../../scripts/chaos/harness.js';
  * then the two outage phases, short but far past the old retry budget, with
  * the default maxReceiveCount and visibility timeout and nothing redriven;
  * then corrupt items among the traffic and a hot wallet throttled in bursts.
+ * Wallets are opened, frozen, unfrozen, drained and closed among it all.
  */
 describe('chaos', () => {
   it('keeps every invariant through a worker kill, a DynamoDB restart, injected SDK faults, two DynamoDB outages (refusing, hanging) with default settings, corrupt items and a throttled hot wallet', async () => {
@@ -17,6 +18,8 @@ describe('chaos', () => {
     expect(result.problems, lines.join('\n')).toEqual([]);
     expect(result.figures).toMatchObject({ lost: 0, double_applied: 0, negative_balances: 0, ledger_consistent: true, replies_missing: 0, dlq_before_redrive: 0 });
     expect(result.figures.commands).toBeGreaterThanOrEqual(TEST_RUN.plan.commands + 2 * TEST_RUN.outage.commandsPerPhase);
+    // Wallets opened, frozen, unfrozen and closed among the traffic (the prelude's opens and closes at least).
+    expect(result.figures.wallet_commands).toBeGreaterThanOrEqual((TEST_RUN.plan.wallets?.opened ?? 0) + 2 * (TEST_RUN.plan.wallets?.closed ?? 0));
     expect(result.figures.outage_commands).toBeGreaterThanOrEqual(2 * TEST_RUN.outage.commandsPerPhase);
     expect(result.figures.worker_kills).toBeGreaterThanOrEqual(1);
     expect(result.figures.ddb_restarts).toBeGreaterThanOrEqual(1);

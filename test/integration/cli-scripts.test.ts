@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Wallet } from '../../src/wallet.js';
 import { runScript } from '../support/child-process.js';
@@ -58,6 +59,42 @@ describe('command-line scripts against a configured endpoint', () => {
     // The recipient's entry has a reference of its own: nothing of the payer's key (SPEC "Transfers").
     expect(recipientHistory.items).toEqual([expect.objectContaining({ idempotentKey: expect.stringMatching(/^leg-[0-9a-f]{32}$/), type: 'transfer', counterpartyUserId: user.userId })]);
     expect(JSON.stringify(recipientHistory)).not.toContain(`to-${user.userId}`);
+  });
+
+  it('publish opens a wallet in a currency with metadata, freezes it with a note (its debit then refused wallet_frozen), sends money naming a currency, unfreezes and closes it', async () => {
+    const userId = `cli-wallet-${randomUUID()}`;
+    const publish = async (...args: string[]) => JSON.parse((await run('scripts/publish.ts', ['--user', userId, ...args])).replace(/^[^{]*/, '')) as Record<string, unknown>;
+    const openKey = `open-${userId}`;
+    const opened = await publish('--type', 'open', '--currency', 'EUR', '--metadata', '{"owner":"cli"}', '--key', openKey);
+    expect(opened).toMatchObject({ idempotentKey: openKey, type: 'open', currency: 'EUR', status: 'applied', newBalance: '0.00', replayed: false });
+    // The same open again replays; another is wallet_exists.
+    await expect(publish('--type', 'open', '--currency', 'EUR', '--metadata', '{"owner":"cli"}', '--key', openKey)).resolves.toEqual({ ...opened, replayed: true });
+    await expect(publish('--type', 'open', '--currency', 'EUR')).resolves.toMatchObject({ status: 'rejected', reason: 'wallet_exists' });
+    await expect(publish('--type', 'credit', '--amount', '7.50', '--currency', 'EUR')).resolves.toMatchObject({ status: 'applied', currency: 'EUR', newBalance: '7.50' });
+    await expect(publish('--type', 'credit', '--amount', '1', '--currency', 'USD')).resolves.toMatchObject({ status: 'rejected', reason: 'currency_mismatch' });
+    await expect(publish('--type', 'freeze', '--note', 'card lost')).resolves.toMatchObject({ type: 'freeze', status: 'applied', newBalance: '7.50' });
+    expect(JSON.parse(await run('scripts/balance.ts', [userId]))).toMatchObject({ currency: 'EUR', status: 'frozen', balance: '7.50' });
+    await expect(publish('--type', 'debit', '--amount', '7.50')).resolves.toMatchObject({ status: 'rejected', reason: 'wallet_frozen' });
+    await expect(publish('--type', 'unfreeze')).resolves.toMatchObject({ type: 'unfreeze', status: 'applied' });
+    await expect(publish('--type', 'debit', '--amount', '7.50', '--currency', 'EUR')).resolves.toMatchObject({ status: 'applied', newBalance: '0.00' });
+    await expect(publish('--type', 'close', '--note', 'done')).resolves.toMatchObject({ type: 'close', status: 'applied' });
+    expect(JSON.parse(await run('scripts/balance.ts', [userId]))).toMatchObject({ currency: 'EUR', status: 'closed', balance: '0.00' });
+    // The note and the metadata are kept in the history (replies do not echo them).
+    const history = JSON.parse(await run('scripts/history.ts', [userId])) as { items: { type: string; status: string }[] };
+    expect(history.items.filter((item) => item.status === 'applied').map(({ type, ...rest }) => ({ type, ...('note' in rest && { note: rest.note }), ...('metadata' in rest && { metadata: rest.metadata }) }))).toEqual([
+      { type: 'close', note: 'done' },
+      { type: 'debit' },
+      { type: 'unfreeze' },
+      { type: 'freeze', note: 'card lost' },
+      { type: 'credit' },
+      { type: 'open', metadata: { owner: 'cli' } },
+    ]);
+  });
+
+  it('publish refuses --metadata that is not JSON as a usage error, sending nothing', async () => {
+    const child = runScript('scripts/publish.ts', env, ['--user', 'u', '--type', 'open', '--currency', 'EUR', '--metadata', 'owner=cli']);
+    expect(await child.exited).toBe(2);
+    expect(child.output()).toContain('--metadata must be a JSON object');
   });
 
   it('publish refuses an invalid command with the issue and exit code 1, sending nothing', async () => {

@@ -223,4 +223,34 @@ describe('npm run verify, the ledger audit', () => {
     const report = await audit(wallet);
     expect(report).toMatchObject({ users: 1, applied: 2, unchained: 1, discrepancyCount: 0 });
   });
+  it('replays each wallet’s status from its entries: opened, frozen, drained and closed verifies clean; a closed wallet made active by hand and a frozen one unfrozen by hand are reported', async () => {
+    const wallet = await walletWithOwnTables();
+    const walletThrough = async (steps: Record<string, unknown>[]) => {
+      const userId = `w-${randomUUID()}`;
+      for (const step of [{ type: 'open', currency: 'EUR' }, ...steps]) {
+        const outcome = await wallet.transact({ idempotentKey: uniqueKey(String(step.type)), userId, ...step });
+        expect(outcome.status, String(step.type)).toBe('applied');
+      }
+      return userId;
+    };
+    const closed = await walletThrough([{ type: 'credit', amount: '5' }, { type: 'freeze' }, { type: 'unfreeze' }, { type: 'debit', amount: '5' }, { type: 'close' }]);
+    const frozen = await walletThrough([{ type: 'credit', amount: '5' }, { type: 'freeze' }]);
+    const reopenedByHand = await walletThrough([{ type: 'close' }]);
+    const unfrozenByHand = await walletThrough([{ type: 'freeze' }]);
+    const legacy = await createUser(wallet, '10');
+    const setStatus = (userId: string, status: string) =>
+      wallet.clients.ddb.send(new UpdateCommand({ TableName: wallet.config.tables.users, Key: { userId }, UpdateExpression: 'SET #s = :s', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':s': status } }));
+    await setStatus(reopenedByHand, 'active');
+    await setStatus(unfrozenByHand, 'active');
+    // An item written before wallets had a status reads as active.
+    await wallet.clients.ddb.send(new UpdateCommand({ TableName: wallet.config.tables.users, Key: { userId: legacy }, UpdateExpression: 'REMOVE #s', ExpressionAttributeNames: { '#s': 'status' } }));
+
+    const report = await audit(wallet);
+    expect(findings(report, closed)).toEqual([]);
+    expect(findings(report, frozen)).toEqual([]);
+    expect(findings(report, legacy)).toEqual([]);
+    expect(findings(report, reopenedByHand)).toEqual([expect.stringMatching(/^stored_status /)]);
+    expect(findings(report, unfrozenByHand)).toEqual([expect.stringMatching(/^stored_status /)]);
+    expect(report.discrepancyCount).toBe(2);
+  });
 });

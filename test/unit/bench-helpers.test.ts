@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { addTransactWrite, emptyTransactWrites, itemSize, numberSize, transactWriteUnits, writeUnits, type AttributeValue } from '../../scripts/bench/capacity.js';
 import { coresBusy, parseProcStatCpuMs } from '../../scripts/bench/cpu.js';
-import { commandIndex, commandKey, benchCommands, userPicker } from '../../scripts/bench/commands.js';
+import { commandIndex, commandKey, benchCommands, openedUserIds, UNIFORM_WALLET_MIX, userPicker, withWalletPairs } from '../../scripts/bench/commands.js';
 import { costsPerCommand, emptyMeters, meterClient, mergeMeters, type ClientMeter } from '../../scripts/bench/meter.js';
 import { BenchUsageError } from '../../src/errors.js';
 import { DEFAULT_OPTIONS, pacedCommands, parseBenchOptions, QUICK_OPTIONS, windowFor } from '../../scripts/bench/options.js';
@@ -107,6 +107,29 @@ describe('bench Zipf sampler', () => {
     const commands = benchCommands('z1', 500, Array.from({ length: 1_000 }, (_, index) => `u${index}`), 'zipf');
     expect(commands.every((command) => parseCommand(command).ok)).toBe(true);
     expect(commands.filter((command) => command.userId === 'u0').length).toBeGreaterThan(30);
+  });
+});
+
+describe('bench wallet mix', () => {
+  it('puts a freeze and its unfreeze, in one batch of 10, in place of the last two of every pairEvery commands, on users that move no money', () => {
+    const users = Array.from({ length: 20 }, (_, index) => `u${index}`);
+    const mixed = withWalletPairs(benchCommands('w1', 1_000, users), UNIFORM_WALLET_MIX);
+    expect(mixed).toHaveLength(1_000);
+    expect(mixed.every((command) => parseCommand(command).ok)).toBe(true);
+    const statusCommands = mixed.flatMap((command, index) => (command.type === 'freeze' || command.type === 'unfreeze' ? [{ index, command }] : []));
+    expect(statusCommands.map(({ index, command }) => `${index} ${command.type} ${command.userId}`)).toEqual([
+      '248 freeze bench-status-0',
+      '249 unfreeze bench-status-0',
+      '498 freeze bench-status-1',
+      '499 unfreeze bench-status-1',
+      '748 freeze bench-status-0',
+      '749 unfreeze bench-status-0',
+      '998 freeze bench-status-1',
+      '999 unfreeze bench-status-1',
+    ]);
+    expect(new Set(mixed.map((command) => command.idempotentKey)).size).toBe(1_000);
+    expect(openedUserIds(users, UNIFORM_WALLET_MIX)).toEqual(['u0', 'u1']);
+    expect(openedUserIds(users, undefined)).toEqual([]);
   });
 });
 

@@ -45,6 +45,7 @@ function consistent(): ChaosEvidence {
       { command: reused, copies: 1 },
     ],
     invalid: [{ idempotentKey: 'bad', body: '{}' }],
+    preludes: [],
     sends: [],
   };
   const first = applied(credit, 60_000n, 1);
