@@ -2,7 +2,7 @@ import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynam
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../config.js';
 import { CorruptItemError, StoreUnavailableError } from '../errors.js';
-import type { Item, TransactionRecord, UserState } from './items.js';
+import type { Item, TransactionRecord, UserState } from './model.js';
 import { parseRecord, parseUser } from './money-items.js';
 import { classifyStoreError } from './store-errors.js';
 

@@ -1,5 +1,6 @@
 import { CorruptItemError } from '../errors.js';
-import { recordFromItem, userFromItem, type Item, type TransactionRecord, type UserState } from './items.js';
+import type { Item, TransactionRecord, UserState } from './model.js';
+import { recordFromItem, userFromItem } from './item-codec.js';
 
 /**
  * Whether a stored item can be read as money data: its state, or the reason

@@ -3,7 +3,8 @@ import type { Config } from '../config.js';
 import { UnitTooLargeError } from '../errors.js';
 import { formatStored } from '../money/money.js';
 import type { Decision, DecideResult, RecordTransition, UserTransition } from './decide/ledger-state.js';
-import { holdsToItem, openedWalletItem, recordToItem, type TransactionRecord, type UserState } from './items.js';
+import type { TransactionRecord, UserState } from './model.js';
+import { holdsToItem, openedWalletItem, recordToItem } from './item-codec.js';
 import { actionBytes, addCost, fitsOne, NO_COST, type TransactLimits } from './round-budget.js';
 
 /**

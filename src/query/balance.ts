@@ -1,7 +1,8 @@
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Config } from '../config.js';
 import { UserNotFoundError } from '../errors.js';
-import { heldAt, userFromItem } from '../ledger/items.js';
+import { heldAt } from '../ledger/model.js';
+import { userFromItem } from '../ledger/item-codec.js';
 import { classifyStoreError } from '../ledger/store-errors.js';
 import { exponentOf } from '../money/currencies.js';
 import { formatMoney } from '../money/money.js';

@@ -1,6 +1,7 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { UserNotFoundError } from '../errors.js';
-import { userFromItem, type Item } from '../ledger/items.js';
+import type { Item } from '../ledger/model.js';
+import { userFromItem } from '../ledger/item-codec.js';
 import { classifyStoreError } from '../ledger/store-errors.js';
 import type { Cents } from '../money/money.js';
 import { HISTORY_INDEX } from '../resources/definitions.js';
