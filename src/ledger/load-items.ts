@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../config.js';
 import { CorruptItemError, StoreUnavailableError } from '../errors.js';
 import type { Item, TransactionRecord, UserState } from './model.js';
-import { parseRecord, parseUser } from './money-items.js';
+import { parseRecord, parseUser } from './item-codec.js';
 import { classifyStoreError } from './store-errors.js';
 
 /** An item as loaded: its state, null when it does not exist, or the reason it can never be used. */
