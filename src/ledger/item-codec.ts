@@ -13,6 +13,11 @@ import { recordAttributes, WALLET_STATUSES, type Item, type OpenHold, type Recor
  * types the rest of the service uses.
  */
 
+/** An amount as DynamoDB stores it (an item attribute or an expression value): its exact decimal text as a NumberValue. */
+export function storedNumber(amount: Cents): NumberValue {
+  return NumberValue.from(formatStored(amount));
+}
+
 /** A user item as this code reads it; CorruptItemError when its balance is not money (poison, not an outage). */
 export function userFromItem(item: Item): UserState {
   const lastDecidedAt = item.lastDecidedAt;
@@ -32,7 +37,7 @@ export function userFromItem(item: Item): UserState {
 
 /** A wallet item as seeding or a tool writes it: active, in `currency`, with no history yet. */
 export function newUserItem(userId: string, balance: Cents, now: string, currency: string): Item {
-  return { userId, balance: NumberValue.from(formatStored(balance)), version: 0, currency, status: 'active', createdAt: now, updatedAt: now };
+  return { userId, balance: storedNumber(balance), version: 0, currency, status: 'active', createdAt: now, updatedAt: now };
 }
 
 /** The item of a wallet an `open` creates: created when it was decided. */
@@ -49,7 +54,7 @@ export function openedWalletItem(user: UserState): Item {
 }
 
 export function holdsToItem(holds: ReadonlyMap<string, OpenHold>): Item {
-  return Object.fromEntries([...holds].map(([key, hold]) => [key, { amount: NumberValue.from(formatStored(hold.amount)), expiresAt: hold.expiresAt }]));
+  return Object.fromEntries([...holds].map(([key, hold]) => [key, { amount: storedNumber(hold.amount), expiresAt: hold.expiresAt }]));
 }
 
 function holdsFromItem(item: Item): Map<string, OpenHold> {
@@ -65,9 +70,6 @@ function holdsFromItem(item: Item): Map<string, OpenHold> {
     }),
   );
 }
-
-/** An amount as DynamoDB stores it: its exact decimal text as a NumberValue. */
-const storedNumber = (amount: Cents) => NumberValue.from(formatStored(amount));
 
 export function recordToItem(record: TransactionRecord): Item {
   return recordAttributes(record, storedNumber);
