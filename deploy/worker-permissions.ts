@@ -140,9 +140,8 @@ export const WORKER_CALL_SITES: Record<string, CallSite> = {
     ],
   },
 
-  'src/query/balance.ts#GetCommand': { notGranted: 'query module (npm run balance, the wallet API), not the worker' },
   'src/query/history.ts#QueryCommand': { notGranted: 'query module (npm run history, the wallet API), not the worker' },
-  'src/query/ledger-reads.ts#GetCommand': { notGranted: 'query module (balances in time, statements: npm run statement, the wallet API), not the worker' },
+  'src/query/ledger-reads.ts#GetCommand': { notGranted: 'query module (balances now and in time, statements: npm run balance, npm run statement, the wallet API), not the worker' },
   'src/query/ledger-reads.ts#QueryCommand': { notGranted: 'query module (balances in time, statements: npm run statement, the wallet API), not the worker' },
   'src/queue/dead-letters.ts#ReceiveMessageCommand': { notGranted: 'operator tool (npm run dlq), run with an operator role, not the worker' },
   'src/queue/dead-letters.ts#SendMessageBatchCommand': { notGranted: 'operator tool (npm run dlq), run with an operator role, not the worker' },

@@ -68,28 +68,36 @@ const SQS_SETTINGS = { md5: false } as const;
 /** Emulators accept any credentials; real AWS uses the normal provider chain. */
 const EMULATOR_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
 
+function credentialsFor(config: Config): { credentials?: typeof EMULATOR_CREDENTIALS } {
+  return config.stack === 'aws' ? {} : { credentials: EMULATOR_CREDENTIALS };
+}
+
+/** An SQS client of ours with a connection pool of `maxSockets`, at `endpoint` when one is given. */
+function sqsClient(config: Config, maxSockets: number, endpoint: string | undefined): SQSClient {
+  return withoutSdkNodeWarning(
+    () =>
+      new SQSClient({
+        ...SQS_SETTINGS,
+        region: config.region,
+        requestHandler: keepAliveHandler(maxSockets, SQS_REQUEST_TIMEOUT_MS),
+        ...credentialsFor(config),
+        ...(endpoint && { endpoint, useQueueUrlAsEndpoint: false }),
+      }),
+  );
+}
+
 /**
  * Builds both clients with keep-alive agents sized to our concurrency (the
  * SDK default pool of 50 sockets would silently cap throughput or leak).
  */
 export function createAwsClients(config: Config, endpoints: { sqs?: string; dynamodb?: string } = config.endpoints): AwsClients {
-  const credentials = config.stack === 'aws' ? {} : { credentials: EMULATOR_CREDENTIALS };
-  const sqs = withoutSdkNodeWarning(
-    () =>
-      new SQSClient({
-        ...SQS_SETTINGS,
-        region: config.region,
-        requestHandler: keepAliveHandler(config.maxSockets, SQS_REQUEST_TIMEOUT_MS),
-        ...credentials,
-        ...(endpoints.sqs && { endpoint: endpoints.sqs, useQueueUrlAsEndpoint: false }),
-      }),
-  );
+  const sqs = sqsClient(config, config.maxSockets, endpoints.sqs);
   const dynamodb = withoutSdkNodeWarning(
     () =>
       new DynamoDBClient({
         region: config.region,
         requestHandler: keepAliveHandler(config.maxSockets, config.dynamodbRequestTimeoutMs),
-        ...credentials,
+        ...credentialsFor(config),
         ...(endpoints.dynamodb && { endpoint: endpoints.dynamodb }),
       }),
   );
@@ -118,16 +126,7 @@ export const REPLY_CLIENT_MAX_SOCKETS = 16;
  * the worker's receives need.
  */
 export function createReplySqsClient(config: Config, endpoint: string | undefined = config.endpoints.sqs): SQSClient {
-  return withoutSdkNodeWarning(
-    () =>
-      new SQSClient({
-        ...SQS_SETTINGS,
-        region: config.region,
-        requestHandler: keepAliveHandler(REPLY_CLIENT_MAX_SOCKETS, SQS_REQUEST_TIMEOUT_MS),
-        ...(config.stack === 'aws' ? {} : { credentials: EMULATOR_CREDENTIALS }),
-        ...(endpoint && { endpoint, useQueueUrlAsEndpoint: false }),
-      }),
-  );
+  return sqsClient(config, REPLY_CLIENT_MAX_SOCKETS, endpoint);
 }
 
 /**
@@ -138,7 +137,7 @@ export function createReplySqsClient(config: Config, endpoint: string | undefine
 export function createStsClient(config: Config): STSClient {
   return new STSClient({
     region: config.region,
-    ...(config.stack === 'aws' ? {} : { credentials: EMULATOR_CREDENTIALS }),
+    ...credentialsFor(config),
     ...(config.endpoints.sqs && { endpoint: config.endpoints.sqs }),
   });
 }

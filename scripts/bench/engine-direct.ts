@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { LedgerEngine } from '../../src/ledger/engine.js';
-import type { AppliedRecord, UserState } from '../../src/ledger/items.js';
+import type { AppliedRecord, UserState } from '../../src/ledger/model.js';
 import { recordPut, userAction } from '../../src/ledger/transact-items.js';
 import type { Command } from '../../src/messages/command.js';
 import { benchCommands, type Distribution } from './commands.js';

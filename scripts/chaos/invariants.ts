@@ -1,5 +1,6 @@
 import { balanceEffect } from '../../src/ledger/effects.js';
-import { heldAt, recordFromItem, type AppliedRecord, type TransactionRecord } from '../../src/ledger/items.js';
+import { heldAt, type AppliedRecord, type TransactionRecord } from '../../src/ledger/model.js';
+import { recordFromItem } from '../../src/ledger/item-codec.js';
 import { replyForOutcome } from '../../src/ledger/replies.js';
 import { commandFingerprint, commandMills, type Command } from '../../src/messages/command.js';
 import type { Reply } from '../../src/messages/reply.js';

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { newUserItem } from '../../src/ledger/items.js';
+import { newUserItem } from '../../src/ledger/item-codec.js';
 import { parseStoredNumber } from '../../src/money/money.js';
 import type { ChaosPlan } from './command-plan.js';
 

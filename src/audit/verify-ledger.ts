@@ -1,4 +1,4 @@
-import { userFromItem } from '../ledger/items.js';
+import { userFromItem } from '../ledger/item-codec.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BatchGetCommand, GetCommand, type BatchGetCommandOutput, QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Config } from '../config.js';

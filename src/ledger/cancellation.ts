@@ -1,8 +1,8 @@
 import { CorruptItemError } from '../errors.js';
 import type { CancellationReason } from './commit.js';
 import type { Decision } from './decide/ledger-state.js';
-import { parseRecord, parseUser } from './money-items.js';
-import type { TransactionRecord, UserState } from './items.js';
+import { parseRecord, parseUser } from './item-codec.js';
+import type { TransactionRecord, UserState } from './model.js';
 import type { ActionTarget } from './transact-items.js';
 
 /**

@@ -1,7 +1,7 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { Item } from './items.js';
+import type { Item } from './model.js';
 import type { StoreFaultError, StoreUnavailableError } from '../errors.js';
 import { classifyStoreError } from './store-errors.js';
 import type { Chunk } from './transact-items.js';

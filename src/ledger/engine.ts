@@ -9,7 +9,7 @@ import { describeItem, settleCancellation, type Verdict } from './cancellation.j
 import { commitChunk, type ChunkResult } from './commit.js';
 import { decide } from './decide/decide.js';
 import type { Decision } from './decide/ledger-state.js';
-import type { TransactionRecord } from './items.js';
+import type { TransactionRecord } from './model.js';
 import { LruMap } from './lru-map.js';
 import { MAX_TRANSACT_ACTIONS, MAX_TRANSACT_BYTES, userBytes, type TransactLimits } from './round-budget.js';
 import { commandShape, fitRound, UNKNOWN_USER_BYTES } from './round-plan.js';

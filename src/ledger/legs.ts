@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { RecordBase } from './items.js';
+import type { RecordBase } from './model.js';
 
 /**
  * The other user's record of a two-user command (a transfer's recipient, a

@@ -2,8 +2,8 @@ import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynam
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../config.js';
 import { CorruptItemError, StoreUnavailableError } from '../errors.js';
-import type { Item, TransactionRecord, UserState } from './items.js';
-import { parseRecord, parseUser } from './money-items.js';
+import type { Item, TransactionRecord, UserState } from './model.js';
+import { parseRecord, parseUser } from './item-codec.js';
 import { classifyStoreError } from './store-errors.js';
 
 /** An item as loaded: its state, null when it does not exist, or the reason it can never be used. */

@@ -1,5 +1,5 @@
 import type { Command } from '../messages/command.js';
-import type { TransactionRecord } from './items.js';
+import type { TransactionRecord } from './model.js';
 
 /** How a command was decided: its stored record (new or found again), or a refusal of a reused key. */
 export type ApplyOutcome =

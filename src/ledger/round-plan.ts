@@ -1,6 +1,6 @@
 import type { Command } from '../messages/command.js';
 import { readsOf } from './decide/decide.js';
-import type { TransactionRecord, UserState } from './items.js';
+import type { TransactionRecord, UserState } from './model.js';
 import { addCost, fitsOne, HOLD_ENTRY_BYTES, NO_COST, recordBytes, userBytes, type Cost, type TransactLimits } from './round-budget.js';
 
 /**

@@ -5,7 +5,7 @@ import type { Command } from '../messages/command.js';
 import { runInCommandTraces, type CommandTrace } from '../observability/tracing.js';
 import { readsOf } from './decide/decide.js';
 import type { LedgerState } from './decide/ledger-state.js';
-import type { TransactionRecord, UserState } from './items.js';
+import type { TransactionRecord, UserState } from './model.js';
 import { loadRecords, loadUsers } from './load-items.js';
 import type { LruMap } from './lru-map.js';
 import type { UserStateCache } from './user-cache.js';

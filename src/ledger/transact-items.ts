@@ -1,9 +1,8 @@
-import { NumberValue } from '@aws-sdk/lib-dynamodb';
 import type { Config } from '../config.js';
 import { UnitTooLargeError } from '../errors.js';
-import { formatStored } from '../money/money.js';
 import type { Decision, DecideResult, RecordTransition, UserTransition } from './decide/ledger-state.js';
-import { holdsToItem, openedWalletItem, recordToItem, type TransactionRecord, type UserState } from './items.js';
+import type { TransactionRecord, UserState } from './model.js';
+import { holdsToItem, openedWalletItem, recordToItem, storedNumber } from './item-codec.js';
 import { actionBytes, addCost, fitsOne, NO_COST, type TransactLimits } from './round-budget.js';
 
 /**
@@ -150,7 +149,7 @@ export function referenceAction(transactionsTable: string, key: string, { before
         ':seenRef': seen,
         ':refVersion': after.refVersion ?? seen + 1,
         ...(after.closedBy !== undefined && { ':closedBy': after.closedBy }),
-        ...(after.reversedAmount !== undefined && { ':reversedAmount': NumberValue.from(formatStored(after.reversedAmount)) }),
+        ...(after.reversedAmount !== undefined && { ':reversedAmount': storedNumber(after.reversedAmount) }),
       },
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
     },
@@ -204,7 +203,7 @@ export function userAction(usersTable: string, userId: string, { before, after }
       ExpressionAttributeValues: {
         ...seenValues(before),
         ...(withStatus && { ':status': after.status }),
-        ':balance': NumberValue.from(formatStored(after.balance)),
+        ':balance': storedNumber(after.balance),
         ':version': after.version,
         ':decidedAt': after.lastDecidedAt ?? before.lastDecidedAt,
         ...(withHolds && { ':holds': holdsToItem(after.holds) }),
@@ -230,7 +229,7 @@ function unchangedCondition(user: UserState): string {
 
 function seenValues(user: UserState) {
   return {
-    ':seenBalance': NumberValue.from(formatStored(user.balance)),
+    ':seenBalance': storedNumber(user.balance),
     ':seenVersion': user.version,
     ...(user.lastDecidedAt === undefined ? { ':stringType': 'S' } : { ':seenDecidedAt': user.lastDecidedAt }),
   };

@@ -1,4 +1,4 @@
-import type { UserState } from './items.js';
+import type { UserState } from './model.js';
 import { LruMap } from './lru-map.js';
 
 /**

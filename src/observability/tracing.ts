@@ -75,6 +75,18 @@ function endSpan(span: Span, error?: unknown): void {
   span.end();
 }
 
+/** Runs `run` and ends `span` when it settles: with the error it throws (rethrown), if any. */
+async function endSpanAfter<T>(span: Span, run: () => Promise<T>): Promise<T> {
+  try {
+    const result = await run();
+    endSpan(span);
+    return result;
+  } catch (error) {
+    endSpan(span, error);
+    throw error;
+  }
+}
+
 /**
  * Whether an application registered anything to trace with: a tracer
  * provider or a propagator (with only a propagator, the producer's trace
@@ -143,16 +155,9 @@ export function runInCommandTraces<T>(traces: readonly (CommandTrace | undefined
 
 /** Runs `fn` in a producer span and hands it the message attributes carrying that span's context. */
 export async function withPublishSpan<T>(queueUrl: string, fn: (attributes: MessageAttributes) => Promise<T>): Promise<T> {
-  return tracer().startActiveSpan('wallet command publish', { kind: SpanKind.PRODUCER, attributes: { 'messaging.system': 'aws_sqs', 'messaging.destination.name': queueUrl.split('/').pop() ?? queueUrl } }, async (span) => {
-    try {
-      const result = await fn(traceAttributes());
-      endSpan(span);
-      return result;
-    } catch (error) {
-      endSpan(span, error);
-      throw error;
-    }
-  });
+  return tracer().startActiveSpan('wallet command publish', { kind: SpanKind.PRODUCER, attributes: { 'messaging.system': 'aws_sqs', 'messaging.destination.name': queueUrl.split('/').pop() ?? queueUrl } }, (span) =>
+    endSpanAfter(span, () => fn(traceAttributes())),
+  );
 }
 
 /**
@@ -168,14 +173,7 @@ export function traceAwsCalls(stack: DynamoDBClient['middlewareStack'], service:
       const operation = (handlerContext.commandName ?? 'call').replace(/Command$/, '');
       const links: Link[] = ((active.getValue(LINKED_COMMANDS) as SpanContext[] | undefined) ?? []).map((linked) => ({ context: linked }));
       const span = tracer().startSpan(`${service}.${operation}`, { kind: SpanKind.CLIENT, links, attributes: { 'rpc.system': 'aws-api', 'rpc.service': service, 'rpc.method': operation } }, active);
-      try {
-        const result = await context.with(trace.setSpan(active, span), () => next(args));
-        endSpan(span);
-        return result;
-      } catch (error) {
-        endSpan(span, error);
-        throw error;
-      }
+      return endSpanAfter(span, () => context.with(trace.setSpan(active, span), () => next(args)));
     },
     { step: 'initialize', name: `walletTrace${service}`, override: true },
   );

@@ -1,6 +1,7 @@
 import { BeforeWalletOpenedError } from '../errors.js';
 import { balanceEffect } from '../ledger/effects.js';
-import { recordFromItem, type TransactionRecord } from '../ledger/items.js';
+import type { TransactionRecord } from '../ledger/model.js';
+import { recordFromItem } from '../ledger/item-codec.js';
 import { exponentOf } from '../money/currencies.js';
 import { formatMoney as formatMills, type Cents } from '../money/money.js';
 import type { QueryDeps } from './balance.js';

@@ -1,10 +1,9 @@
-import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Config } from '../config.js';
-import { UserNotFoundError } from '../errors.js';
-import { heldAt, userFromItem } from '../ledger/items.js';
-import { classifyStoreError } from '../ledger/store-errors.js';
+import { heldAt } from '../ledger/model.js';
 import { exponentOf } from '../money/currencies.js';
 import { formatMoney } from '../money/money.js';
+import { readUser } from './ledger-reads.js';
 import type { Balance } from './result-schemas.js';
 
 export interface QueryDeps {
@@ -17,13 +16,7 @@ export type { Balance } from './result-schemas.js';
 
 /** The user's balance as of now (strongly consistent); UserNotFoundError for an unknown user. */
 export async function getCurrentBalance(deps: QueryDeps, { userId }: { userId: string }): Promise<Balance> {
-  const { Item } = await deps.ddb
-    .send(new GetCommand({ TableName: deps.config.tables.users, Key: { userId }, ConsistentRead: true }))
-    .catch((error: unknown) => {
-      throw classifyStoreError(error, 'GetItem');
-    });
-  if (!Item) throw new UserNotFoundError(userId);
-  const user = userFromItem(Item);
+  const { user } = await readUser(deps, userId);
   const held = heldAt(user, Date.now());
   const currency = user.currency ?? deps.config.defaultCurrency;
   const money = (mills: bigint) => formatMoney(mills, exponentOf(currency));

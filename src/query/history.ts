@@ -1,7 +1,8 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { InvalidRequestError } from '../errors.js';
-import { recordFromItem, type TransactionRecord } from '../ledger/items.js';
+import type { TransactionRecord } from '../ledger/model.js';
+import { recordFromItem } from '../ledger/item-codec.js';
 import { legKey, shownReference } from '../ledger/legs.js';
 import { classifyStoreError } from '../ledger/store-errors.js';
 import { isWalletCommandType } from '../messages/wallet-commands.js';

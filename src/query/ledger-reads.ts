@@ -1,6 +1,7 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { UserNotFoundError } from '../errors.js';
-import { userFromItem, type Item } from '../ledger/items.js';
+import type { Item, UserState } from '../ledger/model.js';
+import { userFromItem } from '../ledger/item-codec.js';
 import { classifyStoreError } from '../ledger/store-errors.js';
 import type { Cents } from '../money/money.js';
 import { HISTORY_INDEX } from '../resources/definitions.js';
@@ -8,9 +9,10 @@ import type { QueryDeps } from './balance.js';
 import type { KeyRange } from './instants.js';
 
 /**
- * The reads behind balances in time and statements: the wallet's user item,
- * and a wallet's entries between two sort keys (src/query/instants.ts), a
- * page at a time. Nothing here holds more than one page.
+ * The reads behind balances (now and in time) and statements: the wallet's
+ * user item, and a wallet's entries between two sort keys
+ * (src/query/instants.ts), a page at a time. Nothing here holds more than
+ * one page.
  */
 
 export interface WalletFacts {
@@ -22,16 +24,21 @@ export interface WalletFacts {
   balance: Cents;
 }
 
-/** The wallet's user item (strongly consistent); UserNotFoundError for an unknown user. */
-export async function readWallet(deps: QueryDeps, userId: string): Promise<WalletFacts> {
+/** The wallet's user item as stored and as read (strongly consistent); UserNotFoundError for an unknown user. */
+export async function readUser(deps: QueryDeps, userId: string): Promise<{ item: Item; user: UserState }> {
   const { Item } = await deps.ddb
     .send(new GetCommand({ TableName: deps.config.tables.users, Key: { userId }, ConsistentRead: true }))
     .catch((error: unknown) => {
       throw classifyStoreError(error, 'GetItem');
     });
   if (!Item) throw new UserNotFoundError(userId);
-  const user = userFromItem(Item);
-  const createdAtMs = typeof Item.createdAt === 'string' ? Date.parse(Item.createdAt) : Number.NaN;
+  return { item: Item, user: userFromItem(Item) };
+}
+
+/** What balances in time and statements need of the wallet's user item (readUser). */
+export async function readWallet(deps: QueryDeps, userId: string): Promise<WalletFacts> {
+  const { item, user } = await readUser(deps, userId);
+  const createdAtMs = typeof item.createdAt === 'string' ? Date.parse(item.createdAt) : Number.NaN;
   return {
     userId,
     currency: user.currency ?? deps.config.defaultCurrency,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { WALLET_STATUSES } from '../ledger/items.js';
+import { WALLET_STATUSES } from '../ledger/model.js';
 import { TransactionTypeSchema } from '../messages/command.js';
 import { STICKY_REJECTIONS } from '../messages/reply.js';
 import { CloseSchema, OpenSchema } from '../messages/wallet-commands.js';

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { BeforeWalletOpenedError, InvalidRequestError } from '../errors.js';
 import { balanceEffect } from '../ledger/effects.js';
-import { recordFromItem, type AppliedRecord, type Item } from '../ledger/items.js';
+import type { AppliedRecord, Item } from '../ledger/model.js';
+import { recordFromItem } from '../ledger/item-codec.js';
 import { shownReference } from '../ledger/legs.js';
 import type { Cents } from '../money/money.js';
 import type { QueryDeps } from './balance.js';

@@ -1,7 +1,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import { PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Config } from '../config.js';
-import { newUserItem } from '../ledger/items.js';
+import { newUserItem } from '../ledger/item-codec.js';
 import { exponentOf } from '../money/currencies.js';
 import { formatMoney, MILLS_PER_UNIT } from '../money/money.js';
 

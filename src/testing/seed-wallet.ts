@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { newUserItem } from '../ledger/items.js';
+import { newUserItem } from '../ledger/item-codec.js';
 import { parseStoredNumber } from '../money/money.js';
 import type { Wallet } from '../wallet.js';
 

@@ -1,6 +1,7 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { balanceEffect } from '../../src/ledger/effects.js';
-import { recordFromItem, type AppliedRecord, type TransactionRecord } from '../../src/ledger/items.js';
+import type { AppliedRecord, TransactionRecord } from '../../src/ledger/model.js';
+import { recordFromItem } from '../../src/ledger/item-codec.js';
 import { formatStored, parseStoredNumber } from '../../src/money/money.js';
 import { HISTORY_INDEX } from '../../src/resources/definitions.js';
 import type { Wallet } from '../../src/wallet.js';

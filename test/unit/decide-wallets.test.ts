@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decide } from '../../src/ledger/decide/decide.js';
 import type { Decision } from '../../src/ledger/decide/ledger-state.js';
-import type { TransactionRecord, UserState, WalletStatus } from '../../src/ledger/items.js';
+import type { TransactionRecord, UserState, WalletStatus } from '../../src/ledger/model.js';
 import type { Command } from '../../src/messages/command.js';
 
 /** SPEC "Wallets": opening, freezing, closing and currencies, decided by the pure step. */

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decide } from '../../src/ledger/decide/decide.js';
 import type { Answer, Decision } from '../../src/ledger/decide/ledger-state.js';
-import type { TransactionRecord, UserState } from '../../src/ledger/items.js';
+import type { TransactionRecord, UserState } from '../../src/ledger/model.js';
 import type { Command } from '../../src/messages/command.js';
 import { formatMoney, parseStoredNumber } from '../../src/money/money.js';
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { decide } from '../../src/ledger/decide/decide.js';
 import { nextDecisionTime, parseDecisionTime } from '../../src/ledger/decide/decision-time.js';
 import type { LedgerState } from '../../src/ledger/decide/ledger-state.js';
-import type { TransactionRecord, UserState } from '../../src/ledger/items.js';
+import type { TransactionRecord, UserState } from '../../src/ledger/model.js';
 import type { Command } from '../../src/messages/command.js';
 
 const T = Date.parse('2026-12-05T08:00:00.123Z');

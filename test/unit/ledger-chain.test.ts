@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { auditUser, type StoredUser } from '../../src/audit/audit-user.js';
 import { ChainWalker } from '../../src/audit/entry-facts.js';
 import { canonicalItem, canonicalNumber, entryHash } from '../../src/ledger/chain.js';
+import { recordToItem } from '../../src/ledger/item-codec.js';
+import { withChainHash, type TransactionRecord } from '../../src/ledger/model.js';
 
 const item = (overrides: Record<string, unknown> = {}) => ({
   idempotentKey: 'k1',
@@ -39,6 +41,29 @@ describe('the ledger hash chain', () => {
     expect(entryHash(undefined, item({ toUserId: 'u2' }))).not.toBe(base);
     expect(entryHash(undefined, item({ meta: { a: [1, 'b', true, null] } }))).not.toBe(entryHash(undefined, item({ meta: { a: [1, 'b', false, null] } })));
     expect(entryHash(undefined, item())).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('chains a record (in the pure model) over the very item the codec writes for it', () => {
+    const record: TransactionRecord = {
+      idempotentKey: 'k2',
+      transactionId: 't2',
+      userId: 'u1',
+      type: 'reverse',
+      status: 'applied',
+      timestamp: '2026-11-25T10:00:00.000Z',
+      amount: 10_500n,
+      newBalance: 110_250n,
+      newHeld: 1_000n,
+      version: 2,
+      originalKey: 'k1',
+      originalType: 'debit',
+      reversedAmount: 10_500n,
+      openHolds: [{ amount: 1_000n, expiresAt: '2026-11-25T11:00:00.000Z' }],
+      currency: 'USD',
+    };
+    const chained = withChainHash(record, 'prev');
+    expect(chained.status === 'applied' && chained.hash).toBe(entryHash('prev', recordToItem(record)));
+    expect(recordToItem(chained).hash).toBe(entryHash('prev', recordToItem(chained)));
   });
 });
 

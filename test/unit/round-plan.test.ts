@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LARGEST_COMMAND_ACTIONS } from '../../src/config.js';
-import type { TransactionRecord } from '../../src/ledger/items.js';
+import type { TransactionRecord } from '../../src/ledger/model.js';
 import { actionBytes, fitsOne, MAX_TRANSACT_BYTES, recordBytes, userBytes } from '../../src/ledger/round-budget.js';
 import { commandShape, planRound, type Candidate } from '../../src/ledger/round-plan.js';
 import { recordPut } from '../../src/ledger/transact-items.js';

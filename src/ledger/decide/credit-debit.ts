@@ -1,6 +1,6 @@
 import type { CommandOf } from '../../messages/command.js';
 import { parseAmount } from '../../money/money.js';
-import type { TransactionRecord } from '../items.js';
+import type { TransactionRecord } from '../model.js';
 import type { Draft } from './draft.js';
 import { walletRefusal } from './wallet-rules.js';
 

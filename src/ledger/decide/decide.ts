@@ -1,5 +1,5 @@
 import { commandCents, commandFingerprint, type Command } from '../../messages/command.js';
-import type { TransactionRecord } from '../items.js';
+import type { TransactionRecord } from '../model.js';
 import { decideCreditDebit } from './credit-debit.js';
 import { Draft } from './draft.js';
 import { decideCaptureOrRelease, decideHold } from './holds.js';

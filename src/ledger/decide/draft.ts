@@ -1,7 +1,8 @@
 import type { Command } from '../../messages/command.js';
 import { commandFingerprint } from '../../messages/command.js';
+import type { StickyRejection } from '../../messages/reply.js';
 import type { Cents } from '../../money/money.js';
-import { heldAt, openHoldsAt, withChainHash, type OpenHold, type RecordBase, type StickyRejection, type TransactionRecord, type UserState } from '../items.js';
+import { heldAt, openHoldsAt, withChainHash, type OpenHold, type RecordBase, type TransactionRecord, type UserState } from '../model.js';
 import { nextDecisionTime } from './decision-time.js';
 import type { DecideContext, LedgerState, RecordTransition, UserTransition } from './ledger-state.js';
 

@@ -1,6 +1,7 @@
 import { DEFAULT_HOLD_SECONDS, type CommandOf } from '../../messages/command.js';
+import type { StickyRejection } from '../../messages/reply.js';
 import { parseAmount } from '../../money/money.js';
-import type { StickyRejection, TransactionRecord, UserState } from '../items.js';
+import type { TransactionRecord, UserState } from '../model.js';
 import type { Draft } from './draft.js';
 import { walletRefusal } from './wallet-rules.js';
 

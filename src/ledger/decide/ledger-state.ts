@@ -1,5 +1,5 @@
 import type { Command } from '../../messages/command.js';
-import type { TransactionRecord, UserState } from '../items.js';
+import type { TransactionRecord, UserState } from '../model.js';
 import type { ApplyOutcome } from '../outcome.js';
 
 /**

@@ -1,7 +1,8 @@
 import { commandMills, type MoneyCommand } from '../../messages/command.js';
+import type { StickyRejection } from '../../messages/reply.js';
 import { exponentOf } from '../../money/currencies.js';
 import { isRepresentable } from '../../money/money.js';
-import type { StickyRejection, UserState } from '../items.js';
+import type { UserState } from '../model.js';
 import type { Draft } from './draft.js';
 
 /**

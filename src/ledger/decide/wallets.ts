@@ -1,5 +1,5 @@
 import type { CommandOf } from '../../messages/command.js';
-import type { TransactionRecord, UserState, WalletStatus } from '../items.js';
+import type { TransactionRecord, UserState, WalletStatus } from '../model.js';
 import type { Draft } from './draft.js';
 
 /**

@@ -4,97 +4,19 @@ import { isCurrencyCode } from '../money/currencies.js';
 import { formatStored, parseStoredNumber, type Cents } from '../money/money.js';
 import { COMMAND_TYPES, type TransactionType } from '../messages/command.js';
 import { STICKY_REJECTIONS, type StickyRejection } from '../messages/reply.js';
-import { CHAIN_HEAD_ATTRIBUTE, entryHash, HASH_ATTRIBUTE } from './chain.js';
+import { CHAIN_HEAD_ATTRIBUTE, HASH_ATTRIBUTE } from './chain.js';
+import { recordAttributes, WALLET_STATUSES, type Item, type OpenHold, type RecordBase, type TransactionRecord, type UserState, type WalletStatus } from './model.js';
 
 /**
- * How users and transaction records look in DynamoDB, and the only code that
- * converts between those items and the types the rest of the service uses.
+ * How users and transaction records look in DynamoDB (model.ts holds what
+ * they mean), and the only code that converts between those items and the
+ * types the rest of the service uses.
  */
 
-/** An open hold, kept on its holder's item so `available` is checked atomically with the balance. */
-export interface OpenHold {
-  amount: Cents;
-  expiresAt: string;
+/** An amount as DynamoDB stores it (an item attribute or an expression value): its exact decimal text as a NumberValue. */
+export function storedNumber(amount: Cents): NumberValue {
+  return NumberValue.from(formatStored(amount));
 }
-
-/** Where a wallet stands (SPEC "Wallets"): `closed` is for good. */
-export const WALLET_STATUSES = ['active', 'frozen', 'closed'] as const;
-export type WalletStatus = (typeof WALLET_STATUSES)[number];
-
-export interface UserState {
-  userId: string;
-  /** The wallet's ISO 4217 code; absent on items made before wallets had one (they hold WALLET_DEFAULT_CURRENCY). */
-  currency?: string;
-  /** Absent on items made before wallets had a status: active. */
-  status?: WalletStatus;
-  /** What `open` gave the wallet (written when it is created, never changed). */
-  metadata?: Record<string, string>;
-  /** The posted balance. */
-  balance: Cents;
-  /** Count of applied transactions; 0 for a user another tool created without one. */
-  version: number;
-  /**
-   * When this service last decided a command of this user (docs/design.md
-   * "Time and order"): our own attribute, so another tool's `updatedAt` never
-   * orders history. Kept as stored (any string): every write of the user is
-   * conditional on it, and the next decision time ignores one it cannot read.
-   */
-  lastDecidedAt?: string;
-  /** Open holds by the key of their `hold` command; expired ones are pruned on the next write. */
-  holds: ReadonlyMap<string, OpenHold>;
-  /** Hash of the user's last applied entry (src/ledger/chain.ts); absent before the first chained one. */
-  chainHash?: string;
-}
-
-export { STICKY_REJECTIONS, type StickyRejection };
-
-export interface RecordBase {
-  idempotentKey: string;
-  transactionId: string;
-  userId: string;
-  type: TransactionType;
-  /** The money the record moved (a capture's or reversal's resolved amount); absent when a rejection never resolved one. */
-  amount?: Cents;
-  /** ISO-8601 time the outcome was decided; the history index sorts on it. */
-  timestamp: string;
-  /** The command as sent (its fingerprint), so a reused key is told apart on every field; absent on records older than it. */
-  request?: string;
-  toUserId?: string;
-  holdKey?: string;
-  originalKey?: string;
-  /** On a reversal: the type of the record it reversed (which way its money moved back). */
-  originalType?: TransactionType;
-  /** When a hold stops reserving money. */
-  expiresAt?: string;
-  /** On the other user's record of a two-user command: the command's own key (never shown), and whose command it was. */
-  legOf?: string;
-  counterpartyUserId?: string;
-  /** Bookkeeping of a record other commands refer to (a hold, an original), guarded by `refVersion`. */
-  refVersion?: number;
-  closedBy?: string;
-  reversedAmount?: Cents;
-  /**
-   * The holds of this record's user still open right after it (amounts and
-   * expiries, soonest first; absent when none), so `held` at any instant up
-   * to the user's next entry is known from this entry alone.
-   */
-  openHolds?: readonly OpenHold[];
-  /** The wallet's currency when the command was decided (absent on records older than currencies: the default one). */
-  currency?: string;
-  /** A wallet command's note (freeze, unfreeze, close). */
-  note?: string;
-  /** The metadata an `open` gave its wallet. */
-  metadata?: Record<string, string>;
-}
-
-export type TransactionRecord =
-  | (RecordBase & { status: 'applied'; amount: Cents; newBalance: Cents; newHeld: Cents; version: number; hash?: string })
-  /** A rejection of an existing user carries the user's state as it stood (for balances in time; never shown). */
-  | (RecordBase & { status: 'rejected'; reason: StickyRejection; newBalance?: Cents; newHeld?: Cents });
-
-export type AppliedRecord = Extract<TransactionRecord, { status: 'applied' }>;
-
-export type Item = Record<string, unknown>;
 
 /** A user item as this code reads it; CorruptItemError when its balance is not money (poison, not an outage). */
 export function userFromItem(item: Item): UserState {
@@ -115,7 +37,7 @@ export function userFromItem(item: Item): UserState {
 
 /** A wallet item as seeding or a tool writes it: active, in `currency`, with no history yet. */
 export function newUserItem(userId: string, balance: Cents, now: string, currency: string): Item {
-  return { userId, balance: NumberValue.from(formatStored(balance)), version: 0, currency, status: 'active', createdAt: now, updatedAt: now };
+  return { userId, balance: storedNumber(balance), version: 0, currency, status: 'active', createdAt: now, updatedAt: now };
 }
 
 /** The item of a wallet an `open` creates: created when it was decided. */
@@ -131,20 +53,8 @@ export function openedWalletItem(user: UserState): Item {
   };
 }
 
-/** The sum of the holds that still reserve money at `now` (epoch ms). */
-export function heldAt(user: Pick<UserState, 'holds'>, now: number): Cents {
-  let held = 0n;
-  for (const hold of user.holds.values()) if (Date.parse(hold.expiresAt) > now) held += hold.amount;
-  return held;
-}
-
-/** The holds open at `at` (epoch ms), soonest expiry first: what an entry decided then records. */
-export function openHoldsAt(user: Pick<UserState, 'holds'>, at: number): OpenHold[] {
-  return [...user.holds.values()].filter((hold) => Date.parse(hold.expiresAt) > at).sort((a, b) => (a.expiresAt < b.expiresAt ? -1 : a.expiresAt > b.expiresAt ? 1 : 0));
-}
-
 export function holdsToItem(holds: ReadonlyMap<string, OpenHold>): Item {
-  return Object.fromEntries([...holds].map(([key, hold]) => [key, { amount: NumberValue.from(formatStored(hold.amount)), expiresAt: hold.expiresAt }]));
+  return Object.fromEntries([...holds].map(([key, hold]) => [key, { amount: storedNumber(hold.amount), expiresAt: hold.expiresAt }]));
 }
 
 function holdsFromItem(item: Item): Map<string, OpenHold> {
@@ -161,51 +71,8 @@ function holdsFromItem(item: Item): Map<string, OpenHold> {
   );
 }
 
-const money$ = (amount: Cents) => NumberValue.from(formatStored(amount));
-
 export function recordToItem(record: TransactionRecord): Item {
-  const optional = {
-    ...(record.amount !== undefined && { amount: money$(record.amount) }),
-    ...(record.request !== undefined && { request: record.request }),
-    ...(record.toUserId !== undefined && { toUserId: record.toUserId }),
-    ...(record.holdKey !== undefined && { holdKey: record.holdKey }),
-    ...(record.originalKey !== undefined && { originalKey: record.originalKey }),
-    ...(record.originalType !== undefined && { originalType: record.originalType }),
-    ...(record.expiresAt !== undefined && { expiresAt: record.expiresAt }),
-    ...(record.legOf !== undefined && { legOf: record.legOf }),
-    ...(record.counterpartyUserId !== undefined && { counterpartyUserId: record.counterpartyUserId }),
-    ...(record.refVersion !== undefined && { refVersion: record.refVersion }),
-    ...(record.closedBy !== undefined && { closedBy: record.closedBy }),
-    ...(record.reversedAmount !== undefined && { reversedAmount: money$(record.reversedAmount) }),
-    ...(record.openHolds !== undefined && record.openHolds.length > 0 && { openHolds: record.openHolds.map((hold) => ({ expiresAt: hold.expiresAt, amount: money$(hold.amount) })) }),
-    ...(record.currency !== undefined && { currency: record.currency }),
-    ...(record.note !== undefined && { note: record.note }),
-    ...(record.metadata !== undefined && { metadata: record.metadata }),
-  };
-  const base = {
-    idempotentKey: record.idempotentKey,
-    transactionId: record.transactionId,
-    userId: record.userId,
-    type: record.type,
-    status: record.status,
-    timestamp: record.timestamp,
-    ...optional,
-  };
-  return record.status === 'applied'
-    ? { ...base, newBalance: money$(record.newBalance), newHeld: money$(record.newHeld), version: record.version, ...(record.hash && { [HASH_ATTRIBUTE]: record.hash }) }
-    : {
-        ...base,
-        reason: record.reason,
-        ...(record.newBalance !== undefined && { newBalance: money$(record.newBalance) }),
-        ...(record.newHeld !== undefined && { newHeld: money$(record.newHeld) }),
-      };
-}
-
-/** An applied record with its link in the user's hash chain: over the item as stored, after the user's previous entry. */
-export function withChainHash(record: TransactionRecord, previousHash: string | undefined): TransactionRecord {
-  if (record.status !== 'applied') return record;
-  const { hash: _stale, ...unchained } = record;
-  return { ...unchained, hash: entryHash(previousHash, recordToItem(unchained)) };
+  return recordAttributes(record, storedNumber);
 }
 
 function transactionType(item: Item, field: string): TransactionType {
@@ -270,6 +137,36 @@ function openHoldsFromItem(item: Item): OpenHold[] {
     if (!ISO_TIMESTAMP.test(expiresAt)) throw new CorruptItemError(`transaction ${String(item.idempotentKey)} has an open hold without a valid expiry`);
     return { amount: money(hold, 'amount'), expiresAt };
   });
+}
+
+/**
+ * Whether a stored item can be read as money data: its state, or the reason
+ * it can never be used (the commands that read it are poison, SPEC rule 10).
+ * Beyond its shape, an item this service wrote never holds a negative
+ * balance or a hold of nothing: one that does was edited by hand.
+ */
+export function parseUser(item: Item): UserState | CorruptItemError {
+  const user = parsed(() => userFromItem(item));
+  if (user instanceof CorruptItemError) return user;
+  if (user.balance < 0n) return new CorruptItemError(`user ${user.userId} has a negative balance`);
+  for (const [key, hold] of user.holds) if (hold.amount <= 0n) return new CorruptItemError(`user ${user.userId} holds ${key} of no money`);
+  return user;
+}
+
+export function parseRecord(item: Item): TransactionRecord | CorruptItemError {
+  const record = parsed(() => recordFromItem(item));
+  if (record instanceof CorruptItemError) return record;
+  if ((record.amount ?? 0n) < 0n || (record.reversedAmount ?? 0n) < 0n) return new CorruptItemError(`transaction ${record.idempotentKey} has a negative amount`);
+  return record;
+}
+
+function parsed<T>(parse: () => T): T | CorruptItemError {
+  try {
+    return parse();
+  } catch (error) {
+    if (error instanceof CorruptItemError) return error;
+    throw error;
+  }
 }
 
 function currencyOf(item: Item): string {
