@@ -1,4 +1,4 @@
-import type { TransactionRecord } from '../../src/ledger/items.js';
+import type { TransactionRecord } from '../../src/ledger/model.js';
 import { commandMills, type Command } from '../../src/messages/command.js';
 import { exponentOf } from '../../src/money/currencies.js';
 import { formatStored, isRepresentable } from '../../src/money/money.js';

@@ -1,4 +1,4 @@
-import { WALLET_STATUSES } from '../ledger/items.js';
+import { WALLET_STATUSES } from '../ledger/model.js';
 import type { Discrepancy, StoredUser } from './audit-user.js';
 import type { EntryFacts } from './entry-facts.js';
 
