@@ -20,7 +20,14 @@ export default defineConfig({
       {
         // Two files at a time even on two cores: most of a test's time is spent waiting on the
         // emulators, child processes and outages it stages (335 s one at a time, 180 s two at a time).
-        test: { ...common, name: 'shared', include: ['test/**/*.test.ts'], exclude: MEASURED_ALONE, maxWorkers: 2, sequence: { groupOrder: 0, sequencer: SlowFirstSequencer } },
+        test: {
+          ...common,
+          name: 'shared',
+          include: ['test/**/*.test.ts'],
+          exclude: MEASURED_ALONE,
+          maxWorkers: 2,
+          sequence: { groupOrder: 0, sequencer: SlowFirstSequencer },
+        },
       },
       {
         test: { ...common, name: 'measured-alone', include: MEASURED_ALONE, maxWorkers: 1, sequence: { groupOrder: 1 } },

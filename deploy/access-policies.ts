@@ -21,16 +21,20 @@ export function accessParameters(): Record<string, Cfn> {
   });
   return {
     ProducerRoleArns: roles('Roles that may send commands to the command queue: producers and the HTTP gateway', true),
-    ReplyConsumerRoleArns: roles('Roles that may receive and delete messages on the reply queue: producers waiting for replies (empty: nobody but operators)'),
+    ReplyConsumerRoleArns: roles(
+      'Roles that may receive and delete messages on the reply queue: producers waiting for replies (empty: nobody but operators)',
+    ),
     ReaderRoleArns: roles('Roles that may read the tables (GetItem, Query): the HTTP gateway and the query module'),
     // Required: the policies deny the control plane to everyone else, CloudFormation's own role included.
     OperatorRoleArns: roles(
       'Roles that may do everything on the queues and tables, and the only ones that may change their policies and attributes: the role CloudFormation deploys this stack with, the dead-letter tool (npm run dlq), npm run verify, break-glass access',
       true,
     ),
-    AllowedSenderIds: senderIds('WALLET_ALLOWED_SENDER_IDS of the worker: SQS SenderIds (role ids AROA…, user ids AIDA…) of the producers whose commands are decided; empty: any sender the queue policy admits'),
+    AllowedSenderIds: senderIds(
+      'WALLET_ALLOWED_SENDER_IDS of the worker: SQS SenderIds (role ids AROA…, user ids AIDA…) of the producers whose commands are decided; empty: any sender the queue policy admits',
+    ),
     OperatorSenderIds: senderIds(
-      'Role ids (AROA…, `aws iam get-role --query Role.RoleId`) of OperatorRoleArns: added to the worker\'s sender allowlist when there is one, so commands an operator redrives from the DLQ are decided',
+      "Role ids (AROA…, `aws iam get-role --query Role.RoleId`) of OperatorRoleArns: added to the worker's sender allowlist when there is one, so commands an operator redrives from the DLQ are decided",
     ),
   };
 }
@@ -53,7 +57,9 @@ export function accessConditions(): Record<string, unknown> {
  * an attribute a redrive tool would copy). No allowlist stays no allowlist.
  */
 export function workerSenderAllowlist(): Cfn {
-  const withOperators = { 'Fn::If': ['HasOperatorSenderIds', { 'Fn::Join': [',', [ref('AllowedSenderIds'), ref('OperatorSenderIds')]] }, ref('AllowedSenderIds')] };
+  const withOperators = {
+    'Fn::If': ['HasOperatorSenderIds', { 'Fn::Join': [',', [ref('AllowedSenderIds'), ref('OperatorSenderIds')]] }, ref('AllowedSenderIds')],
+  };
   return { 'Fn::If': ['HasSenderAllowlist', withOperators, ''] };
 }
 
@@ -102,13 +108,26 @@ const SEND = ['sqs:SendMessage'];
 const CONSUME = ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility'];
 const PURGE = ['sqs:PurgeQueue'];
 /** Whoever may do these may rewrite the policy itself, or delete the queue and its commands. */
-export const QUEUE_CONTROL_PLANE = ['sqs:SetQueueAttributes', 'sqs:AddPermission', 'sqs:RemovePermission', 'sqs:DeleteQueue', 'sqs:TagQueue', 'sqs:UntagQueue'];
+export const QUEUE_CONTROL_PLANE = [
+  'sqs:SetQueueAttributes',
+  'sqs:AddPermission',
+  'sqs:RemovePermission',
+  'sqs:DeleteQueue',
+  'sqs:TagQueue',
+  'sqs:UntagQueue',
+];
 
 /** Per queue: which principals may send, and which may consume (everyone else is denied). */
 export const QUEUE_ACCESS: Record<'CommandQueue' | 'ReplyQueue' | 'DeadLetterQueue', { senders: Cfn; consumers: Cfn }> = {
   // Operators send to the command queue when they redrive the DLQ.
-  CommandQueue: { senders: principals([], ['ProducerRoleArns', 'OperatorRoleArns']), consumers: principals([WORKER_ROLE_ARN], ['OperatorRoleArns']) },
-  ReplyQueue: { senders: principals([WORKER_ROLE_ARN], ['OperatorRoleArns']), consumers: principals([], ['ReplyConsumerRoleArns', 'OperatorRoleArns']) },
+  CommandQueue: {
+    senders: principals([], ['ProducerRoleArns', 'OperatorRoleArns']),
+    consumers: principals([WORKER_ROLE_ARN], ['OperatorRoleArns']),
+  },
+  ReplyQueue: {
+    senders: principals([WORKER_ROLE_ARN], ['OperatorRoleArns']),
+    consumers: principals([], ['ReplyConsumerRoleArns', 'OperatorRoleArns']),
+  },
   // SQS itself moves messages to the DLQ (not subject to this policy); the worker sends poison commands
   // there itself, with their reason (dead-letters.ts); only operators read it.
   DeadLetterQueue: { senders: principals([WORKER_ROLE_ARN], ['OperatorRoleArns']), consumers: principals([], ['OperatorRoleArns']) },
@@ -125,7 +144,13 @@ export function queuePolicyResources(): Record<string, Resource> {
         denyUnlessPrincipal('DenyPurgeToOthers', PURGE, arn, principals([], ['OperatorRoleArns'])),
         denyUnlessPrincipal('DenyControlPlaneToOthers', QUEUE_CONTROL_PLANE, arn, principals([], ['OperatorRoleArns'])),
       ];
-      return [`${queue}Policy`, { Type: 'AWS::SQS::QueuePolicy', Properties: { Queues: [ref(queue)], PolicyDocument: { Version: '2012-10-17', Statement: statements } } }];
+      return [
+        `${queue}Policy`,
+        {
+          Type: 'AWS::SQS::QueuePolicy',
+          Properties: { Queues: [ref(queue)], PolicyDocument: { Version: '2012-10-17', Statement: statements } },
+        },
+      ];
     }),
   );
 }
@@ -163,14 +188,22 @@ export const TABLE_CONTROL_PLANE = [
  */
 export function tableResourcePolicy(tableName: unknown): Cfn {
   const name = (tableName as { 'Fn::Sub': string })['Fn::Sub'];
-  const arns = [sub(`arn:\${AWS::Partition}:dynamodb:\${AWS::Region}:\${AWS::AccountId}:table/${name}`), sub(`arn:\${AWS::Partition}:dynamodb:\${AWS::Region}:\${AWS::AccountId}:table/${name}/index/*`)];
+  const arns = [
+    sub(`arn:\${AWS::Partition}:dynamodb:\${AWS::Region}:\${AWS::AccountId}:table/${name}`),
+    sub(`arn:\${AWS::Partition}:dynamodb:\${AWS::Region}:\${AWS::AccountId}:table/${name}/index/*`),
+  ];
   return {
     PolicyDocument: {
       Version: '2012-10-17',
       Statement: [
         denyUnlessTls('dynamodb', arns),
         denyUnlessPrincipal('DenyWritesToOthers', TABLE_WRITES, arns, principals([WORKER_ROLE_PATTERN], ['OperatorRoleArns'])),
-        denyUnlessPrincipal('DenyReadsToOthers', TABLE_READS, arns, principals([WORKER_ROLE_PATTERN], ['ReaderRoleArns', 'OperatorRoleArns'])),
+        denyUnlessPrincipal(
+          'DenyReadsToOthers',
+          TABLE_READS,
+          arns,
+          principals([WORKER_ROLE_PATTERN], ['ReaderRoleArns', 'OperatorRoleArns']),
+        ),
         denyUnlessPrincipal('DenyControlPlaneToOthers', TABLE_CONTROL_PLANE, arns, principals([], ['OperatorRoleArns'])),
       ],
     },

@@ -56,7 +56,9 @@ export function encryptionResources(): Record<string, Resource> {
         Roles: [ref('WorkerTaskRole')],
         PolicyDocument: {
           Version: '2012-10-17',
-          Statement: [{ Sid: 'QueueEncryptionKey', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: ref('KmsKeyArn') }],
+          Statement: [
+            { Sid: 'QueueEncryptionKey', Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: ref('KmsKeyArn') },
+          ],
         },
       },
     },

@@ -10,12 +10,16 @@ export const ENDPOINTS_CONDITION = 'CreatesVpcEndpoints';
 export function networkParameters(): Record<string, Cfn> {
   return {
     VpcId: { Type: 'AWS::EC2::VPC::Id', Description: 'VPC of the worker subnets' },
-    RouteTableIds: { Type: 'CommaDelimitedList', Description: 'Route tables of the worker subnets (the DynamoDB gateway endpoint is added to them)' },
+    RouteTableIds: {
+      Type: 'CommaDelimitedList',
+      Description: 'Route tables of the worker subnets (the DynamoDB gateway endpoint is added to them)',
+    },
     CreateVpcEndpoints: {
       Type: 'String',
       AllowedValues: ['true', 'false'],
       Default: 'true',
-      Description: 'false when the VPC already has SQS (private DNS) and DynamoDB endpoints: a second SQS endpoint with private DNS cannot be created',
+      Description:
+        'false when the VPC already has SQS (private DNS) and DynamoDB endpoints: a second SQS endpoint with private DNS cannot be created',
     },
   };
 }
@@ -42,7 +46,9 @@ export function networkResources(): Record<string, Resource> {
       Properties: {
         GroupDescription: 'SQS interface endpoint of the wallet worker: HTTPS from the worker tasks only',
         VpcId: ref('VpcId'),
-        SecurityGroupIngress: [{ ...https, SourceSecurityGroupId: getAtt('WorkerSecurityGroup', 'GroupId'), Description: 'HTTPS from the worker tasks' }],
+        SecurityGroupIngress: [
+          { ...https, SourceSecurityGroupId: getAtt('WorkerSecurityGroup', 'GroupId'), Description: 'HTTPS from the worker tasks' },
+        ],
         SecurityGroupEgress: [{ ...https, CidrIp: '127.0.0.1/32', Description: 'nothing: an endpoint only answers' }],
       },
     },

@@ -22,8 +22,19 @@ export function observabilityEnvironment(): { Name: string; Value: unknown }[] {
 
 export function observabilityParameters(): Record<string, Cfn> {
   return {
-    EndToEndLatencyAlarmMs: { Type: 'Number', Default: 5000, MinValue: 100, Description: 'Alarm when p99 of command sent → reply published exceeds this many ms for 5 minutes' },
-    PollPausedAlarmMinutes: { Type: 'Number', Default: 5, MinValue: 1, MaxValue: 60, Description: 'Alarm when a worker has paused polling (store unavailable) for this many minutes in a row' },
+    EndToEndLatencyAlarmMs: {
+      Type: 'Number',
+      Default: 5000,
+      MinValue: 100,
+      Description: 'Alarm when p99 of command sent → reply published exceeds this many ms for 5 minutes',
+    },
+    PollPausedAlarmMinutes: {
+      Type: 'Number',
+      Default: 5,
+      MinValue: 1,
+      MaxValue: 60,
+      Description: 'Alarm when a worker has paused polling (store unavailable) for this many minutes in a row',
+    },
   };
 }
 
@@ -38,7 +49,7 @@ function metricAlarm(description: string, metric: Cfn, threshold: unknown, evalu
 export function observabilityResources(): Record<string, Resource> {
   return {
     WorkerDeadLetteredAlarm: metricAlarm(
-      'A worker left a command for the dead-letter queue after its last delivery failed while the store was healthy (the reason is the DeadLettered metric\'s reason dimension and the log line).',
+      "A worker left a command for the dead-letter queue after its last delivery failed while the store was healthy (the reason is the DeadLettered metric's reason dimension and the log line).",
       { MetricName: name('wallet_dead_lettered_total'), Statistic: 'Sum' },
       0,
       1,
@@ -59,7 +70,12 @@ export function observabilityResources(): Record<string, Resource> {
       Type: 'AWS::CloudWatch::Dashboard',
       Properties: {
         DashboardName: { 'Fn::Sub': '${AWS::StackName}-wallet-worker' },
-        DashboardBody: { 'Fn::Sub': [JSON.stringify(dashboardBody()), { Queue: getAtt('CommandQueue', 'QueueName'), DeadLetterQueue: getAtt('DeadLetterQueue', 'QueueName') }] },
+        DashboardBody: {
+          'Fn::Sub': [
+            JSON.stringify(dashboardBody()),
+            { Queue: getAtt('CommandQueue', 'QueueName'), DeadLetterQueue: getAtt('DeadLetterQueue', 'QueueName') },
+          ],
+        },
       },
     },
   };
@@ -71,7 +87,13 @@ function dashboardBody() {
     expression: `SEARCH('{${METRICS_NAMESPACE},${['Queue', ...dimensions].join(',')}} MetricName="${metric}" Queue="\${Queue}"', '${stat}', 60)`,
     id: `e${metric.toLowerCase()}`,
   });
-  const own = (metric: string, stat: string, label = `${metric} ${stat}`) => [METRICS_NAMESPACE, metric, 'Queue', '${Queue}', { stat, label }];
+  const own = (metric: string, stat: string, label = `${metric} ${stat}`) => [
+    METRICS_NAMESPACE,
+    metric,
+    'Queue',
+    '${Queue}',
+    { stat, label },
+  ];
   const widget = (title: string, metrics: unknown[], x: number) => ({
     type: 'metric',
     x,
@@ -82,15 +104,42 @@ function dashboardBody() {
   const rows = [
     [
       widget('Commands decided by type, status and reason', [[search('CommandsDecided', ['type', 'status', 'reason'], 'Sum')]], 0),
-      widget('Latency (ms)', [own('EndToEndLatency', 'p50'), own('EndToEndLatency', 'p99'), own('DecideLatency', 'p50'), own('DecideLatency', 'p99')], 12),
+      widget(
+        'Latency (ms)',
+        [own('EndToEndLatency', 'p50'), own('EndToEndLatency', 'p99'), own('DecideLatency', 'p50'), own('DecideLatency', 'p99')],
+        12,
+      ),
     ],
     [
-      widget('Replays, reused keys, invalid commands, conflict retries', [own('Replays', 'Sum'), own('ReusedKeys', 'Sum'), own('InvalidCommands', 'Sum'), own('ConflictRetries', 'Sum')], 0),
-      widget('Dead-lettered (worker) and on the DLQ (SQS)', [own('DeadLettered', 'Sum'), ['AWS/SQS', 'ApproximateNumberOfMessagesVisible', 'QueueName', '${DeadLetterQueue}', { stat: 'Maximum', label: 'on the DLQ' }]], 12),
+      widget(
+        'Replays, reused keys, invalid commands, conflict retries',
+        [own('Replays', 'Sum'), own('ReusedKeys', 'Sum'), own('InvalidCommands', 'Sum'), own('ConflictRetries', 'Sum')],
+        0,
+      ),
+      widget(
+        'Dead-lettered (worker) and on the DLQ (SQS)',
+        [
+          own('DeadLettered', 'Sum'),
+          ['AWS/SQS', 'ApproximateNumberOfMessagesVisible', 'QueueName', '${DeadLetterQueue}', { stat: 'Maximum', label: 'on the DLQ' }],
+        ],
+        12,
+      ),
     ],
     [
-      widget('Messages in flight (all tasks) and polling paused (any task)', [own('MessagesInFlight', 'Sum'), own('PollPaused', 'Maximum'), own('PollPauses', 'Sum')], 0),
-      widget('Backlog and group commit', [['AWS/SQS', 'ApproximateNumberOfMessagesVisible', 'QueueName', '${Queue}', { stat: 'Maximum', label: 'visible commands' }], own('GroupCommitSize', 'Average', 'decisions per write (avg)'), own('GroupCommitSize', 'p99', 'decisions per write (p99)')], 12),
+      widget(
+        'Messages in flight (all tasks) and polling paused (any task)',
+        [own('MessagesInFlight', 'Sum'), own('PollPaused', 'Maximum'), own('PollPauses', 'Sum')],
+        0,
+      ),
+      widget(
+        'Backlog and group commit',
+        [
+          ['AWS/SQS', 'ApproximateNumberOfMessagesVisible', 'QueueName', '${Queue}', { stat: 'Maximum', label: 'visible commands' }],
+          own('GroupCommitSize', 'Average', 'decisions per write (avg)'),
+          own('GroupCommitSize', 'p99', 'decisions per write (p99)'),
+        ],
+        12,
+      ),
     ],
   ];
   return { widgets: rows.flatMap((row, index) => row.map((each) => ({ ...each, y: index * 6 }))) };

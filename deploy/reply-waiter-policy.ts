@@ -17,7 +17,9 @@ const LISTENER_FILE = 'src/queue/reply-listener.ts';
 
 /** `arn:…:<ResourcePrefix><reply queue name without .fifo><after>*`: standard and FIFO names alike. */
 export function replyQueuesArn(after = ''): Cfn {
-  return sub(`arn:\${AWS::Partition}:sqs:\${AWS::Region}:\${AWS::AccountId}:\${ResourcePrefix}${replyQueuePrefix(TEMPLATE_CONFIG.queues.reply)}${after}*`);
+  return sub(
+    `arn:\${AWS::Partition}:sqs:\${AWS::Region}:\${AWS::AccountId}:\${ResourcePrefix}${replyQueuePrefix(TEMPLATE_CONFIG.queues.reply)}${after}*`,
+  );
 }
 
 /** SQS actions that support no resource-level permission: they need Resource "*". */
@@ -61,7 +63,8 @@ export function replyWaiterResources(): Record<string, Resource> {
     ReplyWaiterPolicy: {
       Type: 'AWS::IAM::ManagedPolicy',
       Properties: {
-        Description: 'Attach to the role of a process that waits for replies (the HTTP gateway, publishTransaction with waitForReply): the reply queues it creates and deletes at run time',
+        Description:
+          'Attach to the role of a process that waits for replies (the HTTP gateway, publishTransaction with waitForReply): the reply queues it creates and deletes at run time',
         PolicyDocument: {
           Version: '2012-10-17',
           Statement: [
@@ -71,17 +74,38 @@ export function replyWaiterResources(): Record<string, Resource> {
               Action: only(SCOPES.create),
               Resource: replyQueuesArn('-gw-'),
               // Tagged with the caller's own id, and only on a queue that has no creator yet (never re-tag another's).
-              Condition: { StringEquals: { [`aws:RequestTag/${CREATOR_TAG}`]: CALLER }, Null: { [`aws:ResourceTag/${CREATOR_TAG}`]: 'true' } },
+              Condition: {
+                StringEquals: { [`aws:RequestTag/${CREATOR_TAG}`]: CALLER },
+                Null: { [`aws:ResourceTag/${CREATOR_TAG}`]: 'true' },
+              },
             },
-            { Sid: 'OwnReplyQueues', Effect: 'Allow', Action: only(SCOPES.own), Resource: replyQueuesArn('-gw-'), Condition: { StringEquals: { [`aws:ResourceTag/${CREATOR_TAG}`]: CALLER } } },
-            { Sid: 'SweepAbandonedReplyQueues', Effect: 'Allow', Action: only(SCOPES.sweep), Resource: replyQueuesArn('-gw-'), Condition: { StringEquals: { [`aws:ResourceTag/${OWNER_TAG}`]: 'true' } } },
+            {
+              Sid: 'OwnReplyQueues',
+              Effect: 'Allow',
+              Action: only(SCOPES.own),
+              Resource: replyQueuesArn('-gw-'),
+              Condition: { StringEquals: { [`aws:ResourceTag/${CREATOR_TAG}`]: CALLER } },
+            },
+            {
+              Sid: 'SweepAbandonedReplyQueues',
+              Effect: 'Allow',
+              Action: only(SCOPES.sweep),
+              Resource: replyQueuesArn('-gw-'),
+              Condition: { StringEquals: { [`aws:ResourceTag/${OWNER_TAG}`]: 'true' } },
+            },
             // The sweep lists them by name prefix; ListQueues has no resource-level scope.
             { Sid: 'FindAbandonedReplyQueues', Effect: 'Allow', Action: only(SCOPES.account), Resource: '*' },
             {
               'Fn::If': [
                 KMS_CONDITION,
                 // Reply queues are encrypted with the stack's key when there is one (WALLET_REPLY_QUEUE_KMS_KEY).
-                { Sid: 'DecryptReplies', Effect: 'Allow', Action: ['kms:Decrypt'], Resource: ref('KmsKeyArn'), Condition: { StringEquals: { 'kms:ViaService': sub('sqs.${AWS::Region}.amazonaws.com') } } },
+                {
+                  Sid: 'DecryptReplies',
+                  Effect: 'Allow',
+                  Action: ['kms:Decrypt'],
+                  Resource: ref('KmsKeyArn'),
+                  Condition: { StringEquals: { 'kms:ViaService': sub('sqs.${AWS::Region}.amazonaws.com') } },
+                },
                 NO_VALUE,
               ],
             },

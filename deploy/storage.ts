@@ -10,14 +10,17 @@ import type { GrantTarget } from './worker-permissions.js';
  * The queues and tables of the template, built from src/resources/definitions.ts:
  * the same functions local provisioning uses, so the two cannot drift apart.
  */
-export const QUEUE_LOGICAL_IDS: Record<keyof Config['queues'], GrantTarget> = { command: 'CommandQueue', reply: 'ReplyQueue', deadLetter: 'DeadLetterQueue' };
+export const QUEUE_LOGICAL_IDS: Record<keyof Config['queues'], GrantTarget> = {
+  command: 'CommandQueue',
+  reply: 'ReplyQueue',
+  deadLetter: 'DeadLetterQueue',
+};
 export const TABLE_LOGICAL_IDS: Record<keyof Config['tables'], GrantTarget> = { users: 'UsersTable', transactions: 'TransactionsTable' };
 /** Properties the template adds to a definitions.ts table: operational safety, not schema. */
 export const TABLE_EXTRAS = {
   PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
   DeletionProtectionEnabled: true,
 } as const;
-
 
 /** Every resource name starts with the ResourcePrefix parameter (empty by default: the SPEC's names). */
 const prefixed = (name: string) => sub(`\${ResourcePrefix}${name}`);
@@ -35,7 +38,8 @@ function queueProperties(definition: QueueDefinition, config: Config): Cfn {
   const properties: Cfn = { QueueName: prefixed(definition.name) };
   for (const [attribute, value] of Object.entries(definition.attributes)) {
     const convert = QUEUE_PROPERTY[attribute];
-    if (!convert) throw new Error(`definitions.ts sets queue attribute ${attribute}, which deploy/template.ts does not map to CloudFormation yet`);
+    if (!convert)
+      throw new Error(`definitions.ts sets queue attribute ${attribute}, which deploy/template.ts does not map to CloudFormation yet`);
     properties[attribute] = convert(value);
   }
   if (definition.deadLetterQueue) {
@@ -56,7 +60,10 @@ export function queueResources(): Record<string, Resource> {
       const fifoDefinition = fifo[index];
       if (!fifoDefinition) throw new Error('standard and FIFO queue definitions differ in number');
       const id = logicalIdOfQueue(definition.name, TEMPLATE_CONFIG);
-      const properties = { ...mergeVariants(queueProperties(definition, TEMPLATE_CONFIG), queueProperties(fifoDefinition, FIFO_CONFIG)), ...queueEncryption() };
+      const properties = {
+        ...mergeVariants(queueProperties(definition, TEMPLATE_CONFIG), queueProperties(fifoDefinition, FIFO_CONFIG)),
+        ...queueEncryption(),
+      };
       // Queued commands outlive the stack: a replacement (a QueueType change) or a deletion keeps the old queue and its messages.
       return [id, { Type: 'AWS::SQS::Queue', DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain', Properties: properties }];
     }),
@@ -85,7 +92,8 @@ const TABLE_FIELDS = ['TableName', 'BillingMode', 'AttributeDefinitions', 'KeySc
 
 function tableProperties(definition: CreateTableCommandInput): Cfn {
   const unknown = Object.keys(definition).filter((field) => !(TABLE_FIELDS as readonly string[]).includes(field));
-  if (unknown.length > 0) throw new Error(`definitions.ts sets table fields ${unknown.join(', ')}, which deploy/template.ts does not map yet`);
+  if (unknown.length > 0)
+    throw new Error(`definitions.ts sets table fields ${unknown.join(', ')}, which deploy/template.ts does not map yet`);
   // The CreateTable fields used here have the same names and shapes in AWS::DynamoDB::Table.
   const { TableName, ...schema } = definition;
   if (!TableName) throw new Error('table definition without a name');
@@ -100,7 +108,10 @@ export function tableResources(): Record<string, Resource> {
       const definition = byName.get(TEMPLATE_CONFIG.tables[role]);
       if (!definition) throw new Error(`no definition for table ${role}`);
       // Balances and the ledger outlive any stack: deleting or replacing the stack keeps the tables.
-      return [TABLE_LOGICAL_IDS[role], { Type: 'AWS::DynamoDB::Table', DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain', Properties: tableProperties(definition) }];
+      return [
+        TABLE_LOGICAL_IDS[role],
+        { Type: 'AWS::DynamoDB::Table', DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain', Properties: tableProperties(definition) },
+      ];
     }),
   );
 }

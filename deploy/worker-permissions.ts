@@ -23,7 +23,9 @@ export interface Grant {
   inTransaction?: boolean;
 }
 
-export type CallSite = { grants: Grant[]; why: string; /** Where a TransactWriteItems' actions are built, when not at the call. */ itemsBuiltIn?: string } | { notGranted: string };
+export type CallSite =
+  | { grants: Grant[]; why: string /** Where a TransactWriteItems' actions are built, when not at the call. */; itemsBuiltIn?: string }
+  | { notGranted: string };
 
 /**
  * The IAM actions that authorize each SDK command. SQS batch APIs have no
@@ -70,7 +72,8 @@ export const TRANSACT_ITEM_ACTIONS: Record<string, string> = {
 
 const PROVISIONING = 'provisioning only: emulators, or WALLET_PROVISION=true; on AWS the template owns the queues and tables';
 const CLIENT_SIDE = 'producer / client side (scripts, tests, the wallet API); clients run with their own role';
-const REPLY_WAITER = 'the reply listener of a process that waits for replies (the wallet API, publishTransaction with waitForReply); granted by ReplyWaiterPolicy (deploy/reply-waiter-policy.ts), not the worker';
+const REPLY_WAITER =
+  'the reply listener of a process that waits for replies (the wallet API, publishTransaction with waitForReply); granted by ReplyWaiterPolicy (deploy/reply-waiter-policy.ts), not the worker';
 
 /** Keyed `<file or package>#<command>`. */
 export const WORKER_CALL_SITES: Record<string, CallSite> = {
@@ -86,9 +89,13 @@ export const WORKER_CALL_SITES: Record<string, CallSite> = {
   'src/resources/provision.ts#waitUntilTableExists': { notGranted: PROVISIONING },
   'src/resources/seed.ts#PutCommand': { notGranted: 'seeding is for local stacks (npm run init-tables)' },
   'src/resources/seed.ts#ScanCommand': { notGranted: 'seeding is for local stacks (npm run init-tables)' },
-  'src/producer/producer.ts#GetQueueUrlCommand': { notGranted: "the producer client (wallet-worker/producer) in another service, under that service's role, not the worker" },
+  'src/producer/producer.ts#GetQueueUrlCommand': {
+    notGranted: "the producer client (wallet-worker/producer) in another service, under that service's role, not the worker",
+  },
   'src/testing/reply-collector.ts#ReceiveMessageCommand': { notGranted: 'test kit (wallet-worker/testing), on a private embedded stack' },
-  'src/testing/reply-collector.ts#DeleteMessageBatchCommand': { notGranted: 'test kit (wallet-worker/testing), on a private embedded stack' },
+  'src/testing/reply-collector.ts#DeleteMessageBatchCommand': {
+    notGranted: 'test kit (wallet-worker/testing), on a private embedded stack',
+  },
   'src/testing/seed-wallet.ts#PutCommand': { notGranted: 'test kit (wallet-worker/testing), on a private embedded stack' },
 
   // The poll loop and its own releases of messages.
@@ -116,7 +123,10 @@ export const WORKER_CALL_SITES: Record<string, CallSite> = {
   'src/queue/reply-listener.ts#TagQueueCommand': { notGranted: REPLY_WAITER },
   'src/queue/reply-listener.ts#ListQueuesCommand': { notGranted: REPLY_WAITER },
   'src/queue/reply-listener.ts#ListQueueTagsCommand': { notGranted: REPLY_WAITER },
-  'src/queue/reply-queue-policy.ts#GetCallerIdentityCommand': { notGranted: 'a waiting process asks who it is for its reply queue\'s policy; STS answers GetCallerIdentity to every caller, no permission needed' },
+  'src/queue/reply-queue-policy.ts#GetCallerIdentityCommand': {
+    notGranted:
+      "a waiting process asks who it is for its reply queue's policy; STS answers GetCallerIdentity to every caller, no permission needed",
+  },
 
   // The ledger: consistent reads of the users it does not know, grouped transactions.
   'src/ledger/load-items.ts#BatchGetCommand': {
@@ -135,17 +145,31 @@ export const WORKER_CALL_SITES: Record<string, CallSite> = {
     why: 'Puts of the Transactions records; Update or ConditionCheck of each user and of each hold or original a command refers to',
     itemsBuiltIn: 'src/ledger/transact-items.ts',
     grants: [
-      { actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'], on: ['TransactionsTable'], inTransaction: true },
+      {
+        actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
+        on: ['TransactionsTable'],
+        inTransaction: true,
+      },
       { actions: ['dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'], on: ['UsersTable'], inTransaction: true },
     ],
   },
 
   'src/query/history.ts#QueryCommand': { notGranted: 'query module (npm run history, the wallet API), not the worker' },
-  'src/query/ledger-reads.ts#GetCommand': { notGranted: 'query module (balances now and in time, statements: npm run balance, npm run statement, the wallet API), not the worker' },
-  'src/query/ledger-reads.ts#QueryCommand': { notGranted: 'query module (balances in time, statements: npm run statement, the wallet API), not the worker' },
-  'src/queue/dead-letters.ts#ReceiveMessageCommand': { notGranted: 'operator tool (npm run dlq), run with an operator role, not the worker' },
-  'src/queue/dead-letters.ts#SendMessageBatchCommand': { notGranted: 'operator tool (npm run dlq), run with an operator role, not the worker' },
-  'src/queue/dead-letters.ts#DeleteMessageBatchCommand': { notGranted: 'operator tool (npm run dlq), run with an operator role, not the worker' },
+  'src/query/ledger-reads.ts#GetCommand': {
+    notGranted: 'query module (balances now and in time, statements: npm run balance, npm run statement, the wallet API), not the worker',
+  },
+  'src/query/ledger-reads.ts#QueryCommand': {
+    notGranted: 'query module (balances in time, statements: npm run statement, the wallet API), not the worker',
+  },
+  'src/queue/dead-letters.ts#ReceiveMessageCommand': {
+    notGranted: 'operator tool (npm run dlq), run with an operator role, not the worker',
+  },
+  'src/queue/dead-letters.ts#SendMessageBatchCommand': {
+    notGranted: 'operator tool (npm run dlq), run with an operator role, not the worker',
+  },
+  'src/queue/dead-letters.ts#DeleteMessageBatchCommand': {
+    notGranted: 'operator tool (npm run dlq), run with an operator role, not the worker',
+  },
   'src/observability/operations.ts#GetCommand': {
     why: 'the readiness probe behind /readyz: a GetItem of a key no user has',
     grants: [{ actions: ['dynamodb:GetItem'], on: ['UsersTable'] }],
@@ -155,13 +179,21 @@ export const WORKER_CALL_SITES: Record<string, CallSite> = {
   'src/audit/verify-ledger.ts#GetCommand': { notGranted: 'operator tool (npm run verify), run with an operator role, not the worker' },
   'src/audit/verify-ledger.ts#BatchGetCommand': { notGranted: 'operator tool (npm run verify), run with an operator role, not the worker' },
   'src/http/health.ts#DescribeTableCommand': { notGranted: 'health check of the HTTP gateway (npm run api), not deployed with the worker' },
-  'src/http/health.ts#GetQueueAttributesCommand': { notGranted: 'health check of the HTTP gateway (npm run api), not deployed with the worker' },
+  'src/http/health.ts#GetQueueAttributesCommand': {
+    notGranted: 'health check of the HTTP gateway (npm run api), not deployed with the worker',
+  },
   'src/queue/command-publisher.ts#SendMessageCommand': { notGranted: CLIENT_SIDE },
 
   // sqs-consumer's own calls, all on the command queue it was given.
   'sqs-consumer#ReceiveMessageCommand': { why: 'the poll', grants: [{ actions: ['sqs:ReceiveMessage'], on: ['CommandQueue'] }] },
-  'sqs-consumer#DeleteMessageBatchCommand': { why: 'deletes a handled batch', grants: [{ actions: ['sqs:DeleteMessage'], on: ['CommandQueue'] }] },
-  'sqs-consumer#DeleteMessageCommand': { why: 'deletes a single handled message', grants: [{ actions: ['sqs:DeleteMessage'], on: ['CommandQueue'] }] },
+  'sqs-consumer#DeleteMessageBatchCommand': {
+    why: 'deletes a handled batch',
+    grants: [{ actions: ['sqs:DeleteMessage'], on: ['CommandQueue'] }],
+  },
+  'sqs-consumer#DeleteMessageCommand': {
+    why: 'deletes a single handled message',
+    grants: [{ actions: ['sqs:DeleteMessage'], on: ['CommandQueue'] }],
+  },
   'sqs-consumer#ChangeMessageVisibilityCommand': {
     why: 'visibility heartbeat / release on error',
     grants: [{ actions: ['sqs:ChangeMessageVisibility'], on: ['CommandQueue'] }],
@@ -178,7 +210,8 @@ export function grantedPermissions(callSites: Record<string, CallSite> = WORKER_
   for (const site of Object.values(callSites)) {
     if (!('grants' in site)) continue;
     for (const grant of site.grants) {
-      for (const action of grant.actions) for (const target of grant.on) lines.add(permissionLine(action, target, grant.inTransaction ?? false));
+      for (const action of grant.actions)
+        for (const target of grant.on) lines.add(permissionLine(action, target, grant.inTransaction ?? false));
     }
   }
   return lines;

@@ -144,8 +144,18 @@ export function workerResources(): Record<string, Resource> {
         LaunchType: 'FARGATE',
         DesiredCount: ref('DesiredCount'),
         // Rolling deploys start new tasks before stopping old ones; a task that keeps crashing rolls back.
-        DeploymentConfiguration: { MinimumHealthyPercent: 100, MaximumPercent: 200, DeploymentCircuitBreaker: { Enable: true, Rollback: true } },
-        NetworkConfiguration: { AwsvpcConfiguration: { Subnets: ref('Subnets'), SecurityGroups: [getAtt('WorkerSecurityGroup', 'GroupId')], AssignPublicIp: ref('AssignPublicIp') } },
+        DeploymentConfiguration: {
+          MinimumHealthyPercent: 100,
+          MaximumPercent: 200,
+          DeploymentCircuitBreaker: { Enable: true, Rollback: true },
+        },
+        NetworkConfiguration: {
+          AwsvpcConfiguration: {
+            Subnets: ref('Subnets'),
+            SecurityGroups: [getAtt('WorkerSecurityGroup', 'GroupId')],
+            AssignPublicIp: ref('AssignPublicIp'),
+          },
+        },
         PropagateTags: 'SERVICE',
         EnableECSManagedTags: true,
       },
@@ -184,7 +194,11 @@ export function scalingResources(): Record<string, Resource> {
                 Id: 'visible',
                 ReturnData: false,
                 MetricStat: {
-                  Metric: { Namespace: 'AWS/SQS', MetricName: 'ApproximateNumberOfMessagesVisible', Dimensions: [{ Name: 'QueueName', Value: getAtt('CommandQueue', 'QueueName') }] },
+                  Metric: {
+                    Namespace: 'AWS/SQS',
+                    MetricName: 'ApproximateNumberOfMessagesVisible',
+                    Dimensions: [{ Name: 'QueueName', Value: getAtt('CommandQueue', 'QueueName') }],
+                  },
                   Stat: 'Sum',
                 },
               },
@@ -238,16 +252,36 @@ export function alarmResources(): Record<string, Resource> {
     Dimensions: [{ Name: 'QueueName', Value: getAtt(queue, 'QueueName') }],
     Statistic: 'Maximum',
   });
-  const throttles = (table: GrantTarget) => ({ Namespace: 'AWS/DynamoDB', MetricName: 'WriteThrottleEvents', Dimensions: [{ Name: 'TableName', Value: ref(table) }], Statistic: 'Sum' });
+  const throttles = (table: GrantTarget) => ({
+    Namespace: 'AWS/DynamoDB',
+    MetricName: 'WriteThrottleEvents',
+    Dimensions: [{ Name: 'TableName', Value: ref(table) }],
+    Statistic: 'Sum',
+  });
   return {
-    DeadLetterQueueAlarm: alarm('Commands reached the dead-letter queue: they failed every delivery and need an operator (see docs/deploy.md).', sqsMetric('ApproximateNumberOfMessagesVisible', 'DeadLetterQueue'), 0, 1),
+    DeadLetterQueueAlarm: alarm(
+      'Commands reached the dead-letter queue: they failed every delivery and need an operator (see docs/deploy.md).',
+      sqsMetric('ApproximateNumberOfMessagesVisible', 'DeadLetterQueue'),
+      0,
+      1,
+    ),
     OldestCommandAlarm: alarm(
       'The oldest waiting command is older than OldestMessageAlarmSeconds: workers are down, at MaxCount, or stuck on a hot user.',
       sqsMetric('ApproximateAgeOfOldestMessage', 'CommandQueue'),
       ref('OldestMessageAlarmSeconds'),
       3,
     ),
-    UsersWriteThrottleAlarm: alarm('Writes to the Users table are throttled (on-demand limits or a hot partition).', throttles('UsersTable'), 0, 5),
-    TransactionsWriteThrottleAlarm: alarm('Writes to the Transactions table are throttled (on-demand limits or a hot partition).', throttles('TransactionsTable'), 0, 5),
+    UsersWriteThrottleAlarm: alarm(
+      'Writes to the Users table are throttled (on-demand limits or a hot partition).',
+      throttles('UsersTable'),
+      0,
+      5,
+    ),
+    TransactionsWriteThrottleAlarm: alarm(
+      'Writes to the Transactions table are throttled (on-demand limits or a hot partition).',
+      throttles('TransactionsTable'),
+      0,
+      5,
+    ),
   };
 }

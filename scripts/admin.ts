@@ -27,12 +27,20 @@ async function stop(code: number) {
   await wallet?.close().catch(() => undefined);
   process.exit(code);
 }
-routeProcessEnd((code) => void stop(code), () => wallet?.logger);
+routeProcessEnd(
+  (code) => void stop(code),
+  () => wallet?.logger,
+);
 
 try {
   const config = loadConfig();
-  if (config.stack === 'aws') throw new Error('dynamodb-admin is a local tool: set AWS_ENDPOINT_URL (LocalStack) or use the embedded stack');
-  wallet = await createWallet({ config, shareRunningStack: true, logger: createLogger(config.logLevel, 'wallet', { pretty: process.stdout.isTTY }) });
+  if (config.stack === 'aws')
+    throw new Error('dynamodb-admin is a local tool: set AWS_ENDPOINT_URL (LocalStack) or use the embedded stack');
+  wallet = await createWallet({
+    config,
+    shareRunningStack: true,
+    logger: createLogger(config.logLevel, 'wallet', { pretty: process.stdout.isTTY }),
+  });
   const endpoint = wallet.config.endpoints.dynamodb;
   if (!endpoint) throw new Error('no DynamoDB endpoint configured');
   process.stdout.write(`${stackLine(wallet, 'it is empty and stops with this process')}\n`);

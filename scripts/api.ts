@@ -34,13 +34,20 @@ async function stop(code: number) {
   await wallet?.close().catch(() => undefined);
   process.exit(code);
 }
-routeProcessEnd((code) => void stop(code), () => wallet?.logger);
+routeProcessEnd(
+  (code) => void stop(code),
+  () => wallet?.logger,
+);
 
 try {
   const config = loadConfig();
   // Before anything starts: a gateway beyond loopback without authentication would let anyone move money.
   assertSafeBind(config.api, authenticationConfigured(config.api.jwt));
-  wallet = await createWallet({ config, shareRunningStack: true, logger: createLogger(config.logLevel, 'wallet', { pretty: process.stdout.isTTY }) });
+  wallet = await createWallet({
+    config,
+    shareRunningStack: true,
+    logger: createLogger(config.logLevel, 'wallet', { pretty: process.stdout.isTTY }),
+  });
   process.stdout.write(`${stackLine(wallet, 'it has a worker and seeded users, and stops with this process')}\n`);
   if (wallet.startedEmbeddedStack) {
     const seeded = await seedUsersIfEmpty(wallet.clients.ddb, wallet.config);
@@ -51,7 +58,9 @@ try {
   closeApi = () => app.close();
   const address = await listenApi(app, wallet);
   const auth = authenticationConfigured(config.api.jwt) ? 'bearer tokens required' : 'no authentication (loopback only)';
-  process.stdout.write(`wallet API on ${address}, ${auth}  (Swagger UI: ${config.api.docs ? `${address}/docs` : 'off; WALLET_API_DOCS=true'})\n`);
+  process.stdout.write(
+    `wallet API on ${address}, ${auth}  (Swagger UI: ${config.api.docs ? `${address}/docs` : 'off; WALLET_API_DOCS=true'})\n`,
+  );
 } catch (error) {
   process.stderr.write(`${describe(error)}\n`);
   await stop(1);

@@ -14,7 +14,8 @@ await runScript(
   },
   ({ positionals: [userId = ''], flags }) => {
     const limit = Number(flags.get('limit') ?? DEFAULT_HISTORY_LIMIT);
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_HISTORY_LIMIT) throw new UsageError(`--limit must be a whole number from 1 to ${MAX_HISTORY_LIMIT}, not ${JSON.stringify(flags.get('limit'))}`);
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_HISTORY_LIMIT)
+      throw new UsageError(`--limit must be a whole number from 1 to ${MAX_HISTORY_LIMIT}, not ${JSON.stringify(flags.get('limit'))}`);
     const cursor = flags.get('cursor');
     return { userId, limit, ...(cursor !== undefined && { cursor }) };
   },

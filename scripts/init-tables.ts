@@ -5,7 +5,8 @@ import { runScript } from './support/run.js';
 await runScript(
   {
     usage: 'npm run init-tables',
-    description: 'Makes sure the tables and queues of the running stack (or the configured endpoints) exist, then opens 10 new wallets in WALLET_DEFAULT_CURRENCY with balances from 50 to 120 and prints them.',
+    description:
+      'Makes sure the tables and queues of the running stack (or the configured endpoints) exist, then opens 10 new wallets in WALLET_DEFAULT_CURRENCY with balances from 50 to 120 and prints them.',
   },
   () => undefined,
   async (wallet) => {

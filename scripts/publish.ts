@@ -34,10 +34,12 @@ await runScript(
   ({ flags }) => {
     for (const required of ['user', 'type']) if (!flags.has(required)) throw new UsageError(`missing --${required}`);
     const timeoutMs = Number(flags.get('timeout-ms') ?? 30_000);
-    if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) throw new UsageError(`--timeout-ms must be a positive whole number, not ${JSON.stringify(flags.get('timeout-ms'))}`);
+    if (!Number.isInteger(timeoutMs) || timeoutMs <= 0)
+      throw new UsageError(`--timeout-ms must be a positive whole number, not ${JSON.stringify(flags.get('timeout-ms'))}`);
     const expiresIn = flags.get('expires-in');
     const expiresInSeconds = expiresIn === undefined ? undefined : Number(expiresIn);
-    if (expiresInSeconds !== undefined && !Number.isInteger(expiresInSeconds)) throw new UsageError(`--expires-in must be a whole number of seconds, not ${JSON.stringify(expiresIn)}`);
+    if (expiresInSeconds !== undefined && !Number.isInteger(expiresInSeconds))
+      throw new UsageError(`--expires-in must be a whole number of seconds, not ${JSON.stringify(expiresIn)}`);
     const optional = (name: string, field: string) => (flags.has(name) ? { [field]: flags.get(name) } : {});
     const command = {
       idempotentKey: flags.get('key') ?? randomUUID(),

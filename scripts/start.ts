@@ -37,7 +37,10 @@ async function stop(code: number, reason: string) {
   process.exit(code);
 }
 
-routeProcessEnd((code, reason) => void stop(code, reason), () => wallet?.logger);
+routeProcessEnd(
+  (code, reason) => void stop(code, reason),
+  () => wallet?.logger,
+);
 
 try {
   const config = loadConfig();
@@ -76,7 +79,9 @@ function printBanner(running: Wallet, exampleUser = '<userId>') {
       `  dead-letter queue  ${queueUrls.deadLetter}`,
       `  tables             ${config.tables.users}, ${config.tables.transactions}`,
       ...(operations?.url ? [`  metrics, health     ${operations.url}/metrics  /healthz  /readyz`] : []),
-      admin ? `  DynamoDB Admin UI  ${admin.url}` : `  DynamoDB Admin UI  npm run admin (or npm start -- --admin), port ${config.dynamodbAdminPort}`,
+      admin
+        ? `  DynamoDB Admin UI  ${admin.url}`
+        : `  DynamoDB Admin UI  npm run admin (or npm start -- --admin), port ${config.dynamodbAdminPort}`,
       '',
       'try it from another terminal:',
       `  REPLY_TO=$(${aws} sqs create-queue --queue-name ${config.queues.reply.replace(/\.fifo$/, '')}-cli-$$${config.queues.reply.endsWith('.fifo') ? '.fifo' : ''} --query QueueUrl --output text)`,

@@ -26,11 +26,13 @@ Streamed a page at a time, so any period can be printed.
     const instant = (name: string) => {
       const value = flags.get(name);
       if (value === undefined) throw new UsageError(`--${name} is required`);
-      if (!InstantSchema.safeParse(value).success) throw new UsageError(`--${name} must be an ISO 8601 instant with a zone (e.g. 2026-12-01T00:00:00Z), not ${JSON.stringify(value)}`);
+      if (!InstantSchema.safeParse(value).success)
+        throw new UsageError(`--${name} must be an ISO 8601 instant with a zone (e.g. 2026-12-01T00:00:00Z), not ${JSON.stringify(value)}`);
       return value;
     };
     const format = flags.get('format') ?? 'json';
-    if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be json or csv, not ${JSON.stringify(format)}`);
+    if (!(FORMATS as readonly string[]).includes(format))
+      throw new UsageError(`--format must be json or csv, not ${JSON.stringify(format)}`);
     return { userId, from: instant('from'), to: instant('to'), format: format as Format };
   },
   async (wallet, { format, ...period }) => {

@@ -11,26 +11,27 @@ import { runScript } from './support/run.js';
 await runScript(
   {
     usage: 'npm run verify [-- --json]',
-    description: 'Audits the whole ledger of the running stack (or the configured endpoint): rule 6 and the hash chain of every user. Exits 1 on a discrepancy.',
+    description:
+      'Audits the whole ledger of the running stack (or the configured endpoint): rule 6 and the hash chain of every user. Exits 1 on a discrepancy.',
     switches: ['json'],
   },
   ({ switches }) => ({ json: switches.has('json') }),
   async (wallet, { json }) => {
-  const tty = process.stderr.isTTY;
-  let lastDrawn = 0;
-  const report = await auditLedger(
-    { ddb: wallet.clients.ddb, config: wallet.config },
-    {
-      onProgress: (progress) => {
-        if (!tty || Date.now() - lastDrawn < 200) return;
-        lastDrawn = Date.now();
-        process.stderr.write(`\r\x1b[2K${progressText(progress)}`);
+    const tty = process.stderr.isTTY;
+    let lastDrawn = 0;
+    const report = await auditLedger(
+      { ddb: wallet.clients.ddb, config: wallet.config },
+      {
+        onProgress: (progress) => {
+          if (!tty || Date.now() - lastDrawn < 200) return;
+          lastDrawn = Date.now();
+          process.stderr.write(`\r\x1b[2K${progressText(progress)}`);
+        },
       },
-    },
-  );
-  if (tty) process.stderr.write('\r\x1b[2K');
-  const source = `${wallet.config.tables.users} / ${wallet.config.tables.transactions} at ${wallet.config.endpoints.dynamodb ?? `AWS ${wallet.config.region}`}`;
-  process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : reportText(report, source));
-  return report.discrepancyCount === 0 ? 0 : 1;
+    );
+    if (tty) process.stderr.write('\r\x1b[2K');
+    const source = `${wallet.config.tables.users} / ${wallet.config.tables.transactions} at ${wallet.config.endpoints.dynamodb ?? `AWS ${wallet.config.region}`}`;
+    process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : reportText(report, source));
+    return report.discrepancyCount === 0 ? 0 : 1;
   },
 );

@@ -39,7 +39,11 @@ async function stop(code: number, reason: string) {
   process.exit(exitCode);
 }
 
-routeProcessEnd((code, reason) => void stop(code, reason), () => wallet?.logger, ['SIGTERM', 'SIGINT']);
+routeProcessEnd(
+  (code, reason) => void stop(code, reason),
+  () => wallet?.logger,
+  ['SIGTERM', 'SIGINT'],
+);
 
 try {
   const config = loadConfig();

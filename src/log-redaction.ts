@@ -28,6 +28,7 @@ export function redactionFor(level: string): LoggerOptions['redact'] | undefined
   const userFields = new Set<string>(USER_FIELDS);
   return {
     paths: [...fields, ...fields.map((field) => `*.${field}`)],
-    censor: (value: unknown, path: string[]) => (userFields.has(path.at(-1) ?? '') && typeof value === 'string' ? userRef(value) : REDACTED),
+    censor: (value: unknown, path: string[]) =>
+      userFields.has(path.at(-1) ?? '') && typeof value === 'string' ? userRef(value) : REDACTED,
   };
 }

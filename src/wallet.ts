@@ -108,7 +108,14 @@ export async function createWallet(options: WalletOptions = {}): Promise<Wallet>
     throw error;
   }
 
-  const deps = { sqs: clients.sqs, ddb: clients.ddb, logger, config, queueUrls, ...(options.telemetry && { telemetry: options.telemetry }) };
+  const deps = {
+    sqs: clients.sqs,
+    ddb: clients.ddb,
+    logger,
+    config,
+    queueUrls,
+    ...(options.telemetry && { telemetry: options.telemetry }),
+  };
   const workers = new Set<Worker>();
   // The direct API decides through the same engine as the worker; without a circuit an outage fails at once.
   const directEngine = new LedgerEngine({ ddb: clients.ddb, config, logger });
@@ -116,7 +123,8 @@ export async function createWallet(options: WalletOptions = {}): Promise<Wallet>
   let replyClient: SQSClient | undefined;
   let listener: Promise<ReplyListener> | undefined;
   function startListener(): Promise<ReplyListener> {
-    const sqs = (replyClient ??= createReplySqsClient(config));
+    replyClient ??= createReplySqsClient(config);
+    const sqs = replyClient;
     // Who this process is: its reply queue's access policy names it (reply-queue-policy.ts).
     const sts = createStsClient(config);
     const starting = startOwnReplyListener({ sqs, sts, config, logger }).finally(() => sts.destroy());
@@ -130,7 +138,8 @@ export async function createWallet(options: WalletOptions = {}): Promise<Wallet>
     for (;;) {
       if (closed) throw new ReplyWaitCancelledError('the wallet is closed');
       // Assigned synchronously, so concurrent first waits share one listener.
-      const current = (listener ??= startListener());
+      listener ??= startListener();
+      const current = listener;
       const started = await current;
       if (!started.lost) return started;
       if (listener === current) {
@@ -176,7 +185,10 @@ export async function createWallet(options: WalletOptions = {}): Promise<Wallet>
         ...(publishOptions.signal && { signal: publishOptions.signal }),
       });
       try {
-        const { command, messageId } = await publishCommand(clients.sqs, queueUrls.command, input, { replyTo: replies.queueUrl, correlationId });
+        const { command, messageId } = await publishCommand(clients.sqs, queueUrls.command, input, {
+          replyTo: replies.queueUrl,
+          correlationId,
+        });
         return { idempotentKey: command.idempotentKey, messageId, reply: await pending.reply };
       } finally {
         pending.cancel();

@@ -27,7 +27,10 @@ const utf8 = (text: string) => Buffer.byteLength(text, 'utf8');
 /** Size of a number: its significant digits, two per byte, plus one byte (and one for a sign). */
 export function numberSize(text: string): number {
   const negative = text.trim().startsWith('-');
-  const digits = text.replace(/[^0-9]/g, '').replace(/^0+/, '').replace(/0+$/, '');
+  const digits = text
+    .replace(/[^0-9]/g, '')
+    .replace(/^0+/, '')
+    .replace(/0+$/, '');
   return Math.ceil(Math.max(1, digits.length) / 2) + 1 + (negative ? 1 : 0);
 }
 

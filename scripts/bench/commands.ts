@@ -22,7 +22,12 @@ export function userPicker(distribution: Distribution, users: number): (index: n
  * balance covers every debit, so each one is applied and costs the full
  * write path).
  */
-export function benchCommands(runId: string, count: number, userIds: readonly string[], distribution: Distribution = 'round-robin'): Command[] {
+export function benchCommands(
+  runId: string,
+  count: number,
+  userIds: readonly string[],
+  distribution: Distribution = 'round-robin',
+): Command[] {
   const pick = userPicker(distribution, userIds.length);
   return Array.from({ length: count }, (_, index) => ({
     idempotentKey: commandKey(runId, index),

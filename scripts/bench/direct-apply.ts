@@ -77,7 +77,10 @@ export async function runDirect(
   async function apply(command: Command): Promise<void> {
     const startedAt = performance.now();
     if (style === 'seed-style') await readKey(wallet, command.idempotentKey);
-    const seen = style === 'ceiling' ? (known.get(command.userId) ?? { balance: OPENING_BALANCE_CENTS, version: 0 }) : await readUser(wallet, command.userId);
+    const seen =
+      style === 'ceiling'
+        ? (known.get(command.userId) ?? { balance: OPENING_BALANCE_CENTS, version: 0 })
+        : await readUser(wallet, command.userId);
     const written = await transact(wallet, command, seen);
     if (style === 'seed-style') await readUser(wallet, command.userId);
     known.set(command.userId, written);
@@ -96,7 +99,14 @@ export async function runDirect(
   );
   const elapsedMs = performance.now() - startedAt;
   progress?.done();
-  return { style, concurrency, commands: commands.length, elapsedMs, tps: throughput(commands.length, elapsedMs), latencyMs: summarize(latencies) };
+  return {
+    style,
+    concurrency,
+    commands: commands.length,
+    elapsedMs,
+    tps: throughput(commands.length, elapsedMs),
+    latencyMs: summarize(latencies),
+  };
 }
 
 /** The core's own write (decisionTransactItems), from state this process already knows. */
@@ -116,17 +126,27 @@ async function transact(wallet: Wallet, command: CreditOrDebit, seen: UserSeen):
     newHeld: 0n,
     version: seen.version + 1,
   };
-  const user = { userId: command.userId, balance: seen.balance, version: seen.version, lastDecidedAt: seen.lastDecidedAt, holds: new Map() };
+  const user = {
+    userId: command.userId,
+    balance: seen.balance,
+    version: seen.version,
+    lastDecidedAt: seen.lastDecidedAt,
+    holds: new Map(),
+  };
   await wallet.clients.ddb.send(new TransactWriteCommand({ TransactItems: singleCommandItems(wallet.config.tables, record, user) }));
   return { balance: newBalance, version: record.version, lastDecidedAt: now };
 }
 
 async function readUser(wallet: Wallet, userId: string): Promise<UserSeen> {
-  const { Item } = await wallet.clients.ddb.send(new GetCommand({ TableName: wallet.config.tables.users, Key: { userId }, ConsistentRead: true }));
+  const { Item } = await wallet.clients.ddb.send(
+    new GetCommand({ TableName: wallet.config.tables.users, Key: { userId }, ConsistentRead: true }),
+  );
   if (!Item) throw new Error(`bench user ${userId} is missing`);
   return userFromItem(Item);
 }
 
 async function readKey(wallet: Wallet, idempotentKey: string): Promise<void> {
-  await wallet.clients.ddb.send(new GetCommand({ TableName: wallet.config.tables.transactions, Key: { idempotentKey }, ConsistentRead: true }));
+  await wallet.clients.ddb.send(
+    new GetCommand({ TableName: wallet.config.tables.transactions, Key: { idempotentKey }, ConsistentRead: true }),
+  );
 }

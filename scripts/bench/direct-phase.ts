@@ -81,7 +81,14 @@ export function bestOf(runs: readonly DirectRun[]): DirectRun {
 export async function runCeiling(
   stack: BenchStack,
   logger: Logger,
-  { users, commands, concurrency, label, distribution, env }: { users: number; commands: number; concurrency: number; label?: string; distribution?: Distribution; env?: Record<string, string> },
+  {
+    users,
+    commands,
+    concurrency,
+    label,
+    distribution,
+    env,
+  }: { users: number; commands: number; concurrency: number; label?: string; distribution?: Distribution; env?: Record<string, string> },
 ): Promise<DirectRun> {
   const [run] = await runDirectPhase(stack, logger, 'ceiling', {
     users,

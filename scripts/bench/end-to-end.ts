@@ -6,11 +6,30 @@ import { DeleteMessageBatchCommand, ReceiveMessageCommand, SendMessageBatchComma
 import type { Logger } from 'pino';
 import type { Command as AnyCommand } from '../../src/messages/command.js';
 import type { Wallet } from '../../src/wallet.js';
-import { benchCommands, commandIndex, openedUserIds, statusUserIds, withWalletPairs, type BenchCommand as Command, type Distribution, type WalletMix } from './commands.js';
+import {
+  benchCommands,
+  commandIndex,
+  openedUserIds,
+  statusUserIds,
+  withWalletPairs,
+  type BenchCommand as Command,
+  type Distribution,
+  type WalletMix,
+} from './commands.js';
 import { ownCpuMs, processCpuMs, type CpuSpent } from './cpu.js';
 import { mergeMeters, type WorkerMeters } from './meter.js';
 import { createProgress } from './progress.js';
-import { benchUserIds, closePhase, OPENING_BALANCE_CENTS, openPhase, phaseEnv, readUserItem, seedBenchUsers, WARMUP_USERS, type BenchStack } from './stack.js';
+import {
+  benchUserIds,
+  closePhase,
+  OPENING_BALANCE_CENTS,
+  openPhase,
+  phaseEnv,
+  readUserItem,
+  seedBenchUsers,
+  WARMUP_USERS,
+  type BenchStack,
+} from './stack.js';
 import { summarize, throughput, type LatencySummary } from './stats.js';
 import { startWorkerInProcess, startWorkerProcesses } from './worker-pool.js';
 import type { WorkerReport } from './worker-protocol.js';
@@ -95,7 +114,10 @@ export async function runEndToEnd(stack: BenchStack, logger: Logger, options: En
     const money = benchCommands(runId, options.commands, userIds, options.distribution);
     const commands = options.walletMix ? withWalletPairs(money, options.walletMix) : money;
     const workerEnv = { ...env, ...options.workerEnv };
-    const pool = options.workers === 0 ? await startWorkerInProcess(workerEnv, logger) : await startWorkerProcesses(options.workers, workerEnv, options.workerNodeArgs);
+    const pool =
+      options.workers === 0
+        ? await startWorkerInProcess(workerEnv, logger)
+        : await startWorkerProcesses(options.workers, workerEnv, options.workerNodeArgs);
     if (options.warmupCommands || options.walletMix) {
       try {
         if (options.walletMix) await openWallets(wallet, `${runId}o`, opened, statusUserIds(options.walletMix.statusUsers));
@@ -119,7 +141,10 @@ export async function runEndToEnd(stack: BenchStack, logger: Logger, options: En
     let collected: { duplicates: number; rejected: number };
     try {
       [publishMs, collected] = await Promise.all([
-        (options.rate ? publishPaced(wallet, commands, sentAt, options.rate) : publish(wallet, commands, sentAt, options.publishConcurrency, window)).then((end) => end - startedAt),
+        (options.rate
+          ? publishPaced(wallet, commands, sentAt, options.rate)
+          : publish(wallet, commands, sentAt, options.publishConcurrency, window)
+        ).then((end) => end - startedAt),
         collect(wallet, runId, repliedAt, options.collectors, () => {
           window.release();
           progress.tick();
@@ -188,9 +213,22 @@ async function warmUp(wallet: Wallet, warmRunId: string, options: EndToEndOption
  * `unfunded` (the users the freeze/unfreeze pairs act on).
  */
 async function openWallets(wallet: Wallet, setupRunId: string, funded: readonly string[], unfunded: readonly string[]): Promise<void> {
-  const opens: AnyCommand[] = [...funded, ...unfunded].map((userId, index) => ({ idempotentKey: `${setupRunId}-${index}`, userId, type: 'open', currency: wallet.config.defaultCurrency }));
-  const credits: AnyCommand[] = funded.map((userId, index) => ({ idempotentKey: `${setupRunId}c-${index}`, userId, type: 'credit', amount: formatMoney(OPENING_BALANCE_CENTS, 3) }));
-  for (const [round, commands] of [[setupRunId, opens], [`${setupRunId}c`, credits]] as const) {
+  const opens: AnyCommand[] = [...funded, ...unfunded].map((userId, index) => ({
+    idempotentKey: `${setupRunId}-${index}`,
+    userId,
+    type: 'open',
+    currency: wallet.config.defaultCurrency,
+  }));
+  const credits: AnyCommand[] = funded.map((userId, index) => ({
+    idempotentKey: `${setupRunId}c-${index}`,
+    userId,
+    type: 'credit',
+    amount: formatMoney(OPENING_BALANCE_CENTS, 3),
+  }));
+  for (const [round, commands] of [
+    [setupRunId, opens],
+    [`${setupRunId}c`, credits],
+  ] as const) {
     for (let start = 0; start < commands.length; start += 10) await sendBatch(wallet, commands.slice(start, start + 10));
     const { rejected } = await collect(wallet, round, new Float64Array(commands.length), 1, () => undefined);
     if (rejected > 0) throw new Error(`${rejected} of ${commands.length} wallet set-up commands were refused`);
@@ -215,7 +253,13 @@ class Window {
   }
 }
 
-async function publish(wallet: Wallet, commands: readonly Command[], sentAt: Float64Array, concurrency: number, window: Window): Promise<number> {
+async function publish(
+  wallet: Wallet,
+  commands: readonly Command[],
+  sentAt: Float64Array,
+  concurrency: number,
+  window: Window,
+): Promise<number> {
   let next = 0;
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
@@ -267,7 +311,10 @@ async function publishPaced(wallet: Wallet, commands: readonly Command[], sentAt
 
 async function sendBatch(wallet: Wallet, batch: readonly AnyCommand[]): Promise<void> {
   const { Failed = [] } = await wallet.clients.sqs.send(
-    new SendMessageBatchCommand({ QueueUrl: wallet.queueUrls.command, Entries: batch.map((command, offset) => ({ Id: String(offset), MessageBody: JSON.stringify(command) })) }),
+    new SendMessageBatchCommand({
+      QueueUrl: wallet.queueUrls.command,
+      Entries: batch.map((command, offset) => ({ Id: String(offset), MessageBody: JSON.stringify(command) })),
+    }),
   );
   if (Failed.length > 0) throw new Error(`SendMessageBatch refused ${Failed.length} commands: ${JSON.stringify(Failed[0])}`);
 }
@@ -275,7 +322,13 @@ async function sendBatch(wallet: Wallet, batch: readonly AnyCommand[]): Promise<
 const STALL_MS = 60_000;
 
 /** Reads replies until every command has one; replies are at-least-once, so duplicates are counted, not timed. */
-async function collect(wallet: Wallet, runId: string, repliedAt: Float64Array, collectors: number, onReply: () => void): Promise<{ duplicates: number; rejected: number }> {
+async function collect(
+  wallet: Wallet,
+  runId: string,
+  repliedAt: Float64Array,
+  collectors: number,
+  onReply: () => void,
+): Promise<{ duplicates: number; rejected: number }> {
   let remaining = repliedAt.length;
   let duplicates = 0;
   let rejected = 0;
@@ -285,9 +338,15 @@ async function collect(wallet: Wallet, runId: string, repliedAt: Float64Array, c
     Array.from({ length: collectors }, async () => {
       while (remaining > 0) {
         // A dead worker or a lost reply must end the bench with an error, not hang it.
-        if (performance.now() - lastReplyAt > STALL_MS) throw new Error(`no reply for ${STALL_MS / 1000} s with ${remaining} commands unanswered`);
+        if (performance.now() - lastReplyAt > STALL_MS)
+          throw new Error(`no reply for ${STALL_MS / 1000} s with ${remaining} commands unanswered`);
         const { Messages = [] } = await wallet.clients.sqs.send(
-          new ReceiveMessageCommand({ QueueUrl: wallet.queueUrls.reply, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, VisibilityTimeout: 300 }),
+          new ReceiveMessageCommand({
+            QueueUrl: wallet.queueUrls.reply,
+            MaxNumberOfMessages: 10,
+            WaitTimeSeconds: 1,
+            VisibilityTimeout: 300,
+          }),
         );
         const now = performance.now();
         for (const message of Messages) {
@@ -309,7 +368,12 @@ async function collect(wallet: Wallet, runId: string, repliedAt: Float64Array, c
           // Not awaited: the next receive need not wait for the delete.
           deletes.push(
             wallet.clients.sqs
-              .send(new DeleteMessageBatchCommand({ QueueUrl: wallet.queueUrls.reply, Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })) }))
+              .send(
+                new DeleteMessageBatchCommand({
+                  QueueUrl: wallet.queueUrls.reply,
+                  Entries: Messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
+                }),
+              )
               .catch(() => undefined),
           );
         }
@@ -321,7 +385,11 @@ async function collect(wallet: Wallet, runId: string, repliedAt: Float64Array, c
 }
 
 /** Every user's stored balance must equal the opening balance plus its commands (all applied exactly once); freezes move none. */
-async function checkBalances(wallet: Wallet, commands: readonly Command[], userIds: readonly string[]): Promise<{ balancesChecked: number; balanceMismatches: number; userItemBytes: number }> {
+async function checkBalances(
+  wallet: Wallet,
+  commands: readonly Command[],
+  userIds: readonly string[],
+): Promise<{ balancesChecked: number; balanceMismatches: number; userItemBytes: number }> {
   const expected = new Map(userIds.map((userId) => [userId, OPENING_BALANCE_CENTS]));
   for (const command of commands) {
     if (command.type !== 'credit' && command.type !== 'debit') continue;

@@ -11,7 +11,17 @@ import type { DirectRun } from './direct-apply.js';
 import { cpuClock } from './cpu.js';
 import { emptyMeters, meterWallet, type WorkerMeters } from './meter.js';
 import { createProgress } from './progress.js';
-import { benchUserIds, closePhase, OPENING_BALANCE_CENTS, openPhase, phaseEnv, readUserItem, seedBenchUsers, WARMUP_USERS, type BenchStack } from './stack.js';
+import {
+  benchUserIds,
+  closePhase,
+  OPENING_BALANCE_CENTS,
+  openPhase,
+  phaseEnv,
+  readUserItem,
+  seedBenchUsers,
+  WARMUP_USERS,
+  type BenchStack,
+} from './stack.js';
 import { summarize, throughput } from './stats.js';
 
 /**
@@ -32,7 +42,15 @@ export async function runEngineDirect(
     label,
     warmupCommands = 0,
     env = {},
-  }: { users: number; commands: number; distribution: Distribution; inFlight: number; label: string; warmupCommands?: number; env?: Record<string, string> },
+  }: {
+    users: number;
+    commands: number;
+    distribution: Distribution;
+    inFlight: number;
+    label: string;
+    warmupCommands?: number;
+    env?: Record<string, string>;
+  },
 ): Promise<DirectRun> {
   const wallet = await openPhase(phaseEnv(stack, `${label}-${randomUUID().slice(0, 8)}`, env), logger);
   try {
@@ -77,7 +95,13 @@ export async function runEngineDirect(
 }
 
 /** `inFlight / 10` loops each submit 10 commands (a poller's batch) and wait for their results; each command's latency goes to `latencies`. */
-async function drive(engine: LedgerEngine, batch: readonly Command[], inFlight: number, tick: (count: number) => void, latencies: number[]): Promise<void> {
+async function drive(
+  engine: LedgerEngine,
+  batch: readonly Command[],
+  inFlight: number,
+  tick: (count: number) => void,
+  latencies: number[],
+): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.max(1, Math.floor(inFlight / 10)) }, async () => {
@@ -138,7 +162,12 @@ export async function runLargestGroup(
       const after: UserState = { userId, balance: last.newBalance, version: last.version, lastDecidedAt: timestamp, holds: new Map() };
       const sentAt = performance.now();
       await wallet.clients.ddb.send(
-        new TransactWriteCommand({ TransactItems: [userAction(wallet.config.tables.users, userId, { before: user, after }), ...records.map((record) => recordPut(wallet.config.tables.transactions, record))] }),
+        new TransactWriteCommand({
+          TransactItems: [
+            userAction(wallet.config.tables.users, userId, { before: user, after }),
+            ...records.map((record) => recordPut(wallet.config.tables.transactions, record)),
+          ],
+        }),
       );
       latencies.push(performance.now() - sentAt);
       user = after;

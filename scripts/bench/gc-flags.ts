@@ -18,7 +18,8 @@ import { formatTable } from './table.js';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const help = {
   usage: 'npm run bench:gc -- [--sizes 0,16,32,64] [--rounds 2] [--commands 10000] [--warmup 10000] [--scenario uniform|hot|both]',
-  description: "Worker CPU per command, throughput and GC pauses per --max-semi-space-size (docs/performance.md, \"The worker's young generation\").",
+  description:
+    'Worker CPU per command, throughput and GC pauses per --max-semi-space-size (docs/performance.md, "The worker\'s young generation").',
   flags: ['sizes', 'rounds', 'commands', 'warmup', 'scenario'],
 };
 const { flags } = parseCommandLine(help);
@@ -33,7 +34,12 @@ const commands = whole(flags.get('commands') ?? '10000', 'commands');
 const warmup = whole(flags.get('warmup') ?? '10000', 'warmup');
 const scenario = flags.get('scenario') ?? 'both';
 if (!['uniform', 'hot', 'both'].includes(scenario)) exitWithUsage(help, new UsageError('--scenario is uniform, hot or both'));
-const scenarios = ([['uniform', DEFAULT_OPTIONS.users], ['hot', 1]] as const).filter(([name]) => scenario === 'both' || scenario === name);
+const scenarios = (
+  [
+    ['uniform', DEFAULT_OPTIONS.users],
+    ['hot', 1],
+  ] as const
+).filter(([name]) => scenario === 'both' || scenario === name);
 
 const logger = createLogger('warn', 'bench-gc');
 const stack = await startBenchStack(logger, DEFAULT_OPTIONS.heapMb);
@@ -47,7 +53,11 @@ try {
           commands,
           users,
           workers: 1,
-          tuning: { WALLET_POLLERS: String(DEFAULT_OPTIONS.pollers), WALLET_MAX_SOCKETS: String(DEFAULT_OPTIONS.maxSockets), WALLET_GROUP_COMMIT: 'true' },
+          tuning: {
+            WALLET_POLLERS: String(DEFAULT_OPTIONS.pollers),
+            WALLET_MAX_SOCKETS: String(DEFAULT_OPTIONS.maxSockets),
+            WALLET_GROUP_COMMIT: 'true',
+          },
           publishConcurrency: DEFAULT_OPTIONS.publishConcurrency,
           collectors: DEFAULT_OPTIONS.collectors,
           window: windowFor(DEFAULT_OPTIONS, 1),

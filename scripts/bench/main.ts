@@ -62,10 +62,23 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => 
 
 try {
   // Unmeasured: the JVM compiles its hot paths during the first few thousand writes.
-  await runDirectPhase(stack, logger, 'ceiling', { users: options.users, commands: options.warmupCommands, concurrencies: [16], label: 'warm-up' });
-  const probes = await probeCeiling(stack, logger, { users: options.users, probeCommands: options.probeCommands, concurrencies: options.concurrencies });
+  await runDirectPhase(stack, logger, 'ceiling', {
+    users: options.users,
+    commands: options.warmupCommands,
+    concurrencies: [16],
+    label: 'warm-up',
+  });
+  const probes = await probeCeiling(stack, logger, {
+    users: options.users,
+    probeCommands: options.probeCommands,
+    concurrencies: options.concurrencies,
+  });
   const best = bestOf(probes).concurrency;
-  const [seedStyle] = await runDirectPhase(stack, logger, 'seed-style', { users: options.users, commands: options.directCommands, concurrencies: [best] });
+  const [seedStyle] = await runDirectPhase(stack, logger, 'seed-style', {
+    users: options.users,
+    commands: options.directCommands,
+    concurrencies: [best],
+  });
   if (!seedStyle) throw new Error('the seed-style run returned nothing');
 
   const base: EndToEndOptions = {
@@ -83,7 +96,12 @@ try {
   const queueOnlyRun = () => runEndToEnd(stack, logger, { ...base, label: 'queue-only', workerEnv: { BENCH_QUEUE_ONLY: 'true' } });
   const queueOnlyBefore = await queueOnlyRun();
 
-  const common = { pacedSeconds: options.pacedSeconds, ceilingCommands: options.directCommands, engineInFlight: Math.max(1, options.workers) * options.pollers * 10, largestGroupSize: 99 };
+  const common = {
+    pacedSeconds: options.pacedSeconds,
+    ceilingCommands: options.directCommands,
+    engineInFlight: Math.max(1, options.workers) * options.pollers * 10,
+    largestGroupSize: 99,
+  };
   const uniform = await runScenario(
     stack,
     logger,
@@ -104,7 +122,17 @@ try {
   const hot = await runScenario(
     stack,
     logger,
-    { ...common, name: 'hot', users: 1, distribution: 'round-robin', commands: options.hotCommands, offCommands: Math.ceil(options.offCommands / 4), ceilingConcurrency: 1, compareAtSameLoad: true, largestGroupTransactions: options.largestGroupTransactions },
+    {
+      ...common,
+      name: 'hot',
+      users: 1,
+      distribution: 'round-robin',
+      commands: options.hotCommands,
+      offCommands: Math.ceil(options.offCommands / 4),
+      ceilingConcurrency: 1,
+      compareAtSameLoad: true,
+      largestGroupTransactions: options.largestGroupTransactions,
+    },
     base,
   );
   // The skewed workload's own best concurrency: its hottest user's lock makes the loops wait differently.

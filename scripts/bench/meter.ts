@@ -35,7 +35,13 @@ export function emptyMeters(): WorkerMeters {
 /** The one overload of the SDK's middlewareStack.add this file uses (its full type is a union of every step's). */
 interface Meterable {
   middlewareStack: {
-    add(middleware: (next: (args: { input: unknown }) => Promise<unknown>, context: { commandName?: string }) => (args: { input: unknown }) => Promise<unknown>, options: { step: 'deserialize'; name: string }): void;
+    add(
+      middleware: (
+        next: (args: { input: unknown }) => Promise<unknown>,
+        context: { commandName?: string },
+      ) => (args: { input: unknown }) => Promise<unknown>,
+      options: { step: 'deserialize'; name: string },
+    ): void;
   };
 }
 
@@ -75,11 +81,15 @@ export function meterClient(client: Meterable, meter: () => ClientMeter, onReque
 /** Meters both clients of a wallet into `meters()` (read per request); TransactWriteItems inputs are sized into its `writes`. */
 export function meterWallet(clients: AwsClients, meters: WorkerMeters | (() => WorkerMeters)): void {
   const current = typeof meters === 'function' ? meters : () => meters;
-  meterClient(clients.ddb as unknown as Meterable, () => current().ddb, (operation, input) => {
-    if (operation !== 'TransactWriteItems') return;
-    const actions = (input as { TransactItems?: Record<string, unknown>[] }).TransactItems ?? [];
-    addTransactWrite(current().writes, actions);
-  });
+  meterClient(
+    clients.ddb as unknown as Meterable,
+    () => current().ddb,
+    (operation, input) => {
+      if (operation !== 'TransactWriteItems') return;
+      const actions = (input as { TransactItems?: Record<string, unknown>[] }).TransactItems ?? [];
+      addTransactWrite(current().writes, actions);
+    },
+  );
   meterClient(clients.sqs as unknown as Meterable, () => current().sqs);
 }
 

@@ -145,7 +145,12 @@ export function parseBenchOptions(argv: readonly string[], env: Record<string, s
     const arg = argv[index] as string;
     if (!arg.startsWith('--')) throw new BenchUsageError(`unexpected argument ${arg}`);
     const [name = '', inline] = arg.slice(2).split('=', 2);
-    if (!(name in FLAG_NAMES)) throw new BenchUsageError(`unknown flag --${name} (known: ${Object.keys(FLAG_NAMES).map((flag) => `--${flag}`).join(' ')})`);
+    if (!(name in FLAG_NAMES))
+      throw new BenchUsageError(
+        `unknown flag --${name} (known: ${Object.keys(FLAG_NAMES)
+          .map((flag) => `--${flag}`)
+          .join(' ')})`,
+      );
     if (BOOLEAN_FLAGS.has(name) && inline === undefined) {
       raw.set(name, 'true');
       continue;
@@ -183,6 +188,7 @@ function isTrue(value: string): boolean {
 
 function whole(flag: string, text: string, min: number): number {
   const value = Number(text.trim());
-  if (!Number.isInteger(value) || value < min) throw new BenchUsageError(`--${flag} must be a whole number ≥ ${min}, got ${JSON.stringify(text)}`);
+  if (!Number.isInteger(value) || value < min)
+    throw new BenchUsageError(`--${flag} must be a whole number ≥ ${min}, got ${JSON.stringify(text)}`);
   return value;
 }

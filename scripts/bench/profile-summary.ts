@@ -28,9 +28,11 @@ export function ownerOf(functionName: string, url: string): string | undefined {
   if (url === '') return undefined;
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1];
   if (pkg) {
-    if (pkg.startsWith('@aws-sdk/') || pkg.startsWith('@smithy/') || pkg.startsWith('@aws-crypto/') || pkg === 'fast-xml-parser') return 'AWS SDK';
+    if (pkg.startsWith('@aws-sdk/') || pkg.startsWith('@smithy/') || pkg.startsWith('@aws-crypto/') || pkg === 'fast-xml-parser')
+      return 'AWS SDK';
     if (pkg.startsWith('@opentelemetry/')) return 'OpenTelemetry';
-    if (pkg === 'pino' || pkg === 'pino-std-serializers' || pkg === 'fast-redact' || pkg === 'sonic-boom' || pkg === '@pinojs/redact') return 'pino';
+    if (pkg === 'pino' || pkg === 'pino-std-serializers' || pkg === 'fast-redact' || pkg === 'sonic-boom' || pkg === '@pinojs/redact')
+      return 'pino';
     return pkg;
   }
   if (url.startsWith('node:internal/') || url.startsWith('node:')) return nodeArea(url);

@@ -19,7 +19,8 @@ import { startBenchStack } from './stack.js';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const help = {
   usage: 'npm run bench:profile -- [--scenario uniform|hot|both] [--commands 10000] [--warmup 10000] [--pollers 64] [--dir bench/profiles]',
-  description: 'CPU profile of the bench worker over one saturated end-to-end run per scenario (docs/performance.md, "Where the worker\'s CPU goes").',
+  description:
+    'CPU profile of the bench worker over one saturated end-to-end run per scenario (docs/performance.md, "Where the worker\'s CPU goes").',
   flags: ['scenario', 'commands', 'warmup', 'pollers', 'dir'],
 };
 const { flags } = parseCommandLine(help);
@@ -39,7 +40,10 @@ await mkdir(dir, { recursive: true });
 const logger = createLogger('warn', 'bench-profile');
 const stack = await startBenchStack(logger, DEFAULT_OPTIONS.heapMb);
 try {
-  for (const [name, users] of [['uniform', DEFAULT_OPTIONS.users], ['hot', 1]] as const) {
+  for (const [name, users] of [
+    ['uniform', DEFAULT_OPTIONS.users],
+    ['hot', 1],
+  ] as const) {
     if (scenario !== 'both' && scenario !== name) continue;
     const run = await runEndToEnd(stack, logger, {
       label: `profile-${name}`,

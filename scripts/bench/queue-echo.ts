@@ -9,18 +9,30 @@ import type { QueueUrls } from '../../src/resources/definitions.js';
  * DeleteMessageBatch), so its rate bounds any end-to-end figure on this
  * emulator and machine.
  */
-export function startQueueEcho(sqs: SQSClient, queueUrls: QueueUrls, pollers: number, onEcho: (count: number) => void): { stop(): Promise<void> } {
+export function startQueueEcho(
+  sqs: SQSClient,
+  queueUrls: QueueUrls,
+  pollers: number,
+  onEcho: (count: number) => void,
+): { stop(): Promise<void> } {
   let stopping = false;
   const loops = Array.from({ length: pollers }, async () => {
     while (!stopping) {
-      const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrls.command, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: queueUrls.command, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+      );
       if (Messages.length === 0) continue;
       const entries = Messages.map((message, index) => {
         const { idempotentKey } = JSON.parse(message.Body ?? '{}') as { idempotentKey?: string };
         return { Id: String(index), MessageBody: JSON.stringify({ idempotentKey, status: 'applied' }) };
       });
       await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrls.reply, Entries: entries }));
-      await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrls.command, Entries: Messages.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle })) }));
+      await sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: queueUrls.command,
+          Entries: Messages.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle })),
+        }),
+      );
       onEcho(Messages.length);
     }
   });

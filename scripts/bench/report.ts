@@ -21,7 +21,13 @@ export interface BenchReport {
   seedStyle: DirectRun;
   /** The queue part alone (receive, reply, delete; no DynamoDB), at the start and at the end; `tps` is the better one. */
   queueOnly: { before: EndToEndRun; after: EndToEndRun; tps: number };
-  scenarios: { uniform: ScenarioResult; hot: ScenarioResult; zipf: ScenarioResult; latencyHot?: ScenarioResult; latencyUniform?: ScenarioResult };
+  scenarios: {
+    uniform: ScenarioResult;
+    hot: ScenarioResult;
+    zipf: ScenarioResult;
+    latencyHot?: ScenarioResult;
+    latencyUniform?: ScenarioResult;
+  };
   scaling?: ScalingReport;
 }
 
@@ -103,7 +109,11 @@ function directRow(name: string, run: DirectRun, ceilingTps: number): string[] {
   const costs = costsPerCommand(run.meters ?? emptyMeters(), run.commands, run.userItemBytes ?? 0);
   return [
     name,
-    run.style === 'engine' ? `grouped, ${run.concurrency} held` : run.style === 'largest-group' ? `1+${round(run.commands / Math.max(1, run.meters?.writes.transactions ?? 1))} actions, serial` : `1 txn/cmd c=${run.concurrency}`,
+    run.style === 'engine'
+      ? `grouped, ${run.concurrency} held`
+      : run.style === 'largest-group'
+        ? `1+${round(run.commands / Math.max(1, run.meters?.writes.transactions ?? 1))} actions, serial`
+        : `1 txn/cmd c=${run.concurrency}`,
     String(run.commands),
     '-',
     tps(run.tps),
@@ -122,7 +132,8 @@ function directRow(name: string, run: DirectRun, ceilingTps: number): string[] {
 
 function e2eRow(name: string, run: EndToEndRun, ceilingTps: number): string[] {
   const costs = e2eCosts(run);
-  const grouping = run.workerReports.length > 0 && costs.transactions > 0 ? (costs.commandsPerTransaction > 1.01 ? 'grouped' : '1 txn/cmd') : 'queue only';
+  const grouping =
+    run.workerReports.length > 0 && costs.transactions > 0 ? (costs.commandsPerTransaction > 1.01 ? 'grouped' : '1 txn/cmd') : 'queue only';
   return [
     name,
     `${grouping}${run.workers === 0 ? ' (in driver)' : ''}`,
@@ -175,7 +186,9 @@ function scenarioLines(title: string, scenario: ScenarioResult, table: Table): s
     );
   }
   if (offPaced && groupedAtOffLoad) {
-    lines.push(`same offered load (${tps(offPaced.rate ?? 0)}/s): p99 grouped ${ms(groupedAtOffLoad.latencyMs.p99)} ms vs one transaction per command ${ms(offPaced.latencyMs.p99)} ms`);
+    lines.push(
+      `same offered load (${tps(offPaced.rate ?? 0)}/s): p99 grouped ${ms(groupedAtOffLoad.latencyMs.p99)} ms vs one transaction per command ${ms(offPaced.latencyMs.p99)} ms`,
+    );
   }
   const busy = (run: { meters?: { ddb: { busyMs: Record<string, number> } }; elapsedMs: number }) =>
     `${Math.round((100 * (run.meters?.ddb.busyMs.TransactWriteItems ?? 0)) / Math.max(1, run.elapsedMs))}%`;
@@ -185,7 +198,8 @@ function scenarioLines(title: string, scenario: ScenarioResult, table: Table): s
   );
   const series = grouped.workerReports[0]?.memorySeries ?? [];
   if (series.length >= 4) {
-    const at = (fraction: number) => series[Math.min(series.length - 1, Math.floor(fraction * (series.length - 1)))] as { rssMb: number; heapUsedMb: number };
+    const at = (fraction: number) =>
+      series[Math.min(series.length - 1, Math.floor(fraction * (series.length - 1)))] as { rssMb: number; heapUsedMb: number };
     lines.push(
       `worker memory over the grouped saturated run (at 0/25/50/75/100%): heap ${[0, 0.25, 0.5, 0.75, 1].map((fraction) => at(fraction).heapUsedMb).join('/')} MB, ` +
         `RSS ${[0, 0.25, 0.5, 0.75, 1].map((fraction) => at(fraction).rssMb).join('/')} MB`,
@@ -215,9 +229,24 @@ export function targetLines(report: BenchReport, table: Table = formatTable): st
   const p99Off = uniform.offPaced?.latencyMs.p99;
   const p99Grouped = uniform.groupedAtOffLoad?.latencyMs.p99;
   const rows: [string, string, string, boolean | undefined][] = [
-    ['ratio >= 3 (uniform)', fixed(ratioOf(result.e2eTps, result.ceilingTps), 2), bound(uniform), ratioOf(result.e2eTps, result.ceilingTps) >= 3],
-    ['hot_ratio >= 10', fixed(ratioOf(result.hotUserTps, result.hotUserCeilingTps), 2), bound(hot), ratioOf(result.hotUserTps, result.hotUserCeilingTps) >= 10],
-    ['zipf_ratio >= 3', fixed(ratioOf(result.zipfTps, result.zipfCeilingTps), 2), bound(zipf), ratioOf(result.zipfTps, result.zipfCeilingTps) >= 3],
+    [
+      'ratio >= 3 (uniform)',
+      fixed(ratioOf(result.e2eTps, result.ceilingTps), 2),
+      bound(uniform),
+      ratioOf(result.e2eTps, result.ceilingTps) >= 3,
+    ],
+    [
+      'hot_ratio >= 10',
+      fixed(ratioOf(result.hotUserTps, result.hotUserCeilingTps), 2),
+      bound(hot),
+      ratioOf(result.hotUserTps, result.hotUserCeilingTps) >= 10,
+    ],
+    [
+      'zipf_ratio >= 3',
+      fixed(ratioOf(result.zipfTps, result.zipfCeilingTps), 2),
+      bound(zipf),
+      ratioOf(result.zipfTps, result.zipfCeilingTps) >= 3,
+    ],
     [
       'latency_profile_hot_ratio >= 20',
       fixed(ratioOf(result.latencyHotTps, result.latencyHotCeilingTps), 2),
@@ -246,7 +275,7 @@ export function targetLines(report: BenchReport, table: Table = formatTable): st
       ['target', 'measured', 'bound here', 'met'],
       rows.map(([name, measured, limit, met]) => [name, measured, limit, met === undefined ? '-' : met ? 'yes' : 'NO']),
     ),
-    'bound here = min(queue only, engine only, one user\'s largest transactions back to back) / the same ceiling',
+    "bound here = min(queue only, engine only, one user's largest transactions back to back) / the same ceiling",
   ];
 }
 
@@ -263,7 +292,9 @@ export function formatReport(report: BenchReport, { markdown = false }: { markdo
     `## Direct runs (no queue): ceiling probes and seed-style on ${report.options.users} users, probes on the skewed workload (${report.options.zipfUsers} users)`,
     table(HEADERS, [
       ...probes.map((run) => directRow('ceiling probe', run, best.tps)),
-      directRow('seed-style (4 calls)', seedStyle, best.tps).map((cell, index) => (index === 1 ? `4 calls/cmd c=${seedStyle.concurrency}` : cell)),
+      directRow('seed-style (4 calls)', seedStyle, best.tps).map((cell, index) =>
+        index === 1 ? `4 calls/cmd c=${seedStyle.concurrency}` : cell,
+      ),
       ...zipfProbes.map((run) => directRow('Zipf ceiling probe', run, zipfBest.tps)),
     ]),
     '',
@@ -276,8 +307,22 @@ export function formatReport(report: BenchReport, { markdown = false }: { markdo
     ...scenarioLines('hot user', scenarios.hot, table),
     '',
     ...scenarioLines('skewed (Zipf s=1)', scenarios.zipf, table),
-    ...(scenarios.latencyHot ? ['', ...scenarioLines(`latency profile: hot user, +${report.options.latencyMs} ms each way to DynamoDB`, scenarios.latencyHot, table)] : []),
-    ...(scenarios.latencyUniform ? ['', ...scenarioLines(`latency profile: uniform, +${report.options.latencyMs} ms each way to DynamoDB`, scenarios.latencyUniform, table)] : []),
+    ...(scenarios.latencyHot
+      ? [
+          '',
+          ...scenarioLines(`latency profile: hot user, +${report.options.latencyMs} ms each way to DynamoDB`, scenarios.latencyHot, table),
+        ]
+      : []),
+    ...(scenarios.latencyUniform
+      ? [
+          '',
+          ...scenarioLines(
+            `latency profile: uniform, +${report.options.latencyMs} ms each way to DynamoDB`,
+            scenarios.latencyUniform,
+            table,
+          ),
+        ]
+      : []),
     '',
     '## Targets',
     ...targetLines(report, table),
@@ -285,7 +330,7 @@ export function formatReport(report: BenchReport, { markdown = false }: { markdo
     `workers: ${report.options.workers} process(es), WALLET_POLLERS=${report.options.pollers} (up to ${report.options.pollers * 10} messages in flight per worker), ` +
       `saturated window ${report.scenarios.uniform.grouped.window}; run took ${Math.round(report.durationSeconds)} s`,
     `warm-up: ${report.options.e2eWarmupCommands} commands (users of their own) before every end-to-end and engine-only run, ${report.options.warmupCommands} direct writes before the first direct run` +
-      (report.options.e2eWarmupCommands < 10_000 ? ' (fewer than the full bench\'s 10,000: CPU per command reads high)' : ''),
+      (report.options.e2eWarmupCommands < 10_000 ? " (fewer than the full bench's 10,000: CPU per command reads high)" : ''),
     `load average (${report.machine.cpus} CPUs): ${report.machine.loadAtStart.map((load) => load.toFixed(2)).join(' ')} at start, ${report.machine.loadAtEnd.map((load) => load.toFixed(2)).join(' ')} at end`,
   ];
   if (report.scaling) lines.push('', ...scalingLines(report.scaling));

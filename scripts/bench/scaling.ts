@@ -33,17 +33,34 @@ const USER_COUNTS = [1, 100, 1_000];
 const HOT_USER_COMMANDS = 1_000;
 
 /** Throughput with 1, 2, 4 worker processes, and with 1, 100, 1,000 users. */
-export async function runScaling(stack: BenchStack, logger: Logger, options: BenchOptions, base: EndToEndOptions, bestConcurrency: number): Promise<ScalingReport> {
+export async function runScaling(
+  stack: BenchStack,
+  logger: Logger,
+  options: BenchOptions,
+  base: EndToEndOptions,
+  bestConcurrency: number,
+): Promise<ScalingReport> {
   // Measured right after each row, so both sides of its ratio saw the same machine load.
   const ceilingAfter = async (users: number, commands: number) => {
-    const [run] = await runDirectPhase(stack, logger, 'ceiling', { users, commands, concurrencies: [Math.min(bestConcurrency, users)], label: `ceiling u=${users}` });
+    const [run] = await runDirectPhase(stack, logger, 'ceiling', {
+      users,
+      commands,
+      concurrencies: [Math.min(bestConcurrency, users)],
+      label: `ceiling u=${users}`,
+    });
     if (!run) throw new Error('the ceiling run returned nothing');
     return run;
   };
 
   const rows: ScalingRow[] = [];
   for (const workers of WORKER_COUNTS) {
-    const e2e = await runEndToEnd(stack, logger, { ...base, label: `w${workers}-u${options.users}`, workers, commands: options.scalingCommands, window: windowFor(options, workers) });
+    const e2e = await runEndToEnd(stack, logger, {
+      ...base,
+      label: `w${workers}-u${options.users}`,
+      workers,
+      commands: options.scalingCommands,
+      window: windowFor(options, workers),
+    });
     rows.push({ dimension: 'workers', e2e, ceiling: await ceilingAfter(options.users, options.scalingCommands) });
   }
   for (const users of USER_COUNTS) {

@@ -108,7 +108,14 @@ export async function runScenario(stack: BenchStack, logger: Logger, spec: Scena
   const pacedRate = PACED_SHARE * grouped.tps;
   const groupedPaced = await e2e('grouped-70', true, pacedCommands(pacedRate, spec.pacedSeconds), pacedRate);
   const { dynamodbEndpoint: _endpoint, ...shown } = spec;
-  const result: ScenarioResult = { spec: shown, ceiling: { before, after, tps: (before.tps + after.tps) / 2 }, engine, ...(largestGroup && { largestGroup }), grouped, groupedPaced };
+  const result: ScenarioResult = {
+    spec: shown,
+    ceiling: { before, after, tps: (before.tps + after.tps) / 2 },
+    engine,
+    ...(largestGroup && { largestGroup }),
+    grouped,
+    groupedPaced,
+  };
   if (spec.offCommands > 0) {
     result.off = await e2e('off', false, spec.offCommands);
     if (spec.compareAtSameLoad) {

@@ -83,9 +83,13 @@ export function benchUserIds(count: number): string[] {
 export async function seedBenchUsers(wallet: Wallet, userIds: readonly string[]): Promise<void> {
   const now = new Date().toISOString();
   for (let start = 0; start < userIds.length; start += 25) {
-    let requests = userIds.slice(start, start + 25).map((userId) => ({ PutRequest: { Item: newUserItem(userId, OPENING_BALANCE_CENTS, now, wallet.config.defaultCurrency) } }));
+    let requests = userIds
+      .slice(start, start + 25)
+      .map((userId) => ({ PutRequest: { Item: newUserItem(userId, OPENING_BALANCE_CENTS, now, wallet.config.defaultCurrency) } }));
     while (requests.length > 0) {
-      const { UnprocessedItems } = await wallet.clients.ddb.send(new BatchWriteCommand({ RequestItems: { [wallet.config.tables.users]: requests } }));
+      const { UnprocessedItems } = await wallet.clients.ddb.send(
+        new BatchWriteCommand({ RequestItems: { [wallet.config.tables.users]: requests } }),
+      );
       requests = (UnprocessedItems?.[wallet.config.tables.users] ?? []) as typeof requests;
     }
   }
@@ -94,7 +98,9 @@ export async function seedBenchUsers(wallet: Wallet, userIds: readonly string[])
 /** A user as stored, with its size in bytes (what DynamoDB charges each Update of it on). */
 export async function readUserItem(wallet: Wallet, userId: string): Promise<{ user?: UserState; bytes: number }> {
   // The low-level read: the marshalled item is what DynamoDB sizes.
-  const { Item } = await wallet.clients.ddb.send(new GetItemCommand({ TableName: wallet.config.tables.users, Key: { userId: { S: userId } }, ConsistentRead: true }));
+  const { Item } = await wallet.clients.ddb.send(
+    new GetItemCommand({ TableName: wallet.config.tables.users, Key: { userId: { S: userId } }, ConsistentRead: true }),
+  );
   if (!Item) return { bytes: 0 };
   return { user: userFromItem(unmarshall(Item, { wrapNumbers: true })), bytes: itemSize(Item as Record<string, AttributeValue>) };
 }

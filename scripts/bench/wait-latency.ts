@@ -15,7 +15,11 @@ import { startWorkerProcesses } from './worker-pool.js';
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const { values } = parseArgs({
-  options: { waiters: { type: 'string', default: '20,200' }, rounds: { type: 'string', default: '5' }, 'timeout-ms': { type: 'string', default: '30000' } },
+  options: {
+    waiters: { type: 'string', default: '20,200' },
+    rounds: { type: 'string', default: '5' },
+    'timeout-ms': { type: 'string', default: '30000' },
+  },
 });
 const waiterCounts = values.waiters.split(',').map(Number);
 const rounds = Number(values.rounds);
@@ -26,7 +30,11 @@ if (waiterCounts.some((count) => !Number.isInteger(count) || count < 1) || !Numb
 }
 
 const logger = createLogger('warn', 'bench-wait');
-process.stderr.write(`load average at start: ${loadavg().map((load) => load.toFixed(2)).join(' ')}\n`);
+process.stderr.write(
+  `load average at start: ${loadavg()
+    .map((load) => load.toFixed(2))
+    .join(' ')}\n`,
+);
 const stack = await startBenchStack(logger, 512);
 const rows: string[] = [];
 let failed = false;
@@ -77,6 +85,12 @@ try {
 } finally {
   await stack.stop();
 }
-process.stdout.write(['| concurrent waiters | requests | p50 ms | p99 ms | max ms | not 200 |', '|---|---|---|---|---|---|', ...rows].join('\n') + '\n');
-process.stderr.write(`load average at end: ${loadavg().map((load) => load.toFixed(2)).join(' ')}\n`);
+process.stdout.write(
+  `${['| concurrent waiters | requests | p50 ms | p99 ms | max ms | not 200 |', '|---|---|---|---|---|---|', ...rows].join('\n')}\n`,
+);
+process.stderr.write(
+  `load average at end: ${loadavg()
+    .map((load) => load.toFixed(2))
+    .join(' ')}\n`,
+);
 process.exit(failed ? 1 : 0);

@@ -21,11 +21,19 @@ const WORKER_ENTRY = fileURLToPath(new URL('./worker-process.ts', import.meta.ur
 const READY_TIMEOUT_MS = 60_000;
 
 /** `count` worker OS processes on the phase's environment, with `nodeArgs` (V8 flags) on top of BENCH_WORKER_NODE_ARGS; resolves once all are polling. */
-export async function startWorkerProcesses(count: number, env: Record<string, string>, nodeArgs: readonly string[] = []): Promise<WorkerPool> {
+export async function startWorkerProcesses(
+  count: number,
+  env: Record<string, string>,
+  nodeArgs: readonly string[] = [],
+): Promise<WorkerPool> {
   const children = Array.from({ length: count }, () => {
     // BENCH_WORKER_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles the workers, which NODE_OPTIONS cannot.
     const fromEnv = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
-    const child = fork(WORKER_ENTRY, [], { execArgv: [...fromEnv, ...nodeArgs, '--import', 'tsx'], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(WORKER_ENTRY, [], {
+      execArgv: [...fromEnv, ...nodeArgs, '--import', 'tsx'],
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     killOnExit(child);
     return child;
   });
@@ -96,7 +104,11 @@ export async function startWorkerInProcess(env: Record<string, string>, logger: 
   };
 }
 
-function nextMessage<T extends WorkerToDriver['type']>(child: ChildProcess, type: T, timeoutMs: number): Promise<Extract<WorkerToDriver, { type: T }>> {
+function nextMessage<T extends WorkerToDriver['type']>(
+  child: ChildProcess,
+  type: T,
+  timeoutMs: number,
+): Promise<Extract<WorkerToDriver, { type: T }>> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => fail(new Error(`worker ${child.pid} sent no '${type}' within ${timeoutMs} ms`)), timeoutMs);
     const onMessage = (message: WorkerToDriver) => {

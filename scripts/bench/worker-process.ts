@@ -28,7 +28,9 @@ meterWallet(wallet.clients, () => meters);
 let decided = 0;
 const worker =
   process.env.BENCH_QUEUE_ONLY === 'true'
-    ? startQueueEcho(wallet.clients.sqs, wallet.queueUrls, config.worker.pollers, (count) => void (decided += count))
+    ? startQueueEcho(wallet.clients.sqs, wallet.queueUrls, config.worker.pollers, (count) => {
+        decided += count;
+      })
     : wallet.startWorker({ hooks: { afterApply: () => void decided++ } });
 
 // BENCH_WORKER_PROFILE_DIR: a CPU profile of the measured run only (see worker-profile.ts).
@@ -65,7 +67,20 @@ async function stop(): Promise<void> {
   await worker.stop();
   clearInterval(sampler);
   const memoryAtEnd = sampleMemory();
-  send({ type: 'stopped', pid: process.pid, decided, memoryAtStart, memoryPeak, memoryAtEnd, meters, memorySeries, cpuMs: ownCpuMs() - cpuAtStart, gcMs, gcPauses, ...(profilePath && { profilePath }) });
+  send({
+    type: 'stopped',
+    pid: process.pid,
+    decided,
+    memoryAtStart,
+    memoryPeak,
+    memoryAtEnd,
+    meters,
+    memorySeries,
+    cpuMs: ownCpuMs() - cpuAtStart,
+    gcMs,
+    gcPauses,
+    ...(profilePath && { profilePath }),
+  });
   await wallet.close();
   process.disconnect();
 }

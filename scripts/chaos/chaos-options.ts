@@ -86,8 +86,24 @@ export const FULL_RUN: ChaosOptions = {
   retryBaseSeconds: 1,
   maxReceiveCount: 50,
   drainTimeoutMs: 10 * 60_000,
-  outage: { refuseMs: 180_000, hangMs: 180_000, hungStaySilent: true, commandsPerPhase: 600, usersPerPhase: 20, drainTimeoutMs: 5 * 60_000 },
-  bulkhead: { commands: 600, users: 10, hotShare: 0.4, throttleOnMs: 3_000, throttleOffMs: 3_000, poisonPerItem: 3, publishPerSecond: 40, drainTimeoutMs: 3 * 60_000 },
+  outage: {
+    refuseMs: 180_000,
+    hangMs: 180_000,
+    hungStaySilent: true,
+    commandsPerPhase: 600,
+    usersPerPhase: 20,
+    drainTimeoutMs: 5 * 60_000,
+  },
+  bulkhead: {
+    commands: 600,
+    users: 10,
+    hotShare: 0.4,
+    throttleOnMs: 3_000,
+    throttleOffMs: 3_000,
+    poisonPerItem: 3,
+    publishPerSecond: 40,
+    drainTimeoutMs: 3 * 60_000,
+  },
   seed: Date.now() % 1_000_000,
 };
 
@@ -113,6 +129,23 @@ export const TEST_RUN: ChaosOptions = {
   retryBaseSeconds: 0,
   drainTimeoutMs: 60_000,
   // Still far past the old retry budget: with delays of 0 it dead-lettered within a second of outage.
-  outage: { refuseMs: 12_000, hangMs: 12_000, hungStaySilent: true, commandsPerPhase: 60, usersPerPhase: 5, retryBaseSeconds: 0, drainTimeoutMs: 60_000 },
-  bulkhead: { commands: 80, users: 4, hotShare: 0.4, throttleOnMs: 1_500, throttleOffMs: 1_500, poisonPerItem: 2, publishPerSecond: 40, drainTimeoutMs: 60_000 },
+  outage: {
+    refuseMs: 12_000,
+    hangMs: 12_000,
+    hungStaySilent: true,
+    commandsPerPhase: 60,
+    usersPerPhase: 5,
+    retryBaseSeconds: 0,
+    drainTimeoutMs: 60_000,
+  },
+  bulkhead: {
+    commands: 80,
+    users: 4,
+    hotShare: 0.4,
+    throttleOnMs: 1_500,
+    throttleOffMs: 1_500,
+    poisonPerItem: 2,
+    publishPerSecond: 40,
+    drainTimeoutMs: 60_000,
+  },
 };

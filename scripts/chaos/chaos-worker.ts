@@ -31,7 +31,12 @@ injectDynamoDbFaults(
 );
 injectSqsFaults(clients.sqs, chaos.CHAOS_FAULT_SQS, random, (fault, command) => emit(workerLine.fault(fault, command)));
 if (chaos.CHAOS_THROTTLE_USER !== undefined && chaos.CHAOS_THROTTLE_ON_MS > 0) {
-  const bursts = { userId: chaos.CHAOS_THROTTLE_USER, usersTable: config.tables.users, onMs: chaos.CHAOS_THROTTLE_ON_MS, offMs: chaos.CHAOS_THROTTLE_OFF_MS };
+  const bursts = {
+    userId: chaos.CHAOS_THROTTLE_USER,
+    usersTable: config.tables.users,
+    onMs: chaos.CHAOS_THROTTLE_ON_MS,
+    offMs: chaos.CHAOS_THROTTLE_OFF_MS,
+  };
   injectThrottleBursts(clients.ddb, bursts, random, (fault, command) => emit(workerLine.fault(fault, command)));
 }
 

@@ -1,7 +1,15 @@
 import type { Command, MoneyCommand } from '../../src/messages/command.js';
 import { formatMoney, parseAmount } from '../../src/money/money.js';
 import { integerBetween, pick, type Random } from '../support/random.js';
-import { preludeStages, toClosedWallet, walletUsers, withCurrency, type Outcome, type StagedCommand, type WalletMix } from './wallet-mix.js';
+import {
+  preludeStages,
+  toClosedWallet,
+  walletUsers,
+  withCurrency,
+  type Outcome,
+  type StagedCommand,
+  type WalletMix,
+} from './wallet-mix.js';
 
 export interface PlanShape {
   /** Distinct valid commands (reused-key variants come on top). */
@@ -97,9 +105,14 @@ export function buildPlan(shape: PlanShape, random: Random, runId: string): Chao
     commands.push(planned);
     const body = JSON.stringify(command);
     if (random() < shape.duplicateRate) {
-      const copy = JSON.stringify('amount' in command && command.amount !== undefined && random() < 0.3 ? { ...command, amount: respell(command.amount) } : command);
+      const copy = JSON.stringify(
+        'amount' in command && command.amount !== undefined && random() < 0.3 ? { ...command, amount: respell(command.amount) } : command,
+      );
       if (random() < 0.5) into.push([body, copy]);
-      else (into.push([body]), later.push([copy]));
+      else {
+        into.push([body]);
+        later.push([copy]);
+      }
       planned.copies = 2;
     } else {
       into.push([body]);
@@ -145,7 +158,12 @@ export function buildPlan(shape: PlanShape, random: Random, runId: string): Chao
     }
     if (random() < shape.invalidRate) {
       const key = `${idempotentKey}-invalid`;
-      const body = JSON.stringify({ idempotentKey: key, userId: staged.command.userId, amount: pick(random, ['1e2', '-5', '0.0001', ' 5', '010', 5]), type: 'credit' });
+      const body = JSON.stringify({
+        idempotentKey: key,
+        userId: staged.command.userId,
+        amount: pick(random, ['1e2', '-5', '0.0001', ' 5', '010', 5]),
+        type: 'credit',
+      });
       invalid.push({ idempotentKey: key, body });
       singles.push([body]);
     }
@@ -153,7 +171,13 @@ export function buildPlan(shape: PlanShape, random: Random, runId: string): Chao
       emit(toClosedWallet(`${idempotentKey}-closed`, pick(random, wallets.closed), traffic, random, runId), singles);
     }
   }
-  return { users: [...seeded, ...wallets.opened, ...wallets.closed], commands, invalid, preludes, sends: interleave(singles, later, random) };
+  return {
+    users: [...seeded, ...wallets.opened, ...wallets.closed],
+    commands,
+    invalid,
+    preludes,
+    sends: interleave(singles, later, random),
+  };
 }
 
 /** Several plans (the chaos run's and each outage phase's) as one, for one check of the whole run. */
@@ -173,7 +197,13 @@ export function planKeys(plan: ChaosPlan): Set<string> {
 }
 
 /** One command of any type; references go to an earlier command, of the same user 3 times in 4. */
-function randomCommand(idempotentKey: string, users: PlannedUser[], earlier: PlannedCommand[], random: Random, hotShare?: number): MoneyCommand {
+function randomCommand(
+  idempotentKey: string,
+  users: PlannedUser[],
+  earlier: PlannedCommand[],
+  random: Random,
+  hotShare?: number,
+): MoneyCommand {
   const hot = hotShare !== undefined && random() < hotShare;
   const userId = (hot ? (users[0] as PlannedUser) : pick(random, users)).userId;
   const draw = random();
@@ -184,13 +214,36 @@ function randomCommand(idempotentKey: string, users: PlannedUser[], earlier: Pla
   if (draw < 0.3) return { idempotentKey, userId, type: 'credit', amount: randomAmount(random) };
   if (draw < 0.52) return { idempotentKey, userId, type: 'debit', amount: randomAmount(random) };
   if (draw < 0.67) {
-    const toUserId = pick(random, users.filter((user) => user.userId !== userId)).userId;
+    const toUserId = pick(
+      random,
+      users.filter((user) => user.userId !== userId),
+    ).userId;
     return { idempotentKey, userId, type: 'transfer', amount: randomAmount(random), toUserId };
   }
-  if (draw < 0.77) return { idempotentKey, userId, type: 'hold', amount: randomAmount(random), ...(random() < 0.3 && { expiresInSeconds: integerBetween(random, 1, 5) }) };
-  if (draw < 0.85) return { idempotentKey, userId, type: 'capture', holdKey: reference(['hold']), ...(random() < 0.5 && { amount: randomAmount(random) }) };
+  if (draw < 0.77)
+    return {
+      idempotentKey,
+      userId,
+      type: 'hold',
+      amount: randomAmount(random),
+      ...(random() < 0.3 && { expiresInSeconds: integerBetween(random, 1, 5) }),
+    };
+  if (draw < 0.85)
+    return {
+      idempotentKey,
+      userId,
+      type: 'capture',
+      holdKey: reference(['hold']),
+      ...(random() < 0.5 && { amount: randomAmount(random) }),
+    };
   if (draw < 0.91) return { idempotentKey, userId, type: 'release', holdKey: reference(['hold']) };
-  return { idempotentKey, userId, type: 'reverse', originalKey: reference(['credit', 'debit', 'transfer', 'capture']), ...(random() < 0.5 && { amount: randomAmount(random) }) };
+  return {
+    idempotentKey,
+    userId,
+    type: 'reverse',
+    originalKey: reference(['credit', 'debit', 'transfer', 'capture']),
+    ...(random() < 0.5 && { amount: randomAmount(random) }),
+  };
 }
 
 function randomAmount(random: Random): string {
@@ -210,8 +263,15 @@ function respell(amount: string): string {
 
 function withOtherPayload(command: Command, users: PlannedUser[], random: Random): Command {
   const change = integerBetween(random, 0, 2);
-  if (change === 0) return { idempotentKey: command.idempotentKey, userId: command.userId, type: command.type === 'credit' ? 'debit' : 'credit', amount: '1.00' };
-  if (change === 1 && 'amount' in command && command.amount !== undefined) return { ...command, amount: formatMoney(parseAmount(command.amount) + 10n, 2) };
+  if (change === 0)
+    return {
+      idempotentKey: command.idempotentKey,
+      userId: command.userId,
+      type: command.type === 'credit' ? 'debit' : 'credit',
+      amount: '1.00',
+    };
+  if (change === 1 && 'amount' in command && command.amount !== undefined)
+    return { ...command, amount: formatMoney(parseAmount(command.amount) + 10n, 2) };
   const others = users.filter((user) => user.userId !== command.userId && !('toUserId' in command && command.toUserId === user.userId));
   return { ...command, userId: pick(random, others).userId };
 }

@@ -31,7 +31,12 @@ const TARGETED = new Set(['TransactWriteItemsCommand', 'BatchGetItemCommand', 'G
  * errors built from the SDK's real exception classes, exactly as a throttled,
  * conflicting or half-failed call would surface.
  */
-export function injectDynamoDbFaults(ddb: DynamoDBDocumentClient, rates: FaultRates, random: Random, onFault: (kind: FaultKind, command: string) => void): void {
+export function injectDynamoDbFaults(
+  ddb: DynamoDBDocumentClient,
+  rates: FaultRates,
+  random: Random,
+  onFault: (kind: FaultKind, command: string) => void,
+): void {
   // Group commit leaves few transactions (a 300-command run can make under 50), too few for 3–5% to
   // hit both paths every run: a worker's first transaction fails before it is sent, its second after
   // it committed, whatever the dice say. Only when those faults are asked for at all.
@@ -113,7 +118,11 @@ function transactionConflict(): TransactionCanceledException {
 
 function throttled(random: Random): Error {
   return pick(random, [
-    () => new ProvisionedThroughputExceededException({ ...metadata, message: 'The level of configured provisioned throughput for the table was exceeded (injected)' }),
+    () =>
+      new ProvisionedThroughputExceededException({
+        ...metadata,
+        message: 'The level of configured provisioned throughput for the table was exceeded (injected)',
+      }),
     () => new ThrottlingException({ ...metadata, message: 'Rate of requests exceeds the allowed throughput (injected)' }),
   ])();
 }
@@ -151,24 +160,37 @@ export interface ThrottleBursts {
  * request-level ThrottlingException. The worker must ride both out (SPEC
  * rule 10) without spending any command's retries.
  */
-export function injectThrottleBursts(ddb: DynamoDBDocumentClient, bursts: ThrottleBursts, random: Random, onFault: (kind: string, command: string) => void): void {
+export function injectThrottleBursts(
+  ddb: DynamoDBDocumentClient,
+  bursts: ThrottleBursts,
+  random: Random,
+  onFault: (kind: string, command: string) => void,
+): void {
   const startedAt = Date.now();
   const throttling = () => (Date.now() - startedAt) % (bursts.onMs + bursts.offMs) < bursts.onMs;
   ddb.middlewareStack.add(
     (next, context) => async (args) => {
       if (context.commandName !== 'TransactWriteItemsCommand' || !throttling()) return next(args);
-      const actions = ((args as { input: { TransactItems?: Record<string, unknown>[] } }).input.TransactItems ?? []) as Record<string, { TableName?: string; Key?: { userId?: string } }>[];
+      const actions = ((args as { input: { TransactItems?: Record<string, unknown>[] } }).input.TransactItems ?? []) as Record<
+        string,
+        { TableName?: string; Key?: { userId?: string } }
+      >[];
       const hot = actions.findIndex((action) => {
         const body = action.Update ?? action.ConditionCheck;
         return body?.TableName === bursts.usersTable && body.Key?.userId === bursts.userId;
       });
       if (hot < 0) return next(args);
       onFault('throttle', 'TransactWriteItemsCommand');
-      if (random() < 0.2) throw new ThrottlingException({ ...metadata, message: 'Rate of requests exceeds the allowed throughput (injected burst)' });
+      if (random() < 0.2)
+        throw new ThrottlingException({ ...metadata, message: 'Rate of requests exceeds the allowed throughput (injected burst)' });
       throw new TransactionCanceledException({
         ...metadata,
         message: 'Transaction cancelled, please refer cancellation reasons for specific reasons (injected burst)',
-        CancellationReasons: actions.map((_, index) => (index === hot ? { Code: 'ThrottlingError', Message: 'Throughput exceeds the current capacity of your table or index (injected)' } : { Code: 'None' })),
+        CancellationReasons: actions.map((_, index) =>
+          index === hot
+            ? { Code: 'ThrottlingError', Message: 'Throughput exceeds the current capacity of your table or index (injected)' }
+            : { Code: 'None' },
+        ),
       });
     },
     { step: 'initialize', name: 'chaosThrottleBursts', priority: 'high' },

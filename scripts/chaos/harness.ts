@@ -94,7 +94,9 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
     const messages = messageCount(plan);
     const opened = plan.users.filter((user) => user.opened).length;
     const closed = plan.users.filter((user) => user.closes).length;
-    log(`${plan.commands.length + plan.invalid.length} commands (${keys.size} keys) as ${messages} messages, ${plan.users.length} users (${opened} opened through open, ${closed} closed before the traffic), ${options.workers} workers`);
+    log(
+      `${plan.commands.length + plan.invalid.length} commands (${keys.size} keys) as ${messages} messages, ${plan.users.length} users (${opened} opened through open, ${closed} closed before the traffic), ${options.workers} workers`,
+    );
 
     let published = 0;
     let ddbRestarts = 0;
@@ -136,11 +138,29 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
       log(progress());
       clearInterval(ticker);
 
-      const outage = await runOutagePhases({ options, random, runId, clients, usersTable: config.tables.users, endpoints: stack.endpoints, logDir, log });
+      const outage = await runOutagePhases({
+        options,
+        random,
+        runId,
+        clients,
+        usersTable: config.tables.users,
+        endpoints: stack.endpoints,
+        logDir,
+        log,
+      });
       problems.push(...outage.problems);
       let bulkhead: BulkheadResult | undefined;
       if (options.bulkhead.commands > 0) {
-        bulkhead = await runBulkheadPhase({ options, random, runId, clients, tables: config.tables, endpoints: stack.endpoints, logDir, log });
+        bulkhead = await runBulkheadPhase({
+          options,
+          random,
+          runId,
+          clients,
+          tables: config.tables,
+          endpoints: stack.endpoints,
+          logDir,
+          log,
+        });
         problems.push(...bulkhead.problems);
       }
       const checked = mergePlans([plan, outage.plan, ...(bulkhead ? [bulkhead.plan] : [])]);
@@ -166,7 +186,8 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
       const result: ChaosResult = {
         figures: {
           commands: plan.commands.length + plan.invalid.length + outageCommands + (bulkhead?.figures.commands ?? 0),
-          wallet_commands: checked.commands.filter(({ command }) => (WALLET_COMMAND_TYPES as readonly string[]).includes(command.type)).length,
+          wallet_commands: checked.commands.filter(({ command }) => (WALLET_COMMAND_TYPES as readonly string[]).includes(command.type))
+            .length,
           deliveries: fleet.deliveries + outage.deliveries + (bulkhead?.deliveries ?? 0),
           worker_kills: fleet.kills,
           ddb_restarts: ddbRestarts,
@@ -238,7 +259,10 @@ async function runFaultSchedule(
 ): Promise<void> {
   const schedule = [
     ...Array.from({ length: options.kills }, (_, index) => ({ at: 0.1 + (0.7 * (index + random())) / options.kills, run: actions.kill })),
-    ...Array.from({ length: options.ddbRestarts }, (_, index) => ({ at: 0.15 + (0.6 * (index + random())) / options.ddbRestarts, run: actions.restartDynamoDb })),
+    ...Array.from({ length: options.ddbRestarts }, (_, index) => ({
+      at: 0.15 + (0.6 * (index + random())) / options.ddbRestarts,
+      run: actions.restartDynamoDb,
+    })),
   ].sort((a, b) => a.at - b.at);
   for (const fault of schedule) {
     while (progress() < fault.at) await sleep(100);

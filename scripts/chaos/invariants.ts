@@ -71,7 +71,9 @@ export function checkInvariants(evidence: ChaosEvidence): ChaosVerdict {
     }
     if (!record) {
       verdict.lost++;
-      problems.push(`no outcome recorded for key ${key}; its replies: ${replies.map((reply) => JSON.stringify(reply)).join(' ') || 'none'}`);
+      problems.push(
+        `no outcome recorded for key ${key}; its replies: ${replies.map((reply) => JSON.stringify(reply)).join(' ') || 'none'}`,
+      );
       continue;
     }
     const winner = planned.find(({ command }) => sameCommand(record, command));
@@ -116,7 +118,8 @@ export function checkInvariants(evidence: ChaosEvidence): ChaosVerdict {
   }
   for (const [key, record] of records) if (!commandsByKey.has(record.legOf ?? key)) problems.push(`record for a key never sent: ${key}`);
   for (const key of repliesByKey.keys()) {
-    if (!commandsByKey.has(key) && !evidence.plan.invalid.some((body) => body.idempotentKey === key)) problems.push(`reply for a key never sent: ${key}`);
+    if (!commandsByKey.has(key) && !evidence.plan.invalid.some((body) => body.idempotentKey === key))
+      problems.push(`reply for a key never sent: ${key}`);
   }
 
   checkLedgers(evidence, [...records.values()], verdict, problems);
@@ -133,7 +136,12 @@ export function checkInvariants(evidence: ChaosEvidence): ChaosVerdict {
 }
 
 /** SPEC rule 6 per user, plus: unknown users stay unknown, sticky rejections are plausible, nothing negative. */
-function checkLedgers(evidence: ChaosEvidence, records: TransactionRecord[], verdict: Omit<ChaosVerdict, 'problems'>, problems: string[]): void {
+function checkLedgers(
+  evidence: ChaosEvidence,
+  records: TransactionRecord[],
+  verdict: Omit<ChaosVerdict, 'problems'>,
+  problems: string[],
+): void {
   const stored = new Map(evidence.userItems.map((item) => [String(item.userId), parseStoredNumber(numberText(item.balance))]));
   const byUser = groupBy(records, (record) => record.userId);
   const openings = new Map(evidence.plan.users.map((user) => [user.userId, parseStoredNumber(user.openingBalance)]));
@@ -157,14 +165,17 @@ function checkLedgers(evidence: ChaosEvidence, records: TransactionRecord[], ver
   }
   for (const [userId, opening] of openings) {
     const userRecords = byUser.get(userId) ?? [];
-    const applied = userRecords.flatMap((record): AppliedRecord[] => (record.status === 'applied' ? [record] : [])).sort((a, b) => a.version - b.version);
+    const applied = userRecords
+      .flatMap((record): AppliedRecord[] => (record.status === 'applied' ? [record] : []))
+      .sort((a, b) => a.version - b.version);
     // What was available after each entry (held as of that entry: holds only expire later, freeing money).
     const availables = [opening];
     let balance = opening;
     const openHolds = new Map<string, { amount: bigint; expiresAt: string }>();
     applied.forEach((record, index) => {
       balance += balanceEffect(record);
-      if (record.type === 'hold' && record.expiresAt) openHolds.set(record.idempotentKey, { amount: record.amount, expiresAt: record.expiresAt });
+      if (record.type === 'hold' && record.expiresAt)
+        openHolds.set(record.idempotentKey, { amount: record.amount, expiresAt: record.expiresAt });
       if ((record.type === 'capture' || record.type === 'release') && record.holdKey) openHolds.delete(record.holdKey);
       const held = heldAt({ holds: openHolds }, Date.parse(record.timestamp));
       availables.push(balance - held);
@@ -176,18 +187,26 @@ function checkLedgers(evidence: ChaosEvidence, records: TransactionRecord[], ver
             : record.newHeld !== held
               ? `${record.idempotentKey} recorded held ${formatStored(record.newHeld)}, replay gives ${formatStored(held)}`
               : undefined;
-      if (fault) (verdict.ledgerConsistent = false), problems.push(`${userId}: ${fault}`);
+      if (fault) {
+        verdict.ledgerConsistent = false;
+        problems.push(`${userId}: ${fault}`);
+      }
       if (record.newBalance < 0n || record.newBalance - record.newHeld < 0n) verdict.negativeBalances++;
     });
     const now = stored.get(userId);
     if (now !== balance) {
       verdict.ledgerConsistent = false;
-      problems.push(`${userId}: stored balance ${now === undefined ? 'missing' : formatStored(now)}, replay ends at ${formatStored(balance)}`);
+      problems.push(
+        `${userId}: stored balance ${now === undefined ? 'missing' : formatStored(now)}, replay ends at ${formatStored(balance)}`,
+      );
     }
     for (const record of userRecords) {
       if (record.status !== 'rejected' || record.reason !== 'insufficient_funds' || record.type !== 'debit') continue;
       // A debit refused for funds must have been refused on some available amount the ledger passed through.
-      if (!availables.some((seen) => seen < (record.amount ?? 0n))) problems.push(`${userId}: implausible rejection ${record.idempotentKey} (${record.reason}, debit ${formatStored(record.amount ?? 0n)})`);
+      if (!availables.some((seen) => seen < (record.amount ?? 0n)))
+        problems.push(
+          `${userId}: implausible rejection ${record.idempotentKey} (${record.reason}, debit ${formatStored(record.amount ?? 0n)})`,
+        );
     }
   }
   // Money is conserved: transfers only move it; credits, debits, captures and their reversals bring it in or take it out.
@@ -195,7 +214,9 @@ function checkLedgers(evidence: ChaosEvidence, records: TransactionRecord[], ver
   const opened = [...openings.values()].reduce((sum, opening) => sum + opening, 0n);
   if (total !== opened + external) {
     verdict.ledgerConsistent = false;
-    problems.push(`money not conserved: balances sum to ${formatStored(total)}, openings and flows give ${formatStored(opened + external)}`);
+    problems.push(
+      `money not conserved: balances sum to ${formatStored(total)}, openings and flows give ${formatStored(opened + external)}`,
+    );
   }
 }
 

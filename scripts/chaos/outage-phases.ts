@@ -53,8 +53,19 @@ interface StageContext {
 }
 
 /** Queues of their own: the chaos run's queues have a raised maxReceiveCount, these keep the default. */
-const OUTAGE_QUEUES = { WALLET_COMMAND_QUEUE: 'chaos-outage-commands', WALLET_REPLY_QUEUE: 'chaos-outage-replies', WALLET_DEAD_LETTER_QUEUE: 'chaos-outage-commands-dlq' };
-const NO_FAULTS = { CHAOS_FAULT_BEFORE: '0', CHAOS_FAULT_AFTER: '0', CHAOS_FAULT_STALL: '0', CHAOS_SLOW_REPLY: '0', CHAOS_FAULT_SQS: '0', CHAOS_STALL_MS: '0' };
+const OUTAGE_QUEUES = {
+  WALLET_COMMAND_QUEUE: 'chaos-outage-commands',
+  WALLET_REPLY_QUEUE: 'chaos-outage-replies',
+  WALLET_DEAD_LETTER_QUEUE: 'chaos-outage-commands-dlq',
+};
+const NO_FAULTS = {
+  CHAOS_FAULT_BEFORE: '0',
+  CHAOS_FAULT_AFTER: '0',
+  CHAOS_FAULT_STALL: '0',
+  CHAOS_SLOW_REPLY: '0',
+  CHAOS_FAULT_SQS: '0',
+  CHAOS_STALL_MS: '0',
+};
 const PROGRESS_EVERY_MS = 15_000;
 
 /**
@@ -94,7 +105,11 @@ export async function runOutagePhases(context: StageContext): Promise<OutageStag
     for (const phase of phases) {
       // Freezes and currencies among the traffic, but no prelude: this phase publishes while the store is away.
       const wallets = options.plan.wallets && { ...options.plan.wallets, opened: 0, closed: 0 };
-      const plan = buildPlan({ ...options.plan, commands: options.outage.commandsPerPhase, users: options.outage.usersPerPhase, wallets }, context.random, `${context.runId}-${phase.kind}`);
+      const plan = buildPlan(
+        { ...options.plan, commands: options.outage.commandsPerPhase, users: options.outage.usersPerPhase, wallets },
+        context.random,
+        `${context.runId}-${phase.kind}`,
+      );
       plans.push(plan);
       await seedUsers(clients.ddb, context.usersTable, plan);
       const keys = planKeys(plan);
@@ -102,7 +117,9 @@ export async function runOutagePhases(context: StageContext): Promise<OutageStag
       const messages = messageCount(plan);
       let published = 0;
       const deliveriesBefore = fleet.deliveries;
-      log(`outage "${phase.kind}": DynamoDB ${phase.kind === 'refused' ? 'refuses connections' : 'hangs'} for ${phase.outageMs / 1000} s while ${messages} messages flow in`);
+      log(
+        `outage "${phase.kind}": DynamoDB ${phase.kind === 'refused' ? 'refuses connections' : 'hangs'} for ${phase.outageMs / 1000} s while ${messages} messages flow in`,
+      );
       if (phase.kind === 'refused') proxy.cut();
       else proxy.hang();
       const startedAt = Date.now();
@@ -111,18 +128,31 @@ export async function runOutagePhases(context: StageContext): Promise<OutageStag
         `deliveries ${fleet.deliveries}, connections refused ${proxy.refusedConnections}, hung ${proxy.hungConnections}, ` +
         `on the DLQ ${await queueDepth(clients.sqs, queueUrls.deadLetter)}`;
       // Paced over most of the phase, so commands arrive while the workers are already paused.
-      const publishing = publish(clients.sqs, queueUrls.command, plan, messages / ((phase.outageMs * 0.8) / 1000), (count) => (published += count));
+      const publishing = publish(
+        clients.sqs,
+        queueUrls.command,
+        plan,
+        messages / ((phase.outageMs * 0.8) / 1000),
+        (count) => (published += count),
+      );
       let nextProgress = startedAt + PROGRESS_EVERY_MS;
       while (Date.now() < startedAt + phase.outageMs) {
         await sleep(Math.min(250, startedAt + phase.outageMs - Date.now()));
-        if (Date.now() >= nextProgress && Date.now() < startedAt + phase.outageMs) (nextProgress += PROGRESS_EVERY_MS), log(await progress());
+        if (Date.now() >= nextProgress && Date.now() < startedAt + phase.outageMs) {
+          nextProgress += PROGRESS_EVERY_MS;
+          log(await progress());
+        }
       }
       await publishing;
       log(await progress());
       // Only invalid bodies can be answered without the store: a valid one answered now means the outage was not one.
       const answeredDuringOutage = sink.countAnswered(validKeys);
-      if (answeredDuringOutage > 0) problems.push(`${answeredDuringOutage} commands were answered while DynamoDB was ${phase.kind}: the outage did not reach the workers`);
-      if ((phase.kind === 'refused' ? proxy.refusedConnections : proxy.hungConnections) === 0) problems.push(`no worker tried DynamoDB while it ${phase.kind}`);
+      if (answeredDuringOutage > 0)
+        problems.push(
+          `${answeredDuringOutage} commands were answered while DynamoDB was ${phase.kind}: the outage did not reach the workers`,
+        );
+      if ((phase.kind === 'refused' ? proxy.refusedConnections : proxy.hungConnections) === 0)
+        problems.push(`no worker tried DynamoDB while it ${phase.kind}`);
       const deadLetteredDuringOutage = await queueDepth(clients.sqs, queueUrls.deadLetter);
       proxy.restore({ resetHung: !options.outage.hungStaySilent });
       const restoredAt = Date.now();
@@ -147,7 +177,10 @@ export async function runOutagePhases(context: StageContext): Promise<OutageStag
       unparseableReplies: sink.unparseable,
       deliveries: fleet.deliveries,
       phases: figures,
-      leftOnQueues: { command: await queueDepth(clients.sqs, queueUrls.command), deadLetter: await queueDepth(clients.sqs, queueUrls.deadLetter) },
+      leftOnQueues: {
+        command: await queueDepth(clients.sqs, queueUrls.command),
+        deadLetter: await queueDepth(clients.sqs, queueUrls.deadLetter),
+      },
       problems,
     };
   } finally {
@@ -191,5 +224,8 @@ async function waitDrained(
     if (answered && onQueue === 0) return { at: Date.now() };
     await sleep(100);
   }
-  return { at: Date.now(), problem: `backlog not drained within ${timeoutMs} ms of DynamoDB's return (${sink.countAnswered(keys)}/${keys.size} keys answered)` };
+  return {
+    at: Date.now(),
+    problem: `backlog not drained within ${timeoutMs} ms of DynamoDB's return (${sink.countAnswered(keys)}/${keys.size} keys answered)`,
+  };
 }

@@ -40,7 +40,8 @@ const { flags } = parseCommandLine(help);
 const number = (name: string, fallback: number) => {
   if (!flags.has(name)) return fallback;
   const value = Number(flags.get(name));
-  if (!Number.isInteger(value) || value < 0) exitWithUsage(help, new UsageError(`--${name} must be a whole number, not ${JSON.stringify(flags.get(name))}`));
+  if (!Number.isInteger(value) || value < 0)
+    exitWithUsage(help, new UsageError(`--${name} must be a whole number, not ${JSON.stringify(flags.get(name))}`));
   return value;
 };
 const options: ChaosOptions = {
@@ -68,7 +69,9 @@ let exitCode = 1;
 try {
   const result = await runChaos(options, log);
   log(`faults injected: ${JSON.stringify(result.faults)}; dead-lettered and redriven in the chaos phase: ${result.deadLettered}`);
-  log(`outage phases: ${JSON.stringify(result.figures.outage_ms)} ms, backlog drained after the store's return in ${JSON.stringify(result.figures.outage_drain_ms)} ms`);
+  log(
+    `outage phases: ${JSON.stringify(result.figures.outage_ms)} ms, backlog drained after the store's return in ${JSON.stringify(result.figures.outage_drain_ms)} ms`,
+  );
   if (result.figures.bulkhead) log(`bulkhead phase: ${JSON.stringify(result.figures.bulkhead)}`);
   for (const problem of result.problems.slice(0, 50)) log(`PROBLEM ${problem}`);
   if (result.problems.length > 50) log(`… and ${result.problems.length - 50} more problems`);

@@ -15,7 +15,13 @@ export async function seedUsers(ddb: DynamoDBDocumentClient, usersTable: string,
 }
 
 /** Publishes the plan's sends at about `perSecond` messages a second, so faults land while traffic flows. */
-export async function publish(sqs: SQSClient, queueUrl: string, { sends }: Pick<ChaosPlan, 'sends'>, perSecond: number, onSent: (count: number) => void): Promise<void> {
+export async function publish(
+  sqs: SQSClient,
+  queueUrl: string,
+  { sends }: Pick<ChaosPlan, 'sends'>,
+  perSecond: number,
+  onSent: (count: number) => void,
+): Promise<void> {
   let batch: string[] = [];
   const flush = async () => {
     if (batch.length === 0) return;

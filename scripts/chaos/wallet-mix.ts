@@ -39,10 +39,20 @@ export interface WalletUsers {
 
 export function walletUsers(mix: WalletMix, random: Random, runId: string): WalletUsers {
   return {
-    opened: Array.from({ length: mix.opened }, (_, index) => ({ userId: `chaos-${runId}-opened-${index}`, openingBalance: '0.00', currency: index % 3 === 2 ? 'EUR' : 'USD', opened: true })),
+    opened: Array.from({ length: mix.opened }, (_, index) => ({
+      userId: `chaos-${runId}-opened-${index}`,
+      openingBalance: '0.00',
+      currency: index % 3 === 2 ? 'EUR' : 'USD',
+      opened: true,
+    })),
     closed: Array.from({ length: mix.closed }, (_, index) =>
       index % 2 === 0
-        ? { userId: `chaos-${runId}-closed-${index}`, openingBalance: `${integerBetween(random, 50, 120)}.00`, currency: 'USD', closes: true }
+        ? {
+            userId: `chaos-${runId}-closed-${index}`,
+            openingBalance: `${integerBetween(random, 50, 120)}.00`,
+            currency: 'USD',
+            closes: true,
+          }
         : { userId: `chaos-${runId}-closed-${index}`, openingBalance: '0.00', currency: 'USD', opened: true, closes: true },
     ),
   };
@@ -63,16 +73,47 @@ export interface StagedCommand {
 export function preludeStages(users: WalletUsers, notEmpty: PlannedUser | undefined, runId: string): StagedCommand[][] {
   const key = (what: string, userId: string) => `chaos-${runId}-${what}-${userId.slice(`chaos-${runId}-`.length)}`;
   const opens = [...users.opened, ...users.closed.filter((user) => user.opened)].map(
-    (user): StagedCommand => ({ command: { idempotentKey: key('open', user.userId), userId: user.userId, type: 'open', currency: user.currency ?? 'USD', metadata: { chaos: runId } }, expected: ['applied'] }),
+    (user): StagedCommand => ({
+      command: {
+        idempotentKey: key('open', user.userId),
+        userId: user.userId,
+        type: 'open',
+        currency: user.currency ?? 'USD',
+        metadata: { chaos: runId },
+      },
+      expected: ['applied'],
+    }),
   );
   const drains = users.closed
     .filter((user) => !user.opened)
-    .map((user): StagedCommand => ({ command: { idempotentKey: key('drain', user.userId), userId: user.userId, type: 'debit', amount: user.openingBalance }, expected: ['applied'] }));
+    .map(
+      (user): StagedCommand => ({
+        command: { idempotentKey: key('drain', user.userId), userId: user.userId, type: 'debit', amount: user.openingBalance },
+        expected: ['applied'],
+      }),
+    );
   const freezes = users.closed
     .filter((user) => user.opened)
-    .map((user): StagedCommand => ({ command: { idempotentKey: key('freeze', user.userId), userId: user.userId, type: 'freeze', note: 'before closing' }, expected: ['applied'] }));
-  const refusedClose: StagedCommand[] = notEmpty ? [{ command: { idempotentKey: key('close', notEmpty.userId), userId: notEmpty.userId, type: 'close' }, expected: ['wallet_not_empty'] }] : [];
-  const closes = users.closed.map((user): StagedCommand => ({ command: { idempotentKey: key('close', user.userId), userId: user.userId, type: 'close', note: 'chaos' }, expected: ['applied'] }));
+    .map(
+      (user): StagedCommand => ({
+        command: { idempotentKey: key('freeze', user.userId), userId: user.userId, type: 'freeze', note: 'before closing' },
+        expected: ['applied'],
+      }),
+    );
+  const refusedClose: StagedCommand[] = notEmpty
+    ? [
+        {
+          command: { idempotentKey: key('close', notEmpty.userId), userId: notEmpty.userId, type: 'close' },
+          expected: ['wallet_not_empty'],
+        },
+      ]
+    : [];
+  const closes = users.closed.map(
+    (user): StagedCommand => ({
+      command: { idempotentKey: key('close', user.userId), userId: user.userId, type: 'close', note: 'chaos' },
+      expected: ['applied'],
+    }),
+  );
   return [[...opens, ...drains], [...freezes, ...refusedClose], closes].filter((stage) => stage.length > 0);
 }
 
@@ -82,7 +123,13 @@ export function preludeStages(users: WalletUsers, notEmpty: PlannedUser | undefi
  * transfer to it from a user of the traffic (`recipient_closed`, unless the
  * payer cannot afford it or is frozen).
  */
-export function toClosedWallet(idempotentKey: string, closed: PlannedUser, traffic: PlannedUser[], random: Random, runId: string): StagedCommand {
+export function toClosedWallet(
+  idempotentKey: string,
+  closed: PlannedUser,
+  traffic: PlannedUser[],
+  random: Random,
+  runId: string,
+): StagedCommand {
   const userId = closed.userId;
   const amount = formatMoney(BigInt(integerBetween(random, 1, 500)) * 10n, 2);
   const closedOnly: StagedCommand['expected'] = ['wallet_closed'];
@@ -100,7 +147,10 @@ export function toClosedWallet(idempotentKey: string, closed: PlannedUser, traff
     case 5: {
       // Its own drain, when it had one: a closed wallet takes no correction either.
       const drain = `chaos-${runId}-drain-${userId.slice(`chaos-${runId}-`.length)}`;
-      return { command: { idempotentKey, userId, type: 'reverse', originalKey: closed.opened ? `${idempotentKey}-nothing` : drain }, expected: closedOnly };
+      return {
+        command: { idempotentKey, userId, type: 'reverse', originalKey: closed.opened ? `${idempotentKey}-nothing` : drain },
+        expected: closedOnly,
+      };
     }
     case 6:
       return { command: { idempotentKey, userId, type: 'release', holdKey: `${idempotentKey}-nothing` }, expected: closedOnly };
@@ -123,5 +173,13 @@ export function withCurrency(command: MoneyCommand, user: PlannedUser, random: R
   const draw = random();
   if (draw < 0.75) return { command: { ...command, currency: own }, expected: [] };
   if (draw < 0.9) return { command: { ...command, currency: own === 'USD' ? 'EUR' : 'USD' }, expected: ['currency_mismatch'] };
-  return { command: { idempotentKey: command.idempotentKey, userId: command.userId, type: 'credit', amount: `${integerBetween(random, 1, 99)}.${integerBetween(random, 1, 9)}${integerBetween(random, 1, 9)}${integerBetween(random, 1, 9)}` }, expected: ['amount_not_representable'] };
+  return {
+    command: {
+      idempotentKey: command.idempotentKey,
+      userId: command.userId,
+      type: 'credit',
+      amount: `${integerBetween(random, 1, 99)}.${integerBetween(random, 1, 9)}${integerBetween(random, 1, 9)}${integerBetween(random, 1, 9)}`,
+    },
+    expected: ['amount_not_representable'],
+  };
 }

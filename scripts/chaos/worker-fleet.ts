@@ -81,7 +81,9 @@ export class WorkerFleet {
         let timedOut = false;
         const timer = setTimeout(() => {
           timedOut = true;
-          problems.push(`worker ${worker.id} did not exit within ${STOP_TIMEOUT_MS} ms of SIGTERM (SIGKILLed); see ${join(this.options.logDir, `${worker.id}.log`)}`);
+          problems.push(
+            `worker ${worker.id} did not exit within ${STOP_TIMEOUT_MS} ms of SIGTERM (SIGKILLed); see ${join(this.options.logDir, `${worker.id}.log`)}`,
+          );
           worker.child.kill('SIGKILL');
         }, STOP_TIMEOUT_MS);
         const code = await worker.exited;

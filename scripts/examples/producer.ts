@@ -2,7 +2,14 @@
 // (AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_ENDPOINT_URL_SQS), nothing else.
 // Run: node --import tsx scripts/examples/producer.ts <userId>
 import { randomUUID } from 'node:crypto';
-import { CreateQueueCommand, DeleteQueueCommand, GetQueueUrlCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  CreateQueueCommand,
+  DeleteQueueCommand,
+  GetQueueUrlCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 
 const sqs = new SQSClient({});
 const command = { idempotentKey: `demo-${randomUUID()}`, userId: process.argv[2] ?? '<userId>', amount: '10.00', type: 'credit' };
@@ -24,7 +31,9 @@ await sqs.send(
 
 try {
   for (let attempt = 0; attempt < 10; attempt++) {
-    const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: replyTo, WaitTimeSeconds: 2, MessageAttributeNames: ['CorrelationId'] }));
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: replyTo, WaitTimeSeconds: 2, MessageAttributeNames: ['CorrelationId'] }),
+    );
     const ours = Messages.find((message) => message.MessageAttributes?.CorrelationId?.StringValue === correlationId);
     if (ours) {
       console.log(ours.Body);

@@ -14,7 +14,12 @@ import { exitWithUsage, parseCommandLine, USAGE_EXIT_CODE, type ParsedArgs, type
  * UsageError), builds the wallet, closes it on every exit path, and turns
  * typed errors into one clear line and a non-zero exit.
  */
-export async function runScript<A>(help: ScriptHelp, parse: (args: ParsedArgs) => A, main: (wallet: Wallet, args: A) => Promise<void | number>): Promise<void> {
+export async function runScript<A>(
+  help: ScriptHelp,
+  parse: (args: ParsedArgs) => A,
+  // biome-ignore lint/suspicious/noConfusingVoidType: a script's main returns nothing, or an exit code
+  main: (wallet: Wallet, args: A) => Promise<void | number>,
+): Promise<void> {
   const parsed = parseCommandLine(help);
   let args: A;
   try {
@@ -32,7 +37,12 @@ export async function runScript<A>(help: ScriptHelp, parse: (args: ParsedArgs) =
   try {
     const config = loadConfig();
     // An embedded stack started here would be empty and gone when the script ends: say so instead.
-    if (config.stack === 'embedded' && !(await findRunningEmbeddedStack(config))) throw new NoRunningStackError({ host: urlHostFor(config.embedded.bindHost), sqsPort: config.embedded.sqsPort, dynamodbPort: config.embedded.dynamodbPort });
+    if (config.stack === 'embedded' && !(await findRunningEmbeddedStack(config)))
+      throw new NoRunningStackError({
+        host: urlHostFor(config.embedded.bindHost),
+        sqsPort: config.embedded.sqsPort,
+        dynamodbPort: config.embedded.dynamodbPort,
+      });
     // Logs to stderr: stdout holds only what the script answers (JSON a caller may pipe into jq).
     const logger = createLogger(config.logLevel, 'wallet', { destination: destination(2) });
     wallet = await createWallet({ config, logger, shareRunningStack: true });
@@ -49,7 +59,10 @@ export function describe(error: unknown): string {
   if (error instanceof ConfigError) return error.message;
   if (error instanceof UsageError) return `error: ${error.message}`;
   if (error instanceof WalletError) {
-    const issues = 'issues' in error && Array.isArray(error.issues) ? error.issues.map((issue) => `\n  ${issue.path || '(body)'}: ${issue.message}`).join('') : '';
+    const issues =
+      'issues' in error && Array.isArray(error.issues)
+        ? error.issues.map((issue) => `\n  ${issue.path || '(body)'}: ${issue.message}`).join('')
+        : '';
     return `error (${error.code}): ${error.message}${issues}`;
   }
   // AWS SDK errors (unreachable endpoint, access denied, missing queue) are about the environment, not this code.
@@ -60,4 +73,13 @@ export function describe(error: unknown): string {
   return error instanceof Error ? (error.stack ?? error.message) : String(error);
 }
 
-export { exitWithUsage, helpText, parseArgs, parseCommandLine, parseScriptArgs, USAGE_EXIT_CODE, type ParsedArgs, type ScriptHelp } from './args.js';
+export {
+  exitWithUsage,
+  helpText,
+  parseArgs,
+  parseCommandLine,
+  parseScriptArgs,
+  USAGE_EXIT_CODE,
+  type ParsedArgs,
+  type ScriptHelp,
+} from './args.js';

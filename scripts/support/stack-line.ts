@@ -7,7 +7,8 @@ import type { Wallet } from '../../src/wallet.js';
 export function stackLine(wallet: Wallet, ownStackNote: string): string {
   const { config } = wallet;
   const endpoints = `SQS ${config.endpoints.sqs ?? '(AWS default)'}, DynamoDB ${config.endpoints.dynamodb ?? '(AWS default)'}`;
-  if (wallet.startedEmbeddedStack) return `no running \`npm start\` found: started an embedded stack of its own (${endpoints}); ${ownStackNote}`;
+  if (wallet.startedEmbeddedStack)
+    return `no running \`npm start\` found: started an embedded stack of its own (${endpoints}); ${ownStackNote}`;
   if (config.stack === 'embedded') return `sharing the embedded stack of the running \`npm start\` (${endpoints})`;
   return `using the ${config.stack === 'aws' ? 'AWS' : 'configured endpoint'} stack (${endpoints})`;
 }

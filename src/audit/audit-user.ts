@@ -112,7 +112,12 @@ export function auditUser(user: StoredUser, entries: EntryFacts[]): UserAudit {
     }
     previousChained = entry;
   }
-  for (const entry of inserted) report('entry_inserted', entry.idempotentKey, 'not part of the chain: the entry after it links to the one before it (inserted by hand)');
+  for (const entry of inserted)
+    report(
+      'entry_inserted',
+      entry.idempotentKey,
+      'not part of the chain: the entry after it links to the one before it (inserted by hand)',
+    );
 
   // Versions of what is left: strictly consecutive; a gap is an entry removed.
   const kept = applied.filter((entry) => !setAside.has(entry));
@@ -131,14 +136,24 @@ export function auditUser(user: StoredUser, entries: EntryFacts[]): UserAudit {
   for (const entry of kept) {
     const gap = versionGap.get(entry);
     if (gap !== undefined) report('entry_missing', entry.idempotentKey, `${gap} missing before it: removed`);
-    else if (failing.has(entry)) report('entry_changed', entry.idempotentKey, 'stored hash does not match the entry content and the chain before it: changed or forged');
+    else if (failing.has(entry))
+      report(
+        'entry_changed',
+        entry.idempotentKey,
+        'stored hash does not match the entry content and the chain before it: changed or forged',
+      );
   }
 
   // Balances: replay what is left once inserted entries are set aside.
   const replayed = kept;
   const last = replayed.at(-1);
   const unknown = replayed.filter((entry) => balanceEffect(entry) === undefined);
-  for (const entry of unknown) report('unknown_type', entry.idempotentKey, `the audit does not know how type ${JSON.stringify(entry.type)} moves a balance (src/audit/entry-effects.ts)`);
+  for (const entry of unknown)
+    report(
+      'unknown_type',
+      entry.idempotentKey,
+      `the audit does not know how type ${JSON.stringify(entry.type)} moves a balance (src/audit/entry-effects.ts)`,
+    );
   if (user.unreadable) {
     report('unreadable_user', last?.idempotentKey, user.unreadable);
   } else if (replayed.length > 0 && user.balance !== undefined) {
@@ -155,7 +170,11 @@ export function auditUser(user: StoredUser, entries: EntryFacts[]): UserAudit {
   // The user item against its last entry.
   const lastChained = [...replayed].reverse().find((entry) => entry.hash !== undefined);
   if (lastChained && user.chainHash !== lastChained.hash) {
-    report('chain_head', lastChained.idempotentKey, user.chainHash === undefined ? 'user has no chainHash but chained entries' : "user's chainHash is not the hash of its last entry");
+    report(
+      'chain_head',
+      lastChained.idempotentKey,
+      user.chainHash === undefined ? 'user has no chainHash but chained entries' : "user's chainHash is not the hash of its last entry",
+    );
   } else if (!lastChained && user.chainHash !== undefined) {
     report('chain_head', last?.idempotentKey, 'user has a chainHash but no chained entry');
   }
@@ -169,7 +188,11 @@ export function auditUser(user: StoredUser, entries: EntryFacts[]): UserAudit {
     if (user.held < 0n) report('stored_held', last?.idempotentKey, `stored held ${formatStored(user.held)} is negative`);
     const lastHeld = [...replayed].reverse().find((entry) => entry.newHeld !== undefined);
     if (lastHeld?.newHeld !== undefined && lastHeld.newHeld !== user.held) {
-      report('stored_held', lastHeld.idempotentKey, `stored held ${formatStored(user.held)}, the last entry leaves ${formatStored(lastHeld.newHeld)}`);
+      report(
+        'stored_held',
+        lastHeld.idempotentKey,
+        `stored held ${formatStored(user.held)}, the last entry leaves ${formatStored(lastHeld.newHeld)}`,
+      );
     }
   }
   return { userId, applied: applied.length, rejected, unchained, discrepancies: found };
@@ -202,7 +225,11 @@ function replay(user: StoredUser, entries: EntryFacts[], opening: Cents, resyncA
       balance += effect;
       const fromPrevious = previousRecorded + effect;
       if (recorded !== balance && recorded !== fromPrevious) {
-        report('new_balance', entry.idempotentKey, `newBalance ${formatStored(recorded)}, the replay gives ${formatStored(balance)}${fromPrevious === balance ? '' : ` (${formatStored(fromPrevious)} from the entry before it)`}`);
+        report(
+          'new_balance',
+          entry.idempotentKey,
+          `newBalance ${formatStored(recorded)}, the replay gives ${formatStored(balance)}${fromPrevious === balance ? '' : ` (${formatStored(fromPrevious)} from the entry before it)`}`,
+        );
       }
     }
     if (recorded < 0n) report('negative_balance', entry.idempotentKey, `newBalance ${formatStored(recorded)} is negative`);
@@ -210,7 +237,11 @@ function replay(user: StoredUser, entries: EntryFacts[], opening: Cents, resyncA
   }
   const last = entries.at(-1);
   if (user.balance !== undefined && user.balance !== balance && user.balance !== previousRecorded) {
-    report('stored_balance', last?.idempotentKey, `stored balance ${formatStored(user.balance)}, the replay ends at ${formatStored(balance)}`);
+    report(
+      'stored_balance',
+      last?.idempotentKey,
+      `stored balance ${formatStored(user.balance)}, the replay ends at ${formatStored(balance)}`,
+    );
   }
   return found;
 }

@@ -20,5 +20,10 @@ const isType = (type: string | undefined): type is TransactionType => (COMMAND_T
 export function balanceEffect(entry: EntryFigures): Cents | undefined {
   if (!isType(entry.type) || entry.amount === undefined) return undefined;
   if (entry.type === 'reverse' && !isType(entry.originalType)) return undefined;
-  return recordEffect({ type: entry.type, amount: entry.amount, legOf: entry.legOf, originalType: isType(entry.originalType) ? entry.originalType : undefined });
+  return recordEffect({
+    type: entry.type,
+    amount: entry.amount,
+    legOf: entry.legOf,
+    originalType: isType(entry.originalType) ? entry.originalType : undefined,
+  });
 }

@@ -28,23 +28,30 @@ export function replayRecordedState(user: StoredUser, entries: readonly EntryFac
   for (const entry of entries) {
     if (entry.unreadable || setAside.has(entry)) continue;
     if (entry.status === 'applied') {
-      if (entry.type === 'hold' && entry.expiresAt !== undefined && entry.amount !== undefined) open.set(entry.idempotentKey, { amount: entry.amount, expiresAt: entry.expiresAt });
+      if (entry.type === 'hold' && entry.expiresAt !== undefined && entry.amount !== undefined)
+        open.set(entry.idempotentKey, { amount: entry.amount, expiresAt: entry.expiresAt });
       if ((entry.type === 'capture' || entry.type === 'release') && entry.holdKey !== undefined) open.delete(entry.holdKey);
     } else if (entry.newBalance !== undefined && balance !== undefined && entry.newBalance !== balance) {
-      report('new_balance', entry.idempotentKey, `rejection records balance ${formatStored(entry.newBalance)}, the entry before it leaves ${formatStored(balance)}`);
+      report(
+        'new_balance',
+        entry.idempotentKey,
+        `rejection records balance ${formatStored(entry.newBalance)}, the entry before it leaves ${formatStored(balance)}`,
+      );
     }
     if (entry.status === 'applied') balance = entry.newBalance;
     if (entry.timestamp === undefined) continue;
     lastTime = entry.timestamp;
     const at = Date.parse(entry.timestamp);
     const held = openAt(at).reduce((sum, [, hold]) => sum + hold.amount, 0n);
-    if (entry.newHeld !== undefined && held !== entry.newHeld) report('new_held', entry.idempotentKey, `newHeld ${formatStored(entry.newHeld)}, the replay gives ${formatStored(held)}`);
+    if (entry.newHeld !== undefined && held !== entry.newHeld)
+      report('new_held', entry.idempotentKey, `newHeld ${formatStored(entry.newHeld)}, the replay gives ${formatStored(held)}`);
     // Entries stamped before the tiebreak existed recorded no open holds.
     const recordsHolds = entry.newHeld !== undefined && (parseDecisionTime(entry.timestamp)?.tiebreak ?? 1000) < 1000;
     if (recordsHolds) {
       const expected = schedule(openAt(at).map(([, hold]) => hold));
       const recorded = schedule(entry.openHolds ?? []);
-      if (expected !== recorded) report('open_holds', entry.idempotentKey, `records open holds [${recorded}], the replay gives [${expected}]`);
+      if (expected !== recorded)
+        report('open_holds', entry.idempotentKey, `records open holds [${recorded}], the replay gives [${expected}]`);
     }
   }
 

@@ -11,8 +11,12 @@ export function reportText(report: AuditReport, source: string): string {
     `  Transactions scanned  ${report.entriesScanned}`,
     `  discrepancies         ${report.discrepancyCount}`,
     ...report.discrepancies.map(discrepancyLine),
-    ...(report.discrepancyCount > report.discrepancies.length ? [`  … and ${report.discrepancyCount - report.discrepancies.length} more`] : []),
-    report.discrepancyCount === 0 ? 'ledger verified: no discrepancy' : `ledger NOT verified: ${report.discrepancyCount} discrepanc${report.discrepancyCount === 1 ? 'y' : 'ies'}`,
+    ...(report.discrepancyCount > report.discrepancies.length
+      ? [`  … and ${report.discrepancyCount - report.discrepancies.length} more`]
+      : []),
+    report.discrepancyCount === 0
+      ? 'ledger verified: no discrepancy'
+      : `ledger NOT verified: ${report.discrepancyCount} discrepanc${report.discrepancyCount === 1 ? 'y' : 'ies'}`,
   ];
   return `${lines.join('\n')}\n`;
 }

@@ -1,6 +1,13 @@
 import { userFromItem } from '../ledger/item-codec.js';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BatchGetCommand, GetCommand, type BatchGetCommandOutput, QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  GetCommand,
+  type BatchGetCommandOutput,
+  QueryCommand,
+  ScanCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import type { Config } from '../config.js';
 import { CHAIN_HEAD_ATTRIBUTE } from '../ledger/chain.js';
 import { HISTORY_INDEX } from '../resources/definitions.js';
@@ -54,13 +61,26 @@ export interface AuditReport {
 
 export async function auditLedger(deps: AuditDeps, options: AuditOptions = {}): Promise<AuditReport> {
   const { concurrency = 8, pageSize = 100, recheckDelayMs = 1_000, maxReported = 10_000 } = options;
-  const report: AuditReport = { users: 0, applied: 0, rejected: 0, unchained: 0, entriesScanned: 0, discrepancyCount: 0, discrepancies: [] };
+  const report: AuditReport = {
+    users: 0,
+    applied: 0,
+    rejected: 0,
+    unchained: 0,
+    entriesScanned: 0,
+    discrepancyCount: 0,
+    discrepancies: [],
+  };
   const add = (found: Discrepancy[]) => {
     report.discrepancyCount += found.length;
     report.discrepancies.push(...found.slice(0, Math.max(0, maxReported - report.discrepancies.length)));
   };
   const progress = (phase: AuditProgress['phase']) =>
-    options.onProgress?.({ phase, users: report.users, entries: phase === 'users' ? report.applied + report.rejected : report.entriesScanned, discrepancies: report.discrepancyCount });
+    options.onProgress?.({
+      phase,
+      users: report.users,
+      entries: phase === 'users' ? report.applied + report.rejected : report.entriesScanned,
+      discrepancies: report.discrepancyCount,
+    });
 
   for await (const users of pages(deps.ddb, { TableName: deps.config.tables.users, Limit: pageSize, ConsistentRead: true })) {
     await forEachLimited(users, concurrency, async (item) => {
@@ -94,14 +114,18 @@ export async function auditLedger(deps: AuditDeps, options: AuditOptions = {}): 
 async function auditOneUser(deps: AuditDeps, user: StoredUser, pageSize: number): Promise<UserAudit> {
   const walker = new ChainWalker();
   const facts: EntryFacts[] = [];
-  for await (const items of pages(deps.ddb, {
-    TableName: deps.config.tables.transactions,
-    IndexName: HISTORY_INDEX,
-    KeyConditionExpression: 'userId = :userId',
-    ExpressionAttributeValues: { ':userId': user.userId },
-    ScanIndexForward: true,
-    Limit: pageSize * 10,
-  }, 'query')) {
+  for await (const items of pages(
+    deps.ddb,
+    {
+      TableName: deps.config.tables.transactions,
+      IndexName: HISTORY_INDEX,
+      KeyConditionExpression: 'userId = :userId',
+      ExpressionAttributeValues: { ':userId': user.userId },
+      ScanIndexForward: true,
+      Limit: pageSize * 10,
+    },
+    'query',
+  )) {
     for (const item of items) facts.push(walker.next(item));
   }
   return auditUser(user, facts);
@@ -139,7 +163,12 @@ async function entriesNoUserAuditSees(deps: AuditDeps, entries: Record<string, u
   for (const entry of entries) {
     const idempotentKey = String(entry.idempotentKey);
     if (typeof entry.userId !== 'string' || typeof entry.timestamp !== 'string') {
-      found.push({ userId: typeof entry.userId === 'string' ? entry.userId : '(none)', idempotentKey, kind: 'unreadable_entry', detail: 'no userId or timestamp: not in the history index, so outside every user audit' });
+      found.push({
+        userId: typeof entry.userId === 'string' ? entry.userId : '(none)',
+        idempotentKey,
+        kind: 'unreadable_entry',
+        detail: 'no userId or timestamp: not in the history index, so outside every user audit',
+      });
     } else if (entry.status === 'applied') {
       applied.push({ userId: entry.userId, idempotentKey });
     }
@@ -157,7 +186,9 @@ async function existingUsers(deps: AuditDeps, userIds: string[]): Promise<Set<st
     let keys: Record<string, unknown>[] | undefined = userIds.slice(start, start + 100).map((userId) => ({ userId }));
     for (let attempt = 0; keys && keys.length > 0; attempt++) {
       if (attempt > 0) await sleep(Math.min(1_000, 50 * 2 ** attempt));
-      const result: BatchGetCommandOutput = await deps.ddb.send(new BatchGetCommand({ RequestItems: { [deps.config.tables.users]: { Keys: keys, ProjectionExpression: 'userId' } } }));
+      const result: BatchGetCommandOutput = await deps.ddb.send(
+        new BatchGetCommand({ RequestItems: { [deps.config.tables.users]: { Keys: keys, ProjectionExpression: 'userId' } } }),
+      );
       for (const item of result.Responses?.[deps.config.tables.users] ?? []) existing.add(String(item.userId));
       keys = result.UnprocessedKeys?.[deps.config.tables.users]?.Keys;
     }
@@ -168,7 +199,11 @@ async function existingUsers(deps: AuditDeps, userIds: string[]): Promise<Set<st
 type PageInput = Record<string, unknown> & { TableName: string };
 
 /** The items of a paged Scan or Query, a page at a time. */
-async function* pages(ddb: DynamoDBDocumentClient, input: PageInput, operation: 'scan' | 'query' = 'scan'): AsyncGenerator<Record<string, unknown>[]> {
+async function* pages(
+  ddb: DynamoDBDocumentClient,
+  input: PageInput,
+  operation: 'scan' | 'query' = 'scan',
+): AsyncGenerator<Record<string, unknown>[]> {
   let startKey: Record<string, unknown> | undefined;
   do {
     const request = { ...input, ...(startKey && { ExclusiveStartKey: startKey }) };

@@ -6,7 +6,8 @@ import type { EntryFacts } from './entry-facts.js';
 const STATUS_AFTER: Readonly<Record<string, string>> = { open: 'active', freeze: 'frozen', unfreeze: 'active', close: 'closed' };
 
 /** Entries a frozen wallet refuses: what takes money out on its holder's behalf (an incoming transfer is a leg). */
-const takesOut = (entry: EntryFacts) => ['debit', 'hold', 'capture'].includes(entry.type) || (entry.type === 'transfer' && entry.legOf === undefined);
+const takesOut = (entry: EntryFacts) =>
+  ['debit', 'hold', 'capture'].includes(entry.type) || (entry.type === 'transfer' && entry.legOf === undefined);
 
 /**
  * The wallet's status and currency, replayed from its applied entries in
@@ -24,10 +25,19 @@ export function replayWalletStatus(user: StoredUser, applied: readonly EntryFact
   let status = 'active';
   let changedBy: EntryFacts | undefined;
   for (const entry of applied) {
-    if (status === 'closed') report('status_rule', entry.idempotentKey, `${entry.type} applied after the wallet was closed by ${changedBy?.idempotentKey ?? '-'}`);
-    else if (status === 'frozen' && takesOut(entry)) report('status_rule', entry.idempotentKey, `${entry.type} took money out while the wallet was frozen by ${changedBy?.idempotentKey ?? '-'}`);
+    if (status === 'closed')
+      report('status_rule', entry.idempotentKey, `${entry.type} applied after the wallet was closed by ${changedBy?.idempotentKey ?? '-'}`);
+    else if (status === 'frozen' && takesOut(entry))
+      report(
+        'status_rule',
+        entry.idempotentKey,
+        `${entry.type} took money out while the wallet was frozen by ${changedBy?.idempotentKey ?? '-'}`,
+      );
     const after = STATUS_AFTER[entry.type];
-    if (after !== undefined) (status = after), (changedBy = entry);
+    if (after !== undefined) {
+      status = after;
+      changedBy = entry;
+    }
     if (entry.currency !== undefined && user.currency !== undefined && entry.currency !== user.currency) {
       report('entry_currency', entry.idempotentKey, `entry in ${entry.currency}, the wallet holds ${user.currency}`);
     }
@@ -37,8 +47,14 @@ export function replayWalletStatus(user: StoredUser, applied: readonly EntryFact
   if (!(WALLET_STATUSES as readonly string[]).includes(stored)) {
     report('stored_status', applied.at(-1)?.idempotentKey, `stored status ${JSON.stringify(stored)} is no wallet status`);
   } else if (stored !== status) {
-    const why = changedBy ? `the last status change (${changedBy.type} ${changedBy.idempotentKey}) leaves ${status}` : `no entry changed it from ${status}`;
-    report('stored_status', (changedBy ?? applied.at(-1))?.idempotentKey, `stored status ${user.status === undefined ? '(none: active)' : stored}, ${why}`);
+    const why = changedBy
+      ? `the last status change (${changedBy.type} ${changedBy.idempotentKey}) leaves ${status}`
+      : `no entry changed it from ${status}`;
+    report(
+      'stored_status',
+      (changedBy ?? applied.at(-1))?.idempotentKey,
+      `stored status ${user.status === undefined ? '(none: active)' : stored}, ${why}`,
+    );
   }
   return found;
 }

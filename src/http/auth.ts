@@ -1,5 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { createLocalJWKSet, createRemoteJWKSet, errors as joseErrors, jwtVerify, type JSONWebKeySet, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  errors as joseErrors,
+  jwtVerify,
+  type JSONWebKeySet,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+} from 'jose';
 import type { Config } from '../config.js';
 import { UnauthorizedError } from '../errors.js';
 
@@ -42,7 +50,10 @@ export function authenticationConfigured(jwt: Config['api']['jwt']): boolean {
 export function createAuthenticator(jwt: Config['api']['jwt']): Authenticator {
   const source = keySource(jwt);
   if (!source) {
-    return { enabled: false, authenticate: async (_authorization, clientAddress) => ({ kind: 'admin', subject: undefined, rateKey: `address:${clientAddress}` }) };
+    return {
+      enabled: false,
+      authenticate: async (_authorization, clientAddress) => ({ kind: 'admin', subject: undefined, rateKey: `address:${clientAddress}` }),
+    };
   }
   const options = {
     algorithms: source.algorithms,
@@ -59,7 +70,8 @@ export function createAuthenticator(jwt: Config['api']['jwt']): Authenticator {
       if (!token) throw new UnauthorizedError('a bearer token is required (Authorization: Bearer <JWT>)');
       let payload: JWTPayload;
       try {
-        ({ payload } = typeof source.key === 'function' ? await jwtVerify(token, source.key, options) : await jwtVerify(token, source.key, options));
+        ({ payload } =
+          typeof source.key === 'function' ? await jwtVerify(token, source.key, options) : await jwtVerify(token, source.key, options));
       } catch (error) {
         // Only the token's own faults are a 401; a key set that cannot be fetched or read is ours (500 via the error handler).
         const ours = error instanceof joseErrors.JWKSTimeout || error instanceof joseErrors.JWKSInvalid;
@@ -74,7 +86,8 @@ export function createAuthenticator(jwt: Config['api']['jwt']): Authenticator {
 
 function keySource(jwt: Config['api']['jwt']): { key: Uint8Array | JWTVerifyGetKey; algorithms: string[] } | undefined {
   if (jwt.secret) return { key: new TextEncoder().encode(jwt.secret), algorithms: HMAC_ALGORITHMS };
-  if (jwt.jwksFile) return { key: createLocalJWKSet(JSON.parse(readFileSync(jwt.jwksFile, 'utf8')) as JSONWebKeySet), algorithms: PUBLIC_KEY_ALGORITHMS };
+  if (jwt.jwksFile)
+    return { key: createLocalJWKSet(JSON.parse(readFileSync(jwt.jwksFile, 'utf8')) as JSONWebKeySet), algorithms: PUBLIC_KEY_ALGORITHMS };
   if (jwt.jwksUrl) return { key: createRemoteJWKSet(new URL(jwt.jwksUrl)), algorithms: PUBLIC_KEY_ALGORITHMS };
   return undefined;
 }
@@ -82,7 +95,8 @@ function keySource(jwt: Config['api']['jwt']): { key: Uint8Array | JWTVerifyGetK
 /** An ID token (or a token of another app client of the pool) is not a credential for this API. */
 function checkCognitoAccessToken(payload: JWTPayload, clientIds: string[]): void {
   if (payload.token_use !== 'access') throw new UnauthorizedError('only Cognito access tokens are accepted (token_use: access)');
-  if (typeof payload.client_id !== 'string' || !clientIds.includes(payload.client_id)) throw new UnauthorizedError('the token was issued to another app client (client_id)');
+  if (typeof payload.client_id !== 'string' || !clientIds.includes(payload.client_id))
+    throw new UnauthorizedError('the token was issued to another app client (client_id)');
 }
 
 /** Scopes as OAuth 2 (`scope`, space-separated) or as some issuers write them (`scp`, a list). */

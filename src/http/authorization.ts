@@ -31,7 +31,10 @@ export function authorizeCommand(principal: Principal, body: unknown): unknown {
   // Shape errors are left to the command schema (400); only what decides authorization is read here.
   const fields = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
   const type = typeof fields.type === 'string' ? fields.type : '';
-  if (!Object.hasOwn(USER_COMMAND_TYPES, type)) throw new ForbiddenError(`a user token may send ${Object.keys(USER_COMMAND_TYPES).join(' and ')} only; ${type || 'this command'} needs the wallet:admin scope`);
+  if (!Object.hasOwn(USER_COMMAND_TYPES, type))
+    throw new ForbiddenError(
+      `a user token may send ${Object.keys(USER_COMMAND_TYPES).join(' and ')} only; ${type || 'this command'} needs the wallet:admin scope`,
+    );
   if (typeof fields.userId === 'string' && fields.userId !== principal.userId) throw new UserNotFoundError(fields.userId);
   if (typeof fields.idempotentKey !== 'string') return body;
   return { ...fields, idempotentKey: scopeKey(principal, fields.idempotentKey) };
@@ -53,7 +56,9 @@ export function scopeKey(principal: Principal, key: string): string {
   // An empty key stays empty, so the command schema still refuses it.
   if (principal.kind === 'admin' || key === '') return key;
   if (key.length > MAX_USER_KEY_LENGTH) {
-    throw new InvalidRequestError('invalid command', [{ path: 'idempotentKey', message: `at most ${MAX_USER_KEY_LENGTH} characters with a user token` }]);
+    throw new InvalidRequestError('invalid command', [
+      { path: 'idempotentKey', message: `at most ${MAX_USER_KEY_LENGTH} characters with a user token` },
+    ]);
   }
   return prefixOf(principal.userId) + key;
 }

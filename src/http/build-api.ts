@@ -53,7 +53,11 @@ export async function buildApi({ wallet }: { wallet: GatewayWallet }): Promise<F
   // Security headers. No upgrade-insecure-requests: locally the gateway is plain HTTP on loopback
   // (behind a load balancer TLS ends there); Swagger UI's own files satisfy 'self'.
   await app.register(fastifyHelmet, { contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } });
-  registerGuards(app, { authenticator, allowedHosts: allowedHosts(api, authenticator.enabled), authFailureLimitPerMinute: api.authFailureLimitPerMinute });
+  registerGuards(app, {
+    authenticator,
+    allowedHosts: allowedHosts(api, authenticator.enabled),
+    authFailureLimitPerMinute: api.authFailureLimitPerMinute,
+  });
   // After authentication (preHandler), so each principal has its own budget; unauthenticated routes count per address.
   await app.register(fastifyRateLimit, {
     hook: 'preHandler',
@@ -61,7 +65,8 @@ export async function buildApi({ wallet }: { wallet: GatewayWallet }): Promise<F
     timeWindow: 60_000,
     keyGenerator: rateKeyOf,
     allowList: isUnlimited,
-    errorResponseBuilder: (_request, context) => new RateLimitedError(`rate limit of ${context.max} requests per minute exceeded; retry in ${context.after}`),
+    errorResponseBuilder: (_request, context) =>
+      new RateLimitedError(`rate limit of ${context.max} requests per minute exceeded; retry in ${context.after}`),
   });
 
   if (api.docs) {
@@ -73,7 +78,9 @@ export async function buildApi({ wallet }: { wallet: GatewayWallet }): Promise<F
     await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
   }
 
-  app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: 'not_found', message: `no route for ${request.method} on this path` }));
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ error: 'not_found', message: `no route for ${request.method} on this path` }),
+  );
 
   app.setErrorHandler((error, request, reply) => {
     const { status, body } = mapError(error);
@@ -95,7 +102,11 @@ function trustHops(hops: number): (address: string, hop: number) => boolean {
 }
 
 /** Listens on WALLET_API_HOST, refusing an address beyond loopback when no authentication is configured. */
-export async function listenApi(app: FastifyInstance, wallet: Pick<GatewayWallet, 'config'>, port = wallet.config.apiPort): Promise<string> {
+export async function listenApi(
+  app: FastifyInstance,
+  wallet: Pick<GatewayWallet, 'config'>,
+  port = wallet.config.apiPort,
+): Promise<string> {
   assertSafeBind(wallet.config.api, authenticationConfigured(wallet.config.api.jwt));
   return app.listen({ port, host: wallet.config.api.host });
 }

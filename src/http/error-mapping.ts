@@ -21,7 +21,10 @@ export const ANSWER_BY_CODE: Record<WalletErrorCode, Answer> = {
   rate_limited: { status: 429 },
   reply_timeout: { status: 504, message: 'no reply within the time limit; the command may still be applied (look it up by its key)' },
   // The gateway stopped waiting (it is shutting down; on a client disconnect nobody reads the answer).
-  reply_wait_cancelled: { status: 503, message: 'the gateway stopped waiting for the reply (it is shutting down); the command may still be applied' },
+  reply_wait_cancelled: {
+    status: 503,
+    message: 'the gateway stopped waiting for the reply (it is shutting down); the command may still be applied',
+  },
   store_unavailable: { status: 503, message: 'a backing service (SQS or DynamoDB) is unavailable; try again' },
   conflict_retries_exhausted: { status: 503, message: 'the user is being changed by many writers at once; try again' },
   too_many_waiters: { status: 503, message: 'too many requests are waiting for replies; try again, or send without ?wait=true' },
@@ -55,14 +58,21 @@ const GATEWAY_CODES = { bad_request: [400, 415], payload_too_large: [413], not_f
 
 /** Every code an error body can carry (with a status: those answered with it), for the OpenAPI document. */
 export function codesAnsweredWith(status?: number): [string, ...string[]] {
-  const typed = Object.entries(ANSWER_BY_CODE).flatMap(([code, answer]) => (answer !== 'internal' && (status === undefined || answer.status === status) ? [code] : []));
-  const own = Object.entries(GATEWAY_CODES).flatMap(([code, statuses]) => (status === undefined || (statuses as readonly number[]).includes(status) ? [code] : []));
+  const typed = Object.entries(ANSWER_BY_CODE).flatMap(([code, answer]) =>
+    answer !== 'internal' && (status === undefined || answer.status === status) ? [code] : [],
+  );
+  const own = Object.entries(GATEWAY_CODES).flatMap(([code, statuses]) =>
+    status === undefined || (statuses as readonly number[]).includes(status) ? [code] : [],
+  );
   const [first, ...rest] = [...typed, ...own];
   if (first === undefined) throw new Error(`no error code is answered with ${status}`);
   return [first, ...rest];
 }
 
-const INTERNAL = { status: 500, body: { error: 'internal_error', message: 'internal error' } } satisfies { status: number; body: ErrorBody };
+const INTERNAL = { status: 500, body: { error: 'internal_error', message: 'internal error' } } satisfies {
+  status: number;
+  body: ErrorBody;
+};
 
 /** SDK failures arrive here already typed (classified at their call: aws-errors.ts); anything untyped is a fault. */
 export function mapError(error: unknown): { status: number; body: ErrorBody } {

@@ -28,7 +28,11 @@ const UNLIMITED_ROUTES = [/^\/health$/];
  */
 export function registerGuards(
   app: FastifyInstance,
-  { authenticator, allowedHosts, authFailureLimitPerMinute }: { authenticator: Authenticator; allowedHosts: Set<string> | undefined; authFailureLimitPerMinute: number },
+  {
+    authenticator,
+    allowedHosts,
+    authFailureLimitPerMinute,
+  }: { authenticator: Authenticator; allowedHosts: Set<string> | undefined; authFailureLimitPerMinute: number },
 ): void {
   app.decorateRequest('principal', null);
 
@@ -36,7 +40,9 @@ export function registerGuards(
     app.addHook('onRequest', async (request) => {
       const host = request.headers.host;
       if (host === undefined || !allowedHosts.has(hostName(host))) {
-        throw new ForbiddenError(`this gateway does not answer for the host name in the Host header; allowed: ${[...allowedHosts].join(', ')} (WALLET_API_ALLOWED_HOSTS)`);
+        throw new ForbiddenError(
+          `this gateway does not answer for the host name in the Host header; allowed: ${[...allowedHosts].join(', ')} (WALLET_API_ALLOWED_HOSTS)`,
+        );
       }
     });
   }
@@ -50,7 +56,9 @@ export function registerGuards(
     const blockedMs = failures.blockedFor(source);
     if (blockedMs > 0) {
       void reply.header('retry-after', String(Math.ceil(blockedMs / 1000)));
-      throw new RateLimitedError(`more than ${authFailureLimitPerMinute} failed authentications per minute from this address; retry in ${Math.ceil(blockedMs / 1000)} s`);
+      throw new RateLimitedError(
+        `more than ${authFailureLimitPerMinute} failed authentications per minute from this address; retry in ${Math.ceil(blockedMs / 1000)} s`,
+      );
     }
     try {
       request.principal = await authenticator.authenticate(request.headers.authorization, request.ip);

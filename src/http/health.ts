@@ -21,7 +21,9 @@ export async function checkHealth(wallet: Pick<GatewayWallet, 'clients' | 'queue
   };
   const [sqs, dynamodb] = await Promise.all([
     probe('sqs', (abortSignal) =>
-      wallet.clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: wallet.queueUrls.command, AttributeNames: ['QueueArn'] }), { abortSignal }),
+      wallet.clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: wallet.queueUrls.command, AttributeNames: ['QueueArn'] }), {
+        abortSignal,
+      }),
     ),
     probe('dynamodb', (abortSignal) =>
       wallet.clients.ddb.send(new DescribeTableCommand({ TableName: wallet.config.tables.users }), { abortSignal }),

@@ -58,7 +58,8 @@ export class WaiterGate {
 
   /** Runs `work` in a waiter slot, or throws TooManyWaitersError when none is free. */
   async run<T>(work: () => Promise<T>): Promise<T> {
-    if (this.inUse >= this.capacity) throw new TooManyWaitersError(`more than ${this.capacity} requests are waiting for replies; retry, or send without ?wait=true`);
+    if (this.inUse >= this.capacity)
+      throw new TooManyWaitersError(`more than ${this.capacity} requests are waiting for replies; retry, or send without ?wait=true`);
     this.inUse += 1;
     try {
       return await work();

@@ -15,19 +15,37 @@ import { AcceptedSchema, errorBodySchema, HealthSchema } from './schemas.js';
  * `additionalProperties: false`). Refinements (amount format, lengths) cannot
  * be expressed in JSON Schema, so FIELD_DOCS states them in words.
  */
-const toSchema = (schema: z.ZodType, io: 'input' | 'output') => z.toJSONSchema(schema, { target: 'openapi-3.0', io, unrepresentable: 'any' });
+const toSchema = (schema: z.ZodType, io: 'input' | 'output') =>
+  z.toJSONSchema(schema, { target: 'openapi-3.0', io, unrepresentable: 'any' });
 export const requestSchema = (schema: z.ZodType) => toSchema(schema, 'input');
 const answerSchema = (schema: z.ZodType) => toSchema(schema, 'output');
 
 const FIELD_DOCS: Record<string, { description: string; example: unknown }> = {
-  idempotentKey: { description: '1-255 characters, no control characters; the same key is only ever applied once', example: 'order-42-refund' },
-  userId: { description: 'The user whose money moves first (payer, holder, owner of the original), or the wallet a wallet command acts on; 1-128 characters', example: '0b6c6f5e-2f0c-4c55-9d1e-5b1f8f1c2a11' },
-  amount: { description: 'Decimal string > 0, at most 3 fractional digits (no more than the wallet\'s currency has) and 15 integer digits; no sign, exponent, spaces or leading zeros', example: '25.50' },
+  idempotentKey: {
+    description: '1-255 characters, no control characters; the same key is only ever applied once',
+    example: 'order-42-refund',
+  },
+  userId: {
+    description:
+      'The user whose money moves first (payer, holder, owner of the original), or the wallet a wallet command acts on; 1-128 characters',
+    example: '0b6c6f5e-2f0c-4c55-9d1e-5b1f8f1c2a11',
+  },
+  amount: {
+    description:
+      "Decimal string > 0, at most 3 fractional digits (no more than the wallet's currency has) and 15 integer digits; no sign, exponent, spaces or leading zeros",
+    example: '25.50',
+  },
   toUserId: { description: 'The recipient (not the payer itself)', example: '7d1e2f3a-0000-4c55-9d1e-5b1f8f1c2a11' },
   expiresInSeconds: { description: 'How long the hold reserves the money: 1 to 2,592,000 s (default 604,800, 7 days)', example: 3600 },
   holdKey: { description: 'The idempotentKey of the hold command', example: 'order-42-auth' },
-  originalKey: { description: 'The idempotentKey of the applied credit, debit, transfer or capture to reverse', example: 'order-42-charge' },
-  currency: { description: 'An active ISO 4217 code, upper case; on a money command, refused as currency_mismatch unless it is the wallet\'s', example: 'EUR' },
+  originalKey: {
+    description: 'The idempotentKey of the applied credit, debit, transfer or capture to reverse',
+    example: 'order-42-charge',
+  },
+  currency: {
+    description: "An active ISO 4217 code, upper case; on a money command, refused as currency_mismatch unless it is the wallet's",
+    example: 'EUR',
+  },
   metadata: { description: 'string → string, at most 16 pairs and 2 KiB of keys and values', example: { customer: 'c-981' } },
   note: { description: 'At most 256 characters, no control characters', example: 'case 77: under review' },
 };
@@ -69,7 +87,10 @@ function commandSchema() {
   const types = commandTypes();
   return {
     oneOf: types.map((type) => ({ $ref: `#/components/schemas/${commandName(type)}` })),
-    discriminator: { propertyName: 'type', mapping: Object.fromEntries(types.map((type) => [type, `#/components/schemas/${commandName(type)}`])) },
+    discriminator: {
+      propertyName: 'type',
+      mapping: Object.fromEntries(types.map((type) => [type, `#/components/schemas/${commandName(type)}`])),
+    },
   };
 }
 

@@ -12,7 +12,11 @@ import { HistoryQuerySchema, PublishQuerySchema } from './schemas.js';
 
 const json = (schema: unknown) => ({ content: { 'application/json': { schema } } });
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
-const error = (status: ErrorStatus, description: string, headers?: Record<string, unknown>) => ({ description, ...(headers && { headers }), ...json(ref(`Error${status}`)) });
+const error = (status: ErrorStatus, description: string, headers?: Record<string, unknown>) => ({
+  description,
+  ...(headers && { headers }),
+  ...json(ref(`Error${status}`)),
+});
 const header = (description: string) => ({ description, required: true, schema: { type: 'string' } });
 
 /** Answers every guarded operation can give besides its own: the Host check, authentication, the rate limit, a fault of ours. */
@@ -39,12 +43,17 @@ export function buildOpenApiDocument() {
         'HTTP gateway of the wallet worker: enqueue transaction and wallet commands, read balances, history and statements. ' +
         'Every operation but /health needs `Authorization: Bearer <JWT>` when the gateway has authentication configured: ' +
         'a token with the scope `wallet:admin` acts for any user; any other token acts for the user in its `sub` only ' +
-        '(its own balance and history; `debit` and `transfer` for itself). Another user\'s data answers 404, as an unknown user.',
+        "(its own balance and history; `debit` and `transfer` for itself). Another user's data answers 404, as an unknown user.",
     },
     security: [{ bearerAuth: [] }],
     components: {
       securitySchemes: {
-        bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'HS256, RS256 or ES256 token; see docs/security.md' },
+        bearerAuth: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description: 'HS256, RS256 or ES256 token; see docs/security.md',
+        },
       },
       schemas: buildComponentSchemas(),
     },
@@ -53,7 +62,7 @@ export function buildOpenApiDocument() {
         post: {
           operationId: 'publishTransaction',
           summary: 'Enqueue a command',
-          description: 'Validates the command and puts it on the command queue. With wait=true, waits for the worker\'s reply.',
+          description: "Validates the command and puts it on the command queue. With wait=true, waits for the worker's reply.",
           parameters: queryParameters(PublishQuerySchema),
           requestBody: { required: true, ...json(ref('Command')) },
           responses: {
@@ -61,11 +70,17 @@ export function buildOpenApiDocument() {
             '202': { description: 'Enqueued', ...json(ref('Accepted')) },
             '400': error(400, 'Invalid command or parameters (`issues` lists what is wrong), or a body that is not JSON'),
             ...guarded,
-            '403': error(403, 'A user token sent a command type that needs the wallet:admin scope, or a Host name the gateway does not answer'),
+            '403': error(
+              403,
+              'A user token sent a command type that needs the wallet:admin scope, or a Host name the gateway does not answer',
+            ),
             '404': error(404, 'A user token sent a command for another user (answered as for an unknown user)'),
             '413': error(413, 'Body larger than 16 KiB'),
             '415': error(415, 'A body that is not application/json'),
-            '503': error(503, 'SQS is unavailable, too many requests are waiting for replies, or the gateway stopped waiting (shutting down)'),
+            '503': error(
+              503,
+              'SQS is unavailable, too many requests are waiting for replies, or the gateway stopped waiting (shutting down)',
+            ),
             '504': error(504, 'No reply within the time limit (the command may still be applied)'),
           },
         },
@@ -81,7 +96,10 @@ export function buildOpenApiDocument() {
               ...json({ oneOf: [ref('Balance'), ref('BalanceAt')] }),
             },
             '400': error(400, 'Invalid at'),
-            '404': error(404, 'Unknown user (or, for a user token, another user): user_not_found; at before the wallet existed: before_wallet_opened'),
+            '404': error(
+              404,
+              'Unknown user (or, for a user token, another user): user_not_found; at before the wallet existed: before_wallet_opened',
+            ),
             ...guarded,
             ...readOutage,
           },
@@ -90,7 +108,7 @@ export function buildOpenApiDocument() {
       '/users/{userId}/transactions': {
         get: {
           operationId: 'listTransactions',
-          summary: 'A user\'s transactions, newest first',
+          summary: "A user's transactions, newest first",
           parameters: [userIdParameter, ...queryParameters(HistoryQuerySchema)],
           responses: {
             '200': { description: 'One page', ...json(ref('HistoryPage')) },
@@ -106,7 +124,7 @@ export function buildOpenApiDocument() {
           operationId: 'getStatement',
           summary: 'Statement of a period [from, to): opening and closing balance, totals, the entries oldest first',
           description:
-            'JSON (default): the whole period\'s figures and one page of entries (limit, cursor). ' +
+            "JSON (default): the whole period's figures and one page of entries (limit, cursor). " +
             `With \`Accept: text/csv\`: the whole period as CSV, streamed; columns ${STATEMENT_CSV_COLUMNS.join(', ')}; ` +
             'rows: opening (at from, with the opening balance), one per entry, closing (at to, with the totals in moneyIn/moneyOut and the closing balance).',
           parameters: [userIdParameter, ...queryParameters(StatementQuerySchema)],
@@ -119,7 +137,10 @@ export function buildOpenApiDocument() {
               },
             },
             '400': error(400, 'Invalid from, to, limit or cursor (from must be before to)'),
-            '404': error(404, 'Unknown user (or, for a user token, another user): user_not_found; a period wholly before the wallet existed: before_wallet_opened'),
+            '404': error(
+              404,
+              'Unknown user (or, for a user token, another user): user_not_found; a period wholly before the wallet existed: before_wallet_opened',
+            ),
             ...guarded,
             ...readOutage,
           },

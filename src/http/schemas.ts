@@ -13,7 +13,7 @@ export const DEFAULT_REPLY_WAIT_MS = 10_000;
 export const MAX_REPLY_WAIT_MS = 30_000;
 
 export const PublishQuerySchema = z.strictObject({
-  wait: z.enum(['true', 'false']).optional().describe('true: wait for the worker\'s reply and return it (200) instead of 202'),
+  wait: z.enum(['true', 'false']).optional().describe("true: wait for the worker's reply and return it (200) instead of 202"),
   timeoutMs: z.coerce
     .number()
     .int()
@@ -42,9 +42,12 @@ export type Health = z.infer<typeof HealthSchema>;
 /** An error body whose `error` is one of `codes` (the document declares, per status, the codes it can carry). */
 export function errorBodySchema(codes: readonly [string, ...string[]]) {
   return z.strictObject({
-    error: z.enum(codes).describe('Stable code, chosen by the error\'s class, never by its text'),
+    error: z.enum(codes).describe("Stable code, chosen by the error's class, never by its text"),
     message: z.string(),
-    issues: z.array(z.strictObject({ path: z.string(), message: z.string() })).optional().describe('invalid_request: what is wrong'),
+    issues: z
+      .array(z.strictObject({ path: z.string(), message: z.string() }))
+      .optional()
+      .describe('invalid_request: what is wrong'),
   });
 }
 

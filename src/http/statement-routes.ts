@@ -22,7 +22,13 @@ export function registerStatementRoutes(app: FastifyInstance, wallet: GatewayWal
     const asCaller = (entry: StatementEntry) => ({ ...entry, idempotentKey: unscopeKey(principal, entry.idempotentKey) });
 
     if (!prefersCsv(request.headers.accept)) {
-      const statement = await wallet.getStatement({ userId, from, to, ...(limit !== undefined && { limit }), ...(cursor !== undefined && { cursor }) });
+      const statement = await wallet.getStatement({
+        userId,
+        from,
+        to,
+        ...(limit !== undefined && { limit }),
+        ...(cursor !== undefined && { cursor }),
+      });
       return { ...statement, entries: statement.entries.map(asCaller) };
     }
     // The first event (the wallet read, the opening balance) is awaited before the 200 is sent,
@@ -30,12 +36,19 @@ export function registerStatementRoutes(app: FastifyInstance, wallet: GatewayWal
     const events = wallet.streamStatement({ userId, from, to });
     const first = await events.next();
     const lines = statementCsv(forCaller(first.done ? undefined : first.value, events, asCaller));
-    return reply.type(STATEMENT_CSV_MEDIA_TYPE).header('content-disposition', 'attachment; filename="statement.csv"').send(Readable.from(lines));
+    return reply
+      .type(STATEMENT_CSV_MEDIA_TYPE)
+      .header('content-disposition', 'attachment; filename="statement.csv"')
+      .send(Readable.from(lines));
   });
 }
 
 /** The stream again from its first event, each entry's key as the caller sent it. */
-async function* forCaller(first: StatementEvent | undefined, rest: AsyncIterable<StatementEvent>, asCaller: (entry: StatementEntry) => StatementEntry): AsyncGenerator<StatementEvent> {
+async function* forCaller(
+  first: StatementEvent | undefined,
+  rest: AsyncIterable<StatementEvent>,
+  asCaller: (entry: StatementEntry) => StatementEntry,
+): AsyncGenerator<StatementEvent> {
   if (first) yield first;
   for await (const event of rest) yield event.kind === 'entry' ? { ...event, entry: asCaller(event.entry) } : event;
 }

@@ -5,4 +5,16 @@ import type { Wallet } from '../wallet.js';
  * any real wallet). In a file of its own so that build-api.ts, routes.ts and
  * health.ts all import it without importing each other.
  */
-export type GatewayWallet = Pick<Wallet, 'publishTransaction' | 'getCurrentBalance' | 'listTransactions' | 'getBalanceAt' | 'getStatement' | 'streamStatement' | 'clients' | 'queueUrls' | 'config' | 'logger'>;
+export type GatewayWallet = Pick<
+  Wallet,
+  | 'publishTransaction'
+  | 'getCurrentBalance'
+  | 'listTransactions'
+  | 'getBalanceAt'
+  | 'getStatement'
+  | 'streamStatement'
+  | 'clients'
+  | 'queueUrls'
+  | 'config'
+  | 'logger'
+>;

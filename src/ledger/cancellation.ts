@@ -56,10 +56,14 @@ export function settleCancellation(targets: readonly ActionTarget[], reasons: re
   const reasonAt = (index: number): CancellationReason => reasons[index] ?? { code: 'None' };
   const committedBefore = targets.some((target, index) => {
     const reason = reasonAt(index);
-    return target.kind === 'record' && reason.code === 'ConditionalCheckFailed' && reason.item?.transactionId === target.record.transactionId;
+    return (
+      target.kind === 'record' && reason.code === 'ConditionalCheckFailed' && reason.item?.transactionId === target.record.transactionId
+    );
   });
   if (committedBefore) return { kind: 'committed-before' };
-  const fault = targets.map((_, index) => reasonAt(index).code).find((code) => code !== 'None' && !PRESSURE.has(code) && !CHANGED.has(code));
+  const fault = targets
+    .map((_, index) => reasonAt(index).code)
+    .find((code) => code !== 'None' && !PRESSURE.has(code) && !CHANGED.has(code));
   if (fault) return { kind: 'fault', code: fault };
 
   const users = new Map<string, UserState | null | CorruptItemError>();
@@ -71,7 +75,12 @@ export function settleCancellation(targets: readonly ActionTarget[], reasons: re
   targets.forEach((target, index) => {
     const reason = reasonAt(index);
     if (reason.code === 'None') return;
-    const id = target.kind === 'user' ? `u:${target.userId}` : target.kind === 'reference' ? `r:${target.key}` : `k:${target.decision.command.idempotentKey}`;
+    const id =
+      target.kind === 'user'
+        ? `u:${target.userId}`
+        : target.kind === 'reference'
+          ? `r:${target.key}`
+          : `k:${target.decision.command.idempotentKey}`;
     if (PRESSURE.has(reason.code)) {
       pressed.add(id);
       return;
@@ -86,7 +95,11 @@ export function settleCancellation(targets: readonly ActionTarget[], reasons: re
   for (const target of targets) {
     if (target.kind !== 'record' || verdicts.has(target.decision)) continue;
     const { decision } = target;
-    const items = [`k:${decision.command.idempotentKey}`, ...decision.userIds.map((userId) => `u:${userId}`), ...decision.references.map((key) => `r:${key}`)];
+    const items = [
+      `k:${decision.command.idempotentKey}`,
+      ...decision.userIds.map((userId) => `u:${userId}`),
+      ...decision.references.map((key) => `r:${key}`),
+    ];
     const pressedItem = items.find((item) => pressed.has(item));
     const changedItem = items.find((item) => changed.has(item));
     const verdict: Verdict = pressedItem
@@ -100,7 +113,8 @@ export function settleCancellation(targets: readonly ActionTarget[], reasons: re
 }
 
 function ownKeyVerdict(decision: Decision, reason: CancellationReason): Verdict {
-  if (!reason.item) return { kind: 'poison', error: new CorruptItemError(`key ${decision.command.idempotentKey} exists but its record was not returned`) };
+  if (!reason.item)
+    return { kind: 'poison', error: new CorruptItemError(`key ${decision.command.idempotentKey} exists but its record was not returned`) };
   const stored = parseRecord(reason.item);
   return stored instanceof CorruptItemError ? { kind: 'poison', error: stored } : { kind: 'key-exists', record: stored };
 }

@@ -6,7 +6,12 @@ import type { Cents } from '../money/money.js';
  * user's ledger (SPEC rule 6) adds, record by record. Pure, shared by the
  * audit and the tests, so "the effect of a record" is written once.
  */
-export function balanceEffect(record: { type: TransactionType; amount: Cents; legOf?: string | undefined; originalType?: TransactionType | undefined }): Cents {
+export function balanceEffect(record: {
+  type: TransactionType;
+  amount: Cents;
+  legOf?: string | undefined;
+  originalType?: TransactionType | undefined;
+}): Cents {
   const { amount } = record;
   const isLeg = record.legOf !== undefined;
   switch (record.type) {

@@ -2,7 +2,15 @@ import { randomUUID } from 'node:crypto';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
-import { CommandTooLargeError, ConflictRetriesExhaustedError, CorruptItemError, StoreFaultError, StoreUnavailableError, UnitTooLargeError, type WalletError } from '../errors.js';
+import {
+  CommandTooLargeError,
+  ConflictRetriesExhaustedError,
+  CorruptItemError,
+  StoreFaultError,
+  StoreUnavailableError,
+  UnitTooLargeError,
+  type WalletError,
+} from '../errors.js';
 import type { Command } from '../messages/command.js';
 import { runInCommandTraces, type CommandTrace } from '../observability/tracing.js';
 import { describeItem, settleCancellation, type Verdict } from './cancellation.js';
@@ -163,20 +171,26 @@ export class LedgerEngine {
       { now: this.clock(), newTransactionId: this.newTransactionId, defaultCurrency: this.deps.config.defaultCurrency },
     );
     const entryOf = new Map<Decision, Entry>();
-    result.results.forEach((decided, index) => {
+    for (const [index, decided] of result.results.entries()) {
       const entry = round[index] as Entry;
-      if ('outcome' in decided) return finish(entry, { kind: 'decided', outcome: decided.outcome });
+      if ('outcome' in decided) {
+        finish(entry, { kind: 'decided', outcome: decided.outcome });
+        continue;
+      }
       entry.ownTransactionIds.add(decided.record.transactionId);
       entryOf.set(decided, entry);
-    });
+    }
     const chunks = buildChunks(this.deps.config.tables, result, { ...this.limits, grouping: this.grouping });
-    const tracesOf = (chunk: Chunk) => chunk.targets.map((target) => (target.kind === 'record' ? entryOf.get(target.decision)?.trace : undefined));
+    const tracesOf = (chunk: Chunk) =>
+      chunk.targets.map((target) => (target.kind === 'record' ? entryOf.get(target.decision)?.trace : undefined));
     // Each transaction is settled the moment it ends (chunks share no item, so their order does not
     // matter): its commands' replies, deletes and the pollers' next receives overlap the round's
     // other writes instead of waiting for the slowest one.
     await Promise.all(
       chunks.map(async (chunk) => {
-        const committed = await runInCommandTraces(tracesOf(chunk), () => this.storeCalls.run((signal) => commitChunk(this.deps.ddb, chunk, signal)));
+        const committed = await runInCommandTraces(tracesOf(chunk), () =>
+          this.storeCalls.run((signal) => commitChunk(this.deps.ddb, chunk, signal)),
+        );
         this.settle(chunk, committed, entryOf);
       }),
     );
@@ -206,8 +220,14 @@ export class LedgerEngine {
       if (poison) finish(entry, { kind: 'poison', error: poison });
       return !poison;
     });
-    const { round, later, tooLarge } = fitRound(healthy, state, { limits: this.limits, grouping: this.grouping, maxCommands: MAX_ROUND_COMMANDS });
-    const error = new CommandTooLargeError(`command needs more than one transaction may hold (${this.limits.maxActions} actions, ${this.limits.maxBytes} bytes)`);
+    const { round, later, tooLarge } = fitRound(healthy, state, {
+      limits: this.limits,
+      grouping: this.grouping,
+      maxCommands: MAX_ROUND_COMMANDS,
+    });
+    const error = new CommandTooLargeError(
+      `command needs more than one transaction may hold (${this.limits.maxActions} actions, ${this.limits.maxBytes} bytes)`,
+    );
     for (const entry of tooLarge) finish(entry, { kind: 'poison', error });
     this.pending.requeue(later);
     return round;
@@ -215,7 +235,9 @@ export class LedgerEngine {
 
   /** Resolves, retries or fails a transaction's commands by how it ended. */
   private settle(chunk: Chunk, committed: ChunkResult, entryOf: Map<Decision, Entry>): void {
-    const entries = [...new Set(chunk.targets.flatMap((target) => (target.kind === 'record' ? [entryOf.get(target.decision) as Entry] : [])))];
+    const entries = [
+      ...new Set(chunk.targets.flatMap((target) => (target.kind === 'record' ? [entryOf.get(target.decision) as Entry] : []))),
+    ];
     if (committed.kind === 'committed') return this.committed(chunk, entryOf);
     if (committed.kind === 'failed') {
       for (const target of chunk.targets) if (target.kind === 'user') this.users.forget(target.userId);
@@ -260,7 +282,10 @@ export class LedgerEngine {
         const step = afterChange(++entry.attempts, verdict.settled, limits, random);
         if (step.kind === 'retry') this.deps.onConflictRetry?.();
         const { maxConflictRetries } = this.deps.config;
-        return retry(step, new ConflictRetriesExhaustedError(`${describeItem(verdict.item)} kept changing over ${maxConflictRetries} retries`));
+        return retry(
+          step,
+          new ConflictRetriesExhaustedError(`${describeItem(verdict.item)} kept changing over ${maxConflictRetries} retries`),
+        );
       }
       case 'throttled': {
         const pressure = new StoreUnavailableError(`DynamoDB throttled a write of ${entry.command.userId}'s items`);
@@ -296,13 +321,17 @@ export class LedgerEngine {
    */
   private roundFailed(round: Entry[], error: unknown): void {
     const open = round.filter((entry) => !entry.done);
-    this.deps.logger.error({ err: error, commands: open.length }, open.length > 1 ? 'ledger round failed: deciding its commands one by one' : 'ledger command failed');
+    this.deps.logger.error(
+      { err: error, commands: open.length },
+      open.length > 1 ? 'ledger round failed: deciding its commands one by one' : 'ledger command failed',
+    );
     if (open.length > 1) {
       for (const entry of open) entry.alone = true;
       return this.pending.requeue(open);
     }
     for (const entry of open) {
-      if (error instanceof UnitTooLargeError) finish(entry, { kind: 'poison', error: new CommandTooLargeError(error.message, { cause: error }) });
+      if (error instanceof UnitTooLargeError)
+        finish(entry, { kind: 'poison', error: new CommandTooLargeError(error.message, { cause: error }) });
       else this.pending.fail(entry, new StoreFaultError('ledger round failed', { cause: error }));
     }
   }

@@ -5,7 +5,16 @@ import { formatStored, parseStoredNumber, type Cents } from '../money/money.js';
 import { COMMAND_TYPES, type TransactionType } from '../messages/command.js';
 import { STICKY_REJECTIONS, type StickyRejection } from '../messages/reply.js';
 import { CHAIN_HEAD_ATTRIBUTE, HASH_ATTRIBUTE } from './chain.js';
-import { recordAttributes, WALLET_STATUSES, type Item, type OpenHold, type RecordBase, type TransactionRecord, type UserState, type WalletStatus } from './model.js';
+import {
+  recordAttributes,
+  WALLET_STATUSES,
+  type Item,
+  type OpenHold,
+  type RecordBase,
+  type TransactionRecord,
+  type UserState,
+  type WalletStatus,
+} from './model.js';
 
 /**
  * How users and transaction records look in DynamoDB (model.ts holds what
@@ -77,7 +86,8 @@ export function recordToItem(record: TransactionRecord): Item {
 
 function transactionType(item: Item, field: string): TransactionType {
   const type = text(item, field);
-  if (!(COMMAND_TYPES as readonly string[]).includes(type)) throw new CorruptItemError(`transaction ${String(item.idempotentKey)} has ${field} ${type}`);
+  if (!(COMMAND_TYPES as readonly string[]).includes(type))
+    throw new CorruptItemError(`transaction ${String(item.idempotentKey)} has ${field} ${type}`);
   return type as TransactionType;
 }
 
@@ -113,7 +123,15 @@ export function recordFromItem(item: Item): TransactionRecord {
     // Records written before holds existed carry no newHeld: nothing was held then.
     const newHeld = item.newHeld === undefined ? 0n : money(item, 'newHeld');
     const hash = item[HASH_ATTRIBUTE];
-    return { ...base, amount: base.amount, status, newBalance: money(item, 'newBalance'), newHeld, version: count(item, 'version'), ...(typeof hash === 'string' && { hash }) };
+    return {
+      ...base,
+      amount: base.amount,
+      status,
+      newBalance: money(item, 'newBalance'),
+      newHeld,
+      version: count(item, 'version'),
+      ...(typeof hash === 'string' && { hash }),
+    };
   }
   const reason = text(item, 'reason');
   if (status !== 'rejected' || !(STICKY_REJECTIONS as readonly string[]).includes(reason)) {
@@ -134,7 +152,8 @@ function openHoldsFromItem(item: Item): OpenHold[] {
   return raw.map((value) => {
     const hold = (value ?? {}) as Item;
     const expiresAt = text(hold, 'expiresAt');
-    if (!ISO_TIMESTAMP.test(expiresAt)) throw new CorruptItemError(`transaction ${String(item.idempotentKey)} has an open hold without a valid expiry`);
+    if (!ISO_TIMESTAMP.test(expiresAt))
+      throw new CorruptItemError(`transaction ${String(item.idempotentKey)} has an open hold without a valid expiry`);
     return { amount: money(hold, 'amount'), expiresAt };
   });
 }
@@ -156,7 +175,8 @@ export function parseUser(item: Item): UserState | CorruptItemError {
 export function parseRecord(item: Item): TransactionRecord | CorruptItemError {
   const record = parsed(() => recordFromItem(item));
   if (record instanceof CorruptItemError) return record;
-  if ((record.amount ?? 0n) < 0n || (record.reversedAmount ?? 0n) < 0n) return new CorruptItemError(`transaction ${record.idempotentKey} has a negative amount`);
+  if ((record.amount ?? 0n) < 0n || (record.reversedAmount ?? 0n) < 0n)
+    return new CorruptItemError(`transaction ${record.idempotentKey} has a negative amount`);
   return record;
 }
 
@@ -177,13 +197,15 @@ function currencyOf(item: Item): string {
 
 function walletStatusOf(item: Item): WalletStatus {
   const status = text(item, 'status');
-  if (!(WALLET_STATUSES as readonly string[]).includes(status)) throw new CorruptItemError(`item attribute status is not a wallet status: ${JSON.stringify(status)}`);
+  if (!(WALLET_STATUSES as readonly string[]).includes(status))
+    throw new CorruptItemError(`item attribute status is not a wallet status: ${JSON.stringify(status)}`);
   return status as WalletStatus;
 }
 
 function stringMap(item: Item, field: string): Record<string, string> {
   const value = item[field];
-  if (typeof value !== 'object' || value === null || Object.values(value).some((member) => typeof member !== 'string')) throw new CorruptItemError(`item attribute ${field} is not a map of strings`);
+  if (typeof value !== 'object' || value === null || Object.values(value).some((member) => typeof member !== 'string'))
+    throw new CorruptItemError(`item attribute ${field} is not a map of strings`);
   return { ...(value as Record<string, string>) };
 }
 

@@ -32,6 +32,7 @@ export function legReference(mainTransactionId: string, userId: string): string 
 export function shownReference(record: Pick<RecordBase, 'idempotentKey' | 'legOf' | 'transactionId'>): string {
   if (record.legOf === undefined) return record.idempotentKey;
   // A leg written before legs had references is keyed by the payer's key: shown by its own transaction id.
-  if (record.idempotentKey === legKey(record.legOf) || !record.idempotentKey.endsWith(LEG_SUFFIX)) return legReference(record.transactionId, '');
+  if (record.idempotentKey === legKey(record.legOf) || !record.idempotentKey.endsWith(LEG_SUFFIX))
+    return legReference(record.transactionId, '');
   return record.idempotentKey.slice(0, -LEG_SUFFIX.length);
 }

@@ -102,7 +102,9 @@ export function heldAt(user: Pick<UserState, 'holds'>, now: number): Cents {
 
 /** The holds open at `at` (epoch ms), soonest expiry first: what an entry decided then records. */
 export function openHoldsAt(user: Pick<UserState, 'holds'>, at: number): OpenHold[] {
-  return [...user.holds.values()].filter((hold) => Date.parse(hold.expiresAt) > at).sort((a, b) => (a.expiresAt < b.expiresAt ? -1 : a.expiresAt > b.expiresAt ? 1 : 0));
+  return [...user.holds.values()]
+    .filter((hold) => Date.parse(hold.expiresAt) > at)
+    .sort((a, b) => (a.expiresAt < b.expiresAt ? -1 : a.expiresAt > b.expiresAt ? 1 : 0));
 }
 
 /**
@@ -124,7 +126,10 @@ export function recordAttributes(record: TransactionRecord, amount: (money: Cent
     ...(record.refVersion !== undefined && { refVersion: record.refVersion }),
     ...(record.closedBy !== undefined && { closedBy: record.closedBy }),
     ...(record.reversedAmount !== undefined && { reversedAmount: amount(record.reversedAmount) }),
-    ...(record.openHolds !== undefined && record.openHolds.length > 0 && { openHolds: record.openHolds.map((hold) => ({ expiresAt: hold.expiresAt, amount: amount(hold.amount) })) }),
+    ...(record.openHolds !== undefined &&
+      record.openHolds.length > 0 && {
+        openHolds: record.openHolds.map((hold) => ({ expiresAt: hold.expiresAt, amount: amount(hold.amount) })),
+      }),
     ...(record.currency !== undefined && { currency: record.currency }),
     ...(record.note !== undefined && { note: record.note }),
     ...(record.metadata !== undefined && { metadata: record.metadata }),
@@ -139,7 +144,13 @@ export function recordAttributes(record: TransactionRecord, amount: (money: Cent
     ...optional,
   };
   return record.status === 'applied'
-    ? { ...base, newBalance: amount(record.newBalance), newHeld: amount(record.newHeld), version: record.version, ...(record.hash && { [HASH_ATTRIBUTE]: record.hash }) }
+    ? {
+        ...base,
+        newBalance: amount(record.newBalance),
+        newHeld: amount(record.newHeld),
+        version: record.version,
+        ...(record.hash && { [HASH_ATTRIBUTE]: record.hash }),
+      }
     : {
         ...base,
         reason: record.reason,

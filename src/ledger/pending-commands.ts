@@ -54,7 +54,18 @@ export class PendingCommands {
 
   add(command: Command, trace: CommandTrace | undefined): Promise<EngineResult> {
     return new Promise((resolve) => {
-      this.entries.push({ seq: this.nextSeq++, command, attempts: 0, throttles: 0, notBefore: 0, alone: false, done: false, ownTransactionIds: new Set(), trace, resolve });
+      this.entries.push({
+        seq: this.nextSeq++,
+        command,
+        attempts: 0,
+        throttles: 0,
+        notBefore: 0,
+        alone: false,
+        done: false,
+        ownTransactionIds: new Set(),
+        trace,
+        resolve,
+      });
     });
   }
 
@@ -66,7 +77,14 @@ export class PendingCommands {
   /** Takes the commands round planning allows, with their shapes as far as the engine knows them; also those too large by that guess (judged again after the read). */
   take(shapeOf: (command: Command) => CommandShape, options: PlanOptions, now: number): Entry[] {
     this.entries.sort((a, b) => a.seq - b.seq);
-    const candidates = this.entries.map((entry): Candidate => ({ key: entry.command.idempotentKey, shape: shapeOf(entry.command), due: entry.notBefore <= now, alone: entry.alone }));
+    const candidates = this.entries.map(
+      (entry): Candidate => ({
+        key: entry.command.idempotentKey,
+        shape: shapeOf(entry.command),
+        due: entry.notBefore <= now,
+        alone: entry.alone,
+      }),
+    );
     const plan = planRound(candidates, options);
     const taken = new Set([...plan.take, ...plan.tooLarge].map((index) => this.entries[index] as Entry));
     const round = this.entries.filter((entry) => taken.has(entry));

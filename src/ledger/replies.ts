@@ -47,7 +47,12 @@ export function replyForOutcome(outcome: ApplyOutcome, defaultCurrency: string):
     replayed,
   };
   return record.status === 'applied'
-    ? { ...common, status: 'applied', newBalance: formatMoney(record.newBalance, exponent), available: formatMoney(record.newBalance - record.newHeld, exponent) }
+    ? {
+        ...common,
+        status: 'applied',
+        newBalance: formatMoney(record.newBalance, exponent),
+        available: formatMoney(record.newBalance - record.newHeld, exponent),
+      }
     : { ...common, status: 'rejected', reason: record.reason };
 }
 

@@ -54,7 +54,11 @@ const REFERENCE_BYTES = 1_024;
  * the original is read: until then it counts one more user of unknown size)
  * and the bytes of each user's item as read.
  */
-export function commandShape(command: Command, records: ReadonlyMap<string, TransactionRecord | null>, userBytes: (userId: string) => number): CommandShape {
+export function commandShape(
+  command: Command,
+  records: ReadonlyMap<string, TransactionRecord | null>,
+  userBytes: (userId: string) => number,
+): CommandShape {
   const { userIds, references } = readsOf(command, records);
   const items = new Map<string, Cost>();
   for (const userId of userIds) items.set(`u:${userId}`, { actions: 1, bytes: userBytes(userId) });
@@ -86,7 +90,8 @@ export function planRound(candidates: readonly Candidate[], options: PlanOptions
   let closed = false;
   candidates.forEach(({ key, shape, due, alone }, index) => {
     const references = [...shape.items.keys()].filter((id) => id.startsWith('r:')).map((id) => id.slice(2));
-    const blocked = shape.userIds.some((userId) => held.has(userId)) || keys.has(key) || referenced.has(key) || references.some((ref) => keys.has(ref));
+    const blocked =
+      shape.userIds.some((userId) => held.has(userId)) || keys.has(key) || referenced.has(key) || references.some((ref) => keys.has(ref));
     if (!blocked && due && !fitsOne(totalAlone(shape), options.limits)) {
       tooLarge.push(index);
       return;

@@ -47,7 +47,9 @@ export async function readRound<T extends RoundCommand>(round: readonly T[], dep
   const traces = open.map((entry) => entry.trace);
   const referenced = [...new Set(open.flatMap((entry) => readsOf(entry.command, records).references))];
   const loadedRecords =
-    referenced.length > 0 ? await runInCommandTraces(traces, () => deps.storeCall((signal) => loadRecords(deps.ddb, deps.tables, referenced, signal))) : new Map();
+    referenced.length > 0
+      ? await runInCommandTraces(traces, () => deps.storeCall((signal) => loadRecords(deps.ddb, deps.tables, referenced, signal)))
+      : new Map();
   for (const [key, record] of loadedRecords) if (!(record instanceof CorruptItemError)) records.set(key, record);
 
   const users = new Map<string, UserState | null>();
@@ -62,7 +64,9 @@ export async function readRound<T extends RoundCommand>(round: readonly T[], dep
     }
   }
   if (missing.size > 0) {
-    const loaded = await runInCommandTraces(traces, () => deps.storeCall((signal) => loadUsers(deps.ddb, deps.tables, [...missing], signal)));
+    const loaded = await runInCommandTraces(traces, () =>
+      deps.storeCall((signal) => loadUsers(deps.ddb, deps.tables, [...missing], signal)),
+    );
     for (const [userId, user] of loaded) {
       if (user instanceof CorruptItemError) corrupt.set(userId, user);
       else users.set(userId, user);

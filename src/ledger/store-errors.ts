@@ -9,7 +9,12 @@ import type { StoreFaultError, StoreUnavailableError } from '../errors.js';
  * - fault: the store answered that this request is wrong (a bug): the
  *   message is retried a few times and then dead-lettered with the reason.
  */
-const FAULT_NAMES = new Set(['ValidationException', 'SerializationException', 'ItemCollectionSizeLimitExceededException', 'IdempotentParameterMismatchException']);
+const FAULT_NAMES = new Set([
+  'ValidationException',
+  'SerializationException',
+  'ItemCollectionSizeLimitExceededException',
+  'IdempotentParameterMismatchException',
+]);
 
 export function classifyStoreError(error: unknown, call: string): StoreUnavailableError | StoreFaultError {
   return classifyAwsError(error, { service: 'DynamoDB', call, faultNames: FAULT_NAMES });

@@ -43,7 +43,8 @@ export function buildChunks(tables: Config['tables'], result: DecideResult, limi
   for (const unit of writeUnits(result)) {
     const built = buildUnit(tables, result, unit);
     const cost = { actions: built.actions.length, bytes: built.actions.reduce((sum, action) => sum + actionBytes(action), 0) };
-    if (!fitsOne(cost, limits)) throw new UnitTooLargeError(`a write unit of ${cost.actions} actions and ${cost.bytes} bytes exceeds one transaction`);
+    if (!fitsOne(cost, limits))
+      throw new UnitTooLargeError(`a write unit of ${cost.actions} actions and ${cost.bytes} bytes exceeds one transaction`);
     if (current.actions.length > 0 && (!limits.grouping || !fitsOne(addCost(used, cost), limits))) {
       chunks.push(current);
       current = { actions: [], targets: [] };
@@ -94,7 +95,10 @@ interface WriteUnit {
 function writeUnits(result: DecideResult): WriteUnit[] {
   const unitOf = new Map<string, WriteUnit>();
   const units: WriteUnit[] = [];
-  const itemsOf = (decision: Decision) => [...decision.userIds.map((userId) => `u:${userId}`), ...decision.references.map((key) => `r:${key}`)];
+  const itemsOf = (decision: Decision) => [
+    ...decision.userIds.map((userId) => `u:${userId}`),
+    ...decision.references.map((key) => `r:${key}`),
+  ];
   for (const decision of result.decisions) {
     const items = itemsOf(decision);
     const joined = [...new Set(items.map((item) => unitOf.get(item)).filter((unit): unit is WriteUnit => unit !== undefined))];
@@ -131,14 +135,33 @@ function writeUnits(result: DecideResult): WriteUnit[] {
 export function referenceAction(transactionsTable: string, key: string, { before, after }: RecordTransition) {
   const Key = { idempotentKey: key };
   if (!before) {
-    return { ConditionCheck: { TableName: transactionsTable, Key, ConditionExpression: 'attribute_not_exists(idempotentKey)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const } };
+    return {
+      ConditionCheck: {
+        TableName: transactionsTable,
+        Key,
+        ConditionExpression: 'attribute_not_exists(idempotentKey)',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+      },
+    };
   }
   const seen = before.refVersion ?? 0;
   const condition = `attribute_exists(idempotentKey) AND ${seen === 0 ? '(attribute_not_exists(refVersion) OR refVersion = :seenRef)' : 'refVersion = :seenRef'}`;
   if (!after || after.refVersion === before.refVersion) {
-    return { ConditionCheck: { TableName: transactionsTable, Key, ConditionExpression: condition, ExpressionAttributeValues: { ':seenRef': seen }, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const } };
+    return {
+      ConditionCheck: {
+        TableName: transactionsTable,
+        Key,
+        ConditionExpression: condition,
+        ExpressionAttributeValues: { ':seenRef': seen },
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+      },
+    };
   }
-  const sets = ['refVersion = :refVersion', ...(after.closedBy !== undefined ? ['closedBy = :closedBy'] : []), ...(after.reversedAmount !== undefined ? ['reversedAmount = :reversedAmount'] : [])];
+  const sets = [
+    'refVersion = :refVersion',
+    ...(after.closedBy !== undefined ? ['closedBy = :closedBy'] : []),
+    ...(after.reversedAmount !== undefined ? ['reversedAmount = :reversedAmount'] : []),
+  ];
   return {
     Update: {
       TableName: transactionsTable,
@@ -178,14 +201,36 @@ export function userAction(usersTable: string, userId: string, { before, after }
   const key = { userId };
   if (!before && after) {
     // A wallet opened: created whole, only if the id is still unused.
-    return { Put: { TableName: usersTable, Item: openedWalletItem(after), ConditionExpression: 'attribute_not_exists(userId)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const } };
+    return {
+      Put: {
+        TableName: usersTable,
+        Item: openedWalletItem(after),
+        ConditionExpression: 'attribute_not_exists(userId)',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+      },
+    };
   }
   if (!before || !after) {
-    return { ConditionCheck: { TableName: usersTable, Key: key, ConditionExpression: 'attribute_not_exists(userId)', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const } };
+    return {
+      ConditionCheck: {
+        TableName: usersTable,
+        Key: key,
+        ConditionExpression: 'attribute_not_exists(userId)',
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+      },
+    };
   }
   if (after === before) {
     // Read but not changed (the recipient of a refused transfer): only checked to be still as read.
-    return { ConditionCheck: { TableName: usersTable, Key: key, ConditionExpression: unchangedCondition(before), ExpressionAttributeValues: seenValues(before), ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const } };
+    return {
+      ConditionCheck: {
+        TableName: usersTable,
+        Key: key,
+        ConditionExpression: unchangedCondition(before),
+        ExpressionAttributeValues: seenValues(before),
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+      },
+    };
   }
   if (after.balance < 0n) throw new Error(`decision would leave user ${userId} negative`);
   // Users that never held money keep no holds attribute (items made by other tools stay as they are).
@@ -223,7 +268,10 @@ function unchangedCondition(user: UserState): string {
   // Users made by other tools have no version: it counts as 0.
   const version = user.version === 0 ? '(attribute_not_exists(version) OR version = :seenVersion)' : 'version = :seenVersion';
   // Not a string (another tool's value) reads as no decision yet; any decision of ours writes a string.
-  const decidedAt = user.lastDecidedAt === undefined ? '(attribute_not_exists(lastDecidedAt) OR NOT attribute_type(lastDecidedAt, :stringType))' : 'lastDecidedAt = :seenDecidedAt';
+  const decidedAt =
+    user.lastDecidedAt === undefined
+      ? '(attribute_not_exists(lastDecidedAt) OR NOT attribute_type(lastDecidedAt, :stringType))'
+      : 'lastDecidedAt = :seenDecidedAt';
   return `attribute_exists(userId) AND balance = :seenBalance AND ${version} AND ${decidedAt}`;
 }
 
@@ -240,7 +288,11 @@ function seenValues(user: UserState) {
  * update and the record, from a state already known): what the benchmark's
  * ceiling measures, built by the same functions as every group.
  */
-export function singleCommandItems(tables: Config['tables'], record: TransactionRecord & { status: 'applied' }, before: UserState): (ReturnType<typeof recordPut> | ReturnType<typeof userAction>)[] {
+export function singleCommandItems(
+  tables: Config['tables'],
+  record: TransactionRecord & { status: 'applied' },
+  before: UserState,
+): (ReturnType<typeof recordPut> | ReturnType<typeof userAction>)[] {
   const after = { ...before, balance: record.newBalance, version: record.version, lastDecidedAt: record.timestamp };
   return [userAction(tables.users, record.userId, { before, after }), recordPut(tables.transactions, record)];
 }

@@ -42,6 +42,8 @@ export async function startDynamoDbAdmin(options: { dynamodbEndpoint: string; po
 function loopbackHostsOnly(app: RequestListener): RequestListener {
   return (request, response) => {
     if (isLoopback(hostName(request.headers.host ?? ''))) return app(request, response);
-    response.writeHead(403, { 'content-type': 'text/plain' }).end('DynamoDB Admin answers loopback host names only (localhost, 127.0.0.1)\n');
+    response
+      .writeHead(403, { 'content-type': 'text/plain' })
+      .end('DynamoDB Admin answers loopback host names only (localhost, 127.0.0.1)\n');
   };
 }

@@ -31,7 +31,15 @@ const ACCOUNT_ID = '000000000000';
  *   any other host (the old `sqs.<region>.localhost` form, `localhost`) are
  *   still accepted.
  */
-export async function startSqsEmulator({ port, region, bindHost = '127.0.0.1' }: { port: number; region: string; bindHost?: string }): Promise<SqsEmulator> {
+export async function startSqsEmulator({
+  port,
+  region,
+  bindHost = '127.0.0.1',
+}: {
+  port: number;
+  region: string;
+  bindHost?: string;
+}): Promise<SqsEmulator> {
   await assertPortFree(port, 'the SQS emulator (fauxqs)', 'WALLET_EMBEDDED_SQS_PORT');
   const endpoint = `http://${urlHostFor(bindHost)}:${port}`;
   // An optional dependency, loaded only when an embedded stack starts: the production image has no fauxqs.
@@ -56,9 +64,10 @@ async function createStores(queueUrlBase: string): Promise<Stores> {
   const packageDir = fauxqsDirectory();
   const load = async <T>(path: string, name: string): Promise<new () => T> => {
     const module = (await import(pathToFileURL(join(packageDir, 'dist', path)).href)) as Record<string, new () => T>;
-    const constructor = module[name];
-    if (!constructor) throw new Error(`fauxqs has no ${name} in dist/${path}: update src/local-stack/sqs-emulator.ts for this fauxqs version`);
-    return constructor;
+    const storeClass = module[name];
+    if (!storeClass)
+      throw new Error(`fauxqs has no ${name} in dist/${path}: update src/local-stack/sqs-emulator.ts for this fauxqs version`);
+    return storeClass;
   };
   const [SqsStoreClass, SnsStoreClass, S3StoreClass] = await Promise.all([
     load<SqsStore>('sqs/sqsStore.js', 'SqsStore'),

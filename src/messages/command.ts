@@ -8,7 +8,9 @@ export { AmountSchema };
 
 export const MONEY_COMMAND_TYPES = ['credit', 'debit', 'transfer', 'hold', 'capture', 'release', 'reverse'] as const;
 export const COMMAND_TYPES = [...MONEY_COMMAND_TYPES, ...WALLET_COMMAND_TYPES] as const;
-export const TransactionTypeSchema = z.enum(COMMAND_TYPES, { error: `type must be one of ${COMMAND_TYPES.map((type) => `"${type}"`).join(', ')}` });
+export const TransactionTypeSchema = z.enum(COMMAND_TYPES, {
+  error: `type must be one of ${COMMAND_TYPES.map((type) => `"${type}"`).join(', ')}`,
+});
 
 /** A hold reserves money for this long unless the command says otherwise (SPEC: 1 s to 30 days, default 7 days). */
 export const DEFAULT_HOLD_SECONDS = 604_800;
@@ -34,20 +36,29 @@ export const HoldSchema = z.strictObject({
     .optional(),
 });
 /** A command cannot refer to itself: its own key names the command, never the hold or original it acts on. */
-function notItself(field: 'holdKey' | 'originalKey'): [(command: { idempotentKey: string } & Partial<Record<'holdKey' | 'originalKey', string>>) => boolean, { message: string; path: string[] }] {
+function notItself(
+  field: 'holdKey' | 'originalKey',
+): [
+  (command: { idempotentKey: string } & Partial<Record<'holdKey' | 'originalKey', string>>) => boolean,
+  { message: string; path: string[] },
+] {
   return [(command) => command[field] !== command.idempotentKey, { message: `${field} must be the key of another command`, path: [field] }];
 }
 
 export const CaptureSchema = z
   .strictObject({ ...money, type: z.literal('capture'), holdKey: boundedText('holdKey', 255), amount: AmountSchema.optional() })
   .refine(...notItself('holdKey'));
-export const ReleaseSchema = z.strictObject({ ...money, type: z.literal('release'), holdKey: boundedText('holdKey', 255) }).refine(...notItself('holdKey'));
+export const ReleaseSchema = z
+  .strictObject({ ...money, type: z.literal('release'), holdKey: boundedText('holdKey', 255) })
+  .refine(...notItself('holdKey'));
 export const ReverseSchema = z
   .strictObject({ ...money, type: z.literal('reverse'), originalKey: boundedText('originalKey', 255), amount: AmountSchema.optional() })
   .refine(...notItself('originalKey'));
 
 /** The body of a message on the command queue (SPEC "Command message", "Money movement beyond credit and debit" and "Wallets"). */
-export const CommandSchema = z.discriminatedUnion('type', [
+export const CommandSchema = z.discriminatedUnion(
+  'type',
+  [
     CreditSchema,
     DebitSchema,
     TransferSchema,
@@ -59,9 +70,12 @@ export const CommandSchema = z.discriminatedUnion('type', [
     FreezeSchema,
     UnfreezeSchema,
     CloseSchema,
-  ], {
-  error: (issue) => (issue.code === 'invalid_union' ? `type must be one of ${COMMAND_TYPES.map((type) => `"${type}"`).join(', ')}` : undefined),
-});
+  ],
+  {
+    error: (issue) =>
+      issue.code === 'invalid_union' ? `type must be one of ${COMMAND_TYPES.map((type) => `"${type}"`).join(', ')}` : undefined,
+  },
+);
 
 /**
  * What every command has, whatever its type: checked when the type itself is
@@ -102,9 +116,7 @@ export interface CommandIssue {
   message: string;
 }
 
-export type ParsedCommand =
-  | { ok: true; command: Command }
-  | { ok: false; issues: CommandIssue[]; idempotentKey?: string; userId?: string };
+export type ParsedCommand = { ok: true; command: Command } | { ok: false; issues: CommandIssue[]; idempotentKey?: string; userId?: string };
 
 /**
  * Parses a raw queue body. Never throws: a bad body yields its issues and,
@@ -122,7 +134,8 @@ export function parseCommandBody(body: string | undefined): ParsedCommand {
     return { ok: false, issues: [bytes > MAX_COMMAND_BODY_BYTES ? tooLarge : { path: '', message: 'message body is not valid JSON' }] };
   }
   // SQS delivers bodies up to 1 MiB: an oversized command is still refused, but its producer is told (SPEC rule 8).
-  if (bytes > MAX_COMMAND_BODY_BYTES) return { ok: false, issues: [tooLarge], ...readableField(json, 'idempotentKey', 255), ...readableField(json, 'userId', 128) };
+  if (bytes > MAX_COMMAND_BODY_BYTES)
+    return { ok: false, issues: [tooLarge], ...readableField(json, 'idempotentKey', 255), ...readableField(json, 'userId', 128) };
   return parseCommand(json);
 }
 
@@ -130,7 +143,9 @@ export function parseCommandBody(body: string | undefined): ParsedCommand {
 export function parseCommand(json: unknown): ParsedCommand {
   const result = CommandSchema.safeParse(json);
   if (result.success) return { ok: true, command: result.data };
-  const typeUnknown = result.error.issues.some((issue) => issue.code === 'invalid_union' || (issue.path.length === 1 && issue.path[0] === 'type'));
+  const typeUnknown = result.error.issues.some(
+    (issue) => issue.code === 'invalid_union' || (issue.path.length === 1 && issue.path[0] === 'type'),
+  );
   const issues = typeUnknown ? (EnvelopeSchema.safeParse(json).error?.issues ?? result.error.issues) : result.error.issues;
   return {
     ok: false,
@@ -157,7 +172,10 @@ export function boundIssues(issues: CommandIssue[]): CommandIssue[] {
   const bounded: CommandIssue[] = [];
   let bytes = 0;
   for (const issue of issues) {
-    const kept = { path: truncateText(toSqsText(issue.path), MAX_ISSUE_PATH_UNITS), message: truncateText(toSqsText(issue.message), MAX_ISSUE_MESSAGE_UNITS) };
+    const kept = {
+      path: truncateText(toSqsText(issue.path), MAX_ISSUE_PATH_UNITS),
+      message: truncateText(toSqsText(issue.message), MAX_ISSUE_MESSAGE_UNITS),
+    };
     bytes += Buffer.byteLength(toSqsJson(kept), 'utf8');
     if (bounded.length === MAX_REPORTED_ISSUES || bytes > MAX_ISSUES_BYTES) break;
     bounded.push(kept);
@@ -194,5 +212,10 @@ export function commandFingerprint(command: Command): string {
   // is written as a fraction, which no count of cents can equal.
   if (mills !== undefined) fields.amount = mills % 10n === 0n ? (mills / 10n).toString() : `${mills}/1000`;
   if (command.type === 'hold') fields.expiresInSeconds = command.expiresInSeconds ?? DEFAULT_HOLD_SECONDS;
-  return JSON.stringify(Object.keys(fields).sort().filter((key) => fields[key] !== undefined).map((key) => [key, fields[key]]));
+  return JSON.stringify(
+    Object.keys(fields)
+      .sort()
+      .filter((key) => fields[key] !== undefined)
+      .map((key) => [key, fields[key]]),
+  );
 }

@@ -24,20 +24,23 @@ export function boundedText(field: string, max: number) {
     .refine((value) => [...value].length >= 1, { message: `${field} must not be empty` })
     .refine((value) => [...value].length <= max, { message: `${field} must be at most ${max} characters` })
     .refine((value) => NO_CONTROL_CHARACTERS.test(value), { message: `${field} must not contain control characters` })
-    .refine((value) => !NOT_TEXT.test(value), { message: `${field} must not contain noncharacters (such as U+FFFE) or unpaired surrogates` });
+    .refine((value) => !NOT_TEXT.test(value), {
+      message: `${field} must not contain noncharacters (such as U+FFFE) or unpaired surrogates`,
+    });
 }
 
 export const AmountSchema = z
   .string({ error: 'amount must be a decimal string' })
   .refine(isWireAmountFormat, {
-    message: 'amount must be plain digits with at most 3 fractional digits and 15 integer digits (no sign, exponent, spaces or leading zeros)',
+    message:
+      'amount must be plain digits with at most 3 fractional digits and 15 integer digits (no sign, exponent, spaces or leading zeros)',
   })
   .refine((value) => !isWireAmountFormat(value) || /[1-9]/.test(value), { message: 'amount must be greater than zero' });
 
 /** An active ISO 4217 code the service knows (src/money/currencies.ts), upper case. */
-export const CurrencySchema = z
-  .string({ error: 'currency must be a string' })
-  .refine(isCurrencyCode, { message: 'currency must be an active ISO 4217 code with at most 3 fractional digits, in upper case (e.g. "EUR")' });
+export const CurrencySchema = z.string({ error: 'currency must be a string' }).refine(isCurrencyCode, {
+  message: 'currency must be an active ISO 4217 code with at most 3 fractional digits, in upper case (e.g. "EUR")',
+});
 
 export const common = {
   idempotentKey: boundedText('idempotentKey', 255),

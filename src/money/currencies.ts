@@ -33,7 +33,12 @@ const CODES_BY_EXPONENT: Readonly<Record<0 | 2 | 3, string>> = {
 };
 
 const EXPONENTS: ReadonlyMap<string, Exponent> = new Map([
-  ...Object.entries(CODES_BY_EXPONENT).flatMap(([exponent, codes]) => codes.split(' ').filter(Boolean).map((code): [string, Exponent] => [code, Number(exponent) as Exponent])),
+  ...Object.entries(CODES_BY_EXPONENT).flatMap(([exponent, codes]) =>
+    codes
+      .split(' ')
+      .filter(Boolean)
+      .map((code): [string, Exponent] => [code, Number(exponent) as Exponent]),
+  ),
   ...Object.entries(ADDED_SINCE_LIST),
 ]);
 
@@ -50,4 +55,3 @@ export function exponentOf(code: string): Exponent {
   if (exponent === undefined) throw new UnknownCurrencyError(code);
   return exponent;
 }
-

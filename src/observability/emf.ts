@@ -42,7 +42,11 @@ export interface EmfOptions {
 }
 
 type Labels = Record<string, string | number>;
-interface Sample { metricName?: string; labels: Labels; value: number }
+interface Sample {
+  metricName?: string;
+  labels: Labels;
+  value: number;
+}
 
 /** Turns successive registry snapshots into EMF documents, remembering counters between flushes. */
 export class EmfFormatter {
@@ -67,7 +71,8 @@ export class EmfFormatter {
       const type = String(metric.type as unknown);
       const bySeries = new Map<string, { labels: Labels; value: number | number[] }>();
       if (type === 'histogram') {
-        for (const [labels, values] of this.histogramSeries(metric.name, samples, emf)) bySeries.set(JSON.stringify(labels), { labels, value: values });
+        for (const [labels, values] of this.histogramSeries(metric.name, samples, emf))
+          bySeries.set(JSON.stringify(labels), { labels, value: values });
       } else {
         for (const sample of samples) {
           const series = `${metric.name}${JSON.stringify(sample.labels)}`;
@@ -83,7 +88,12 @@ export class EmfFormatter {
           plain[emf.name] = value;
           plainMetrics.push({ Name: emf.name, Unit: emf.unit });
         } else if (value !== 0) {
-          labelled.push(this.document([[...baseDimensions, ...labelNames], baseDimensions], [{ Name: emf.name, Unit: emf.unit }], { ...stringLabels(labels), [emf.name]: value }));
+          labelled.push(
+            this.document([[...baseDimensions, ...labelNames], baseDimensions], [{ Name: emf.name, Unit: emf.unit }], {
+              ...stringLabels(labels),
+              [emf.name]: value,
+            }),
+          );
         }
       }
     }
@@ -122,7 +132,11 @@ export class EmfFormatter {
     return result;
   }
 
-  private document(dimensions: string[][], metrics: { Name: string; Unit: string }[], values: Record<string, unknown>): Record<string, unknown> {
+  private document(
+    dimensions: string[][],
+    metrics: { Name: string; Unit: string }[],
+    values: Record<string, unknown>,
+  ): Record<string, unknown> {
     return {
       _aws: {
         Timestamp: (this.options.now ?? Date.now)(),
@@ -147,7 +161,12 @@ function stringLabels(labels: Labels): Record<string, string> {
 }
 
 /** Writes the EMF documents every `intervalMs` (and once more on stop) as JSON lines. */
-export function startEmfFlusher(formatter: EmfFormatter, write: (line: string) => void, intervalMs: number, onError: (err: unknown) => void) {
+export function startEmfFlusher(
+  formatter: EmfFormatter,
+  write: (line: string) => void,
+  intervalMs: number,
+  onError: (err: unknown) => void,
+) {
   const flush = async () => {
     try {
       for (const document of await formatter.documents()) write(`${JSON.stringify(document)}\n`);

@@ -12,19 +12,74 @@ const POLL_STATES: PollState[] = ['starting', 'polling', 'paused', 'stopped'];
 
 export class MetricsTelemetry extends NoopTelemetry {
   readonly registry = new Registry();
-  private readonly decided = new Counter({ name: 'wallet_commands_decided_total', help: 'Commands decided, by type, status and reason (none when applied)', labelNames: ['type', 'status', 'reason'], registers: [this.registry] });
-  private readonly replays = new Counter({ name: 'wallet_replays_total', help: 'Deliveries answered with the stored outcome (replayed: true)', labelNames: ['type'], registers: [this.registry] });
-  private readonly reusedKeys = new Counter({ name: 'wallet_reused_keys_total', help: 'Commands rejected idempotency_key_reused', registers: [this.registry] });
-  private readonly invalid = new Counter({ name: 'wallet_invalid_commands_total', help: 'Messages that were not a valid command (invalid_command)', registers: [this.registry] });
-  private readonly conflicts = new Counter({ name: 'wallet_conflict_retries_total', help: 'Optimistic-check failures on the user item, each retried', registers: [this.registry] });
-  private readonly groupSize = new Histogram({ name: 'wallet_group_commit_size', help: 'Decisions recorded per DynamoDB write', buckets: GROUP_SIZE_BUCKETS, registers: [this.registry] });
-  private readonly decide = new Histogram({ name: 'wallet_decide_duration_seconds', help: 'Time to decide one command (DynamoDB read and write, retries included)', buckets: LATENCY_BUCKETS_SECONDS, registers: [this.registry] });
-  private readonly endToEnd = new Histogram({ name: 'wallet_end_to_end_duration_seconds', help: "From the command message's SentTimestamp to its reply published", buckets: LATENCY_BUCKETS_SECONDS, registers: [this.registry] });
-  private readonly inFlightGauge = new Gauge({ name: 'wallet_messages_in_flight', help: 'Messages received and not yet finished', registers: [this.registry] });
-  private readonly pausedGauge = new Gauge({ name: 'wallet_poll_paused', help: '1 while polling is paused (store unavailable, circuit open), else 0', registers: [this.registry] });
-  private readonly stateGauge = new Gauge({ name: 'wallet_poll_state', help: 'The poll loop state, one-hot by state', labelNames: ['state'], registers: [this.registry] });
+  private readonly decided = new Counter({
+    name: 'wallet_commands_decided_total',
+    help: 'Commands decided, by type, status and reason (none when applied)',
+    labelNames: ['type', 'status', 'reason'],
+    registers: [this.registry],
+  });
+  private readonly replays = new Counter({
+    name: 'wallet_replays_total',
+    help: 'Deliveries answered with the stored outcome (replayed: true)',
+    labelNames: ['type'],
+    registers: [this.registry],
+  });
+  private readonly reusedKeys = new Counter({
+    name: 'wallet_reused_keys_total',
+    help: 'Commands rejected idempotency_key_reused',
+    registers: [this.registry],
+  });
+  private readonly invalid = new Counter({
+    name: 'wallet_invalid_commands_total',
+    help: 'Messages that were not a valid command (invalid_command)',
+    registers: [this.registry],
+  });
+  private readonly conflicts = new Counter({
+    name: 'wallet_conflict_retries_total',
+    help: 'Optimistic-check failures on the user item, each retried',
+    registers: [this.registry],
+  });
+  private readonly groupSize = new Histogram({
+    name: 'wallet_group_commit_size',
+    help: 'Decisions recorded per DynamoDB write',
+    buckets: GROUP_SIZE_BUCKETS,
+    registers: [this.registry],
+  });
+  private readonly decide = new Histogram({
+    name: 'wallet_decide_duration_seconds',
+    help: 'Time to decide one command (DynamoDB read and write, retries included)',
+    buckets: LATENCY_BUCKETS_SECONDS,
+    registers: [this.registry],
+  });
+  private readonly endToEnd = new Histogram({
+    name: 'wallet_end_to_end_duration_seconds',
+    help: "From the command message's SentTimestamp to its reply published",
+    buckets: LATENCY_BUCKETS_SECONDS,
+    registers: [this.registry],
+  });
+  private readonly inFlightGauge = new Gauge({
+    name: 'wallet_messages_in_flight',
+    help: 'Messages received and not yet finished',
+    registers: [this.registry],
+  });
+  private readonly pausedGauge = new Gauge({
+    name: 'wallet_poll_paused',
+    help: '1 while polling is paused (store unavailable, circuit open), else 0',
+    registers: [this.registry],
+  });
+  private readonly stateGauge = new Gauge({
+    name: 'wallet_poll_state',
+    help: 'The poll loop state, one-hot by state',
+    labelNames: ['state'],
+    registers: [this.registry],
+  });
   private readonly pauses = new Counter({ name: 'wallet_poll_pauses_total', help: 'Times polling was paused', registers: [this.registry] });
-  private readonly deadLetters = new Counter({ name: 'wallet_dead_lettered_total', help: 'Messages left for the dead-letter queue after their last delivery failed, by error code', labelNames: ['reason'], registers: [this.registry] });
+  private readonly deadLetters = new Counter({
+    name: 'wallet_dead_lettered_total',
+    help: 'Messages left for the dead-letter queue after their last delivery failed, by error code',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
 
   constructor({ processMetrics = true }: { processMetrics?: boolean } = {}) {
     super();

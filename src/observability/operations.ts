@@ -25,7 +25,11 @@ export interface Operations {
 /** A key no user has: the probe is a plain GetItem on the Users table, which the worker may already call. */
 const PROBE_KEY = '__wallet_readiness_probe__';
 
-export function createOperations(config: Config, logger: Logger, write: (line: string) => void = (line) => process.stdout.write(line)): Operations {
+export function createOperations(
+  config: Config,
+  logger: Logger,
+  write: (line: string) => void = (line) => process.stdout.write(line),
+): Operations {
   const settings = config.observability;
   const metrics = settings.metricsPort !== undefined || settings.emf ? new MetricsTelemetry() : undefined;
   const telemetry = metrics ?? noopTelemetry();
@@ -37,7 +41,9 @@ export function createOperations(config: Config, logger: Logger, write: (line: s
 
   async function probe(ddb: DynamoDBDocumentClient, usersTable: string): Promise<void> {
     try {
-      await ddb.send(new GetCommand({ TableName: usersTable, Key: { userId: PROBE_KEY } }), { abortSignal: AbortSignal.timeout(settings.readyProbeSeconds * 1000) });
+      await ddb.send(new GetCommand({ TableName: usersTable, Key: { userId: PROBE_KEY } }), {
+        abortSignal: AbortSignal.timeout(settings.readyProbeSeconds * 1000),
+      });
       if (!store.reachable) logger.info('store probe: DynamoDB answers');
       store = { reachable: true, checkedAt: new Date().toISOString() };
     } catch (err) {
@@ -70,8 +76,13 @@ export function createOperations(config: Config, logger: Logger, write: (line: s
         logger.info({ url: server.url }, 'metrics and health server listening (/metrics, /healthz, /readyz)');
       }
       if (metrics && settings.emf) {
-        const formatter = new EmfFormatter(metrics.registry, { namespace: settings.emfNamespace, dimensions: { Queue: running.queues.command } });
-        emf = startEmfFlusher(formatter, write, settings.emfIntervalSeconds * 1000, (err) => logger.warn({ err }, 'could not write EMF metrics'));
+        const formatter = new EmfFormatter(metrics.registry, {
+          namespace: settings.emfNamespace,
+          dimensions: { Queue: running.queues.command },
+        });
+        emf = startEmfFlusher(formatter, write, settings.emfIntervalSeconds * 1000, (err) =>
+          logger.warn({ err }, 'could not write EMF metrics'),
+        );
       }
     },
     async stop() {

@@ -57,7 +57,11 @@ export async function startOpsServer(options: OpsServerOptions): Promise<OpsServ
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(error.code === 'EADDRINUSE' || error.code === 'EACCES' ? new PortInUseError(options.port, 'the metrics and health server', 'WALLET_METRICS_PORT') : error),
+      reject(
+        error.code === 'EADDRINUSE' || error.code === 'EACCES'
+          ? new PortInUseError(options.port, 'the metrics and health server', 'WALLET_METRICS_PORT')
+          : error,
+      ),
     );
     server.listen(options.port, options.host, () => {
       server.removeAllListeners('error');

@@ -95,7 +95,9 @@ async function endSpanAfter<T>(span: Span, run: () => Promise<T>): Promise<T> {
  */
 export function tracingOn(): boolean {
   const provider = trace.getTracerProvider();
-  return !(provider instanceof ProxyTracerProvider) || provider.getDelegateTracer(TRACER_NAME) !== undefined || propagation.fields().length > 0;
+  return (
+    !(provider instanceof ProxyTracerProvider) || provider.getDelegateTracer(TRACER_NAME) !== undefined || propagation.fields().length > 0
+  );
 }
 
 const NO_ATTRIBUTES: MessageAttributes = Object.freeze({}) as MessageAttributes;
@@ -120,17 +122,29 @@ export const commandTracer = {
   start(message: Message): CommandTrace {
     if (!tracingOn()) return NO_COMMAND_TRACE;
     const parent = propagation.extract(ROOT_CONTEXT, message.MessageAttributes, attributeGetter);
-    const span = tracer().startSpan('wallet command process', { kind: SpanKind.CONSUMER, attributes: { 'messaging.system': 'aws_sqs', 'messaging.message.id': message.MessageId ?? '' } }, parent);
+    const span = tracer().startSpan(
+      'wallet command process',
+      { kind: SpanKind.CONSUMER, attributes: { 'messaging.system': 'aws_sqs', 'messaging.message.id': message.MessageId ?? '' } },
+      parent,
+    );
     const spanContext = trace.setSpan(parent, span);
     return {
       context: spanContext,
       spanContext: span.spanContext(),
       run: (fn) => context.with(spanContext, fn),
       decided(outcome) {
-        span.setAttributes({ 'wallet.status': outcome.status, 'wallet.replayed': outcome.replayed, ...(outcome.reason && { 'wallet.reason': outcome.reason }) });
+        span.setAttributes({
+          'wallet.status': outcome.status,
+          'wallet.replayed': outcome.replayed,
+          ...(outcome.reason && { 'wallet.reason': outcome.reason }),
+        });
       },
       startReply() {
-        const reply = tracer().startSpan('wallet reply publish', { kind: SpanKind.PRODUCER, attributes: { 'messaging.system': 'aws_sqs' } }, spanContext);
+        const reply = tracer().startSpan(
+          'wallet reply publish',
+          { kind: SpanKind.PRODUCER, attributes: { 'messaging.system': 'aws_sqs' } },
+          spanContext,
+        );
         return { attributes: traceAttributes(trace.setSpan(spanContext, reply)), end: (error) => endSpan(reply, error) };
       },
       end: (error) => endSpan(span, error),
@@ -150,13 +164,24 @@ export function runInCommandTraces<T>(traces: readonly (CommandTrace | undefined
   const present = [...new Set(traces.filter((each): each is CommandTrace => each !== undefined))];
   const [first, ...others] = present;
   if (!first || first === NO_COMMAND_TRACE) return fn();
-  return context.with(first.context.setValue(LINKED_COMMANDS, others.map((other) => other.spanContext)), fn);
+  return context.with(
+    first.context.setValue(
+      LINKED_COMMANDS,
+      others.map((other) => other.spanContext),
+    ),
+    fn,
+  );
 }
 
 /** Runs `fn` in a producer span and hands it the message attributes carrying that span's context. */
 export async function withPublishSpan<T>(queueUrl: string, fn: (attributes: MessageAttributes) => Promise<T>): Promise<T> {
-  return tracer().startActiveSpan('wallet command publish', { kind: SpanKind.PRODUCER, attributes: { 'messaging.system': 'aws_sqs', 'messaging.destination.name': queueUrl.split('/').pop() ?? queueUrl } }, (span) =>
-    endSpanAfter(span, () => fn(traceAttributes())),
+  return tracer().startActiveSpan(
+    'wallet command publish',
+    {
+      kind: SpanKind.PRODUCER,
+      attributes: { 'messaging.system': 'aws_sqs', 'messaging.destination.name': queueUrl.split('/').pop() ?? queueUrl },
+    },
+    (span) => endSpanAfter(span, () => fn(traceAttributes())),
   );
 }
 
@@ -172,7 +197,11 @@ export function traceAwsCalls(stack: DynamoDBClient['middlewareStack'], service:
       if (!trace.getSpan(active)) return next(args);
       const operation = (handlerContext.commandName ?? 'call').replace(/Command$/, '');
       const links: Link[] = ((active.getValue(LINKED_COMMANDS) as SpanContext[] | undefined) ?? []).map((linked) => ({ context: linked }));
-      const span = tracer().startSpan(`${service}.${operation}`, { kind: SpanKind.CLIENT, links, attributes: { 'rpc.system': 'aws-api', 'rpc.service': service, 'rpc.method': operation } }, active);
+      const span = tracer().startSpan(
+        `${service}.${operation}`,
+        { kind: SpanKind.CLIENT, links, attributes: { 'rpc.system': 'aws-api', 'rpc.service': service, 'rpc.method': operation } },
+        active,
+      );
       return endSpanAfter(span, () => context.with(trace.setSpan(active, span), () => next(args)));
     },
     { step: 'initialize', name: `walletTrace${service}`, override: true },

@@ -118,7 +118,8 @@ export function createProducer(options: ProducerOptions): Producer {
     for (;;) {
       if (closed) throw new ReplyWaitCancelledError('the producer is closed');
       // Assigned synchronously, so concurrent first requests share one listener.
-      const current = (listener ??= startListener());
+      listener ??= startListener();
+      const current = listener;
       current.catch(() => {
         if (listener === current) listener = undefined;
       });

@@ -37,19 +37,30 @@ export async function getBalanceAt(deps: QueryDeps, input: { userId: string; at:
   const wallet = await readWallet(deps, userId);
   const { balance, held } = await stateAt(deps, wallet, cutAfter(instant), 'error');
   const money = (amount: Cents) => formatMoney(wallet.currency, amount);
-  return { userId, currency: wallet.currency, at: instant.text, balance: money(balance), held: money(held), available: money(balance - held) };
+  return {
+    userId,
+    currency: wallet.currency,
+    at: instant.text,
+    balance: money(balance),
+    held: money(held),
+    available: money(balance - held),
+  };
 }
 
 /** The wallet's state at a cut in its ledger: after the entries before it, its holds judged at the cut's millisecond. */
 export async function stateAt(deps: QueryDeps, wallet: WalletFacts, cut: Cut, beforeOpen: BeforeOpen): Promise<WalletState> {
   // Legacy rejections record no state: the filter skips them (new entries all carry newBalance, so one item is read).
-  const lastItem = await firstEntry(entryPages(deps, wallet.userId, cut.before, { newestFirst: true, only: 'stateful', firstPageSize: 1, pageSize: 100 }));
+  const lastItem = await firstEntry(
+    entryPages(deps, wallet.userId, cut.before, { newestFirst: true, only: 'stateful', firstPageSize: 1, pageSize: 100 }),
+  );
   const last = lastItem && recordFromItem(lastItem);
   if (last?.newBalance !== undefined) return { balance: last.newBalance, held: heldAt(last, cut.ms) };
 
   // No entry yet at `atMs`. Before the wallet's creation there is nothing to show; a wallet never
   // written to has had its balance since; otherwise it had the balance its first entry started from.
-  const firstItem = await firstEntry(entryPages(deps, wallet.userId, cut.after, { newestFirst: false, only: 'stateful', firstPageSize: 1, pageSize: 100 }));
+  const firstItem = await firstEntry(
+    entryPages(deps, wallet.userId, cut.after, { newestFirst: false, only: 'stateful', firstPageSize: 1, pageSize: 100 }),
+  );
   const first = firstItem && recordFromItem(firstItem);
   const existed = wallet.createdAtMs === undefined ? first === undefined : wallet.createdAtMs <= cut.ms;
   if (!existed && beforeOpen === 'error') throw new BeforeWalletOpenedError(wallet.userId, new Date(cut.ms).toISOString());

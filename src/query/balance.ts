@@ -20,5 +20,12 @@ export async function getCurrentBalance(deps: QueryDeps, { userId }: { userId: s
   const held = heldAt(user, Date.now());
   const currency = user.currency ?? deps.config.defaultCurrency;
   const money = (mills: bigint) => formatMoney(mills, exponentOf(currency));
-  return { userId, currency, status: user.status ?? 'active', balance: money(user.balance), available: money(user.balance - held), held: money(held) };
+  return {
+    userId,
+    currency,
+    status: user.status ?? 'active',
+    balance: money(user.balance),
+    available: money(user.balance - held),
+    held: money(held),
+  };
 }

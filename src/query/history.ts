@@ -44,22 +44,24 @@ export async function listTransactions(
   const after = cursor === undefined ? undefined : decodeCursor(cursor, userId);
   const startKey = after?.idempotentKey === undefined ? undefined : after;
   const below = after !== undefined && after.idempotentKey === undefined ? after.timestamp : undefined;
-  const { Items = [] } = await deps.ddb.send(
-    new QueryCommand({
-      TableName: deps.config.tables.transactions,
-      IndexName: HISTORY_INDEX,
-      KeyConditionExpression: below === undefined ? 'userId = :userId' : 'userId = :userId AND #timestamp < :below',
-      ExpressionAttributeValues: { ':userId': userId, ...(below !== undefined && { ':below': below }) },
-      ...(below !== undefined && { ExpressionAttributeNames: { '#timestamp': 'timestamp' } }),
-      ScanIndexForward: false,
-      // One more than asked: a cursor is returned only when an older entry really exists, so a full
-      // last page does not hand out a cursor that leads to an empty page.
-      Limit: limit + 1,
-      ...(startKey && { ExclusiveStartKey: startKey }),
-    }),
-  ).catch((error: unknown) => {
-    throw classifyStoreError(error, 'Query');
-  });
+  const { Items = [] } = await deps.ddb
+    .send(
+      new QueryCommand({
+        TableName: deps.config.tables.transactions,
+        IndexName: HISTORY_INDEX,
+        KeyConditionExpression: below === undefined ? 'userId = :userId' : 'userId = :userId AND #timestamp < :below',
+        ExpressionAttributeValues: { ':userId': userId, ...(below !== undefined && { ':below': below }) },
+        ...(below !== undefined && { ExpressionAttributeNames: { '#timestamp': 'timestamp' } }),
+        ScanIndexForward: false,
+        // One more than asked: a cursor is returned only when an older entry really exists, so a full
+        // last page does not hand out a cursor that leads to an empty page.
+        Limit: limit + 1,
+        ...(startKey && { ExclusiveStartKey: startKey }),
+      }),
+    )
+    .catch((error: unknown) => {
+      throw classifyStoreError(error, 'Query');
+    });
   const page = Items.map((item) => recordFromItem(item)).slice(0, limit);
   const last = page.at(-1);
   // No filter on the query: every evaluated entry is returned, so a (limit + 1)th means there is more.

@@ -69,25 +69,27 @@ export async function* entryPages(deps: QueryDeps, userId: string, range: KeyRan
   let startKey = options.startKey;
   let limit = options.firstPageSize ?? options.pageSize;
   do {
-    const page = await deps.ddb.send(
-      new QueryCommand({
-        TableName: deps.config.tables.transactions,
-        IndexName: HISTORY_INDEX,
-        KeyConditionExpression: `userId = :userId AND ${condition}`,
-        FilterExpression: filter,
-        ExpressionAttributeNames: { '#ts': 'timestamp', ...(options.only === 'applied' && { '#status': 'status' }) },
-        ExpressionAttributeValues: {
-          ':userId': userId,
-          ...values,
-          ...(options.only === 'applied' && { ':applied': 'applied' }),
-        },
-        ScanIndexForward: !options.newestFirst,
-        Limit: limit,
-        ...(startKey && { ExclusiveStartKey: startKey }),
-      }),
-    ).catch((error: unknown) => {
-      throw classifyStoreError(error, 'Query');
-    });
+    const page = await deps.ddb
+      .send(
+        new QueryCommand({
+          TableName: deps.config.tables.transactions,
+          IndexName: HISTORY_INDEX,
+          KeyConditionExpression: `userId = :userId AND ${condition}`,
+          FilterExpression: filter,
+          ExpressionAttributeNames: { '#ts': 'timestamp', ...(options.only === 'applied' && { '#status': 'status' }) },
+          ExpressionAttributeValues: {
+            ':userId': userId,
+            ...values,
+            ...(options.only === 'applied' && { ':applied': 'applied' }),
+          },
+          ScanIndexForward: !options.newestFirst,
+          Limit: limit,
+          ...(startKey && { ExclusiveStartKey: startKey }),
+        }),
+      )
+      .catch((error: unknown) => {
+        throw classifyStoreError(error, 'Query');
+      });
     yield page.Items ?? [];
     startKey = page.LastEvaluatedKey;
     limit = options.pageSize;
@@ -96,7 +98,8 @@ export async function* entryPages(deps: QueryDeps, userId: string, range: KeyRan
 
 /** One key condition on the sort key: BETWEEN for a closed range, else the one bound given. */
 function keyCondition({ from, through, above, below }: KeyRange): { condition: string; values: Record<string, string> } {
-  if (from !== undefined && through !== undefined) return { condition: '#ts BETWEEN :from AND :through', values: { ':from': from, ':through': through } };
+  if (from !== undefined && through !== undefined)
+    return { condition: '#ts BETWEEN :from AND :through', values: { ':from': from, ':through': through } };
   if (through !== undefined) return { condition: '#ts <= :through', values: { ':through': through } };
   if (below !== undefined) return { condition: '#ts < :below', values: { ':below': below } };
   if (from !== undefined) return { condition: '#ts >= :from', values: { ':from': from } };

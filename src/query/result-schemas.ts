@@ -14,11 +14,19 @@ import { CloseSchema, OpenSchema } from '../messages/wallet-commands.js';
  */
 
 /** Major units with exactly the currency's exponent: "74.50" USD, "1000" JPY, "1.250" KWD. */
-export const MoneyTextSchema = z.string().regex(/^-?[0-9]+(\.[0-9]{1,3})?$/).describe("Decimal string with exactly the exponent of the wallet's currency");
+export const MoneyTextSchema = z
+  .string()
+  .regex(/^-?[0-9]+(\.[0-9]{1,3})?$/)
+  .describe("Decimal string with exactly the exponent of the wallet's currency");
 
-const CurrencyCodeSchema = z.string().regex(/^[A-Z]{3}$/).describe('ISO 4217 code of the wallet');
+const CurrencyCodeSchema = z
+  .string()
+  .regex(/^[A-Z]{3}$/)
+  .describe('ISO 4217 code of the wallet');
 
-export const WalletStatusSchema = z.enum(WALLET_STATUSES).describe('active; frozen (refuses what takes money out on its holder\'s behalf); closed (for good)');
+export const WalletStatusSchema = z
+  .enum(WALLET_STATUSES)
+  .describe("active; frozen (refuses what takes money out on its holder's behalf); closed (for good)");
 
 export const BalanceSchema = z.object({
   userId: z.string(),
@@ -31,12 +39,18 @@ export const BalanceSchema = z.object({
 
 /** What every entry has, applied or rejected; which optional fields appear depends on its type. */
 const EntryFields = {
-  idempotentKey: z.string().describe("The command's key; on the other party's entry of a transfer or reversed transfer, a reference of its own (never the payer's key)"),
+  idempotentKey: z
+    .string()
+    .describe(
+      "The command's key; on the other party's entry of a transfer or reversed transfer, a reference of its own (never the payer's key)",
+    ),
   transactionId: z.string(),
-  userId: z.string().describe('The user whose entry this is (on a transfer\'s second entry: the recipient)'),
+  userId: z.string().describe("The user whose entry this is (on a transfer's second entry: the recipient)"),
   type: TransactionTypeSchema,
   currency: CurrencyCodeSchema,
-  amount: MoneyTextSchema.optional().describe('What the command named or moved (absent on a release, and on a capture or reversal of "all of it" that was refused)'),
+  amount: MoneyTextSchema.optional().describe(
+    'What the command named or moved (absent on a release, and on a capture or reversal of "all of it" that was refused)',
+  ),
   toUserId: z.string().optional().describe('transfer: the recipient'),
   holdKey: z.string().optional().describe('capture, release: the hold acted on'),
   originalKey: z.string().optional().describe('reverse: the command reversed'),
@@ -58,7 +72,13 @@ export const AppliedEntrySchema = z.object({
   reason: Absent,
 });
 
-export const RejectedEntrySchema = z.object({ ...EntryFields, status: z.literal('rejected'), reason: z.enum(STICKY_REJECTIONS), newBalance: Absent, available: Absent });
+export const RejectedEntrySchema = z.object({
+  ...EntryFields,
+  status: z.literal('rejected'),
+  reason: z.enum(STICKY_REJECTIONS),
+  newBalance: Absent,
+  available: Absent,
+});
 
 export const HistoryEntrySchema = z.discriminatedUnion('status', [AppliedEntrySchema, RejectedEntrySchema]);
 

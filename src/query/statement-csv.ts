@@ -38,7 +38,14 @@ export async function* statementCsv(events: AsyncIterable<StatementEvent>): Asyn
       const { entry } = event;
       yield line({ row: 'entry', ...entry, balance: entry.newBalance, currency });
     } else {
-      yield line({ row: 'closing', timestamp: to, moneyIn: event.totalIn, moneyOut: event.totalOut, balance: event.closingBalance, currency });
+      yield line({
+        row: 'closing',
+        timestamp: to,
+        moneyIn: event.totalIn,
+        moneyOut: event.totalOut,
+        balance: event.closingBalance,
+        currency,
+      });
     }
   }
 }

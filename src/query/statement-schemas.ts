@@ -69,7 +69,13 @@ const FROM_BEFORE_TO = { message: 'from must be before to', path: ['to'] };
 export const StatementQuerySchema = z
   .strictObject({
     ...PeriodFields,
-    limit: z.coerce.number().int().min(1).max(MAX_STATEMENT_LIMIT).optional().describe(`Entries per page, 1 to ${MAX_STATEMENT_LIMIT} (default ${DEFAULT_STATEMENT_LIMIT}); JSON only`),
+    limit: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_STATEMENT_LIMIT)
+      .optional()
+      .describe(`Entries per page, 1 to ${MAX_STATEMENT_LIMIT} (default ${DEFAULT_STATEMENT_LIMIT}); JSON only`),
     cursor: z.string().min(1).max(2048).optional().describe('nextCursor of the previous page (same period); JSON only'),
   })
   .refine(fromBeforeTo, FROM_BEFORE_TO);
@@ -104,7 +110,9 @@ export const StatementSchema = z.object({
   currency: z.string(),
   from: z.string(),
   to: z.string(),
-  openingBalance: MoneySchema.describe('The balance before the first entry of the period (the balance the wallet began with, if it began within it)'),
+  openingBalance: MoneySchema.describe(
+    'The balance before the first entry of the period (the balance the wallet began with, if it began within it)',
+  ),
   closingBalance: MoneySchema.describe('The balance after the last entry of the period: openingBalance + totalIn - totalOut'),
   totalIn: MoneySchema,
   totalOut: MoneySchema,

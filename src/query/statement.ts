@@ -35,7 +35,11 @@ export type StatementEvent =
 /** Items per DynamoDB Query while streaming. */
 export const STREAM_PAGE_SIZE = 100;
 
-export async function* streamStatement(deps: QueryDeps, input: StatementPeriod, { pageSize = STREAM_PAGE_SIZE } = {}): AsyncGenerator<StatementEvent> {
+export async function* streamStatement(
+  deps: QueryDeps,
+  input: StatementPeriod,
+  { pageSize = STREAM_PAGE_SIZE } = {},
+): AsyncGenerator<StatementEvent> {
   const period = parseQueryInput(StatementPeriodSchema, input);
   const from = parseInstant(period.from);
   const to = parseInstant(period.to);
@@ -45,7 +49,14 @@ export async function* streamStatement(deps: QueryDeps, input: StatementPeriod, 
   const money = (amount: Cents) => formatMoney(wallet.currency, amount);
   // The state after everything decided before `from` (getBalanceAt of the millisecond before it).
   const opening = await stateAt(deps, wallet, cutBefore(from), 'opening');
-  yield { kind: 'opening', userId: wallet.userId, currency: wallet.currency, from: from.text, to: to.text, openingBalance: money(opening.balance) };
+  yield {
+    kind: 'opening',
+    userId: wallet.userId,
+    currency: wallet.currency,
+    from: from.text,
+    to: to.text,
+    openingBalance: money(opening.balance),
+  };
 
   let closing = opening.balance;
   let totalIn = 0n;
@@ -87,7 +98,12 @@ export async function getStatement(deps: QueryDeps, input: StatementRequest): Pr
   const { kind: _opening, ...header } = opening;
   const { kind: _closing, ...figures } = closing;
   const last = entries.at(-1);
-  return { ...header, ...figures, entries, ...(hasMore && last && { nextCursor: encodeCursor({ userId, from, to, after: last.timestamp }) }) };
+  return {
+    ...header,
+    ...figures,
+    entries,
+    ...(hasMore && last && { nextCursor: encodeCursor({ userId, from, to, after: last.timestamp }) }),
+  };
 }
 
 type OpeningEvent = Extract<StatementEvent, { kind: 'opening' }>;
@@ -127,7 +143,10 @@ function encodeCursor(cursor: Cursor): string {
 function decodeCursor(text: string, statement: Omit<Cursor, 'after'>): string {
   try {
     const cursor = CursorSchema.parse(JSON.parse(Buffer.from(text, 'base64url').toString('utf8')));
-    const same = cursor.userId === statement.userId && parseInstant(cursor.from).text === parseInstant(statement.from).text && parseInstant(cursor.to).text === parseInstant(statement.to).text;
+    const same =
+      cursor.userId === statement.userId &&
+      parseInstant(cursor.from).text === parseInstant(statement.from).text &&
+      parseInstant(cursor.to).text === parseInstant(statement.to).text;
     if (same) return cursor.after;
   } catch {
     // fall through to the typed error below

@@ -12,7 +12,11 @@ export function withAbortableReceive(sqs: SQSClient, signal: AbortSignal, gate?:
   // One listener on the stop signal for all receives: one each made Node warn of a leak
   // past 10 pollers (MaxListenersExceededWarning), though each was removed after its call.
   const receives = new Set<AbortController>();
-  forwardAbort(signal, { abort: (reason) => receives.forEach((receive) => receive.abort(reason)) });
+  forwardAbort(signal, {
+    abort: (reason) => {
+      for (const receive of receives) receive.abort(reason);
+    },
+  });
   return new Proxy(sqs, {
     get(target, property, receiver) {
       if (property !== 'send') return Reflect.get(target, property, receiver);

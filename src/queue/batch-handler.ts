@@ -95,9 +95,16 @@ async function deleteDone(deps: BatchDeps, handled: Handled[]): Promise<void> {
     const chunk = done.slice(start, start + 10);
     try {
       const { Failed = [] } = await deps.sqs.send(
-        new DeleteMessageBatchCommand({ QueueUrl: deps.queueUrls.command, Entries: chunk.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle })) }),
+        new DeleteMessageBatchCommand({
+          QueueUrl: deps.queueUrls.command,
+          Entries: chunk.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle })),
+        }),
       );
-      if (Failed.length > 0) deps.logger.warn({ failed: Failed.length, code: Failed[0]?.Code }, 'messages not deleted; their redelivery replays the stored outcome');
+      if (Failed.length > 0)
+        deps.logger.warn(
+          { failed: Failed.length, code: Failed[0]?.Code },
+          'messages not deleted; their redelivery replays the stored outcome',
+        );
     } catch (err) {
       // Redelivered after the visibility timeout: the engine replays each stored outcome, nothing is applied twice.
       deps.logger.warn({ err, messages: chunk.length }, 'messages not deleted; their redelivery replays the stored outcome');
@@ -139,7 +146,9 @@ async function decideMessages(
       deps.logger.child({
         messageId: message.MessageId,
         receiveCount: receiveCount(message),
-        ...(result.ok ? { idempotentKey: result.command.idempotentKey, userId: result.command.userId } : { idempotentKey: result.idempotentKey }),
+        ...(result.ok
+          ? { idempotentKey: result.command.idempotentKey, userId: result.command.userId }
+          : { idempotentKey: result.idempotentKey }),
       }),
     );
     return { message, log, result };
@@ -148,7 +157,10 @@ async function decideMessages(
   const commands = valid.flatMap(({ result }) => (result.ok ? [result.command] : []));
   const started = performance.now();
   // Each command's trace goes with it, so the DynamoDB calls that decide it are spans of its trace.
-  const results = await engine.submit(commands, valid.map(({ message }) => traces.get(message)));
+  const results = await engine.submit(
+    commands,
+    valid.map(({ message }) => traces.get(message)),
+  );
   // Group commit decides a batch together: each of its commands waited this long for its decision.
   const decideMs = performance.now() - started;
   let next = 0;
@@ -182,7 +194,11 @@ async function decideMessages(
         logRetry(deps, message, log, err);
         return { message, log, next: 'retry' };
       }
-      if (infoEnabled) log().info({ status: reply.status, reason: reply.reason, newBalance: reply.newBalance, replayed: reply.replayed }, 'command decided');
+      if (infoEnabled)
+        log().info(
+          { status: reply.status, reason: reply.reason, newBalance: reply.newBalance, replayed: reply.replayed },
+          'command decided',
+        );
       return { message, log, next: 'reply', reply };
     }),
   );
@@ -202,11 +218,13 @@ async function publish(deps: BatchDeps, handled: Handled[], traces: Map<Message,
     }),
     { fallbackQueueUrl: deps.queueUrls.reply, logger: deps.logger },
   );
-  replyTraces.forEach((replyTrace, index) => replyTrace?.end(failures.get(index)));
+  for (const [index, replyTrace] of replyTraces.entries()) replyTrace?.end(failures.get(index));
   if (failures.size === 0) return handled;
   const unpublished = new Set(replying.filter((_, index) => failures.has(index)));
   for (const [index, err] of failures) replying[index]?.log().warn({ err }, 'reply not published; the command will be redelivered');
-  return handled.map((item) => (unpublished.has(item as Extract<Handled, { next: 'reply' }>) ? { message: item.message, log: item.log, next: 'retry' } : item));
+  return handled.map((item) =>
+    unpublished.has(item as Extract<Handled, { next: 'reply' }>) ? { message: item.message, log: item.log, next: 'retry' } : item,
+  );
 }
 
 async function deadLetter(deps: BatchDeps, telemetry: Telemetry, handled: Handled[]): Promise<Handled[]> {
@@ -230,7 +248,9 @@ async function returnToQueue(deps: BatchDeps, handled: Handled[]): Promise<void>
   const retry = handled.filter((item) => item.next === 'retry').map((item) => item.message);
   const release = handled.filter((item) => item.next === 'release').map((item) => item.message);
   try {
-    await changeVisibility(deps.sqs, deps.queueUrls.command, retry, (message) => retryDelaySeconds(message, deps.config.worker.retryBaseSeconds));
+    await changeVisibility(deps.sqs, deps.queueUrls.command, retry, (message) =>
+      retryDelaySeconds(message, deps.config.worker.retryBaseSeconds),
+    );
     await changeVisibility(deps.sqs, deps.queueUrls.command, release, 0);
   } catch (err) {
     // The messages still come back after the queue's visibility timeout.
@@ -240,7 +260,10 @@ async function returnToQueue(deps: BatchDeps, handled: Handled[]): Promise<void>
 
 function logRetry(deps: BatchDeps, message: Message, log: MessageLog, err: unknown): void {
   if (receiveCount(message) >= deps.config.maxReceiveCount) {
-    log().error({ err, maxReceiveCount: deps.config.maxReceiveCount }, 'command failed on its last delivery; SQS moves it to the dead-letter queue');
+    log().error(
+      { err, maxReceiveCount: deps.config.maxReceiveCount },
+      'command failed on its last delivery; SQS moves it to the dead-letter queue',
+    );
   } else {
     log().warn({ err }, 'command not decided; it will be redelivered');
   }

@@ -114,7 +114,9 @@ export async function redriveDeadLetters(sqs: SQSClient, queues: DeadLetterQueue
         })),
       }),
     );
-    const sent = Successful.flatMap((entry) => (entry.Id === undefined ? [] : [page[Number(entry.Id)]])).filter((message) => message !== undefined);
+    const sent = Successful.flatMap((entry) => (entry.Id === undefined ? [] : [page[Number(entry.Id)]])).filter(
+      (message) => message !== undefined,
+    );
     if (sent.length > 0) {
       await sqs.send(
         new DeleteMessageBatchCommand({

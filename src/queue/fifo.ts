@@ -51,7 +51,14 @@ export function commandDeduplicationId(command: Record<string, unknown>, context
  * FIFO queues need a group and a deduplication id; standard queues refuse them. Both are made SQS-safe here.
  * A deduplication id that costs a hash to build can be passed as a function: it runs only for a FIFO queue.
  */
-export function fifoFields(queueUrl: string, groupId: string, deduplicationId: string | (() => string)): { MessageGroupId?: string; MessageDeduplicationId?: string } {
+export function fifoFields(
+  queueUrl: string,
+  groupId: string,
+  deduplicationId: string | (() => string),
+): { MessageGroupId?: string; MessageDeduplicationId?: string } {
   if (!isFifoQueue(queueUrl)) return {};
-  return { MessageGroupId: toFifoId(groupId), MessageDeduplicationId: toFifoId(typeof deduplicationId === 'string' ? deduplicationId : deduplicationId()) };
+  return {
+    MessageGroupId: toFifoId(groupId),
+    MessageDeduplicationId: toFifoId(typeof deduplicationId === 'string' ? deduplicationId : deduplicationId()),
+  };
 }

@@ -79,7 +79,9 @@ export class Intake {
   }
 
   private hasRoom(): boolean {
-    return this.undecided + this.reserved + this.batchSize <= this.maxUndecided && this.held + this.reserved + this.batchSize <= this.maxHeld;
+    return (
+      this.undecided + this.reserved + this.batchSize <= this.maxUndecided && this.held + this.reserved + this.batchSize <= this.maxHeld
+    );
   }
 
   private watch(signal: AbortSignal): void {

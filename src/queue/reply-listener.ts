@@ -94,16 +94,29 @@ export async function startReplyListener({ sqs, config, logger: parentLogger, id
   const name = listenerQueueName(config.queues.reply);
   const fifo = name.endsWith('.fifo');
   const { workerSenderIds, kmsKey } = config.replyQueueSecurity ?? {};
-  const policy = identity && replyQueuePolicy({ queueArn: replyQueueArn(identity, name), creatorUserId: identity.userId, ...(workerSenderIds && { workerSenderIds }) });
-  const { QueueUrl: queueUrl } = await sqs.send(
-    new CreateQueueCommand({
-      QueueName: name,
-      Attributes: { MessageRetentionPeriod: String(RETENTION_SECONDS), ...(fifo && { FifoQueue: 'true' }), ...(policy && { Policy: policy }), ...(kmsKey && { KmsMasterKeyId: kmsKey }) },
-      tags: { [OWNER_TAG]: 'true', [HEARTBEAT_TAG]: String(Date.now()), ...(identity && { [CREATOR_TAG]: identity.userId }) },
-    }),
-  ).catch((error: unknown) => {
-    throw classifySqsError(error, 'CreateQueue');
-  });
+  const policy =
+    identity &&
+    replyQueuePolicy({
+      queueArn: replyQueueArn(identity, name),
+      creatorUserId: identity.userId,
+      ...(workerSenderIds && { workerSenderIds }),
+    });
+  const { QueueUrl: queueUrl } = await sqs
+    .send(
+      new CreateQueueCommand({
+        QueueName: name,
+        Attributes: {
+          MessageRetentionPeriod: String(RETENTION_SECONDS),
+          ...(fifo && { FifoQueue: 'true' }),
+          ...(policy && { Policy: policy }),
+          ...(kmsKey && { KmsMasterKeyId: kmsKey }),
+        },
+        tags: { [OWNER_TAG]: 'true', [HEARTBEAT_TAG]: String(Date.now()), ...(identity && { [CREATOR_TAG]: identity.userId }) },
+      }),
+    )
+    .catch((error: unknown) => {
+      throw classifySqsError(error, 'CreateQueue');
+    });
   if (!queueUrl) throw new Error(`CreateQueue returned no URL for ${name}`);
   const logger = parentLogger.child({ component: 'reply-listener', queueUrl });
   const idleMs = config.replyQueueIdleSeconds * 1000;
@@ -118,7 +131,8 @@ export async function startReplyListener({ sqs, config, logger: parentLogger, id
     if (lost || stopping.signal.aborted) return;
     lost = true;
     logger.error({ err }, 'own reply queue is gone (swept while this process was not refreshing it); waiters are cancelled');
-    for (const settle of waiters.values()) settle({ error: new StoreUnavailableError('the reply queue of this process was deleted', { cause: err }) });
+    for (const settle of waiters.values())
+      settle({ error: new StoreUnavailableError('the reply queue of this process was deleted', { cause: err }) });
   }
 
   async function poll(): Promise<void> {
@@ -156,7 +170,8 @@ export async function startReplyListener({ sqs, config, logger: parentLogger, id
     const correlationId = message.MessageAttributes?.[CORRELATION_ID_ATTRIBUTE]?.StringValue;
     // Someone who may send to this queue but is not the worker: its "reply" is a forgery, whatever it says.
     const sender = checkSender(workerSenderIds, message.Attributes?.SenderId);
-    if (!sender.allowed) return logger.warn({ correlationId, senderId: sender.senderId }, 'reply from a sender that is not the worker dropped');
+    if (!sender.allowed)
+      return logger.warn({ correlationId, senderId: sender.senderId }, 'reply from a sender that is not the worker dropped');
     const settle = correlationId === undefined ? undefined : waiters.get(correlationId);
     if (!settle) {
       // Its waiter timed out or was cancelled (or it was never ours): dropped, never left to slow others.
@@ -171,7 +186,10 @@ export async function startReplyListener({ sqs, config, logger: parentLogger, id
   async function deleteAll(messages: Message[]) {
     try {
       await sqs.send(
-        new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: messages.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle })) }),
+        new DeleteMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: messages.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle })),
+        }),
       );
     } catch (err) {
       // Not deleted: they come back after the visibility timeout and are dropped then (their waiters are settled).
@@ -186,7 +204,9 @@ export async function startReplyListener({ sqs, config, logger: parentLogger, id
       if (isMissingQueueError(err)) markLost(err);
       else logger.warn({ err }, 'could not refresh the reply queue heartbeat');
     }
-    await sweepAbandonedReplyQueues({ sqs, config, logger }, [queueUrl as string]).catch((err: unknown) => logger.warn({ err }, 'sweep of abandoned reply queues failed'));
+    await sweepAbandonedReplyQueues({ sqs, config, logger }, [queueUrl as string]).catch((err: unknown) =>
+      logger.warn({ err }, 'sweep of abandoned reply queues failed'),
+    );
   }
 
   // Refreshed several times per idle period, so a live owner's queue is never taken for abandoned.
@@ -195,9 +215,12 @@ export async function startReplyListener({ sqs, config, logger: parentLogger, id
     () => undefined,
     (err: unknown) => logger.warn({ err }, 'sweep of abandoned reply queues failed'),
   );
-  const timer = setInterval(() => {
-    housekeeping = housekeeping.then(heartbeat);
-  }, Math.max(1_000, Math.floor(idleMs / 4)));
+  const timer = setInterval(
+    () => {
+      housekeeping = housekeeping.then(heartbeat);
+    },
+    Math.max(1_000, Math.floor(idleMs / 4)),
+  );
   timer.unref();
   const polls = Array.from({ length: POLLS }, () => poll());
   logger.info('reply listener started');
@@ -250,7 +273,8 @@ export async function startReplyListener({ sqs, config, logger: parentLogger, id
         await sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl }));
         logger.info('reply listener stopped; its queue is deleted');
       } catch (err) {
-        if (!isMissingQueueError(err)) logger.warn({ err }, 'could not delete the reply queue; another waiting process will sweep it once idle');
+        if (!isMissingQueueError(err))
+          logger.warn({ err }, 'could not delete the reply queue; another waiting process will sweep it once idle');
       }
     },
   };
@@ -271,7 +295,9 @@ export async function sweepAbandonedReplyQueues(
   const deleted: string[] = [];
   let nextToken: string | undefined;
   do {
-    const page = await sqs.send(new ListQueuesCommand({ QueueNamePrefix: prefix, MaxResults: 1000, ...(nextToken && { NextToken: nextToken }) }));
+    const page = await sqs.send(
+      new ListQueuesCommand({ QueueNamePrefix: prefix, MaxResults: 1000, ...(nextToken && { NextToken: nextToken }) }),
+    );
     nextToken = page.NextToken;
     for (const url of page.QueueUrls ?? []) {
       if (keep.includes(url)) continue;

@@ -1,4 +1,10 @@
-import { SendMessageBatchCommand, type BatchResultErrorEntry, type MessageAttributeValue, type SendMessageBatchRequestEntry, type SQSClient } from '@aws-sdk/client-sqs';
+import {
+  SendMessageBatchCommand,
+  type BatchResultErrorEntry,
+  type MessageAttributeValue,
+  type SendMessageBatchRequestEntry,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import type { Logger } from 'pino';
 import { ReplyTooLargeError } from '../errors.js';
 import { CORRELATION_ID_ATTRIBUTE } from '../messages/attributes.js';
@@ -98,8 +104,10 @@ export async function publishReplies(sqs: SQSClient, replies: OutgoingReply[], o
           const failed = await sendChunk(sqs, queueUrl, replies, bodies, chunk);
           for (const [index, entry] of failed) {
             // One entry refused while the others went: the same refusal as a whole call's 403, for that reply alone.
-            if (mayFallBack && isRefusedEntry(entry)) (refused ??= { indexes: [], missing: false, err: entry }).indexes.push(index);
-            else failures.set(index, entry);
+            if (mayFallBack && isRefusedEntry(entry)) {
+              refused ??= { indexes: [], missing: false, err: entry };
+              refused.indexes.push(index);
+            } else failures.set(index, entry);
           }
         } catch (error) {
           const missing = isMissingQueueError(error);
@@ -118,7 +126,12 @@ async function fallBack(
   sqs: SQSClient,
   queueUrl: string,
   { indexes, missing, err }: { indexes: number[]; missing: boolean; err: unknown },
-  { replies, bodies, failures, options }: { replies: OutgoingReply[]; bodies: string[]; failures: ReplyFailures; options: PublishRepliesOptions },
+  {
+    replies,
+    bodies,
+    failures,
+    options,
+  }: { replies: OutgoingReply[]; bodies: string[]; failures: ReplyFailures; options: PublishRepliesOptions },
 ): Promise<void> {
   const why = missing ? 'ReplyTo queue no longer exists' : 'ReplyTo queue refused the reply';
   options.logger?.warn({ queueUrl, replies: indexes.length, ...(!missing && { err }) }, `${why}; replies go to the default reply queue`);
@@ -130,9 +143,18 @@ async function fallBack(
 }
 
 /** Sends one batch (at most ten replies); returns the entries SQS listed as failed, by reply index. */
-async function sendChunk(sqs: SQSClient, queueUrl: string, replies: OutgoingReply[], bodies: string[], chunk: number[]): Promise<Map<number, BatchResultErrorEntry>> {
+async function sendChunk(
+  sqs: SQSClient,
+  queueUrl: string,
+  replies: OutgoingReply[],
+  bodies: string[],
+  chunk: number[],
+): Promise<Map<number, BatchResultErrorEntry>> {
   const result = await sqs.send(
-    new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: chunk.map((index) => replyEntry(queueUrl, replies[index] as OutgoingReply, String(index), bodies[index])) }),
+    new SendMessageBatchCommand({
+      QueueUrl: queueUrl,
+      Entries: chunk.map((index) => replyEntry(queueUrl, replies[index] as OutgoingReply, String(index), bodies[index])),
+    }),
   );
   return new Map((result.Failed ?? []).map((entry) => [Number(entry.Id), entry]));
 }

@@ -26,14 +26,37 @@ export interface CallerIdentity {
   userId: string;
 }
 
-const READ_AND_MANAGE = ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:PurgeQueue', 'sqs:SetQueueAttributes', 'sqs:AddPermission', 'sqs:RemovePermission'];
+const READ_AND_MANAGE = [
+  'sqs:ReceiveMessage',
+  'sqs:DeleteMessage',
+  'sqs:ChangeMessageVisibility',
+  'sqs:PurgeQueue',
+  'sqs:SetQueueAttributes',
+  'sqs:AddPermission',
+  'sqs:RemovePermission',
+];
 
 export function replyQueueArn(identity: CallerIdentity, queueName: string): string {
   return `arn:${identity.partition}:sqs:${identity.region}:${identity.account}:${queueName}`;
 }
 
-export function replyQueuePolicy({ queueArn, creatorUserId, workerSenderIds }: { queueArn: string; creatorUserId: string; workerSenderIds?: readonly string[] }): string {
-  const deny = (sid: string, action: string | string[], condition: Record<string, unknown>) => ({ Sid: sid, Effect: 'Deny', Principal: '*', Action: action, Resource: queueArn, Condition: condition });
+export function replyQueuePolicy({
+  queueArn,
+  creatorUserId,
+  workerSenderIds,
+}: {
+  queueArn: string;
+  creatorUserId: string;
+  workerSenderIds?: readonly string[];
+}): string {
+  const deny = (sid: string, action: string | string[], condition: Record<string, unknown>) => ({
+    Sid: sid,
+    Effect: 'Deny',
+    Principal: '*',
+    Action: action,
+    Resource: queueArn,
+    Condition: condition,
+  });
   const statements = [
     deny('DenyWithoutTls', 'sqs:*', { Bool: { 'aws:SecureTransport': 'false' } }),
     ...(workerSenderIds && workerSenderIds.length > 0
@@ -50,11 +73,16 @@ export function replyQueuePolicy({ queueArn, creatorUserId, workerSenderIds }: {
  * be open to the account); on an emulator without STS the queue is created
  * without a policy (emulators enforce none anyway), and that is logged.
  */
-export async function resolveCallerIdentity(sts: STSClient, config: Pick<Config, 'stack' | 'region'>, logger: Logger): Promise<CallerIdentity | undefined> {
+export async function resolveCallerIdentity(
+  sts: STSClient,
+  config: Pick<Config, 'stack' | 'region'>,
+  logger: Logger,
+): Promise<CallerIdentity | undefined> {
   try {
     const { Arn, Account, UserId } = await sts.send(new GetCallerIdentityCommand({}));
     const partition = Arn?.split(':')[1];
-    if (!partition || !Account || !UserId) throw new Error(`GetCallerIdentity answered without ${!Arn ? 'Arn' : !Account ? 'Account' : 'UserId'}`);
+    if (!partition || !Account || !UserId)
+      throw new Error(`GetCallerIdentity answered without ${!Arn ? 'Arn' : !Account ? 'Account' : 'UserId'}`);
     return { partition, region: config.region, account: Account, userId: UserId };
   } catch (err) {
     if (config.stack === 'aws') throw err;

@@ -25,7 +25,11 @@ export function checkSender(allowlist: readonly string[] | undefined, senderId: 
  * decided; the others are to be deleted unread (no effect, no reply), each
  * logged once with its SenderId.
  */
-export function partitionBySender(allowlist: readonly string[] | undefined, messages: Message[], logger: Logger): { accepted: Message[]; refused: Message[] } {
+export function partitionBySender(
+  allowlist: readonly string[] | undefined,
+  messages: Message[],
+  logger: Logger,
+): { accepted: Message[]; refused: Message[] } {
   if (allowlist === undefined) return { accepted: messages, refused: [] };
   const accepted: Message[] = [];
   const refused: Message[] = [];
@@ -34,7 +38,10 @@ export function partitionBySender(allowlist: readonly string[] | undefined, mess
     if (sender.allowed) {
       accepted.push(message);
     } else {
-      logger.warn({ messageId: message.MessageId, senderId: sender.senderId }, 'command from a sender not in WALLET_ALLOWED_SENDER_IDS: deleted without effect');
+      logger.warn(
+        { messageId: message.MessageId, senderId: sender.senderId },
+        'command from a sender not in WALLET_ALLOWED_SENDER_IDS: deleted without effect',
+      );
       refused.push(message);
     }
   }

@@ -37,9 +37,14 @@ export function startWorker(deps: BatchDeps, options: WorkerOptions = {}): Worke
   const { config, logger, sqs, ddb, queueUrls } = deps;
   const telemetry = deps.telemetry ?? noopTelemetry();
   let stopping = false;
-  const circuit = new StoreCircuit(() => ddb.send(new GetCommand({ TableName: config.tables.users, Key: PROBE_KEY })), logger, undefined, (state) => {
-    if (!stopping) telemetry.pollPaused(state === 'open' ? 'paused' : 'polling');
-  });
+  const circuit = new StoreCircuit(
+    () => ddb.send(new GetCommand({ TableName: config.tables.users, Key: PROBE_KEY })),
+    logger,
+    undefined,
+    (state) => {
+      if (!stopping) telemetry.pollPaused(state === 'open' ? 'paused' : 'polling');
+    },
+  );
   const engine = new LedgerEngine({
     ddb,
     config,
@@ -62,7 +67,9 @@ export function startWorker(deps: BatchDeps, options: WorkerOptions = {}): Worke
   async function handleOrRelease(messages: Message[]): Promise<Message[]> {
     if (stopping) {
       // Received by the last poll after stop(): hand them straight back to other workers.
-      await changeVisibility(sqs, queueUrls.command, messages, 0).catch((err: unknown) => logger.warn({ err }, 'could not release messages received while stopping'));
+      await changeVisibility(sqs, queueUrls.command, messages, 0).catch((err: unknown) =>
+        logger.warn({ err }, 'could not release messages received while stopping'),
+      );
       intake.decided(messages.length);
       intake.finished(messages.length);
       return [];
@@ -111,7 +118,10 @@ export function startWorker(deps: BatchDeps, options: WorkerOptions = {}): Worke
     return consumer;
   });
   telemetry.pollPaused('polling');
-  logger.info({ queueUrl: queueUrls.command, pollers, batchSize: config.worker.batchSize, groupCommit: config.groupCommit }, 'worker started');
+  logger.info(
+    { queueUrl: queueUrls.command, pollers, batchSize: config.worker.batchSize, groupCommit: config.groupCommit },
+    'worker started',
+  );
 
   return {
     async stop() {

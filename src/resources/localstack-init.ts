@@ -37,7 +37,11 @@ export function renderLocalStackInitScript(): string {
     WALLET_MAX_RECEIVE_COUNT: String(defaults.maxReceiveCount),
   };
   const template: Pick<Config, 'queues' | 'tables' | 'worker' | 'maxReceiveCount'> = {
-    queues: { command: placeholder('WALLET_COMMAND_QUEUE'), reply: placeholder('WALLET_REPLY_QUEUE'), deadLetter: placeholder('WALLET_DEAD_LETTER_QUEUE') },
+    queues: {
+      command: placeholder('WALLET_COMMAND_QUEUE'),
+      reply: placeholder('WALLET_REPLY_QUEUE'),
+      deadLetter: placeholder('WALLET_DEAD_LETTER_QUEUE'),
+    },
     tables: { users: placeholder('WALLET_USERS_TABLE'), transactions: placeholder('WALLET_TRANSACTIONS_TABLE') },
     worker: { ...defaults.worker, visibilityTimeoutSeconds: NUMERIC_SENTINELS.WALLET_VISIBILITY_TIMEOUT_SECONDS },
     maxReceiveCount: NUMERIC_SENTINELS.WALLET_MAX_RECEIVE_COUNT,

@@ -12,7 +12,11 @@ export interface SeededUser {
 }
 
 /** Opens `count` active wallets in WALLET_DEFAULT_CURRENCY with random ids and whole balances from 50 to 120 inclusive. */
-export async function seedUsers(ddb: DynamoDBDocumentClient, config: Pick<Config, 'tables' | 'defaultCurrency'>, count = 10): Promise<SeededUser[]> {
+export async function seedUsers(
+  ddb: DynamoDBDocumentClient,
+  config: Pick<Config, 'tables' | 'defaultCurrency'>,
+  count = 10,
+): Promise<SeededUser[]> {
   const currency = config.defaultCurrency;
   const now = new Date().toISOString();
   const users: SeededUser[] = [];
@@ -32,7 +36,10 @@ export async function seedUsers(ddb: DynamoDBDocumentClient, config: Pick<Config
 }
 
 /** Seeds only a Users table that has no item at all, so restarts never add users. */
-export async function seedUsersIfEmpty(ddb: DynamoDBDocumentClient, config: Pick<Config, 'tables' | 'defaultCurrency'>): Promise<SeededUser[] | undefined> {
+export async function seedUsersIfEmpty(
+  ddb: DynamoDBDocumentClient,
+  config: Pick<Config, 'tables' | 'defaultCurrency'>,
+): Promise<SeededUser[] | undefined> {
   const { Count = 0 } = await ddb.send(new ScanCommand({ TableName: config.tables.users, Limit: 1, Select: 'COUNT' }));
   return Count === 0 ? await seedUsers(ddb, config) : undefined;
 }

@@ -18,7 +18,11 @@ export interface DeliverOptions {
  * producer that retries would send it. Resolves with the replies in the
  * order of the sends; rejects when any delivery goes unanswered.
  */
-export async function deliver(through: Wallet | Producer, command: unknown, { times = 2, concurrently = false, timeoutMs = 30_000 }: DeliverOptions = {}): Promise<Reply[]> {
+export async function deliver(
+  through: Wallet | Producer,
+  command: unknown,
+  { times = 2, concurrently = false, timeoutMs = 30_000 }: DeliverOptions = {},
+): Promise<Reply[]> {
   const once = async (): Promise<Reply> => {
     if ('request' in through) return through.request(command, { timeoutMs });
     const { reply } = await through.publishTransaction(command, { waitForReply: true, timeoutMs });

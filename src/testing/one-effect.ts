@@ -34,7 +34,10 @@ export async function expectOneEffect(wallet: Wallet, expectation: OneEffectExpe
 }
 
 /** The checks of expectOneEffect, returned instead of thrown. */
-export async function checkOneEffect(wallet: Wallet, { command, replies, deliveries = replies.length, balanceBefore }: OneEffectExpectation): Promise<{ problems: string[]; entry?: HistoryEntry }> {
+export async function checkOneEffect(
+  wallet: Wallet,
+  { command, replies, deliveries = replies.length, balanceBefore }: OneEffectExpectation,
+): Promise<{ problems: string[]; entry?: HistoryEntry }> {
   const problems: string[] = [];
   const key = command.idempotentKey;
   if (replies.length !== deliveries) problems.push(`${deliveries} deliveries but ${replies.length} replies`);
@@ -53,8 +56,10 @@ export async function checkOneEffect(wallet: Wallet, { command, replies, deliver
   const [entry] = entries;
   if (entry && first) {
     if (entry.status !== first.status) problems.push(`ledger says ${entry.status}, replies say ${first.status}`);
-    if (first.transactionId !== undefined && entry.transactionId !== first.transactionId) problems.push(`ledger transactionId ${entry.transactionId}, replies ${first.transactionId}`);
-    if (first.newBalance !== undefined && entry.newBalance !== first.newBalance) problems.push(`ledger newBalance ${entry.newBalance}, replies ${first.newBalance}`);
+    if (first.transactionId !== undefined && entry.transactionId !== first.transactionId)
+      problems.push(`ledger transactionId ${entry.transactionId}, replies ${first.transactionId}`);
+    if (first.newBalance !== undefined && entry.newBalance !== first.newBalance)
+      problems.push(`ledger newBalance ${entry.newBalance}, replies ${first.newBalance}`);
   }
 
   const { balance } = await wallet.getCurrentBalance({ userId: command.userId });
@@ -65,7 +70,8 @@ export async function checkOneEffect(wallet: Wallet, { command, replies, deliver
   const sign = { credit: 1n, debit: -1n, transfer: -1n }[command.type ?? ''];
   if (balanceBefore !== undefined && sign !== undefined && command.amount !== undefined && entry?.status === 'applied') {
     const expected = thousandths(balanceBefore) + sign * thousandths(command.amount);
-    if (thousandths(balance) !== expected) problems.push(`balance ${balance} after a ${command.type} of ${command.amount} from ${balanceBefore}`);
+    if (thousandths(balance) !== expected)
+      problems.push(`balance ${balance} after a ${command.type} of ${command.amount} from ${balanceBefore}`);
   }
   return { problems, ...(entry && { entry }) };
 }

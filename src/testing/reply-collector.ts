@@ -42,15 +42,26 @@ export class ReplyCollector {
   /** One receive of up to 10 replies (a long poll of `waitSeconds`); returns how many arrived. */
   async receive(waitSeconds = 0): Promise<number> {
     const { Messages = [] } = await this.sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: this.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: waitSeconds, MessageAttributeNames: [CORRELATION_ID_ATTRIBUTE] }),
+      new ReceiveMessageCommand({
+        QueueUrl: this.queueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: waitSeconds,
+        MessageAttributeNames: [CORRELATION_ID_ATTRIBUTE],
+      }),
     );
     if (Messages.length === 0) return 0;
     for (const message of Messages) {
       const correlationId = message.MessageAttributes?.[CORRELATION_ID_ATTRIBUTE]?.StringValue;
-      this.collected.push({ ...(correlationId !== undefined && { correlationId }), reply: ReplySchema.parse(JSON.parse(message.Body ?? '')) });
+      this.collected.push({
+        ...(correlationId !== undefined && { correlationId }),
+        reply: ReplySchema.parse(JSON.parse(message.Body ?? '')),
+      });
     }
     await this.sqs.send(
-      new DeleteMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: Messages.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle })) }),
+      new DeleteMessageBatchCommand({
+        QueueUrl: this.queueUrl,
+        Entries: Messages.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle })),
+      }),
     );
     return Messages.length;
   }

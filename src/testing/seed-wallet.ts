@@ -22,7 +22,10 @@ export interface SeedWalletOptions {
  * wallet exists, `getCurrentBalance` answers `balance`), so take the
  * balance before your command from `getCurrentBalance`, not from the history.
  */
-export async function seedWallet(wallet: Wallet, { balance = '0.00', userId = `user-${randomUUID()}` }: SeedWalletOptions = {}): Promise<string> {
+export async function seedWallet(
+  wallet: Wallet,
+  { balance = '0.00', userId = `user-${randomUUID()}` }: SeedWalletOptions = {},
+): Promise<string> {
   const now = new Date().toISOString();
   await wallet.clients.ddb.send(
     new PutCommand({

@@ -42,7 +42,9 @@ describe('the worker’s abortable receive', () => {
     cleanups.defer(() => {
       process.off('warning', onWarning);
     });
-    const polls = Array.from({ length: 20 }, () => sqs.send(new ReceiveMessageCommand({ QueueUrl: wallet.queueUrls.command, WaitTimeSeconds: 20 })));
+    const polls = Array.from({ length: 20 }, () =>
+      sqs.send(new ReceiveMessageCommand({ QueueUrl: wallet.queueUrls.command, WaitTimeSeconds: 20 })),
+    );
     expect(getEventListeners(stop.signal, 'abort')).toHaveLength(1);
     stop.abort();
     for (const poll of polls) await expect(poll).rejects.toMatchObject({ name: 'AbortError' });
@@ -68,11 +70,15 @@ describe('the worker’s abortable receive', () => {
     const stop = new AbortController();
     const sqs = withAbortableReceive(wallet.clients.sqs, stop.signal);
     const caller = new AbortController();
-    const poll = sqs.send(new ReceiveMessageCommand({ QueueUrl: wallet.queueUrls.command, WaitTimeSeconds: 20 }), { abortSignal: caller.signal });
+    const poll = sqs.send(new ReceiveMessageCommand({ QueueUrl: wallet.queueUrls.command, WaitTimeSeconds: 20 }), {
+      abortSignal: caller.signal,
+    });
     setImmediate(() => caller.abort());
     await expect(poll).rejects.toMatchObject({ name: 'AbortError' });
 
     stop.abort();
-    await expect(sqs.send(new ReceiveMessageCommand({ QueueUrl: wallet.queueUrls.command, WaitTimeSeconds: 20 }))).rejects.toMatchObject({ name: 'AbortError' });
+    await expect(sqs.send(new ReceiveMessageCommand({ QueueUrl: wallet.queueUrls.command, WaitTimeSeconds: 20 }))).rejects.toMatchObject({
+      name: 'AbortError',
+    });
   });
 });

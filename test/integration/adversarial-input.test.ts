@@ -41,7 +41,10 @@ async function sendRaw(bodies: string[]): Promise<void> {
   for (let start = 0; start < bodies.length; start += 10) {
     const chunk = bodies.slice(start, start + 10);
     const { Failed = [] } = await wallet.clients.sqs.send(
-      new SendMessageBatchCommand({ QueueUrl: wallet.queueUrls.command, Entries: chunk.map((body, index) => ({ Id: String(index), MessageBody: body })) }),
+      new SendMessageBatchCommand({
+        QueueUrl: wallet.queueUrls.command,
+        Entries: chunk.map((body, index) => ({ Id: String(index), MessageBody: body })),
+      }),
     );
     expect(Failed).toEqual([]);
   }
@@ -76,10 +79,14 @@ describe('adversarial input through the real worker', () => {
       expect(reply).toMatchObject({ idempotentKey: key, status: 'rejected', reason: 'invalid_command', replayed: false });
       expect(reply?.issues?.length).toBeGreaterThan(0);
       expect(reply?.transactionId).toBeUndefined();
-      const { Item } = await wallet.clients.ddb.send(new GetCommand({ TableName: wallet.config.tables.transactions, Key: { idempotentKey: key } }));
+      const { Item } = await wallet.clients.ddb.send(
+        new GetCommand({ TableName: wallet.config.tables.transactions, Key: { idempotentKey: key } }),
+      );
       expect(Item).toBeUndefined();
     }
-    await eventually('the command queue drained', async () => ((await queueDepth(wallet.clients.sqs, wallet.queueUrls.command)) === 0 ? true : undefined));
+    await eventually('the command queue drained', async () =>
+      (await queueDepth(wallet.clients.sqs, wallet.queueUrls.command)) === 0 ? true : undefined,
+    );
     expect(await queueDepth(wallet.clients.sqs, wallet.queueUrls.deadLetter)).toBe(0);
     await replies.drain();
     expect(replies.replies.filter((reply) => reply.reason === 'invalid_command')).toHaveLength(readable.length);

@@ -25,7 +25,10 @@ async function run(script: string, args: string[]): Promise<string> {
 describe('command-line scripts against a configured endpoint', () => {
   it('init-tables seeds 10 users with balances from 50 to 120; publish, balance and history use them', async () => {
     const seeded = await run('scripts/init-tables.ts', []);
-    const users = [...seeded.matchAll(/^ {2}(\S+) {2}balance (\d+\.\d\d) {2}USD$/gm)].map((match) => ({ userId: match[1] ?? '', balance: match[2] ?? '' }));
+    const users = [...seeded.matchAll(/^ {2}(\S+) {2}balance (\d+\.\d\d) {2}USD$/gm)].map((match) => ({
+      userId: match[1] ?? '',
+      balance: match[2] ?? '',
+    }));
     expect(users).toHaveLength(10);
     for (const user of users) {
       expect(user.userId).toMatch(/^[0-9a-f-]{36}$/);
@@ -35,13 +38,33 @@ describe('command-line scripts against a configured endpoint', () => {
     const [user] = users;
     if (!user) throw new Error('no user seeded');
 
-    const published = await run('scripts/publish.ts', ['--user', user.userId, '--amount', '10.00', '--type', 'credit', '--key', `cli-${user.userId}`]);
+    const published = await run('scripts/publish.ts', [
+      '--user',
+      user.userId,
+      '--amount',
+      '10.00',
+      '--type',
+      'credit',
+      '--key',
+      `cli-${user.userId}`,
+    ]);
     const reply = JSON.parse(published.slice(published.indexOf('{'))) as Record<string, unknown>;
-    expect(reply).toMatchObject({ status: 'applied', idempotentKey: `cli-${user.userId}`, newBalance: (Number(user.balance) + 10).toFixed(2) });
+    expect(reply).toMatchObject({
+      status: 'applied',
+      idempotentKey: `cli-${user.userId}`,
+      newBalance: (Number(user.balance) + 10).toFixed(2),
+    });
 
     const balance = JSON.parse(await run('scripts/balance.ts', [user.userId])) as Record<string, unknown>;
     const expected = (Number(user.balance) + 10).toFixed(2);
-    expect(balance).toEqual({ userId: user.userId, currency: 'USD', status: 'active', balance: expected, available: expected, held: '0.00' });
+    expect(balance).toEqual({
+      userId: user.userId,
+      currency: 'USD',
+      status: 'active',
+      balance: expected,
+      available: expected,
+      held: '0.00',
+    });
 
     const history = JSON.parse(await run('scripts/history.ts', [user.userId])) as { items: { idempotentKey: string }[] };
     expect(history.items.map((item) => item.idempotentKey)).toEqual([`cli-${user.userId}`]);
@@ -49,39 +72,93 @@ describe('command-line scripts against a configured endpoint', () => {
     // The money moves: a hold, a transfer to the second user, a capture of part of the hold.
     const [, recipient] = users;
     if (!recipient) throw new Error('no second user seeded');
-    const publish = async (...args: string[]) => JSON.parse((await run('scripts/publish.ts', ['--user', user.userId, ...args])).replace(/^[^{]*/, '')) as Record<string, unknown>;
-    await expect(publish('--type', 'hold', '--amount', '5', '--expires-in', '3600', '--key', `hold-${user.userId}`)).resolves.toMatchObject({ status: 'applied', expiresAt: expect.any(String) });
-    await expect(publish('--type', 'transfer', '--amount', '1', '--to', recipient.userId, '--key', `to-${user.userId}`)).resolves.toMatchObject({ status: 'applied', toUserId: recipient.userId });
-    await expect(publish('--type', 'capture', '--hold-key', `hold-${user.userId}`, '--amount', '2')).resolves.toMatchObject({ status: 'applied', amount: '2.00' });
+    const publish = async (...args: string[]) =>
+      JSON.parse((await run('scripts/publish.ts', ['--user', user.userId, ...args])).replace(/^[^{]*/, '')) as Record<string, unknown>;
+    await expect(publish('--type', 'hold', '--amount', '5', '--expires-in', '3600', '--key', `hold-${user.userId}`)).resolves.toMatchObject(
+      { status: 'applied', expiresAt: expect.any(String) },
+    );
+    await expect(
+      publish('--type', 'transfer', '--amount', '1', '--to', recipient.userId, '--key', `to-${user.userId}`),
+    ).resolves.toMatchObject({ status: 'applied', toUserId: recipient.userId });
+    await expect(publish('--type', 'capture', '--hold-key', `hold-${user.userId}`, '--amount', '2')).resolves.toMatchObject({
+      status: 'applied',
+      amount: '2.00',
+    });
     const after = (Number(user.balance) + 10 - 1 - 2).toFixed(2);
-    expect(JSON.parse(await run('scripts/balance.ts', [user.userId]))).toEqual({ userId: user.userId, currency: 'USD', status: 'active', balance: after, available: after, held: '0.00' });
+    expect(JSON.parse(await run('scripts/balance.ts', [user.userId]))).toEqual({
+      userId: user.userId,
+      currency: 'USD',
+      status: 'active',
+      balance: after,
+      available: after,
+      held: '0.00',
+    });
     const recipientHistory = JSON.parse(await run('scripts/history.ts', [recipient.userId])) as { items: Record<string, unknown>[] };
     // The recipient's entry has a reference of its own: nothing of the payer's key (SPEC "Transfers").
-    expect(recipientHistory.items).toEqual([expect.objectContaining({ idempotentKey: expect.stringMatching(/^leg-[0-9a-f]{32}$/), type: 'transfer', counterpartyUserId: user.userId })]);
+    expect(recipientHistory.items).toEqual([
+      expect.objectContaining({
+        idempotentKey: expect.stringMatching(/^leg-[0-9a-f]{32}$/),
+        type: 'transfer',
+        counterpartyUserId: user.userId,
+      }),
+    ]);
     expect(JSON.stringify(recipientHistory)).not.toContain(`to-${user.userId}`);
   });
 
   it('publish opens a wallet in a currency with metadata, freezes it with a note (its debit then refused wallet_frozen), sends money naming a currency, unfreezes and closes it', async () => {
     const userId = `cli-wallet-${randomUUID()}`;
-    const publish = async (...args: string[]) => JSON.parse((await run('scripts/publish.ts', ['--user', userId, ...args])).replace(/^[^{]*/, '')) as Record<string, unknown>;
+    const publish = async (...args: string[]) =>
+      JSON.parse((await run('scripts/publish.ts', ['--user', userId, ...args])).replace(/^[^{]*/, '')) as Record<string, unknown>;
     const openKey = `open-${userId}`;
     const opened = await publish('--type', 'open', '--currency', 'EUR', '--metadata', '{"owner":"cli"}', '--key', openKey);
-    expect(opened).toMatchObject({ idempotentKey: openKey, type: 'open', currency: 'EUR', status: 'applied', newBalance: '0.00', replayed: false });
+    expect(opened).toMatchObject({
+      idempotentKey: openKey,
+      type: 'open',
+      currency: 'EUR',
+      status: 'applied',
+      newBalance: '0.00',
+      replayed: false,
+    });
     // The same open again replays; another is wallet_exists.
-    await expect(publish('--type', 'open', '--currency', 'EUR', '--metadata', '{"owner":"cli"}', '--key', openKey)).resolves.toEqual({ ...opened, replayed: true });
+    await expect(publish('--type', 'open', '--currency', 'EUR', '--metadata', '{"owner":"cli"}', '--key', openKey)).resolves.toEqual({
+      ...opened,
+      replayed: true,
+    });
     await expect(publish('--type', 'open', '--currency', 'EUR')).resolves.toMatchObject({ status: 'rejected', reason: 'wallet_exists' });
-    await expect(publish('--type', 'credit', '--amount', '7.50', '--currency', 'EUR')).resolves.toMatchObject({ status: 'applied', currency: 'EUR', newBalance: '7.50' });
-    await expect(publish('--type', 'credit', '--amount', '1', '--currency', 'USD')).resolves.toMatchObject({ status: 'rejected', reason: 'currency_mismatch' });
-    await expect(publish('--type', 'freeze', '--note', 'card lost')).resolves.toMatchObject({ type: 'freeze', status: 'applied', newBalance: '7.50' });
+    await expect(publish('--type', 'credit', '--amount', '7.50', '--currency', 'EUR')).resolves.toMatchObject({
+      status: 'applied',
+      currency: 'EUR',
+      newBalance: '7.50',
+    });
+    await expect(publish('--type', 'credit', '--amount', '1', '--currency', 'USD')).resolves.toMatchObject({
+      status: 'rejected',
+      reason: 'currency_mismatch',
+    });
+    await expect(publish('--type', 'freeze', '--note', 'card lost')).resolves.toMatchObject({
+      type: 'freeze',
+      status: 'applied',
+      newBalance: '7.50',
+    });
     expect(JSON.parse(await run('scripts/balance.ts', [userId]))).toMatchObject({ currency: 'EUR', status: 'frozen', balance: '7.50' });
     await expect(publish('--type', 'debit', '--amount', '7.50')).resolves.toMatchObject({ status: 'rejected', reason: 'wallet_frozen' });
     await expect(publish('--type', 'unfreeze')).resolves.toMatchObject({ type: 'unfreeze', status: 'applied' });
-    await expect(publish('--type', 'debit', '--amount', '7.50', '--currency', 'EUR')).resolves.toMatchObject({ status: 'applied', newBalance: '0.00' });
+    await expect(publish('--type', 'debit', '--amount', '7.50', '--currency', 'EUR')).resolves.toMatchObject({
+      status: 'applied',
+      newBalance: '0.00',
+    });
     await expect(publish('--type', 'close', '--note', 'done')).resolves.toMatchObject({ type: 'close', status: 'applied' });
     expect(JSON.parse(await run('scripts/balance.ts', [userId]))).toMatchObject({ currency: 'EUR', status: 'closed', balance: '0.00' });
     // The note and the metadata are kept in the history (replies do not echo them).
     const history = JSON.parse(await run('scripts/history.ts', [userId])) as { items: { type: string; status: string }[] };
-    expect(history.items.filter((item) => item.status === 'applied').map(({ type, ...rest }) => ({ type, ...('note' in rest && { note: rest.note }), ...('metadata' in rest && { metadata: rest.metadata }) }))).toEqual([
+    expect(
+      history.items
+        .filter((item) => item.status === 'applied')
+        .map(({ type, ...rest }) => ({
+          type,
+          ...('note' in rest && { note: rest.note }),
+          ...('metadata' in rest && { metadata: rest.metadata }),
+        })),
+    ).toEqual([
       { type: 'close', note: 'done' },
       { type: 'debit' },
       { type: 'unfreeze' },
@@ -106,7 +183,14 @@ describe('command-line scripts against a configured endpoint', () => {
 
   it('publish prints only the reply JSON on stdout, its logs go to stderr', async () => {
     const userId = await createUser(wallet, '5.00');
-    const child = runScript('scripts/publish.ts', { ...env, LOG_LEVEL: 'info' }, ['--user', userId, '--amount', '1.00', '--type', 'credit']);
+    const child = runScript('scripts/publish.ts', { ...env, LOG_LEVEL: 'info' }, [
+      '--user',
+      userId,
+      '--amount',
+      '1.00',
+      '--type',
+      'credit',
+    ]);
     let stdout = '';
     child.child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     expect(await child.exited, child.output()).toBe(0);

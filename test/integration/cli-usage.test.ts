@@ -28,7 +28,20 @@ async function emptyPorts(): Promise<Record<string, string>> {
 }
 
 const SCRIPTS = [
-  ...['start', 'api', 'admin', 'worker', 'publish', 'balance', 'history', 'init-tables', 'dlq', 'config-table', 'synth-template', 'generate-localstack-init'],
+  ...[
+    'start',
+    'api',
+    'admin',
+    'worker',
+    'publish',
+    'balance',
+    'history',
+    'init-tables',
+    'dlq',
+    'config-table',
+    'synth-template',
+    'generate-localstack-init',
+  ],
   ...['bench/main', 'chaos/run-chaos'],
 ];
 
@@ -111,7 +124,9 @@ describe('npm run api says whose stack it uses, on its first line', () => {
     const api = runScript('scripts/api.ts', ports);
     try {
       await api.waitForOutput(/wallet API on/);
-      expect(api.output().split('\n')[0]).toBe(`sharing the embedded stack of the running \`npm start\` (SQS ${stack?.endpoints.sqs}, DynamoDB ${stack?.endpoints.dynamodb})`);
+      expect(api.output().split('\n')[0]).toBe(
+        `sharing the embedded stack of the running \`npm start\` (SQS ${stack?.endpoints.sqs}, DynamoDB ${stack?.endpoints.dynamodb})`,
+      );
       expect(api.output()).not.toContain('seeded user');
     } finally {
       api.child.kill('SIGTERM');
@@ -129,7 +144,7 @@ describe('output of the scripts', () => {
     await wallet.close();
   });
 
-  it("has no AWS SDK NodeVersionSupportWarning, whatever Node runs them", async () => {
+  it('has no AWS SDK NodeVersionSupportWarning, whatever Node runs them', async () => {
     const env = { ...envFor(wallet), LOG_LEVEL: 'warn', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: '' };
     const { code, output } = await finished(runScript('scripts/balance.ts', env, ['nobody-here']));
     expect(code, output).toBe(1);

@@ -32,7 +32,18 @@ describe('concurrent commands on one user', () => {
     const applied = replies.filter((reply) => reply.status === 'applied');
     expect(applied).toHaveLength(10);
     expect(replies.filter((reply) => reply.reason === 'insufficient_funds')).toHaveLength(10);
-    expect(applied.map((reply) => reply.newBalance).sort()).toEqual(['0.00', '10.00', '20.00', '30.00', '40.00', '50.00', '60.00', '70.00', '80.00', '90.00']);
+    expect(applied.map((reply) => reply.newBalance).sort()).toEqual([
+      '0.00',
+      '10.00',
+      '20.00',
+      '30.00',
+      '40.00',
+      '50.00',
+      '60.00',
+      '70.00',
+      '80.00',
+      '90.00',
+    ]);
     await expect(producer.getCurrentBalance({ userId })).resolves.toMatchObject({ balance: '0.00' });
 
     const ledger = await checkLedger(producer, userId, '100');
@@ -45,7 +56,12 @@ describe('concurrent commands on one user', () => {
     if (!producer) throw new Error('no wallet');
     const users = await Promise.all(Array.from({ length: 5 }, () => createUser(producer, '20')));
     const commands = users.flatMap((userId) =>
-      Array.from({ length: 12 }, (_, index) => ({ idempotentKey: uniqueKey('mix'), userId, type: index % 3 === 0 ? 'credit' : 'debit', amount: index % 3 === 0 ? '7.25' : '3.10' })),
+      Array.from({ length: 12 }, (_, index) => ({
+        idempotentKey: uniqueKey('mix'),
+        userId,
+        type: index % 3 === 0 ? 'credit' : 'debit',
+        amount: index % 3 === 0 ? '7.25' : '3.10',
+      })),
     );
     await Promise.all(commands.map((command) => producer.publishTransaction(command)));
     const replies = await new ReplyCollector(producer.clients.sqs, producer.queueUrls.reply).waitForCount(commands.length);

@@ -15,7 +15,9 @@ afterAll(() => rmSync(workDir, { recursive: true, force: true }));
  */
 function userEnv(): NodeJS.ProcessEnv {
   return Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !/^(npm_|VITEST|NODE_OPTIONS$|NODE_ENV$|AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED$)/i.test(name)),
+    Object.entries(process.env).filter(
+      ([name]) => !/^(npm_|VITEST|NODE_OPTIONS$|NODE_ENV$|AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED$)/i.test(name),
+    ),
   );
 }
 

@@ -25,7 +25,9 @@ async function deadLetter(w: Wallet, body: string): Promise<void> {
 describe('the dead-letter queue', () => {
   it('lists dead-lettered commands with body, receive count and first-receive time, without consuming them', async () => {
     const w = await wallet();
-    const bodies = [1, 2, 3].map((n) => JSON.stringify({ idempotentKey: uniqueKey(`dead-${n}`), userId: 'u', amount: String(n), type: 'credit' }));
+    const bodies = [1, 2, 3].map((n) =>
+      JSON.stringify({ idempotentKey: uniqueKey(`dead-${n}`), userId: 'u', amount: String(n), type: 'credit' }),
+    );
     for (const body of bodies) await deadLetter(w, body);
 
     const first = await listDeadLetters(w.clients.sqs, w.queueUrls.deadLetter);
@@ -42,14 +44,19 @@ describe('the dead-letter queue', () => {
 
   it('logs why a command keeps failing on every delivery while the store is healthy, up to the last one before the DLQ, and redrives it to be applied once', async () => {
     const { logger, lines } = capturingLogger('warn');
-    const w = await createWallet({ config: loadConfig(testEnv({ WALLET_MAX_RECEIVE_COUNT: '2', WALLET_RETRY_BASE_SECONDS: '0' })), logger });
+    const w = await createWallet({
+      config: loadConfig(testEnv({ WALLET_MAX_RECEIVE_COUNT: '2', WALLET_RETRY_BASE_SECONDS: '0' })),
+      logger,
+    });
     cleanups.defer(() => w.close());
     const userId = await createUser(w, '10');
     const key = uniqueKey('refused');
     const refusal = refuseWritesOf(w, key);
     const worker = w.startWorker({ pollers: 1 });
     await w.publishTransaction({ idempotentKey: key, userId, type: 'credit', amount: '5' });
-    await eventually('the command in the DLQ', async () => ((await queueDepth(w.clients.sqs, w.queueUrls.deadLetter)) === 1 ? true : undefined));
+    await eventually('the command in the DLQ', async () =>
+      (await queueDepth(w.clients.sqs, w.queueUrls.deadLetter)) === 1 ? true : undefined,
+    );
 
     const reasons = lines.filter((line) => line.idempotentKey === key && Boolean(line.err));
     expect(reasons.map((line) => [line.receiveCount, line.msg])).toEqual([
@@ -106,7 +113,10 @@ describe('the dead-letter queue', () => {
     cleanups.defer(() => w.close());
     const userId = await createUser(w, '10');
     const key = uniqueKey('fifo-redrive');
-    const onDlq = () => eventually('the command on the DLQ', async () => ((await queueDepth(w.clients.sqs, w.queueUrls.deadLetter)) === 1 ? true : undefined));
+    const onDlq = () =>
+      eventually('the command on the DLQ', async () =>
+        (await queueDepth(w.clients.sqs, w.queueUrls.deadLetter)) === 1 ? true : undefined,
+      );
 
     const refusal = refuseWritesOf(w, key);
     w.startWorker({ pollers: 1 });
@@ -126,7 +136,9 @@ describe('the dead-letter queue', () => {
 
   it('lists each message once when the listing takes longer than the visibility timeout, and releases them all', async () => {
     const w = await wallet();
-    const bodies = Array.from({ length: 55 }, (_, n) => JSON.stringify({ idempotentKey: uniqueKey(`slow-${n}`), userId: 'u', amount: '1', type: 'credit' }));
+    const bodies = Array.from({ length: 55 }, (_, n) =>
+      JSON.stringify({ idempotentKey: uniqueKey(`slow-${n}`), userId: 'u', amount: '1', type: 'credit' }),
+    );
     for (const body of bodies) await deadLetter(w, body);
 
     // Each page takes 500 ms (a slow link): the 7 pages outlast a 2 s visibility timeout.
@@ -144,7 +156,13 @@ describe('the dead-letter queue', () => {
   ])('sendToDeadLetter moves a poison message to the DLQ of %s with its reason, shown by list and dropped by redrive', async (_, fifo) => {
     const suffix = uniqueKey('poison').slice(0, 20);
     const w = await wallet(
-      fifo ? { WALLET_COMMAND_QUEUE: `${suffix}-commands.fifo`, WALLET_DEAD_LETTER_QUEUE: `${suffix}-dlq.fifo`, WALLET_REPLY_QUEUE: `${suffix}-replies.fifo` } : {},
+      fifo
+        ? {
+            WALLET_COMMAND_QUEUE: `${suffix}-commands.fifo`,
+            WALLET_DEAD_LETTER_QUEUE: `${suffix}-dlq.fifo`,
+            WALLET_REPLY_QUEUE: `${suffix}-replies.fifo`,
+          }
+        : {},
     );
     const userId = `José ${uniqueKey()}`;
     const key = uniqueKey('poison');
@@ -178,7 +196,12 @@ describe('the dead-letter queue', () => {
 async function receiveOne(sqs: SQSClient, queueUrl: string): Promise<Message> {
   return eventually('a message', async () => {
     const { Messages = [] } = await sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 1, MessageAttributeNames: ['All'], MessageSystemAttributeNames: ['MessageGroupId'] }),
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 1,
+        MessageAttributeNames: ['All'],
+        MessageSystemAttributeNames: ['MessageGroupId'],
+      }),
     );
     return Messages[0];
   });

@@ -46,6 +46,8 @@ describe('DynamoDB Admin UI', () => {
 
   it('names the variable to change when its port is taken', async () => {
     const port = Number(new URL(admin.url).port);
-    await expect(startDynamoDbAdmin({ dynamodbEndpoint: wallet.config.endpoints.dynamodb ?? '', port })).rejects.toBeInstanceOf(PortInUseError);
+    await expect(startDynamoDbAdmin({ dynamodbEndpoint: wallet.config.endpoints.dynamodb ?? '', port })).rejects.toBeInstanceOf(
+      PortInUseError,
+    );
   });
 });

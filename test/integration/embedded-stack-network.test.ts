@@ -72,14 +72,18 @@ describe('the embedded stack on the network', () => {
     expect(new URL(wallet.queueUrls.command).host).toBe(`127.0.0.1:${ports.sqs}`);
     const userId = await createUser(wallet, '5.00');
     // scripts/examples/producer.ts is the example in docs/messages.md: `new SQSClient({})`, configured by the environment only.
-    const producer = runScript('scripts/examples/producer.ts', {
-      AWS_ENDPOINT_URL_SQS: `http://127.0.0.1:${ports.sqs}`,
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'test',
-      AWS_SECRET_ACCESS_KEY: 'test',
-      AWS_ENDPOINT_URL: '',
-      AWS_ENDPOINT_URL_DYNAMODB: '',
-    }, [userId]);
+    const producer = runScript(
+      'scripts/examples/producer.ts',
+      {
+        AWS_ENDPOINT_URL_SQS: `http://127.0.0.1:${ports.sqs}`,
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: 'test',
+        AWS_SECRET_ACCESS_KEY: 'test',
+        AWS_ENDPOINT_URL: '',
+        AWS_ENDPOINT_URL_DYNAMODB: '',
+      },
+      [userId],
+    );
     expect(await producer.exited, producer.output()).toBe(0);
     expect(JSON.parse(producer.output())).toMatchObject({ userId, status: 'applied', newBalance: '15.00' });
   });
@@ -96,7 +100,9 @@ describe('the embedded stack on the network', () => {
 
   it('makes createWallet({ shareRunningStack: false }) fail with a PortInUseError that names the way out', async () => {
     const config = loadConfig({ WALLET_EMBEDDED_SQS_PORT: String(ports.sqs), WALLET_EMBEDDED_DYNAMODB_PORT: String(ports.dynamodb) });
-    const error = await createWallet({ config, shareRunningStack: false, logger: createLogger('silent') }).catch((caught: unknown) => caught);
+    const error = await createWallet({ config, shareRunningStack: false, logger: createLogger('silent') }).catch(
+      (caught: unknown) => caught,
+    );
     expect(error).toBeInstanceOf(PortInUseError);
     expect((error as Error).message).toMatch(/WALLET_EMBEDDED_SQS_PORT.*shareRunningStack/);
   });
@@ -106,8 +112,6 @@ describe('the embedded stack on the network', () => {
     const userId = await createUser(wallet, '1.00');
     const body = JSON.stringify({ idempotentKey: `legacy-${userId}`, userId, amount: '1', type: 'credit' });
     await wallet.clients.sqs.send(new SendMessageCommand({ QueueUrl: legacy, MessageBody: body }));
-    await expect
-      .poll(async () => (await wallet.getCurrentBalance({ userId })).balance, { timeout: 20_000, interval: 200 })
-      .toBe('2.00');
+    await expect.poll(async () => (await wallet.getCurrentBalance({ userId })).balance, { timeout: 20_000, interval: 200 }).toBe('2.00');
   });
 });

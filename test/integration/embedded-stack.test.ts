@@ -75,11 +75,25 @@ describe('the embedded stack', () => {
     const replyQueueName = `${replyQueue?.slice(replyQueue.lastIndexOf('/') + 1)}-cli-1`;
     const ownQueue = JSON.parse((await aws('sqs', 'create-queue', '--queue-name', replyQueueName)).stdout).QueueUrl as string;
     const body = JSON.stringify({ idempotentKey: 'cli-demo-1', userId, amount: '10.00', type: 'credit' });
-    const attributes = JSON.stringify({ ReplyTo: { DataType: 'String', StringValue: ownQueue }, CorrelationId: { DataType: 'String', StringValue: 'demo-cli' } });
+    const attributes = JSON.stringify({
+      ReplyTo: { DataType: 'String', StringValue: ownQueue },
+      CorrelationId: { DataType: 'String', StringValue: 'demo-cli' },
+    });
     await aws('sqs', 'send-message', '--queue-url', commandQueue ?? '', '--message-body', body, '--message-attributes', attributes);
     const received = await eventually('a reply on the ReplyTo queue', async () => {
-      const { stdout } = await aws('sqs', 'receive-message', '--queue-url', ownQueue, '--message-attribute-names', 'CorrelationId', '--wait-time-seconds', '2');
-      return stdout.trim() ? (JSON.parse(stdout) as { Messages: { Body: string; MessageAttributes?: Record<string, { StringValue?: string }> }[] }) : undefined;
+      const { stdout } = await aws(
+        'sqs',
+        'receive-message',
+        '--queue-url',
+        ownQueue,
+        '--message-attribute-names',
+        'CorrelationId',
+        '--wait-time-seconds',
+        '2',
+      );
+      return stdout.trim()
+        ? (JSON.parse(stdout) as { Messages: { Body: string; MessageAttributes?: Record<string, { StringValue?: string }> }[] })
+        : undefined;
     });
     const reply = JSON.parse(received.Messages[0]?.Body ?? '{}') as Record<string, unknown>;
     expect(reply).toMatchObject({ idempotentKey: 'cli-demo-1', status: 'applied', replayed: false });

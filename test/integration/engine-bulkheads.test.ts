@@ -19,7 +19,12 @@ describe('the engine never wedges', () => {
     const w = await cleanups.wallet();
     const [owner, bystander] = await Promise.all([createUser(w, '10'), createUser(w, '10')]);
     const corruptKey = uniqueKey('corrupt');
-    await w.clients.ddb.send(new PutCommand({ TableName: w.config.tables.transactions, Item: { idempotentKey: corruptKey, userId: owner, type: 'credit', status: 'maybe', timestamp: 'yesterday' } }));
+    await w.clients.ddb.send(
+      new PutCommand({
+        TableName: w.config.tables.transactions,
+        Item: { idempotentKey: corruptKey, userId: owner, type: 'credit', status: 'maybe', timestamp: 'yesterday' },
+      }),
+    );
     const engine = engineFor(w, cleanups.defer);
     const results = await within('the round', 10_000, engine.submit([credit(owner, '1', corruptKey), credit(bystander, '1')]));
     expect(results.map(describeResult)).toEqual(['poison', 'applied 11.00']);
@@ -31,7 +36,11 @@ describe('the engine never wedges', () => {
     const w = await cleanups.wallet();
     const [negative, bystander] = await Promise.all([createUser(w, '-5'), createUser(w, '10')]);
     const engine = engineFor(w, cleanups.defer);
-    const results = await within('the round', 10_000, engine.submit([credit(negative, '1'), credit(bystander, '1'), credit(negative, '10')]));
+    const results = await within(
+      'the round',
+      10_000,
+      engine.submit([credit(negative, '1'), credit(bystander, '1'), credit(negative, '10')]),
+    );
     expect(results.map(describeResult)).toEqual(['poison', 'applied 11.00', 'poison']);
     expect(results[0]).toMatchObject({ error: { code: 'corrupt_item', message: expect.stringContaining('negative') } });
   });
@@ -42,11 +51,20 @@ describe('the engine never wedges', () => {
     const original = uniqueKey('transfer');
     await w.transact(transfer(payer, recipient, '10', original));
     const engine = engineFor(w, cleanups.defer);
-    const commands = [...Array.from({ length: 60 }, () => credit(payer, '1')), ...Array.from({ length: 60 }, () => credit(recipient, '1')), reverse(payer, original), credit(bystander, '1')];
+    const commands = [
+      ...Array.from({ length: 60 }, () => credit(payer, '1')),
+      ...Array.from({ length: 60 }, () => credit(recipient, '1')),
+      reverse(payer, original),
+      credit(bystander, '1'),
+    ];
     const results = await within('the round', 20_000, engine.submit(commands));
     expect(results.map(describeResult).filter((line) => !line.startsWith('applied'))).toEqual([]);
     expect(results.at(-2)).toMatchObject({ kind: 'decided', outcome: { record: { status: 'applied', amount: 10_000n } } });
-    for (const [userId, opening] of [[payer, '1000'], [recipient, '1000']] as const) expect((await checkLedger(w, userId, opening)).problems).toEqual([]);
+    for (const [userId, opening] of [
+      [payer, '1000'],
+      [recipient, '1000'],
+    ] as const)
+      expect((await checkLedger(w, userId, opening)).problems).toEqual([]);
   });
 
   it('makes a command that needs more actions than a transaction may hold poison, instead of spinning on it', async () => {
@@ -67,8 +85,12 @@ describe('the engine never wedges', () => {
     // One at a time: 5 MB written at once outlasts the client's request timeout on a busy machine.
     for (let count = 0; count < 50; count++) {
       const userId = `fat-${uniqueKey()}`;
-      const holds = Object.fromEntries(Array.from({ length: 100 }, (_, index) => [holdKey(index), { amount: NumberValue.from('0.01'), expiresAt }]));
-      await w.clients.ddb.send(new PutCommand({ TableName: w.config.tables.users, Item: { userId, balance: NumberValue.from('10'), version: 0, holds } }));
+      const holds = Object.fromEntries(
+        Array.from({ length: 100 }, (_, index) => [holdKey(index), { amount: NumberValue.from('0.01'), expiresAt }]),
+      );
+      await w.clients.ddb.send(
+        new PutCommand({ TableName: w.config.tables.users, Item: { userId, balance: NumberValue.from('10'), version: 0, holds } }),
+      );
       users.push(userId);
     }
     const engine = engineFor(w, cleanups.defer);
@@ -82,12 +104,21 @@ describe('the engine never wedges', () => {
     let throttling = true;
     const throttle = throttleUser(w, hot, () => throttling);
     const states: string[] = [];
-    const circuit = new StoreCircuit(async () => undefined, createLogger('silent'), { minProbeDelayMs: 5, maxProbeDelayMs: 20 }, (state) => states.push(state));
+    const circuit = new StoreCircuit(
+      async () => undefined,
+      createLogger('silent'),
+      { minProbeDelayMs: 5, maxProbeDelayMs: 20 },
+      (state) => states.push(state),
+    );
     const engine = engineFor(w, cleanups.defer, { circuit });
     const hotResult = engine.submit([credit(hot, '1')]);
     const bystanderResults = await within('the bystander', 10_000, engine.submit([credit(bystander, '1')]));
     expect(bystanderResults.map(describeResult)).toEqual(['applied 11.00']);
-    await within('six throttled attempts', 20_000, waitUntil(() => throttle.throttled() >= 6));
+    await within(
+      'six throttled attempts',
+      20_000,
+      waitUntil(() => throttle.throttled() >= 6),
+    );
     throttling = false;
     expect((await within('the hot command', 20_000, hotResult)).map(describeResult)).toEqual(['applied 11.00']);
     // Store pressure pauses through the circuit (the worker stops polling), as an outage does.

@@ -19,7 +19,6 @@ const cleanups = useCleanups();
 
 const wallet = cleanups.wallet;
 
-
 describe('crashes, redeliveries and outages', () => {
   it('re-publishes the stored outcome when a worker dies after the commit and before the reply', async () => {
     const w = await wallet();
@@ -47,7 +46,10 @@ describe('crashes, redeliveries and outages', () => {
   it('keeps a message invisible while its worker is still busy with it (heartbeat), so a second worker never gets it', async () => {
     const env = { WALLET_VISIBILITY_TIMEOUT_SECONDS: '2' };
     const first = await wallet(env);
-    const second = await createWallet({ config: loadConfig({ ...testEnv(), ...envFor(first, { ...env, LOG_LEVEL: 'silent' }) }), logger: createLogger('silent') });
+    const second = await createWallet({
+      config: loadConfig({ ...testEnv(), ...envFor(first, { ...env, LOG_LEVEL: 'silent' }) }),
+      logger: createLogger('silent'),
+    });
     cleanups.defer(() => second.close());
     const replies = new ReplyCollector(first.clients.sqs, first.queueUrls.reply);
     const userId = await createUser(first, '10');
@@ -96,7 +98,9 @@ describe('crashes, redeliveries and outages', () => {
       const { logger, lines } = capturingLogger('debug');
       // Retry delays of 0 s: the old design dead-lettered every waiting command within a second of outage.
       const w = await createWallet({
-        config: loadConfig(testEnv({ AWS_ENDPOINT_URL_DYNAMODB: proxy.endpoint, WALLET_RETRY_BASE_SECONDS: '0', WALLET_VISIBILITY_TIMEOUT_SECONDS: '3' })),
+        config: loadConfig(
+          testEnv({ AWS_ENDPOINT_URL_DYNAMODB: proxy.endpoint, WALLET_RETRY_BASE_SECONDS: '0', WALLET_VISIBILITY_TIMEOUT_SECONDS: '3' }),
+        ),
         logger,
       });
       cleanups.defer(() => w.close());
@@ -110,7 +114,9 @@ describe('crashes, redeliveries and outages', () => {
       const keys = Array.from({ length: 5 }, (_, index) => uniqueKey(`outage-${index}`));
       for (const key of keys) await w.publishTransaction({ idempotentKey: key, userId, type: 'debit', amount: '10' });
       if (kind === 'refuses connections') {
-        await eventually('the worker to pause', () => (lines.some((line) => line.msg === 'store unavailable: pausing until it answers again') ? true : undefined));
+        await eventually('the worker to pause', () =>
+          lines.some((line) => line.msg === 'store unavailable: pausing until it answers again') ? true : undefined,
+        );
         // Well past maxReceiveCount × visibility timeout: only a held message with a heartbeat survives this.
         await eventually('ten probes of the store', () => (proxy.refusedConnections >= 10 ? true : undefined), 60_000);
       } else {
@@ -150,7 +156,12 @@ describe('crashes, redeliveries and outages', () => {
     await first.close();
 
     proxy.restore({ resetHung: false });
-    const second = await cleanups.wallet({ ...env, WALLET_COMMAND_QUEUE: first.config.queues.command, WALLET_REPLY_QUEUE: first.config.queues.reply, WALLET_DEAD_LETTER_QUEUE: first.config.queues.deadLetter });
+    const second = await cleanups.wallet({
+      ...env,
+      WALLET_COMMAND_QUEUE: first.config.queues.command,
+      WALLET_REPLY_QUEUE: first.config.queues.reply,
+      WALLET_DEAD_LETTER_QUEUE: first.config.queues.deadLetter,
+    });
     const replies = new ReplyCollector(second.clients.sqs, second.queueUrls.reply);
     second.startWorker();
     const [reply] = await replies.waitForKey(key, 1, 60_000);
@@ -171,7 +182,9 @@ describe('crashes, redeliveries and outages', () => {
       },
     });
     await w.publishTransaction({ idempotentKey: key, userId, type: 'credit', amount: '1' });
-    await eventually('the command in the DLQ', async () => ((await queueDepth(w.clients.sqs, w.queueUrls.deadLetter)) === 1 ? true : undefined));
+    await eventually('the command in the DLQ', async () =>
+      (await queueDepth(w.clients.sqs, w.queueUrls.deadLetter)) === 1 ? true : undefined,
+    );
   });
 
   it('sends a command for a user whose balance is not money to the DLQ at once, with the reason, instead of retrying it as an outage', async () => {

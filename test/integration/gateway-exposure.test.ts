@@ -18,7 +18,12 @@ describe('where the gateway listens', () => {
 
   it('listens beyond loopback when tokens are required, and then asks for one', async () => {
     const port = await findFreePort();
-    const child = runScript('scripts/api.ts', { ...testEnv(), WALLET_API_HOST: '0.0.0.0', WALLET_API_PORT: String(port), WALLET_API_JWT_SECRET: TEST_JWT_SECRET });
+    const child = runScript('scripts/api.ts', {
+      ...testEnv(),
+      WALLET_API_HOST: '0.0.0.0',
+      WALLET_API_PORT: String(port),
+      WALLET_API_JWT_SECRET: TEST_JWT_SECRET,
+    });
     try {
       await child.waitForOutput(/wallet API on .*bearer tokens required/);
       expect((await call(`http://127.0.0.1:${port}/health`)).status).toBe(200);
@@ -37,7 +42,8 @@ describe('the health answer', () => {
     for (const client of [wallet.clients.sqs, wallet.clients.ddb] as { middlewareStack: { add: (...args: unknown[]) => void } }[]) {
       client.middlewareStack.add(
         (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: unknown) => {
-          if (context.commandName === 'GetQueueAttributesCommand' || context.commandName === 'DescribeTableCommand') calls.push(context.commandName);
+          if (context.commandName === 'GetQueueAttributesCommand' || context.commandName === 'DescribeTableCommand')
+            calls.push(context.commandName);
           return next(args);
         },
         { step: 'initialize' },

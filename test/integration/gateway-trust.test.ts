@@ -17,7 +17,12 @@ describe('health probes and failed authentication (F4, F5)', () => {
   let api: RunningApi;
 
   beforeAll(async () => {
-    wallet = await createTestWallet({ WALLET_API_JWT_SECRET: TEST_JWT_SECRET, WALLET_API_RATE_LIMIT: '3', WALLET_API_AUTH_FAILURE_LIMIT: '4', WALLET_API_TRUST_PROXY: '127.0.0.1' });
+    wallet = await createTestWallet({
+      WALLET_API_JWT_SECRET: TEST_JWT_SECRET,
+      WALLET_API_RATE_LIMIT: '3',
+      WALLET_API_AUTH_FAILURE_LIMIT: '4',
+      WALLET_API_TRUST_PROXY: '127.0.0.1',
+    });
     api = await startApi(wallet);
   });
   afterAll(async () => {
@@ -27,7 +32,8 @@ describe('health probes and failed authentication (F4, F5)', () => {
 
   it('never rate-limits /health, however often a load balancer asks from one address', async () => {
     const statuses = [];
-    for (let i = 0; i < 8; i += 1) statuses.push((await call(`${api.baseUrl}/health`, { headers: { 'x-forwarded-for': '198.51.100.1' } })).status);
+    for (let i = 0; i < 8; i += 1)
+      statuses.push((await call(`${api.baseUrl}/health`, { headers: { 'x-forwarded-for': '198.51.100.1' } })).status);
     expect(statuses).toEqual(Array(8).fill(200));
   });
 
@@ -58,7 +64,11 @@ describe('proxy trust (F4, F5)', () => {
     const api = await startApi(wallet);
     try {
       const statuses: number[] = [];
-      for (let i = 0; i < 4; i += 1) statuses.push((await call(`${api.baseUrl}/users/anyone/balance`, { token: await badToken(), headers: { 'x-forwarded-for': `192.0.2.${i}` } })).status);
+      for (let i = 0; i < 4; i += 1)
+        statuses.push(
+          (await call(`${api.baseUrl}/users/anyone/balance`, { token: await badToken(), headers: { 'x-forwarded-for': `192.0.2.${i}` } }))
+            .status,
+        );
       expect(statuses).toEqual([401, 401, 429, 429]);
     } finally {
       await api.close();
@@ -73,7 +83,11 @@ describe('tokens (F6)', () => {
     const api = await startApi(wallet);
     try {
       const userId = await createUser(wallet, '1.00');
-      const forever = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject(userId).setIssuedAt().sign(new TextEncoder().encode(TEST_JWT_SECRET));
+      const forever = await new SignJWT({})
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject(userId)
+        .setIssuedAt()
+        .sign(new TextEncoder().encode(TEST_JWT_SECRET));
       const response = await call(`${api.baseUrl}/users/${userId}/balance`, { token: forever });
       expect(response).toMatchObject({ status: 401, body: { error: 'unauthorized' } });
       expect((await call(`${api.baseUrl}/users/${userId}/balance`, { token: await hs256Token({ sub: userId }) })).status).toBe(200);
@@ -112,10 +126,18 @@ describe('Cognito access tokens (F7)', () => {
 
   /** A token as Cognito signs it: access tokens carry client_id and no aud; ID tokens carry aud. */
   const cognitoToken = (claims: Record<string, unknown>) =>
-    new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: 'pool-key-1' }).setSubject(userId).setIssuer(ISSUER).setIssuedAt().setExpirationTime('5m').sign(pair.privateKey);
+    new SignJWT(claims)
+      .setProtectedHeader({ alg: 'RS256', kid: 'pool-key-1' })
+      .setSubject(userId)
+      .setIssuer(ISSUER)
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(pair.privateKey);
 
   it('accepts an access token of the configured app client, which has client_id and no aud', async () => {
-    const response = await call(`${api.baseUrl}/users/${userId}/balance`, { token: await cognitoToken({ token_use: 'access', client_id: CLIENT, scope: 'openid' }) });
+    const response = await call(`${api.baseUrl}/users/${userId}/balance`, {
+      token: await cognitoToken({ token_use: 'access', client_id: CLIENT, scope: 'openid' }),
+    });
     expect(response).toMatchObject({ status: 200, body: { balance: '7.00' } });
   });
 

@@ -43,8 +43,18 @@ function engineFor(w: Wallet, options: { circuit?: StoreCircuit } = {}) {
   return engine;
 }
 
-const credit = (userId: string, amount: string, idempotentKey = uniqueKey('c')): Command => ({ idempotentKey, userId, type: 'credit', amount });
-const debit = (userId: string, amount: string, idempotentKey = uniqueKey('d')): Command => ({ idempotentKey, userId, type: 'debit', amount });
+const credit = (userId: string, amount: string, idempotentKey = uniqueKey('c')): Command => ({
+  idempotentKey,
+  userId,
+  type: 'credit',
+  amount,
+});
+const debit = (userId: string, amount: string, idempotentKey = uniqueKey('d')): Command => ({
+  idempotentKey,
+  userId,
+  type: 'debit',
+  amount,
+});
 
 function describeResult(result: EngineResult | undefined): string {
   if (result?.kind !== 'decided') return result?.kind ?? 'none';
@@ -78,8 +88,20 @@ describe('group commit: many commands, one transaction', () => {
     await w.transact(credit(bob, '4', reusedKey));
 
     const seen = transactions(w.clients.ddb);
-    const results = await engine.submit([debit(alice, '6'), credit(bob, '3', replayKey), credit(carol, '1', reusedKey), credit(carol, '1'), credit(alice, '1')]);
-    expect(results.map(describeResult)).toEqual(['applied 100.00', 'applied 53.00 replayed', 'idempotency_key_reused', 'applied 11.00', 'applied 101.00']);
+    const results = await engine.submit([
+      debit(alice, '6'),
+      credit(bob, '3', replayKey),
+      credit(carol, '1', reusedKey),
+      credit(carol, '1'),
+      credit(alice, '1'),
+    ]);
+    expect(results.map(describeResult)).toEqual([
+      'applied 100.00',
+      'applied 53.00 replayed',
+      'idempotency_key_reused',
+      'applied 11.00',
+      'applied 101.00',
+    ]);
     // One cancelled by both rules at once, then one for the rest: no read, no storm.
     expect(seen.calls).toBe(2);
     expect((await checkLedger(w, alice, '100')).problems).toEqual([]);
@@ -107,8 +129,16 @@ describe('group commit: many commands, one transaction', () => {
         if (call > 1) return send();
         // Stubbed at the SDK middleware: DynamoDB Local never cancels with these reasons itself.
         const count = input.TransactItems?.length ?? 0;
-        const codes = Array.from({ length: count }, (_, index) => reasons[index % reasons.length] === 'ConditionalCheckFailed' && index !== 0 ? 'None' : (reasons[index % reasons.length] ?? 'None'));
-        throw new TransactionCanceledException({ message: 'Transaction cancelled (stub)', $metadata: {}, CancellationReasons: codes.map((Code) => ({ Code })) });
+        const codes = Array.from({ length: count }, (_, index) =>
+          reasons[index % reasons.length] === 'ConditionalCheckFailed' && index !== 0
+            ? 'None'
+            : (reasons[index % reasons.length] ?? 'None'),
+        );
+        throw new TransactionCanceledException({
+          message: 'Transaction cancelled (stub)',
+          $metadata: {},
+          CancellationReasons: codes.map((Code) => ({ Code })),
+        });
       });
       const results = await engine.submit(users.flatMap((userId) => [credit(userId, '1'), debit(userId, '5')]));
       expect(results.map(describeResult)).toEqual(['applied 11.00', 'applied 6.00', 'applied 11.00', 'applied 6.00']);
@@ -123,7 +153,11 @@ describe('group commit: many commands, one transaction', () => {
     const engine = engineFor(w);
     transactions(w.clients.ddb, async (send, call) => {
       if (call > 1) return send();
-      throw new TransactionCanceledException({ message: 'stub', $metadata: {}, CancellationReasons: [{ Code: 'ValidationError' }, { Code: 'None' }] });
+      throw new TransactionCanceledException({
+        message: 'stub',
+        $metadata: {},
+        CancellationReasons: [{ Code: 'ValidationError' }, { Code: 'None' }],
+      });
     });
     const [first] = await engine.submit([credit(userId, '1')]);
     expect(first).toMatchObject({ kind: 'failed', error: { code: 'store_fault' } });
@@ -138,7 +172,8 @@ describe('group commit: many commands, one transaction', () => {
       w.clients.ddb,
       async (send, call) => {
         const result = await send();
-        if (call === 1) throw Object.assign(new Error('socket hang up (injected after commit)'), { name: 'TimeoutError', code: 'ECONNRESET' });
+        if (call === 1)
+          throw Object.assign(new Error('socket hang up (injected after commit)'), { name: 'TimeoutError', code: 'ECONNRESET' });
         return result;
       },
       'below-retries',
@@ -158,7 +193,8 @@ describe('group commit: many commands, one transaction', () => {
     const engine = engineFor(w, { circuit });
     const seen = transactions(w.clients.ddb, async (send, call) => {
       const result = await send();
-      if (call === 1) throw Object.assign(new Error('connection reset (injected after commit)'), { name: 'TimeoutError', code: 'ECONNRESET' });
+      if (call === 1)
+        throw Object.assign(new Error('connection reset (injected after commit)'), { name: 'TimeoutError', code: 'ECONNRESET' });
       return result;
     });
     const [result] = await engine.submit([debit(userId, '4')]);
@@ -174,11 +210,19 @@ describe('group commit: many commands, one transaction', () => {
     const gate = (userId: string) => {
       let entered: () => void = () => undefined;
       let release: () => void = () => undefined;
-      return { userId, entered: new Promise<void>((resolve) => (entered = resolve)), released: new Promise<void>((resolve) => (release = resolve)), enter: () => entered(), release: () => release() };
+      return {
+        userId,
+        entered: new Promise<void>((resolve) => (entered = resolve)),
+        released: new Promise<void>((resolve) => (release = resolve)),
+        enter: () => entered(),
+        release: () => release(),
+      };
     };
     const gates = [gate(blocker), gate(bob)];
     // Newest first: a failing test opens the gates before the engine is stopped.
-    cleanups.defer(() => gates.forEach((held) => held.release()));
+    cleanups.defer(() => {
+      for (const held of gates) held.release();
+    });
     const seen = transactions(w.clients.ddb, async (send, _call, input) => {
       const held = gates.find((candidate) => JSON.stringify(input).includes(candidate.userId));
       if (held) {

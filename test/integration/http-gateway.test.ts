@@ -44,11 +44,23 @@ describe('HTTP gateway', () => {
       type: 'debit',
     });
     expect(status).toBe(200);
-    expect(body).toMatchObject({ idempotentKey, userId, status: 'applied', replayed: false, newBalance: expect.stringMatching(/^\d+\.\d{2}$/) });
+    expect(body).toMatchObject({
+      idempotentKey,
+      userId,
+      status: 'applied',
+      replayed: false,
+      newBalance: expect.stringMatching(/^\d+\.\d{2}$/),
+    });
   });
 
   it('refuses an invalid command with 400 and lists the issues', async () => {
-    const { status, body } = await postJson(`${api.baseUrl}/transactions`, { idempotentKey: 'k', userId, amount: '1e2', type: 'credit', extra: 1 });
+    const { status, body } = await postJson(`${api.baseUrl}/transactions`, {
+      idempotentKey: 'k',
+      userId,
+      amount: '1e2',
+      type: 'credit',
+      extra: 1,
+    });
     expect(status).toBe(400);
     expect(body.error).toBe('invalid_request');
     expect(body.issues.map((issue: { path: string }) => issue.path)).toEqual(expect.arrayContaining(['amount']));
@@ -62,14 +74,22 @@ describe('HTTP gateway', () => {
   });
 
   it('refuses bad query parameters with 400', async () => {
-    const { status, body } = await postJson(`${api.baseUrl}/transactions?wait=maybe`, { idempotentKey: uniqueKey(), userId, amount: '1', type: 'credit' });
+    const { status, body } = await postJson(`${api.baseUrl}/transactions?wait=maybe`, {
+      idempotentKey: uniqueKey(),
+      userId,
+      amount: '1',
+      type: 'credit',
+    });
     expect(status).toBe(400);
     expect(body.issues[0].path).toBe('query.wait');
   });
 
   it('returns a user balance and 404 for an unknown user', async () => {
     const balanceUser = await createUser(wallet, '42.50');
-    expect(await getJson(`${api.baseUrl}/users/${balanceUser}/balance`)).toEqual({ status: 200, body: { userId: balanceUser, currency: 'USD', status: 'active', balance: '42.50', available: '42.50', held: '0.00' } });
+    expect(await getJson(`${api.baseUrl}/users/${balanceUser}/balance`)).toEqual({
+      status: 200,
+      body: { userId: balanceUser, currency: 'USD', status: 'active', balance: '42.50', available: '42.50', held: '0.00' },
+    });
     const missing = await getJson(`${api.baseUrl}/users/nobody-${uniqueKey()}/balance`);
     expect(missing.status).toBe(404);
     expect(missing.body.error).toBe('user_not_found');
@@ -98,7 +118,13 @@ describe('HTTP gateway', () => {
     const { status, body } = await getJson(`${api.baseUrl}/docs/json`);
     expect(status).toBe(200);
     expect(body.openapi).toBe('3.0.3');
-    expect(Object.keys(body.paths)).toEqual(['/transactions', '/users/{userId}/balance', '/users/{userId}/transactions', '/users/{userId}/statement', '/health']);
+    expect(Object.keys(body.paths)).toEqual([
+      '/transactions',
+      '/users/{userId}/balance',
+      '/users/{userId}/transactions',
+      '/users/{userId}/statement',
+      '/health',
+    ]);
     expect(body.components.schemas.Command.oneOf).toHaveLength(11);
     expect(body.components.schemas.OpenCommand.required).toEqual(['idempotentKey', 'userId', 'type', 'currency']);
     expect(body.components.schemas.CloseCommand.example).toMatchObject({ type: 'close' });
@@ -135,7 +161,10 @@ describe('HTTP gateway without a worker or stores', () => {
       getCurrentBalance: (query) => getCurrentBalance({ ddb: clients.ddb, config: wallet.config }, query),
     });
     try {
-      expect(await getJson(`${api.baseUrl}/health`)).toEqual({ status: 503, body: { status: 'unavailable', checks: { sqs: 'unavailable', dynamodb: 'unavailable' } } });
+      expect(await getJson(`${api.baseUrl}/health`)).toEqual({
+        status: 503,
+        body: { status: 'unavailable', checks: { sqs: 'unavailable', dynamodb: 'unavailable' } },
+      });
       const balance = await getJson(`${api.baseUrl}/users/someone/balance`);
       expect(balance.status).toBe(503);
       expect(balance.body.error).toBe('store_unavailable');

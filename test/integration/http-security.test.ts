@@ -18,7 +18,8 @@ const ISSUER = 'https://issuer.test';
 const AUDIENCE = 'wallet-api';
 const SECURED = { WALLET_API_JWT_SECRET: TEST_JWT_SECRET, WALLET_API_JWT_ISSUER: ISSUER, WALLET_API_JWT_AUDIENCE: AUDIENCE };
 
-const userToken = (sub: string, extra: Parameters<typeof hs256Token>[0] = {}) => hs256Token({ sub, issuer: ISSUER, audience: AUDIENCE, ...extra });
+const userToken = (sub: string, extra: Parameters<typeof hs256Token>[0] = {}) =>
+  hs256Token({ sub, issuer: ISSUER, audience: AUDIENCE, ...extra });
 const adminToken = () => hs256Token({ sub: 'orders-service', scope: 'wallet:read wallet:admin', issuer: ISSUER, audience: AUDIENCE });
 
 /** A request with a Host header of our choosing (fetch does not let a caller set Host). */
@@ -57,7 +58,14 @@ describe('the gateway with HS256 tokens', () => {
     expect(response.status).toBe(401);
     expect(response.body).toEqual({ error: 'unauthorized', message: expect.any(String) });
     expect(response.headers.get('www-authenticate')).toMatch(/^Bearer /);
-    expect((await call(`${api.baseUrl}/transactions`, { method: 'POST', body: { idempotentKey: uniqueKey(), userId: alice, amount: '1', type: 'credit' } })).status).toBe(401);
+    expect(
+      (
+        await call(`${api.baseUrl}/transactions`, {
+          method: 'POST',
+          body: { idempotentKey: uniqueKey(), userId: alice, amount: '1', type: 'credit' },
+        })
+      ).status,
+    ).toBe(401);
   });
 
   it('answers 401 for an expired token, a token not yet valid, an unsigned (alg: none) token, another algorithm, a foreign issuer or audience and a token signed with another key', async () => {
@@ -70,7 +78,13 @@ describe('the gateway with HS256 tokens', () => {
       await userToken(alice, { issuer: 'https://someone-else.test' }),
       await userToken(alice, { audience: 'another-api' }),
       // An algorithm the gateway was not configured for, though signed with the right secret.
-      await new SignJWT({}).setProtectedHeader({ alg: 'HS384' }).setSubject(alice).setIssuer(ISSUER).setAudience(AUDIENCE).setExpirationTime('5m').sign(new TextEncoder().encode(TEST_JWT_SECRET)),
+      await new SignJWT({})
+        .setProtectedHeader({ alg: 'HS384' })
+        .setSubject(alice)
+        .setIssuer(ISSUER)
+        .setAudience(AUDIENCE)
+        .setExpirationTime('5m')
+        .sign(new TextEncoder().encode(TEST_JWT_SECRET)),
       'not-a-jwt',
     ];
     for (const token of refused) {
@@ -89,7 +103,10 @@ describe('the gateway with HS256 tokens', () => {
     const unknown = await call(`${api.baseUrl}/users/${unknownId}/balance`, { token });
     expect(other.status).toBe(404);
     expect(unknown.status).toBe(404);
-    expect({ ...other.body, message: other.body.message.replace(bob, 'ID') }).toEqual({ ...unknown.body, message: unknown.body.message.replace(unknownId, 'ID') });
+    expect({ ...other.body, message: other.body.message.replace(bob, 'ID') }).toEqual({
+      ...unknown.body,
+      message: unknown.body.message.replace(unknownId, 'ID'),
+    });
     const otherHistory = await call(`${api.baseUrl}/users/${bob}/transactions`, { token });
     expect(otherHistory).toMatchObject({ status: 404, body: { error: 'user_not_found' } });
   });
@@ -97,7 +114,11 @@ describe('the gateway with HS256 tokens', () => {
   it('refuses a credit (and any type but debit and transfer) to a user token with 403, even for its own account', async () => {
     const token = await userToken(alice);
     for (const type of ['credit', 'hold', 'reverse', 'some-future-type']) {
-      const response = await call(`${api.baseUrl}/transactions`, { method: 'POST', token, body: { idempotentKey: uniqueKey(), userId: alice, amount: '5.00', type } });
+      const response = await call(`${api.baseUrl}/transactions`, {
+        method: 'POST',
+        token,
+        body: { idempotentKey: uniqueKey(), userId: alice, amount: '5.00', type },
+      });
       expect(response.status, type).toBe(403);
       expect(response.body.error).toBe('forbidden');
     }
@@ -121,16 +142,28 @@ describe('the gateway with HS256 tokens', () => {
   it('lets a user token debit its own account only; another user’s debit answers 404', async () => {
     const token = await userToken(bob);
     const key = uniqueKey('own-debit');
-    const own = await call(`${api.baseUrl}/transactions?wait=true`, { method: 'POST', token, body: { idempotentKey: key, userId: bob, amount: '1.00', type: 'debit' } });
+    const own = await call(`${api.baseUrl}/transactions?wait=true`, {
+      method: 'POST',
+      token,
+      body: { idempotentKey: key, userId: bob, amount: '1.00', type: 'debit' },
+    });
     expect(own).toMatchObject({ status: 200, body: { idempotentKey: key, userId: bob, status: 'applied', newBalance: '99.00' } });
-    const theft = await call(`${api.baseUrl}/transactions?wait=true`, { method: 'POST', token, body: { idempotentKey: uniqueKey(), userId: alice, amount: '1.00', type: 'debit' } });
+    const theft = await call(`${api.baseUrl}/transactions?wait=true`, {
+      method: 'POST',
+      token,
+      body: { idempotentKey: uniqueKey(), userId: alice, amount: '1.00', type: 'debit' },
+    });
     expect(theft).toMatchObject({ status: 404, body: { error: 'user_not_found' } });
   });
 
   it('lets an admin token act for any user', async () => {
     const token = await adminToken();
     const key = uniqueKey('admin-credit');
-    const credit = await call(`${api.baseUrl}/transactions?wait=true`, { method: 'POST', token, body: { idempotentKey: key, userId: alice, amount: '10.00', type: 'credit' } });
+    const credit = await call(`${api.baseUrl}/transactions?wait=true`, {
+      method: 'POST',
+      token,
+      body: { idempotentKey: key, userId: alice, amount: '10.00', type: 'credit' },
+    });
     expect(credit).toMatchObject({ status: 200, body: { idempotentKey: key, status: 'applied' } });
     expect((await call(`${api.baseUrl}/users/${bob}/balance`, { token })).status).toBe(200);
   });
@@ -140,14 +173,30 @@ describe('the gateway with HS256 tokens', () => {
     const dave = await createUser(wallet, '50.00');
     const key = uniqueKey('predictable-order-1');
     // A service uses the key first; then two users send it too. Nobody can squat anyone's key.
-    const service = await call(`${api.baseUrl}/transactions?wait=true`, { method: 'POST', token: await adminToken(), body: { idempotentKey: key, userId: carol, amount: '5.00', type: 'credit' } });
-    const fromCarol = await call(`${api.baseUrl}/transactions?wait=true`, { method: 'POST', token: await userToken(carol), body: { idempotentKey: key, userId: carol, amount: '1.00', type: 'debit' } });
-    const fromDave = await call(`${api.baseUrl}/transactions?wait=true`, { method: 'POST', token: await userToken(dave), body: { idempotentKey: key, userId: dave, amount: '2.00', type: 'debit' } });
+    const service = await call(`${api.baseUrl}/transactions?wait=true`, {
+      method: 'POST',
+      token: await adminToken(),
+      body: { idempotentKey: key, userId: carol, amount: '5.00', type: 'credit' },
+    });
+    const fromCarol = await call(`${api.baseUrl}/transactions?wait=true`, {
+      method: 'POST',
+      token: await userToken(carol),
+      body: { idempotentKey: key, userId: carol, amount: '1.00', type: 'debit' },
+    });
+    const fromDave = await call(`${api.baseUrl}/transactions?wait=true`, {
+      method: 'POST',
+      token: await userToken(dave),
+      body: { idempotentKey: key, userId: dave, amount: '2.00', type: 'debit' },
+    });
     expect(service.body).toMatchObject({ idempotentKey: key, status: 'applied', newBalance: '55.00' });
     expect(fromCarol.body).toMatchObject({ idempotentKey: key, status: 'applied', newBalance: '54.00' });
     expect(fromDave.body).toMatchObject({ idempotentKey: key, status: 'applied', newBalance: '48.00' });
     // A retry by the same user is the same command (replayed), not a new one.
-    const retry = await call(`${api.baseUrl}/transactions?wait=true`, { method: 'POST', token: await userToken(dave), body: { idempotentKey: key, userId: dave, amount: '2.00', type: 'debit' } });
+    const retry = await call(`${api.baseUrl}/transactions?wait=true`, {
+      method: 'POST',
+      token: await userToken(dave),
+      body: { idempotentKey: key, userId: dave, amount: '2.00', type: 'debit' },
+    });
     expect(retry.body).toMatchObject({ idempotentKey: key, status: 'applied', newBalance: '48.00', replayed: true });
     // Carol's own history shows her keys as she sent them.
     const history = await call(`${api.baseUrl}/users/${carol}/transactions`, { token: await userToken(carol) });
@@ -213,7 +262,9 @@ describe('the gateway’s limits', () => {
     const command = () => ({ idempotentKey: uniqueKey('wait'), userId: 'anyone', amount: '1.00', type: 'credit' });
     const first = call(`${api.baseUrl}/transactions?wait=true&timeoutMs=3000`, { method: 'POST', token, body: command() });
     // The first holds the only slot until its timeout: its command on the queue shows it is waiting.
-    await eventually('the first command enqueued', async () => ((await queueDepth(wallet.clients.sqs, wallet.queueUrls.command)) >= 1 ? true : undefined));
+    await eventually('the first command enqueued', async () =>
+      (await queueDepth(wallet.clients.sqs, wallet.queueUrls.command)) >= 1 ? true : undefined,
+    );
     const second = await call(`${api.baseUrl}/transactions?wait=true&timeoutMs=3000`, { method: 'POST', token, body: command() });
     expect(second).toMatchObject({ status: 503, body: { error: 'too_many_waiters' } });
     // Sending without waiting needs no slot.
@@ -257,7 +308,10 @@ describe('the gateway with RS256 / ES256 keys from a JWKS file', () => {
     expect((await call(url, { token: await sign('RS256', 'rsa-1', rsa.privateKey, { sub: userId }) })).status).toBe(200);
     expect((await call(url, { token: await sign('ES256', 'ec-1', ec.privateKey, { sub: userId }) })).status).toBe(200);
     // An HS256 token "signed" with the public key's text is the classic algorithm confusion: refused.
-    const confused = await sign('HS256', 'rsa-1', new TextEncoder().encode(JSON.stringify(await exportJWK(rsa.publicKey))), { sub: userId, scope: 'wallet:admin' });
+    const confused = await sign('HS256', 'rsa-1', new TextEncoder().encode(JSON.stringify(await exportJWK(rsa.publicKey))), {
+      sub: userId,
+      scope: 'wallet:admin',
+    });
     expect((await call(url, { token: confused })).status).toBe(401);
     expect((await call(url, { token: unsignedToken({ sub: userId, scope: 'wallet:admin' }) })).status).toBe(401);
     const stranger = await generateKeyPair('RS256');
@@ -315,7 +369,8 @@ describe('the gateway without authentication (loopback only)', () => {
 
   it('gives a full last page of history no cursor to an empty page', async () => {
     const userId = await createUser(wallet, '10.00');
-    for (const amount of ['1.00', '2.00', '3.00', '4.00']) await wallet.transact({ idempotentKey: uniqueKey('page'), userId, amount, type: 'credit' });
+    for (const amount of ['1.00', '2.00', '3.00', '4.00'])
+      await wallet.transact({ idempotentKey: uniqueKey('page'), userId, amount, type: 'credit' });
     const first = await call(`${api.baseUrl}/users/${userId}/transactions?limit=2`);
     expect(first.body.nextCursor).toEqual(expect.any(String));
     const last = await call(`${api.baseUrl}/users/${userId}/transactions?limit=2&cursor=${encodeURIComponent(first.body.nextCursor)}`);
@@ -326,7 +381,9 @@ describe('the gateway without authentication (loopback only)', () => {
   it('answers a poisoned user item with a generic 500, never the internal message', async () => {
     const { PutCommand } = await import('@aws-sdk/lib-dynamodb');
     const userId = `poison-${uniqueKey()}`;
-    await wallet.clients.ddb.send(new PutCommand({ TableName: wallet.config.tables.users, Item: { userId, balance: 'not money', createdAt: 'x', updatedAt: 'x' } }));
+    await wallet.clients.ddb.send(
+      new PutCommand({ TableName: wallet.config.tables.users, Item: { userId, balance: 'not money', createdAt: 'x', updatedAt: 'x' } }),
+    );
     const response = await call(`${api.baseUrl}/users/${userId}/balance`);
     expect(response).toEqual({ status: 500, body: { error: 'internal_error', message: 'internal error' }, headers: expect.anything() });
   });
@@ -341,7 +398,10 @@ describe('what the gateway logs', () => {
       const secretId = `private-person-${uniqueKey()}`;
       await call(`${api.baseUrl}/users/${secretId}/balance`);
       await call(`${api.baseUrl}/users/${secretId}/transactions?cursor=${secretId}`);
-      const timeout = await call(`${api.baseUrl}/transactions?wait=true&timeoutMs=200`, { method: 'POST', body: { idempotentKey: uniqueKey(), userId: secretId, amount: '1.00', type: 'credit' } });
+      const timeout = await call(`${api.baseUrl}/transactions?wait=true&timeoutMs=200`, {
+        method: 'POST',
+        body: { idempotentKey: uniqueKey(), userId: secretId, amount: '1.00', type: 'credit' },
+      });
       expect(timeout.status).toBe(504);
       const http = lines.filter((line) => line.component === 'http');
       expect(http.some((line) => (line.req as { route?: string } | undefined)?.route === '/users/:userId/balance')).toBe(true);
@@ -369,7 +429,13 @@ describe('the gateway with keys from a JWKS URL (as Cognito publishes them)', ()
     const api = await startApi(wallet);
     try {
       const userId = await createUser(wallet, '7.00');
-      const token = (kid: string, iss = issuer) => new SignJWT({ token_use: 'access', client_id: 'app' }).setProtectedHeader({ alg: 'RS256', kid }).setSubject(userId).setIssuer(iss).setExpirationTime('5m').sign(pair.privateKey);
+      const token = (kid: string, iss = issuer) =>
+        new SignJWT({ token_use: 'access', client_id: 'app' })
+          .setProtectedHeader({ alg: 'RS256', kid })
+          .setSubject(userId)
+          .setIssuer(iss)
+          .setExpirationTime('5m')
+          .sign(pair.privateKey);
       const url = `${api.baseUrl}/users/${userId}/balance`;
       expect(await call(url, { token: await token('pool-key-1') })).toMatchObject({ status: 200, body: { balance: '7.00' } });
       expect((await call(url, { token: await token('another-key') })).status).toBe(401);

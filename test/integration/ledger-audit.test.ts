@@ -61,7 +61,12 @@ describe('npm run verify, the ledger audit', () => {
     const keys = Array.from({ length: 36 }, (_, index) => uniqueKey(`burst-${index}`));
     await Promise.all(
       keys.map((key, index) =>
-        wallet.publishTransaction({ idempotentKey: key, userId: users[index % 3] ?? '', type: index % 3 === 1 ? 'debit' : 'credit', amount: `${(index % 7) + 1}.10` }),
+        wallet.publishTransaction({
+          idempotentKey: key,
+          userId: users[index % 3] ?? '',
+          type: index % 3 === 1 ? 'debit' : 'credit',
+          amount: `${(index % 7) + 1}.10`,
+        }),
       ),
     );
     for (const key of keys) await replies.waitForKey(key);
@@ -72,7 +77,10 @@ describe('npm run verify, the ledger audit', () => {
     expect(report.applied + report.rejected).toBe(36);
     expect(report.entriesScanned).toBe(36);
 
-    const cli = runScript('scripts/verify.ts', envFor(wallet, { WALLET_USERS_TABLE: wallet.config.tables.users, WALLET_TRANSACTIONS_TABLE: wallet.config.tables.transactions }));
+    const cli = runScript(
+      'scripts/verify.ts',
+      envFor(wallet, { WALLET_USERS_TABLE: wallet.config.tables.users, WALLET_TRANSACTIONS_TABLE: wallet.config.tables.transactions }),
+    );
     await expect(cli.exited).resolves.toBe(0);
     expect(cli.output()).toMatch(/users\s+3/);
     expect(cli.output()).toContain('ledger verified: no discrepancy');
@@ -111,25 +119,45 @@ describe('npm run verify, the ledger audit', () => {
     const fourth = await entry(wallet, forgedAtEnd.keys[3] ?? '');
     const unchainedForgery = uniqueKey('forged-unchained');
     const { hash: _hash, ...withoutHash } = fourth;
-    await put(wallet, { ...withoutHash, idempotentKey: unchainedForgery, transactionId: randomUUID(), version: 5, timestamp: `${String(fourth.timestamp)}0` });
+    await put(wallet, {
+      ...withoutHash,
+      idempotentKey: unchainedForgery,
+      transactionId: randomUUID(),
+      version: 5,
+      timestamp: `${String(fourth.timestamp)}0`,
+    });
 
     const balanceByHand = await userWithEntries(wallet);
-    await ddb.send(new UpdateCommand({ TableName: config.tables.users, Key: { userId: balanceByHand.userId }, UpdateExpression: 'SET balance = :b', ExpressionAttributeValues: { ':b': NumberValue.from('1000000') } }));
+    await ddb.send(
+      new UpdateCommand({
+        TableName: config.tables.users,
+        Key: { userId: balanceByHand.userId },
+        UpdateExpression: 'SET balance = :b',
+        ExpressionAttributeValues: { ':b': NumberValue.from('1000000') },
+      }),
+    );
 
     const report = await audit(wallet);
     expect(findings(report, untouched.userId)).toEqual([]);
     expect(findings(report, changed.userId)).toEqual([`entry_changed ${changed.keys[1]}`, `new_balance ${changed.keys[1]}`].sort());
-    expect(findings(report, amountChanged.userId)).toEqual([`entry_changed ${amountChanged.keys[2]}`, `new_balance ${amountChanged.keys[2]}`].sort());
+    expect(findings(report, amountChanged.userId)).toEqual(
+      [`entry_changed ${amountChanged.keys[2]}`, `new_balance ${amountChanged.keys[2]}`].sort(),
+    );
     expect(findings(report, removed.userId)).toEqual([`entry_missing ${removed.keys[2]}`]);
     expect(findings(report, forgedBetween.userId)).toEqual([`entry_inserted ${forgedKey}`]);
     expect(findings(report, forgedAtEnd.userId)).toEqual([`unchained_after_chain ${unchainedForgery}`]);
     expect(findings(report, balanceByHand.userId)).toEqual([`stored_balance ${balanceByHand.keys[3]}`]);
     expect(report.discrepancyCount).toBe(report.discrepancies.length);
 
-    const cli = runScript('scripts/verify.ts', envFor(wallet, { WALLET_USERS_TABLE: config.tables.users, WALLET_TRANSACTIONS_TABLE: config.tables.transactions }));
+    const cli = runScript(
+      'scripts/verify.ts',
+      envFor(wallet, { WALLET_USERS_TABLE: config.tables.users, WALLET_TRANSACTIONS_TABLE: config.tables.transactions }),
+    );
     await expect(cli.exited).resolves.toBe(1);
     expect(cli.output()).toContain(`user ${JSON.stringify(removed.userId)} key ${JSON.stringify(removed.keys[2])}: entry_missing`);
-    expect(cli.output()).toContain(`user ${JSON.stringify(balanceByHand.userId)} key ${JSON.stringify(balanceByHand.keys[3])}: stored_balance`);
+    expect(cli.output()).toContain(
+      `user ${JSON.stringify(balanceByHand.userId)} key ${JSON.stringify(balanceByHand.keys[3])}: stored_balance`,
+    );
     expect(cli.output()).toMatch(/ledger NOT verified: \d+ discrepancies/);
   });
 
@@ -147,12 +175,17 @@ describe('npm run verify, the ledger audit', () => {
     ];
     for (const command of steps) expect((await wallet.transact(command)).status).toBe('applied');
     const clean = await audit(wallet);
-    expect(clean.discrepancies.map((found) => `${found.kind} ${found.idempotentKey ?? ""}: ${found.detail}`)).toEqual([]);
+    expect(clean.discrepancies.map((found) => `${found.kind} ${found.idempotentKey ?? ''}: ${found.detail}`)).toEqual([]);
 
     const secondHold = steps[3]?.idempotentKey ?? '';
     await put(wallet, { ...(await entry(wallet, secondHold)), newHeld: NumberValue.from('99.00') });
     await wallet.clients.ddb.send(
-      new UpdateCommand({ TableName: wallet.config.tables.users, Key: { userId: payer }, UpdateExpression: 'REMOVE holds.#hold', ExpressionAttributeNames: { '#hold': secondHold } }),
+      new UpdateCommand({
+        TableName: wallet.config.tables.users,
+        Key: { userId: payer },
+        UpdateExpression: 'REMOVE holds.#hold',
+        ExpressionAttributeNames: { '#hold': secondHold },
+      }),
     );
     const report = await audit(wallet);
     expect(findings(report, payer)).toEqual(expect.arrayContaining([`new_held ${secondHold}`, expect.stringMatching(/^stored_held /)]));
@@ -161,16 +194,24 @@ describe('npm run verify, the ledger audit', () => {
 
   it('rebuilds each user’s open holds from its entries: a holds map removed by hand, an expiry stretched, a rejection’s recorded state changed are reported', async () => {
     const wallet = await walletWithOwnTables();
-    const [removed, stretched, rejected] = [await createUser(wallet, '100'), await createUser(wallet, '100'), await createUser(wallet, '100')];
+    const [removed, stretched, rejected] = [
+      await createUser(wallet, '100'),
+      await createUser(wallet, '100'),
+      await createUser(wallet, '100'),
+    ];
     const holdOf = new Map<string, string>();
     for (const userId of [removed, stretched, rejected]) {
       const key = uniqueKey('hold');
       holdOf.set(userId, key);
-      expect((await wallet.transact({ idempotentKey: key, userId, type: 'hold', amount: '30', expiresInSeconds: 3600 })).status).toBe('applied');
+      expect((await wallet.transact({ idempotentKey: key, userId, type: 'hold', amount: '30', expiresInSeconds: 3600 })).status).toBe(
+        'applied',
+      );
       expect((await wallet.transact({ idempotentKey: uniqueKey('hold'), userId, type: 'hold', amount: '10' })).status).toBe('applied');
     }
     const refusal = uniqueKey('too-much');
-    expect(await wallet.transact({ idempotentKey: refusal, userId: rejected, type: 'debit', amount: '90' })).toMatchObject({ reason: 'insufficient_funds' });
+    expect(await wallet.transact({ idempotentKey: refusal, userId: rejected, type: 'debit', amount: '90' })).toMatchObject({
+      reason: 'insufficient_funds',
+    });
     const clean = await audit(wallet);
     expect(clean.discrepancies.map((found) => `${found.kind} ${found.idempotentKey ?? ''}: ${found.detail}`)).toEqual([]);
 
@@ -180,7 +221,7 @@ describe('npm run verify, the ledger audit', () => {
     // An open hold made to last 30 days longer.
     const stretchedKey = holdOf.get(stretched) ?? '';
     const { Item } = await wallet.clients.ddb.send(new GetCommand({ TableName: users, Key: { userId: stretched } }));
-    const expiresAt = (Item?.holds as Record<string, { expiresAt: string }>)[stretchedKey]?.expiresAt ?? '';
+    const expiresAt = (Item!.holds as Record<string, { expiresAt: string }>)[stretchedKey]?.expiresAt ?? '';
     await wallet.clients.ddb.send(
       new UpdateCommand({
         TableName: users,
@@ -216,7 +257,12 @@ describe('npm run verify, the ledger audit', () => {
       version: 1,
     });
     await wallet.clients.ddb.send(
-      new UpdateCommand({ TableName: wallet.config.tables.users, Key: { userId }, UpdateExpression: 'SET balance = :b, version = :v', ExpressionAttributeValues: { ':b': NumberValue.from('110'), ':v': 1 } }),
+      new UpdateCommand({
+        TableName: wallet.config.tables.users,
+        Key: { userId },
+        UpdateExpression: 'SET balance = :b, version = :v',
+        ExpressionAttributeValues: { ':b': NumberValue.from('110'), ':v': 1 },
+      }),
     );
     await wallet.transact({ idempotentKey: uniqueKey('chained'), userId, type: 'debit', amount: '0.50' });
 
@@ -233,17 +279,38 @@ describe('npm run verify, the ledger audit', () => {
       }
       return userId;
     };
-    const closed = await walletThrough([{ type: 'credit', amount: '5' }, { type: 'freeze' }, { type: 'unfreeze' }, { type: 'debit', amount: '5' }, { type: 'close' }]);
+    const closed = await walletThrough([
+      { type: 'credit', amount: '5' },
+      { type: 'freeze' },
+      { type: 'unfreeze' },
+      { type: 'debit', amount: '5' },
+      { type: 'close' },
+    ]);
     const frozen = await walletThrough([{ type: 'credit', amount: '5' }, { type: 'freeze' }]);
     const reopenedByHand = await walletThrough([{ type: 'close' }]);
     const unfrozenByHand = await walletThrough([{ type: 'freeze' }]);
     const legacy = await createUser(wallet, '10');
     const setStatus = (userId: string, status: string) =>
-      wallet.clients.ddb.send(new UpdateCommand({ TableName: wallet.config.tables.users, Key: { userId }, UpdateExpression: 'SET #s = :s', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':s': status } }));
+      wallet.clients.ddb.send(
+        new UpdateCommand({
+          TableName: wallet.config.tables.users,
+          Key: { userId },
+          UpdateExpression: 'SET #s = :s',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':s': status },
+        }),
+      );
     await setStatus(reopenedByHand, 'active');
     await setStatus(unfrozenByHand, 'active');
     // An item written before wallets had a status reads as active.
-    await wallet.clients.ddb.send(new UpdateCommand({ TableName: wallet.config.tables.users, Key: { userId: legacy }, UpdateExpression: 'REMOVE #s', ExpressionAttributeNames: { '#s': 'status' } }));
+    await wallet.clients.ddb.send(
+      new UpdateCommand({
+        TableName: wallet.config.tables.users,
+        Key: { userId: legacy },
+        UpdateExpression: 'REMOVE #s',
+        ExpressionAttributeNames: { '#s': 'status' },
+      }),
+    );
 
     const report = await audit(wallet);
     expect(findings(report, closed)).toEqual([]);

@@ -14,7 +14,12 @@ afterAll(async () => {
   await wallet.close();
 });
 
-const command = (userId: string, type: 'credit' | 'debit', amount: string, idempotentKey = uniqueKey()) => ({ idempotentKey, userId, type, amount });
+const command = (userId: string, type: 'credit' | 'debit', amount: string, idempotentKey = uniqueKey()) => ({
+  idempotentKey,
+  userId,
+  type,
+  amount,
+});
 
 describe('transact (the core apply, without the queue)', () => {
   it('applies a credit and a debit and reports the balance after each', async () => {
@@ -24,7 +29,14 @@ describe('transact (the core apply, without the queue)', () => {
     expect(credit.transactionId).toMatch(/[0-9a-f-]{36}/);
     const debit = await wallet.transact(command(userId, 'debit', '0.5'));
     expect(debit).toMatchObject({ status: 'applied', newBalance: '125.00', amount: '0.50' });
-    await expect(wallet.getCurrentBalance({ userId })).resolves.toEqual({ userId, currency: 'USD', status: 'active', balance: '125.00', available: '125.00', held: '0.00' });
+    await expect(wallet.getCurrentBalance({ userId })).resolves.toEqual({
+      userId,
+      currency: 'USD',
+      status: 'active',
+      balance: '125.00',
+      available: '125.00',
+      held: '0.00',
+    });
   });
 
   it('adds 0.10 and 0.20 to exactly 0.30 and stores it as a DynamoDB Number', async () => {
@@ -34,7 +46,7 @@ describe('transact (the core apply, without the queue)', () => {
     expect(reply.newBalance).toBe('0.30');
     const raw = await wallet.clients.ddb.send(new GetCommand({ TableName: wallet.config.tables.users, Key: { userId } }));
     expect(raw.Item?.balance).toBeInstanceOf(NumberValue);
-    expect(parseStoredNumber((raw.Item?.balance as NumberValue).value)).toBe(300n);
+    expect(parseStoredNumber((raw.Item!.balance as NumberValue).value)).toBe(300n);
   });
 
   it('keeps every cent of a 15-digit amount', async () => {
@@ -47,8 +59,8 @@ describe('transact (the core apply, without the queue)', () => {
 
   it('replays the stored outcome for a repeated command, with replayed: true and nothing applied twice', async () => {
     const userId = await createUser(wallet, '10');
-    const first = await wallet.transact(command(userId, 'credit', '5', 'same-key-' + userId));
-    const second = await wallet.transact(command(userId, 'credit', '5.00', 'same-key-' + userId));
+    const first = await wallet.transact(command(userId, 'credit', '5', `same-key-${userId}`));
+    const second = await wallet.transact(command(userId, 'credit', '5.00', `same-key-${userId}`));
     expect(second).toEqual({ ...first, replayed: true });
     await expect(wallet.getCurrentBalance({ userId })).resolves.toMatchObject({ balance: '15.00' });
   });
@@ -115,7 +127,9 @@ describe('transact (the core apply, without the queue)', () => {
   });
 
   it('throws a typed error with the issues for an invalid command', async () => {
-    const error = await wallet.transact({ idempotentKey: 'k', userId: 'u', amount: '1e2', type: 'credit' }).catch((caught: unknown) => caught);
+    const error = await wallet
+      .transact({ idempotentKey: 'k', userId: 'u', amount: '1e2', type: 'credit' })
+      .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(InvalidRequestError);
     expect((error as InvalidRequestError).issues).toEqual([expect.objectContaining({ path: 'amount' })]);
   });

@@ -42,8 +42,16 @@ describe('LocalStack init script', () => {
       await writeFile(join(shimDir, 'awslocal'), AWSLOCAL_SHIM);
       await chmod(join(shimDir, 'awslocal'), 0o755);
       const suffix = Date.now().toString(36);
-      scriptEnv = testEnv({ WALLET_USERS_TABLE: `s-users-${suffix}`, WALLET_TRANSACTIONS_TABLE: `s-tx-${suffix}`, WALLET_MAX_RECEIVE_COUNT: '3' });
-      reference = await createTestWallet({ WALLET_USERS_TABLE: `r-users-${suffix}`, WALLET_TRANSACTIONS_TABLE: `r-tx-${suffix}`, WALLET_MAX_RECEIVE_COUNT: '3' });
+      scriptEnv = testEnv({
+        WALLET_USERS_TABLE: `s-users-${suffix}`,
+        WALLET_TRANSACTIONS_TABLE: `s-tx-${suffix}`,
+        WALLET_MAX_RECEIVE_COUNT: '3',
+      });
+      reference = await createTestWallet({
+        WALLET_USERS_TABLE: `r-users-${suffix}`,
+        WALLET_TRANSACTIONS_TABLE: `r-tx-${suffix}`,
+        WALLET_MAX_RECEIVE_COUNT: '3',
+      });
       const endpoints = inject('endpoints');
       const env = {
         ...scriptEnv,
@@ -79,7 +87,9 @@ describe('LocalStack init script', () => {
           const { QueueUrl } = await wallet.clients.sqs.send(new GetQueueUrlCommand({ QueueName: name }));
           const { Attributes = {} } = await wallet.clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['All'] }));
           const { VisibilityTimeout, MessageRetentionPeriod, FifoQueue, RedrivePolicy } = Attributes;
-          const redrive = RedrivePolicy ? (JSON.parse(RedrivePolicy) as { deadLetterTargetArn: string; maxReceiveCount: string | number }) : undefined;
+          const redrive = RedrivePolicy
+            ? (JSON.parse(RedrivePolicy) as { deadLetterTargetArn: string; maxReceiveCount: string | number })
+            : undefined;
           result[role] = {
             ...(VisibilityTimeout && { VisibilityTimeout }),
             ...(MessageRetentionPeriod && { MessageRetentionPeriod }),

@@ -34,7 +34,8 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
     const match = /^([a-z_]+)(?:\{(.*)\})? (\S+)$/.exec(line);
     if (!match || match[1] !== name) continue;
     const found = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((pair) => [pair[1], pair[2]]));
-    if (Object.entries(labels).every(([key, value]) => found[key] === value) && Object.keys(found).length === Object.keys(labels).length) return Number(match[3]);
+    if (Object.entries(labels).every(([key, value]) => found[key] === value) && Object.keys(found).length === Object.keys(labels).length)
+      return Number(match[3]);
   }
   return undefined;
 }
@@ -46,7 +47,10 @@ async function status(url: string): Promise<{ code: number; body: Record<string,
 
 describe("the worker's metrics and health endpoints", () => {
   it('counts commands sent through the queue by type, status and reason on /metrics, and writes the same figures as EMF lines', async () => {
-    const { wallet, operations, url, emfLines } = await observedWallet({ WALLET_METRICS_EMF: 'true', WALLET_METRICS_EMF_INTERVAL_SECONDS: '3600' });
+    const { wallet, operations, url, emfLines } = await observedWallet({
+      WALLET_METRICS_EMF: 'true',
+      WALLET_METRICS_EMF_INTERVAL_SECONDS: '3600',
+    });
     const replies = new ReplyCollector(wallet.clients.sqs, wallet.queueUrls.reply);
     const userId = await createUser(wallet, '100');
     const credit = uniqueKey('credit');
@@ -57,7 +61,16 @@ describe("the worker's metrics and health endpoints", () => {
       [credit, () => wallet.publishTransaction({ idempotentKey: credit, userId, type: 'credit', amount: '10' })],
       [debit, () => wallet.publishTransaction({ idempotentKey: debit, userId, type: 'debit', amount: '500' })],
       [credit, () => wallet.publishTransaction({ idempotentKey: credit, userId, type: 'credit', amount: '20' })],
-      [invalid, () => wallet.clients.sqs.send(new SendMessageCommand({ QueueUrl: wallet.queueUrls.command, MessageBody: JSON.stringify({ idempotentKey: invalid, userId, type: 'credit', amount: '1e2' }) }))],
+      [
+        invalid,
+        () =>
+          wallet.clients.sqs.send(
+            new SendMessageCommand({
+              QueueUrl: wallet.queueUrls.command,
+              MessageBody: JSON.stringify({ idempotentKey: invalid, userId, type: 'credit', amount: '1e2' }),
+            }),
+          ),
+      ],
     ];
     const seen = new Map<string, number>();
     for (const [key, send] of steps) {
@@ -86,7 +99,12 @@ describe("the worker's metrics and health endpoints", () => {
     expect(text).toContain('wallet_process_nodejs_version_info');
 
     await operations.stop();
-    const documents = emfLines.map((line) => JSON.parse(line) as Record<string, unknown> & { _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[] } });
+    const documents = emfLines.map(
+      (line) =>
+        JSON.parse(line) as Record<string, unknown> & {
+          _aws: { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[] };
+        },
+    );
     expect(emfLines.every((line) => line.endsWith('\n') && !line.slice(0, -1).includes('\n'))).toBe(true);
     for (const document of documents) {
       const [directive] = document._aws.CloudWatchMetrics;
@@ -155,10 +173,20 @@ describe("the worker's metrics and health endpoints", () => {
     const wallet = await createWallet({ config, logger: createLogger('silent') });
     cleanups.defer(() => wallet.close());
     const port = await findFreePort();
-    const worker = runScript('scripts/worker.ts', envFor(wallet, { WALLET_METRICS_PORT: String(port), WALLET_READY_PROBE_SECONDS: '1', WALLET_WAIT_TIME_SECONDS: '1', LOG_LEVEL: 'info' }));
+    const worker = runScript(
+      'scripts/worker.ts',
+      envFor(wallet, {
+        WALLET_METRICS_PORT: String(port),
+        WALLET_READY_PROBE_SECONDS: '1',
+        WALLET_WAIT_TIME_SECONDS: '1',
+        LOG_LEVEL: 'info',
+      }),
+    );
     cleanups.defer(() => void worker.child.kill('SIGKILL'));
     const url = `http://127.0.0.1:${port}`;
-    await eventually('the worker to be ready', async () => ((await status(`${url}/readyz`).catch(() => undefined))?.code === 200 ? true : undefined));
+    await eventually('the worker to be ready', async () =>
+      (await status(`${url}/readyz`).catch(() => undefined))?.code === 200 ? true : undefined,
+    );
     expect((await status(`${url}/healthz`)).code).toBe(200);
     expect(await (await fetch(`${url}/metrics`)).text()).toContain('wallet_commands_decided_total');
     worker.child.kill('SIGTERM');

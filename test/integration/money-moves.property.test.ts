@@ -15,7 +15,10 @@ const cleanups = useCleanups();
 describe('money moves under concurrency (fast-check, two workers)', () => {
   it('keeps available ≥ 0, balance ≥ held, rule 6 for balance and held, and conserves money, whatever the mix and the order', async () => {
     const w = await cleanups.wallet({ WALLET_POLLERS: '2' });
-    const second = await createWallet({ config: loadConfig({ ...testEnv(), ...envFor(w, { LOG_LEVEL: 'silent', WALLET_POLLERS: '2' }) }), logger: createLogger('silent') });
+    const second = await createWallet({
+      config: loadConfig({ ...testEnv(), ...envFor(w, { LOG_LEVEL: 'silent', WALLET_POLLERS: '2' }) }),
+      logger: createLogger('silent'),
+    });
     cleanups.defer(() => second.close());
     w.startWorker();
     second.startWorker();
@@ -24,7 +27,11 @@ describe('money moves under concurrency (fast-check, two workers)', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(moneyMoveStep, { minLength: 20, maxLength: 50 }), async (steps) => {
         const openings = ['40', '25', '10'];
-        const users = [await createUser(w, openings[0] ?? '0'), await createUser(w, openings[1] ?? '0'), await createUser(w, openings[2] ?? '0')];
+        const users = [
+          await createUser(w, openings[0] ?? '0'),
+          await createUser(w, openings[1] ?? '0'),
+          await createUser(w, openings[2] ?? '0'),
+        ];
         const commands = moneyMoveCommands(steps, users, uniqueKey('run'));
         // All at once, so the two workers decide them concurrently and in no particular order.
         await Promise.all(commands.map((command) => w.publishTransaction(command)));

@@ -38,13 +38,27 @@ describe('transfer', () => {
   it('moves money from the payer to the recipient in one write; the reply speaks of the payer only, the recipient’s history lists it', async () => {
     const [payer, recipient] = [await createUser(wallet, '100'), await createUser(wallet, '5')];
     const reply = await send({ userId: payer, type: 'transfer', amount: '30.50', toUserId: recipient });
-    expect(reply).toMatchObject({ status: 'applied', type: 'transfer', toUserId: recipient, amount: '30.50', newBalance: '69.50', available: '69.50' });
+    expect(reply).toMatchObject({
+      status: 'applied',
+      type: 'transfer',
+      toUserId: recipient,
+      amount: '30.50',
+      newBalance: '69.50',
+      available: '69.50',
+    });
     expect(JSON.stringify(reply)).not.toContain('35.50');
     await expect(balanceOf(recipient)).resolves.toMatchObject({ balance: '35.50' });
     const history = await wallet.listTransactions({ userId: recipient });
     expect(history.items).toEqual([
       // Its own reference, nothing of the payer's key.
-      expect.objectContaining({ idempotentKey: expect.stringMatching(/^leg-[0-9a-f]{32}$/), type: 'transfer', amount: '30.50', counterpartyUserId: payer, newBalance: '35.50', status: 'applied' }),
+      expect.objectContaining({
+        idempotentKey: expect.stringMatching(/^leg-[0-9a-f]{32}$/),
+        type: 'transfer',
+        amount: '30.50',
+        counterpartyUserId: payer,
+        newBalance: '35.50',
+        status: 'applied',
+      }),
     ]);
     await expectLedgers([payer, '100'], [recipient, '5']);
   });
@@ -52,21 +66,35 @@ describe('transfer', () => {
   it('refuses a transfer to the payer itself as invalid, to an unknown user as recipient_not_found, and beyond the available money as insufficient_funds', async () => {
     const payer = await createUser(wallet, '10');
     // The producer's own check refuses it first; sent raw, the worker answers invalid_command.
-    await expect(wallet.publishTransaction({ idempotentKey: uniqueKey('self'), userId: payer, type: 'transfer', amount: '1', toUserId: payer })).rejects.toThrow('invalid command');
+    await expect(
+      wallet.publishTransaction({ idempotentKey: uniqueKey('self'), userId: payer, type: 'transfer', amount: '1', toUserId: payer }),
+    ).rejects.toThrow('invalid command');
     const self = uniqueKey('self');
     await wallet.clients.sqs.send(
-      new SendMessageCommand({ QueueUrl: wallet.queueUrls.command, MessageBody: JSON.stringify({ idempotentKey: self, userId: payer, type: 'transfer', amount: '1', toUserId: payer }) }),
+      new SendMessageCommand({
+        QueueUrl: wallet.queueUrls.command,
+        MessageBody: JSON.stringify({ idempotentKey: self, userId: payer, type: 'transfer', amount: '1', toUserId: payer }),
+      }),
     );
     const [selfReply] = await replies.waitForKey(self);
-    expect(selfReply).toMatchObject({ status: 'rejected', reason: 'invalid_command', issues: [{ path: 'toUserId', message: 'toUserId must be another user than userId' }] });
+    expect(selfReply).toMatchObject({
+      status: 'rejected',
+      reason: 'invalid_command',
+      issues: [{ path: 'toUserId', message: 'toUserId must be another user than userId' }],
+    });
     await expect(send({ userId: payer, type: 'transfer', amount: '1', toUserId: uniqueKey('nobody') })).resolves.toMatchObject({
       status: 'rejected',
       reason: 'recipient_not_found',
     });
     const recipient = await createUser(wallet, '0');
     await send({ userId: payer, type: 'hold', amount: '6' });
-    await expect(send({ userId: payer, type: 'transfer', amount: '5', toUserId: recipient })).resolves.toMatchObject({ status: 'rejected', reason: 'insufficient_funds' });
-    await expect(send({ userId: uniqueKey('ghost'), type: 'transfer', amount: '5', toUserId: recipient })).resolves.toMatchObject({ reason: 'user_not_found' });
+    await expect(send({ userId: payer, type: 'transfer', amount: '5', toUserId: recipient })).resolves.toMatchObject({
+      status: 'rejected',
+      reason: 'insufficient_funds',
+    });
+    await expect(send({ userId: uniqueKey('ghost'), type: 'transfer', amount: '5', toUserId: recipient })).resolves.toMatchObject({
+      reason: 'user_not_found',
+    });
     await expect(balanceOf(recipient)).resolves.toMatchObject({ balance: '0.00' });
     await expectLedgers([payer, '10']);
   });
@@ -78,12 +106,27 @@ describe('hold, capture and release', () => {
     const hold = await send({ userId, type: 'hold', amount: '40' });
     expect(hold).toMatchObject({ status: 'applied', newBalance: '100.00', available: '60.00', expiresAt: expect.any(String) });
     expect(Date.parse(hold.expiresAt ?? '') - Date.parse(hold.processedAt)).toBe(604_800_000);
-    await expect(balanceOf(userId)).resolves.toEqual({ userId, currency: 'USD', status: 'active', balance: '100.00', available: '60.00', held: '40.00' });
+    await expect(balanceOf(userId)).resolves.toEqual({
+      userId,
+      currency: 'USD',
+      status: 'active',
+      balance: '100.00',
+      available: '60.00',
+      held: '40.00',
+    });
     await expect(send({ userId, type: 'debit', amount: '60.01' })).resolves.toMatchObject({ reason: 'insufficient_funds' });
 
-    await expect(send({ userId, type: 'capture', holdKey: hold.idempotentKey, amount: '40.01' })).resolves.toMatchObject({ reason: 'amount_exceeds_hold' });
+    await expect(send({ userId, type: 'capture', holdKey: hold.idempotentKey, amount: '40.01' })).resolves.toMatchObject({
+      reason: 'amount_exceeds_hold',
+    });
     const capture = await send({ userId, type: 'capture', holdKey: hold.idempotentKey, amount: '25' });
-    expect(capture).toMatchObject({ status: 'applied', holdKey: hold.idempotentKey, amount: '25.00', newBalance: '75.00', available: '75.00' });
+    expect(capture).toMatchObject({
+      status: 'applied',
+      holdKey: hold.idempotentKey,
+      amount: '25.00',
+      newBalance: '75.00',
+      available: '75.00',
+    });
     await expect(send({ userId, type: 'capture', holdKey: hold.idempotentKey })).resolves.toMatchObject({ reason: 'hold_closed' });
     await expect(send({ userId, type: 'release', holdKey: hold.idempotentKey })).resolves.toMatchObject({ reason: 'hold_closed' });
     await expectLedgers([userId, '100']);
@@ -93,8 +136,17 @@ describe('hold, capture and release', () => {
     const userId = await createUser(wallet, '50');
     const first = await send({ userId, type: 'hold', amount: '10', expiresInSeconds: 3600 });
     const second = await send({ userId, type: 'hold', amount: '15' });
-    await expect(send({ userId, type: 'capture', holdKey: first.idempotentKey })).resolves.toMatchObject({ amount: '10.00', newBalance: '40.00', available: '25.00' });
-    await expect(send({ userId, type: 'release', holdKey: second.idempotentKey })).resolves.toMatchObject({ status: 'applied', amount: '15.00', newBalance: '40.00', available: '40.00' });
+    await expect(send({ userId, type: 'capture', holdKey: first.idempotentKey })).resolves.toMatchObject({
+      amount: '10.00',
+      newBalance: '40.00',
+      available: '25.00',
+    });
+    await expect(send({ userId, type: 'release', holdKey: second.idempotentKey })).resolves.toMatchObject({
+      status: 'applied',
+      amount: '15.00',
+      newBalance: '40.00',
+      available: '40.00',
+    });
     await expect(balanceOf(userId)).resolves.toMatchObject({ held: '0.00' });
     await expectLedgers([userId, '50']);
   });
@@ -105,8 +157,12 @@ describe('hold, capture and release', () => {
     const foreign = await send({ userId: other, type: 'capture', holdKey: hold.idempotentKey });
     expect(foreign).toMatchObject({ status: 'rejected', reason: 'hold_not_found' });
     expect(JSON.stringify(foreign)).not.toContain(owner);
-    await expect(send({ userId: other, type: 'release', holdKey: uniqueKey('no-hold') })).resolves.toMatchObject({ reason: 'hold_not_found' });
-    await expect(send({ userId: owner, type: 'capture', holdKey: uniqueKey('no-hold') })).resolves.toMatchObject({ reason: 'hold_not_found' });
+    await expect(send({ userId: other, type: 'release', holdKey: uniqueKey('no-hold') })).resolves.toMatchObject({
+      reason: 'hold_not_found',
+    });
+    await expect(send({ userId: owner, type: 'capture', holdKey: uniqueKey('no-hold') })).resolves.toMatchObject({
+      reason: 'hold_not_found',
+    });
     await expect(balanceOf(owner)).resolves.toMatchObject({ held: '5.00' });
   });
 
@@ -131,16 +187,28 @@ describe('reverse', () => {
       amount: '20.00',
       newBalance: '100.00',
     });
-    await expect(send({ userId, type: 'reverse', originalKey: credit.idempotentKey, amount: '0.01' })).resolves.toMatchObject({ reason: 'amount_exceeds_reversible' });
+    await expect(send({ userId, type: 'reverse', originalKey: credit.idempotentKey, amount: '0.01' })).resolves.toMatchObject({
+      reason: 'amount_exceeds_reversible',
+    });
 
     const debit = await send({ userId, type: 'debit', amount: '30' });
-    await expect(send({ userId, type: 'reverse', originalKey: debit.idempotentKey, amount: '10' })).resolves.toMatchObject({ newBalance: '80.00' });
-    await expect(send({ userId, type: 'reverse', originalKey: debit.idempotentKey, amount: '20.01' })).resolves.toMatchObject({ reason: 'amount_exceeds_reversible' });
-    await expect(send({ userId, type: 'reverse', originalKey: debit.idempotentKey })).resolves.toMatchObject({ amount: '20.00', newBalance: '100.00' });
+    await expect(send({ userId, type: 'reverse', originalKey: debit.idempotentKey, amount: '10' })).resolves.toMatchObject({
+      newBalance: '80.00',
+    });
+    await expect(send({ userId, type: 'reverse', originalKey: debit.idempotentKey, amount: '20.01' })).resolves.toMatchObject({
+      reason: 'amount_exceeds_reversible',
+    });
+    await expect(send({ userId, type: 'reverse', originalKey: debit.idempotentKey })).resolves.toMatchObject({
+      amount: '20.00',
+      newBalance: '100.00',
+    });
 
     const hold = await send({ userId, type: 'hold', amount: '15' });
     const capture = await send({ userId, type: 'capture', holdKey: hold.idempotentKey });
-    await expect(send({ userId, type: 'reverse', originalKey: capture.idempotentKey })).resolves.toMatchObject({ newBalance: '100.00', available: '100.00' });
+    await expect(send({ userId, type: 'reverse', originalKey: capture.idempotentKey })).resolves.toMatchObject({
+      newBalance: '100.00',
+      available: '100.00',
+    });
     await expectLedgers([userId, '100']);
   });
 
@@ -153,7 +221,9 @@ describe('reverse', () => {
     });
     await expect(balanceOf(recipient)).resolves.toMatchObject({ balance: '15.00' });
     await send({ userId: recipient, type: 'debit', amount: '14' });
-    await expect(send({ userId: payer, type: 'reverse', originalKey: transfer.idempotentKey })).resolves.toMatchObject({ reason: 'insufficient_funds' });
+    await expect(send({ userId: payer, type: 'reverse', originalKey: transfer.idempotentKey })).resolves.toMatchObject({
+      reason: 'insufficient_funds',
+    });
     await expect(balanceOf(recipient)).resolves.toMatchObject({ balance: '1.00' });
     await expectLedgers([payer, '50'], [recipient, '0']);
   });
@@ -161,14 +231,22 @@ describe('reverse', () => {
   it('answers original_not_found for another user’s or an unknown original, and not_reversible for a rejected one or a type that moves no money', async () => {
     const [userId, other] = [await createUser(wallet, '10'), await createUser(wallet, '10')];
     const credit = await send({ userId, type: 'credit', amount: '1' });
-    await expect(send({ userId: other, type: 'reverse', originalKey: credit.idempotentKey })).resolves.toMatchObject({ reason: 'original_not_found' });
-    await expect(send({ userId, type: 'reverse', originalKey: uniqueKey('none') })).resolves.toMatchObject({ reason: 'original_not_found' });
+    await expect(send({ userId: other, type: 'reverse', originalKey: credit.idempotentKey })).resolves.toMatchObject({
+      reason: 'original_not_found',
+    });
+    await expect(send({ userId, type: 'reverse', originalKey: uniqueKey('none') })).resolves.toMatchObject({
+      reason: 'original_not_found',
+    });
     const rejected = await send({ userId, type: 'debit', amount: '1000' });
-    await expect(send({ userId, type: 'reverse', originalKey: rejected.idempotentKey })).resolves.toMatchObject({ reason: 'not_reversible' });
+    await expect(send({ userId, type: 'reverse', originalKey: rejected.idempotentKey })).resolves.toMatchObject({
+      reason: 'not_reversible',
+    });
     const hold = await send({ userId, type: 'hold', amount: '1' });
     await expect(send({ userId, type: 'reverse', originalKey: hold.idempotentKey })).resolves.toMatchObject({ reason: 'not_reversible' });
     const reversal = await send({ userId, type: 'reverse', originalKey: credit.idempotentKey });
-    await expect(send({ userId, type: 'reverse', originalKey: reversal.idempotentKey })).resolves.toMatchObject({ reason: 'not_reversible' });
+    await expect(send({ userId, type: 'reverse', originalKey: reversal.idempotentKey })).resolves.toMatchObject({
+      reason: 'not_reversible',
+    });
   });
 });
 
@@ -201,7 +279,12 @@ describe('the rules hold for every new type', () => {
       ...('amount' in original ? [{ ...original, amount: '2' }] : []),
       ...('toUserId' in original ? [{ ...original, toUserId: third }] : []),
       ...('expiresInSeconds' in original ? [{ ...original, expiresInSeconds: 61 }] : []),
-      ...('holdKey' in original ? [{ ...original, holdKey: uniqueKey('another-hold') }, { ...original, type: 'capture' }] : []),
+      ...('holdKey' in original
+        ? [
+            { ...original, holdKey: uniqueKey('another-hold') },
+            { ...original, type: 'capture' },
+          ]
+        : []),
     ];
     for (const original of originals) {
       const first = await send(original);
@@ -238,8 +321,18 @@ describe('the rules hold for every new type', () => {
 
   it('works for users created by other tools with only the seed’s attributes (no holds, nothing held)', async () => {
     const userId = await createUser(wallet, '12');
-    await expect(balanceOf(userId)).resolves.toEqual({ userId, currency: 'USD', status: 'active', balance: '12.00', available: '12.00', held: '0.00' });
+    await expect(balanceOf(userId)).resolves.toEqual({
+      userId,
+      currency: 'USD',
+      status: 'active',
+      balance: '12.00',
+      available: '12.00',
+      held: '0.00',
+    });
     const hold = await send({ userId, type: 'hold', amount: '12' });
-    await expect(send({ userId, type: 'release', holdKey: hold.idempotentKey })).resolves.toMatchObject({ status: 'applied', available: '12.00' });
+    await expect(send({ userId, type: 'release', holdKey: hold.idempotentKey })).resolves.toMatchObject({
+      status: 'applied',
+      available: '12.00',
+    });
   });
 });

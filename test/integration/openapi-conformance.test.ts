@@ -31,7 +31,10 @@ describe('the OpenAPI document and the gateway', () => {
   });
 
   const send = async (command: Record<string, unknown>) => {
-    const response = await call(`${api.baseUrl}/transactions?wait=true&timeoutMs=20000`, { method: 'POST', body: { idempotentKey: uniqueKey(String(command.type)), ...command } });
+    const response = await call(`${api.baseUrl}/transactions?wait=true&timeoutMs=20000`, {
+      method: 'POST',
+      body: { idempotentKey: uniqueKey(String(command.type)), ...command },
+    });
     expect(response.status, JSON.stringify(response.body)).toBe(200);
     return response.body;
   };
@@ -56,20 +59,32 @@ describe('the OpenAPI document and the gateway', () => {
     await send({ userId: payer, type: 'reverse', originalKey: debit.idempotentKey, amount: '2.00' });
     await send({ userId: payer, type: 'reverse', originalKey: transfer.idempotentKey });
     await send({ userId: payer, type: 'credit', amount: '1.00' });
-    expect(await send({ userId: payer, type: 'debit', amount: '1000.00' })).toMatchObject({ status: 'rejected', reason: 'insufficient_funds' });
-    expect(await send({ userId: payer, type: 'capture', holdKey: uniqueKey('no-such-hold') })).toMatchObject({ status: 'rejected', reason: 'hold_not_found' });
+    expect(await send({ userId: payer, type: 'debit', amount: '1000.00' })).toMatchObject({
+      status: 'rejected',
+      reason: 'insufficient_funds',
+    });
+    expect(await send({ userId: payer, type: 'capture', holdKey: uniqueKey('no-such-hold') })).toMatchObject({
+      status: 'rejected',
+      reason: 'hold_not_found',
+    });
     expect(open.status).toBe('applied');
 
     const payerHistory = await call(`${api.baseUrl}/users/${payer}/transactions?limit=100`);
-    expect(new Set(payerHistory.body.items.map((entry: { type: string }) => entry.type))).toEqual(new Set(['debit', 'transfer', 'hold', 'capture', 'release', 'reverse', 'credit']));
+    expect(new Set(payerHistory.body.items.map((entry: { type: string }) => entry.type))).toEqual(
+      new Set(['debit', 'transfer', 'hold', 'capture', 'release', 'reverse', 'credit']),
+    );
     const payeeHistory = await call(`${api.baseUrl}/users/${payee}/transactions`);
     expect(payeeHistory.body.items.map((entry: { type: string }) => entry.type).sort()).toEqual(['reverse', 'transfer']);
     const balance = await call(`${api.baseUrl}/users/${payer}/balance`);
     expect(balance.body).toMatchObject({ held: '7.00' });
     const to = new Date(Date.now() + 1_000).toISOString();
     expect((await call(`${api.baseUrl}/users/${payer}/balance?at=${encodeURIComponent(to)}`)).status).toBe(200);
-    expect((await call(`${api.baseUrl}/users/${payer}/statement?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`)).status).toBe(200);
-    const csv = await fetch(`${api.baseUrl}/users/${payee}/statement?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`, { headers: { accept: 'text/csv' } });
+    expect(
+      (await call(`${api.baseUrl}/users/${payer}/statement?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`)).status,
+    ).toBe(200);
+    const csv = await fetch(`${api.baseUrl}/users/${payee}/statement?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`, {
+      headers: { accept: 'text/csv' },
+    });
     expect([csv.status, (await csv.text()).trim().split('\r\n').length]).toEqual([200, 5]);
     expect(takeViolations()).toEqual([]);
   });
@@ -81,17 +96,32 @@ describe('the OpenAPI document and the gateway', () => {
     expect(await send({ userId, type: 'open', currency: 'JPY' })).toMatchObject({ status: 'rejected', reason: 'wallet_exists' });
     await send({ userId, type: 'credit', amount: '1000', currency: 'JPY' });
     await send({ userId, type: 'freeze', note: 'case 77: under review' });
-    expect((await call(`${api.baseUrl}/users/${userId}/balance`)).body).toMatchObject({ currency: 'JPY', status: 'frozen', balance: '1000' });
+    expect((await call(`${api.baseUrl}/users/${userId}/balance`)).body).toMatchObject({
+      currency: 'JPY',
+      status: 'frozen',
+      balance: '1000',
+    });
     await send({ userId, type: 'unfreeze' });
     await send({ userId, type: 'debit', amount: '1000' });
     await send({ userId, type: 'close', note: 'customer left' });
     const history = await call(`${api.baseUrl}/users/${userId}/transactions`);
-    expect(history.body.items.map((entry: { type: string }) => entry.type)).toEqual(['close', 'debit', 'unfreeze', 'freeze', 'credit', 'open', 'open']);
+    expect(history.body.items.map((entry: { type: string }) => entry.type)).toEqual([
+      'close',
+      'debit',
+      'unfreeze',
+      'freeze',
+      'credit',
+      'open',
+      'open',
+    ]);
     expect((await call(`${api.baseUrl}/users/${userId}/balance`)).body).toMatchObject({ status: 'closed', balance: '0' });
     const to = new Date(Date.now() + 1_000).toISOString();
     const statement = await call(`${api.baseUrl}/users/${userId}/statement?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`);
     expect(statement.body).toMatchObject({ currency: 'JPY', openingBalance: '0', totalIn: '1000', totalOut: '1000', closingBalance: '0' });
-    expect((await call(`${api.baseUrl}/users/${userId}/balance?at=${encodeURIComponent(to)}`)).body).toMatchObject({ currency: 'JPY', balance: '0' });
+    expect((await call(`${api.baseUrl}/users/${userId}/balance?at=${encodeURIComponent(to)}`)).body).toMatchObject({
+      currency: 'JPY',
+      balance: '0',
+    });
     expect(takeViolations()).toEqual([]);
   });
 
@@ -99,7 +129,10 @@ describe('the OpenAPI document and the gateway', () => {
     expect((await call(`${api.baseUrl}/transactions`, { method: 'POST', body: { type: 'credit' } })).status).toBe(400);
     expect((await call(`${api.baseUrl}/transactions`, { method: 'POST', body: '{"idempotentKey":' })).status).toBe(400);
     expect((await call(`${api.baseUrl}/transactions`, { method: 'POST', body: 'x'.repeat(17 * 1024) })).status).toBe(413);
-    expect((await call(`${api.baseUrl}/transactions`, { method: 'POST', body: '<credit/>', headers: { 'content-type': 'application/xml' } })).status).toBe(415);
+    expect(
+      (await call(`${api.baseUrl}/transactions`, { method: 'POST', body: '<credit/>', headers: { 'content-type': 'application/xml' } }))
+        .status,
+    ).toBe(415);
     expect((await call(`${api.baseUrl}/users/nobody-${uniqueKey()}/transactions`)).status).toBe(404);
     expect((await call(`${api.baseUrl}/users/someone/statement?from=yesterday`)).status).toBe(400);
     expect(takeViolations()).toEqual([]);
@@ -128,7 +161,9 @@ describe('the OpenAPI document and the gateway', () => {
 
   it('fails a response from a gateway in another process that breaks the document, as it arrives', async () => {
     // Stands in for a gateway outside this process (scripts/api.ts): only the client sees its answers.
-    const server = createServer((_request, response) => response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ userId: 'u', balance: '1.00' })));
+    const server = createServer((_request, response) =>
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ userId: 'u', balance: '1.00' })),
+    );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const { port } = server.address() as AddressInfo;

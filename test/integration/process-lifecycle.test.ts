@@ -96,7 +96,9 @@ async function waitUntilHeld(endpoint: string, queueUrl: string): Promise<void> 
   const sqs = sqsClient(endpoint);
   try {
     await eventually('the worker to hold received commands', async () => {
-      const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessagesNotVisible'] }));
+      const { Attributes } = await sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessagesNotVisible'] }),
+      );
       return Number(Attributes?.ApproximateNumberOfMessagesNotVisible ?? 0) > 0 ? true : undefined;
     });
   } finally {
@@ -113,41 +115,45 @@ describe('stopping the stack started with npm', () => {
   it.each([
     ['Ctrl-C in a terminal (SIGINT to the process group)', 'group-SIGINT'],
     ['kill -TERM of the npm process alone', 'npm-SIGTERM'],
-  ])('%s: in-flight commands are decided and replied before DynamoDB Local stops; exit 0; nothing left', { timeout: 120_000 }, async (_, how) => {
-    const { sqsPort, dynamodbPort, env } = await ports();
-    const npm = start(['start'], env);
-    const [, queueUrl] = await npm.waitForOutput(/command queue\s+(\S+)/);
-    const [, userId] = await npm.waitForOutput(/seeded user (\S+)/);
-    const jvm = Number((await npm.waitForOutput(/DynamoDB Local, pid (\d+)/))[1]);
-    const npmPid = npm.child.pid ?? 0;
-    const stack = track(descendants(npmPid));
-    expect(stack).toContain(jvm);
+  ])(
+    '%s: in-flight commands are decided and replied before DynamoDB Local stops; exit 0; nothing left',
+    { timeout: 120_000 },
+    async (_, how) => {
+      const { sqsPort, dynamodbPort, env } = await ports();
+      const npm = start(['start'], env);
+      const [, queueUrl] = await npm.waitForOutput(/command queue\s+(\S+)/);
+      const [, userId] = await npm.waitForOutput(/seeded user (\S+)/);
+      const jvm = Number((await npm.waitForOutput(/DynamoDB Local, pid (\d+)/))[1]);
+      const npmPid = npm.child.pid ?? 0;
+      const stack = track(descendants(npmPid));
+      expect(stack).toContain(jvm);
 
-    // DynamoDB Local is frozen while the backlog arrives, so commands are certainly in flight when the
-    // signal comes (waiting for some to be decided first raced the whole backlog being decided).
-    process.kill(jvm, 'SIGSTOP');
-    await publishBacklog(`http://127.0.0.1:${sqsPort}`, queueUrl ?? '', userId ?? '');
-    await waitUntilHeld(`http://127.0.0.1:${sqsPort}`, queueUrl ?? '');
-    if (how === 'group-SIGINT') process.kill(-npmPid, 'SIGINT');
-    else process.kill(npmPid, 'SIGTERM');
-    await npm.waitForOutput(/"msg":"shutting down"/);
-    process.kill(jvm, 'SIGCONT');
+      // DynamoDB Local is frozen while the backlog arrives, so commands are certainly in flight when the
+      // signal comes (waiting for some to be decided first raced the whole backlog being decided).
+      process.kill(jvm, 'SIGSTOP');
+      await publishBacklog(`http://127.0.0.1:${sqsPort}`, queueUrl ?? '', userId ?? '');
+      await waitUntilHeld(`http://127.0.0.1:${sqsPort}`, queueUrl ?? '');
+      if (how === 'group-SIGINT') process.kill(-npmPid, 'SIGINT');
+      else process.kill(npmPid, 'SIGTERM');
+      await npm.waitForOutput(/"msg":"shutting down"/);
+      process.kill(jvm, 'SIGCONT');
 
-    expect(await npm.exited, npm.output()).toBe(0);
-    await expectNothingLeft([...stack, npmPid], [sqsPort, dynamodbPort]);
+      expect(await npm.exited, npm.output()).toBe(0);
+      await expectNothingLeft([...stack, npmPid], [sqsPort, dynamodbPort]);
 
-    const lines = logLines(npm.output());
-    const at = (msg: string) => lines.findIndex((line) => line.msg === msg);
-    // Nothing failed: no command left undecided, no reply unpublished, no refused connection.
-    expect(lines.filter((line) => line.level >= 40)).toEqual([]);
-    expect(npm.output()).not.toContain('ECONNREFUSED');
-    // The signal came while commands were in flight, and they were finished after it …
-    expect(lines.slice(at('shutting down')).some((line) => line.msg === 'command decided')).toBe(true);
-    // … before the store went away: the worker had stopped (replies sent) when the stack stopped.
-    expect(at('shutting down')).toBeGreaterThan(0);
-    expect(at('worker stopped')).toBeGreaterThan(at('shutting down'));
-    expect(at('embedded stack stopped')).toBeGreaterThan(at('worker stopped'));
-  });
+      const lines = logLines(npm.output());
+      const at = (msg: string) => lines.findIndex((line) => line.msg === msg);
+      // Nothing failed: no command left undecided, no reply unpublished, no refused connection.
+      expect(lines.filter((line) => line.level >= 40)).toEqual([]);
+      expect(npm.output()).not.toContain('ECONNREFUSED');
+      // The signal came while commands were in flight, and they were finished after it …
+      expect(lines.slice(at('shutting down')).some((line) => line.msg === 'command decided')).toBe(true);
+      // … before the store went away: the worker had stopped (replies sent) when the stack stopped.
+      expect(at('shutting down')).toBeGreaterThan(0);
+      expect(at('worker stopped')).toBeGreaterThan(at('shutting down'));
+      expect(at('embedded stack stopped')).toBeGreaterThan(at('worker stopped'));
+    },
+  );
 
   it.each([
     ['SIGINT to the process group', 'group-SIGINT'],

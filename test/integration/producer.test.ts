@@ -8,7 +8,11 @@ import { createTestWallet, createUser, uniqueKey } from '../support/wallet.js';
 
 /** A client as another service would build it: its own region, endpoint and credentials, nothing of ours. */
 function serviceSqsClient(wallet: Wallet): SQSClient {
-  return new SQSClient({ region: 'us-east-1', endpoint: wallet.config.endpoints.sqs, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  return new SQSClient({
+    region: 'us-east-1',
+    endpoint: wallet.config.endpoints.sqs,
+    credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+  });
 }
 
 describe('the producer client (wallet-worker/producer): only an SQS client', () => {
@@ -40,7 +44,9 @@ describe('the producer client (wallet-worker/producer): only an SQS client', () 
   });
 
   it('refuses an invalid command before sending anything', async () => {
-    await expect(producer.send({ idempotentKey: 'k', userId: 'u', type: 'credit', amount: '1e2' })).rejects.toBeInstanceOf(InvalidRequestError);
+    await expect(producer.send({ idempotentKey: 'k', userId: 'u', type: 'credit', amount: '1e2' })).rejects.toBeInstanceOf(
+      InvalidRequestError,
+    );
   });
 
   it('send with a CorrelationId: the reply comes to the worker’s reply queue carrying it', async () => {
@@ -48,7 +54,9 @@ describe('the producer client (wallet-worker/producer): only an SQS client', () 
     const correlationId = randomUUID();
     await producer.send({ idempotentKey: uniqueKey('send'), userId, type: 'debit', amount: '0.25' }, { correlationId });
     const collector = new ReplyCollector(sqs, wallet.queueUrls.reply);
-    await expect(collector.waitFor(correlationId)).resolves.toEqual([expect.objectContaining({ userId, status: 'applied', newBalance: '0.75' })]);
+    await expect(collector.waitFor(correlationId)).resolves.toEqual([
+      expect.objectContaining({ userId, status: 'applied', newBalance: '0.75' }),
+    ]);
   });
 });
 
@@ -58,7 +66,11 @@ describe('the producer on FIFO queues', () => {
   beforeAll(async () => {
     const prefix = `pf-${randomUUID().slice(0, 8)}`;
     // No worker: the messages stay on the queue to be read as SQS holds them.
-    wallet = await createTestWallet({ WALLET_COMMAND_QUEUE: `${prefix}-commands.fifo`, WALLET_DEAD_LETTER_QUEUE: `${prefix}-dlq.fifo`, WALLET_REPLY_QUEUE: `${prefix}-replies.fifo` });
+    wallet = await createTestWallet({
+      WALLET_COMMAND_QUEUE: `${prefix}-commands.fifo`,
+      WALLET_DEAD_LETTER_QUEUE: `${prefix}-dlq.fifo`,
+      WALLET_REPLY_QUEUE: `${prefix}-replies.fifo`,
+    });
     sqs = serviceSqsClient(wallet);
   });
   afterAll(async () => {
@@ -76,14 +88,22 @@ describe('the producer on FIFO queues', () => {
     const messages: Message[] = [];
     for (;;) {
       const { Messages = [] } = await sqs.send(
-        new ReceiveMessageCommand({ QueueUrl: wallet.queueUrls.command, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageSystemAttributeNames: ['MessageGroupId'] }),
+        new ReceiveMessageCommand({
+          QueueUrl: wallet.queueUrls.command,
+          MaxNumberOfMessages: 10,
+          WaitTimeSeconds: 1,
+          MessageSystemAttributeNames: ['MessageGroupId'],
+        }),
       );
       if (Messages.length === 0) break;
       messages.push(...Messages);
-      for (const { ReceiptHandle } of Messages) await sqs.send(new DeleteMessageCommand({ QueueUrl: wallet.queueUrls.command, ReceiptHandle }));
+      for (const { ReceiptHandle } of Messages)
+        await sqs.send(new DeleteMessageCommand({ QueueUrl: wallet.queueUrls.command, ReceiptHandle }));
     }
     expect(messages.map((message) => JSON.parse(message.Body ?? '{}').amount)).toEqual(['1.00', '2.00']);
-    expect(new Set(messages.map((message) => message.Attributes?.MessageGroupId))).toEqual(new Set([expect.stringMatching(/^[0-9a-f]{64}$/)])); // "fifo user" has a space: hashed
+    expect(new Set(messages.map((message) => message.Attributes?.MessageGroupId))).toEqual(
+      new Set([expect.stringMatching(/^[0-9a-f]{64}$/)]),
+    ); // "fifo user" has a space: hashed
     await producer.close();
   });
 });

@@ -15,11 +15,18 @@ afterAll(async () => {
 describe('query module', () => {
   it('returns the balance of a user created by another tool with only the seed attributes', async () => {
     const userId = await createUser(wallet, '74.5');
-    await expect(wallet.getCurrentBalance({ userId })).resolves.toEqual({ userId, currency: 'USD', status: 'active', balance: '74.50', available: '74.50', held: '0.00' });
+    await expect(wallet.getCurrentBalance({ userId })).resolves.toEqual({
+      userId,
+      currency: 'USD',
+      status: 'active',
+      balance: '74.50',
+      available: '74.50',
+      held: '0.00',
+    });
   });
 
   it('throws UserNotFoundError for an unknown user', async () => {
-    await expect(wallet.getCurrentBalance({ userId: 'nobody-' + uniqueKey() })).rejects.toBeInstanceOf(UserNotFoundError);
+    await expect(wallet.getCurrentBalance({ userId: `nobody-${uniqueKey()}` })).rejects.toBeInstanceOf(UserNotFoundError);
   });
 
   it('lists history newest first, in pages that join up without gaps or repeats', async () => {

@@ -24,7 +24,9 @@ async function sendRaw(wallet: Wallet, body: string): Promise<void> {
 }
 
 async function drained(wallet: Wallet): Promise<void> {
-  await eventually('the command queue drained', async () => ((await queueDepth(wallet.clients.sqs, wallet.queueUrls.command)) === 0 ? true : undefined));
+  await eventually('the command queue drained', async () =>
+    (await queueDepth(wallet.clients.sqs, wallet.queueUrls.command)) === 0 ? true : undefined,
+  );
   expect(await queueDepth(wallet.clients.sqs, wallet.queueUrls.deadLetter)).toBe(0);
 }
 
@@ -75,7 +77,10 @@ describe('replies are always publishable (SPEC rule 8)', () => {
 
     const [reply] = await replies.waitForKey(key);
     expect(reply).toMatchObject({ status: 'rejected', reason: 'invalid_command' });
-    expect(reply?.issues).toContainEqual({ path: 'userId', message: 'userId must not contain noncharacters (such as U+FFFE) or unpaired surrogates' });
+    expect(reply?.issues).toContainEqual({
+      path: 'userId',
+      message: 'userId must not contain noncharacters (such as U+FFFE) or unpaired surrogates',
+    });
     await expect(wallet.getCurrentBalance({ userId })).resolves.toMatchObject({ balance: '10.00' });
     await drained(wallet);
   });
@@ -83,10 +88,13 @@ describe('replies are always publishable (SPEC rule 8)', () => {
   it.each([
     ['U+FFFF', '\\uffff'],
     ['an unpaired surrogate', '\\ud800'],
-  ])('deletes a command whose key holds %s without applying it or blocking the queue', async (_, escape) => {
+  ])('deletes a command whose key holds %s without applying it or blocking the queue', async (_, jsonEscape) => {
     const wallet = await cleanups.wallet();
     const userId = await createUser(wallet, '10');
-    const body = JSON.stringify({ idempotentKey: `${uniqueKey('bad-key')}-X`, userId, amount: '1', type: 'credit' }).replace('-X"', `-${escape}"`);
+    const body = JSON.stringify({ idempotentKey: `${uniqueKey('bad-key')}-X`, userId, amount: '1', type: 'credit' }).replace(
+      '-X"',
+      `-${jsonEscape}"`,
+    );
     await sendRaw(wallet, body);
     const control = uniqueKey('control');
     await wallet.publishTransaction({ idempotentKey: control, userId, type: 'credit', amount: '2' });
@@ -116,7 +124,11 @@ describe('replies are always publishable (SPEC rule 8)', () => {
     const huge = () => reply(uniqueKey('huge'), 'x'.repeat(900 * 1024));
     const batch = [huge(), ...keys.slice(0, 4).map((key) => reply(key)), huge(), ...keys.slice(4).map((key) => reply(key))];
 
-    const failures = await publishReplies(wallet.clients.sqs, batch.map((reply) => ({ reply, queueUrl: wallet.queueUrls.reply })), { fallbackQueueUrl: wallet.queueUrls.reply });
+    const failures = await publishReplies(
+      wallet.clients.sqs,
+      batch.map((reply) => ({ reply, queueUrl: wallet.queueUrls.reply })),
+      { fallbackQueueUrl: wallet.queueUrls.reply },
+    );
     expect([...failures.keys()]).toEqual([0, 5]);
     expect(failures.get(0)).toBeInstanceOf(ReplyTooLargeError);
     for (const key of keys) await replies.waitForKey(key);

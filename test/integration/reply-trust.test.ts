@@ -1,4 +1,15 @@
-import { CreateQueueCommand, GetQueueAttributesCommand, ListQueuesCommand, ListQueueTagsCommand, ReceiveMessageCommand, SendMessageBatchCommand, SendMessageCommand, SQSClient, type BatchResultErrorEntry, type SendMessageBatchCommandInput } from '@aws-sdk/client-sqs';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  ListQueuesCommand,
+  ListQueueTagsCommand,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SendMessageCommand,
+  SQSClient,
+  type BatchResultErrorEntry,
+  type SendMessageBatchCommandInput,
+} from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import { STSClient } from '@aws-sdk/client-sts';
 import { createStsClient } from '../../src/clients.js';
@@ -28,7 +39,16 @@ async function walletWithLog(overrides: Record<string, string> = {}): Promise<{ 
 }
 
 function aReply(idempotentKey: string, userId: string) {
-  return JSON.stringify({ idempotentKey, userId, type: 'credit', amount: '1000000.00', status: 'applied', newBalance: '1000000.00', replayed: false, processedAt: new Date().toISOString() });
+  return JSON.stringify({
+    idempotentKey,
+    userId,
+    type: 'credit',
+    amount: '1000000.00',
+    status: 'applied',
+    newBalance: '1000000.00',
+    replayed: false,
+    processedAt: new Date().toISOString(),
+  });
 }
 
 describe('a waiting process’s own reply queue (F1)', () => {
@@ -41,16 +61,30 @@ describe('a waiting process’s own reply queue (F1)', () => {
     const listener = await startReplyListener({ sqs: wallet.clients.sqs, config: wallet.config, logger: wallet.logger, identity });
     cleanups.defer(() => listener.stop());
 
-    const { Attributes = {} } = await wallet.clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: listener.queueUrl, AttributeNames: ['Policy', 'KmsMasterKeyId', 'QueueArn'] }));
+    const { Attributes = {} } = await wallet.clients.sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: listener.queueUrl, AttributeNames: ['Policy', 'KmsMasterKeyId', 'QueueArn'] }),
+    );
     expect(Attributes.KmsMasterKeyId).toBe(KEY_ARN);
-    const policy = JSON.parse(Attributes.Policy ?? '{}') as { Statement: { Sid: string; Effect: string; Action: unknown; Resource: string; Condition: unknown }[] };
+    const policy = JSON.parse(Attributes.Policy ?? '{}') as {
+      Statement: { Sid: string; Effect: string; Action: unknown; Resource: string; Condition: unknown }[];
+    };
     expect(policy.Statement.every((statement) => statement.Effect === 'Deny' && statement.Resource === Attributes.QueueArn)).toBe(true);
-    expect(policy.Statement).toContainEqual(expect.objectContaining({ Sid: 'DenyWithoutTls', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
     expect(policy.Statement).toContainEqual(
-      expect.objectContaining({ Sid: 'DenySendToOthers', Action: 'sqs:SendMessage', Condition: { StringNotLike: { 'aws:userid': ['AROAWORKERROLE', 'AROAWORKERROLE:*'] } } }),
+      expect.objectContaining({ Sid: 'DenyWithoutTls', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
     );
     expect(policy.Statement).toContainEqual(
-      expect.objectContaining({ Sid: 'DenyReadToOthers', Action: expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:SetQueueAttributes']), Condition: { StringNotEquals: { 'aws:userid': EMULATOR_SENDER_ID } } }),
+      expect.objectContaining({
+        Sid: 'DenySendToOthers',
+        Action: 'sqs:SendMessage',
+        Condition: { StringNotLike: { 'aws:userid': ['AROAWORKERROLE', 'AROAWORKERROLE:*'] } },
+      }),
+    );
+    expect(policy.Statement).toContainEqual(
+      expect.objectContaining({
+        Sid: 'DenyReadToOthers',
+        Action: expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:SetQueueAttributes']),
+        Condition: { StringNotEquals: { 'aws:userid': EMULATOR_SENDER_ID } },
+      }),
     );
   });
 
@@ -61,12 +95,21 @@ describe('a waiting process’s own reply queue (F1)', () => {
     const pending = listener.expect('forged-1', { timeoutMs: 30_000 });
     cleanups.defer(() => pending.cancel());
     await wallet.clients.sqs.send(
-      new SendMessageCommand({ QueueUrl: listener.queueUrl, MessageBody: aReply('k-forged', 'victim'), MessageAttributes: { CorrelationId: { DataType: 'String', StringValue: 'forged-1' } } }),
+      new SendMessageCommand({
+        QueueUrl: listener.queueUrl,
+        MessageBody: aReply('k-forged', 'victim'),
+        MessageAttributes: { CorrelationId: { DataType: 'String', StringValue: 'forged-1' } },
+      }),
     );
-    const dropped = await eventually('the forged reply dropped', () => lines.find((line) => line.msg === 'reply from a sender that is not the worker dropped'));
+    const dropped = await eventually('the forged reply dropped', () =>
+      lines.find((line) => line.msg === 'reply from a sender that is not the worker dropped'),
+    );
     expect(dropped).toMatchObject({ level: 40, senderId: EMULATOR_SENDER_ID, correlationId: 'forged-1' });
     let settled = false;
-    void pending.reply.then(() => (settled = true), () => (settled = true));
+    void pending.reply.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
     await Promise.resolve();
     expect(settled).toBe(false);
   });
@@ -77,7 +120,11 @@ describe('a waiting process’s own reply queue (F1)', () => {
     cleanups.defer(() => listener.stop());
     const pending = listener.expect('genuine-1', { timeoutMs: 30_000 });
     await wallet.clients.sqs.send(
-      new SendMessageCommand({ QueueUrl: listener.queueUrl, MessageBody: aReply('k-genuine', 'someone'), MessageAttributes: { CorrelationId: { DataType: 'String', StringValue: 'genuine-1' } } }),
+      new SendMessageCommand({
+        QueueUrl: listener.queueUrl,
+        MessageBody: aReply('k-genuine', 'someone'),
+        MessageAttributes: { CorrelationId: { DataType: 'String', StringValue: 'genuine-1' } },
+      }),
     );
     await expect(pending.reply).resolves.toMatchObject({ idempotentKey: 'k-genuine' });
   });
@@ -85,10 +132,26 @@ describe('a waiting process’s own reply queue (F1)', () => {
 
 describe('the producer client’s own reply queue (F1): the gateway’s policy, not a second one', () => {
   /** A service's client: its own endpoint and credentials; the producer asks STS who it is through the same endpoint. */
-  function producerFor(wallet: Wallet, replyQueueSecurity: { workerSenderIds?: string[]; kmsKey?: string }, logger = wallet.logger, sts?: STSClient): Producer {
-    const sqs = new SQSClient({ region: 'us-east-1', endpoint: wallet.config.endpoints.sqs, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  function producerFor(
+    wallet: Wallet,
+    replyQueueSecurity: { workerSenderIds?: string[]; kmsKey?: string },
+    logger = wallet.logger,
+    sts?: STSClient,
+  ): Producer {
+    const sqs = new SQSClient({
+      region: 'us-east-1',
+      endpoint: wallet.config.endpoints.sqs,
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    });
     cleanups.defer(() => sqs.destroy());
-    const producer = createProducer({ sqs, commandQueue: wallet.config.queues.command, replyQueue: wallet.config.queues.reply, replyQueueSecurity, logger, ...(sts && { sts }) });
+    const producer = createProducer({
+      sqs,
+      commandQueue: wallet.config.queues.command,
+      replyQueue: wallet.config.queues.reply,
+      replyQueueSecurity,
+      logger,
+      ...(sts && { sts }),
+    });
     cleanups.defer(() => producer.close());
     return producer;
   }
@@ -96,19 +159,29 @@ describe('the producer client’s own reply queue (F1): the gateway’s policy, 
   /** The producer's reply queue, once its first request made it (no worker runs: the command stays on the queue). */
   async function producerQueue(wallet: Wallet): Promise<string> {
     const prefix = listenerQueueName(wallet.config.queues.reply, '');
-    return eventually('the producer’s reply queue', async () => (await wallet.clients.sqs.send(new ListQueuesCommand({ QueueNamePrefix: prefix }))).QueueUrls?.[0]);
+    return eventually(
+      'the producer’s reply queue',
+      async () => (await wallet.clients.sqs.send(new ListQueuesCommand({ QueueNamePrefix: prefix }))).QueueUrls?.[0],
+    );
   }
 
   it('is created with the waiting process’s policy (no TLS refused, sends only from the worker, reads only by its creator), the KMS key and the creator tag', async () => {
     const { wallet } = await walletWithLog();
     const producer = producerFor(wallet, { workerSenderIds: ['AROAWORKERROLE'], kmsKey: KEY_ARN });
-    const waiting = producer.request({ idempotentKey: uniqueKey('producer-policy'), userId: 'u', type: 'credit', amount: '1.00' }, { timeoutMs: 60_000 });
+    const waiting = producer.request(
+      { idempotentKey: uniqueKey('producer-policy'), userId: 'u', type: 'credit', amount: '1.00' },
+      { timeoutMs: 60_000 },
+    );
     waiting.catch(() => undefined);
     const queueUrl = await producerQueue(wallet);
 
-    const { Attributes = {} } = await wallet.clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['Policy', 'KmsMasterKeyId', 'QueueArn'] }));
+    const { Attributes = {} } = await wallet.clients.sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['Policy', 'KmsMasterKeyId', 'QueueArn'] }),
+    );
     expect(Attributes.KmsMasterKeyId).toBe(KEY_ARN);
-    const policy = JSON.parse(Attributes.Policy ?? '{}') as { Statement: { Sid: string; Effect: string; Resource: string; Condition: unknown }[] };
+    const policy = JSON.parse(Attributes.Policy ?? '{}') as {
+      Statement: { Sid: string; Effect: string; Resource: string; Condition: unknown }[];
+    };
     expect(policy.Statement.every((statement) => statement.Effect === 'Deny' && statement.Resource === Attributes.QueueArn)).toBe(true);
     expect(policy.Statement.map((statement) => [statement.Sid, statement.Condition])).toEqual([
       ['DenyWithoutTls', { Bool: { 'aws:SecureTransport': 'false' } }],
@@ -128,21 +201,38 @@ describe('the producer client’s own reply queue (F1): the gateway’s policy, 
     waiting.catch(() => undefined);
     // The forger reads the command (no worker runs) and answers its ReplyTo with its CorrelationId.
     const command = await eventually('the command on its queue', async () => {
-      const { Messages = [] } = await wallet.clients.sqs.send(new ReceiveMessageCommand({ QueueUrl: wallet.queueUrls.command, MessageAttributeNames: ['All'], WaitTimeSeconds: 1 }));
+      const { Messages = [] } = await wallet.clients.sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: wallet.queueUrls.command, MessageAttributeNames: ['All'], WaitTimeSeconds: 1 }),
+      );
       return Messages[0];
     });
     const replyTo = command.MessageAttributes?.ReplyTo?.StringValue ?? '';
     const correlationId = command.MessageAttributes?.CorrelationId?.StringValue ?? '';
     await wallet.clients.sqs.send(
-      new SendMessageCommand({ QueueUrl: replyTo, MessageBody: aReply(key, 'victim'), MessageAttributes: { CorrelationId: { DataType: 'String', StringValue: correlationId } } }),
+      new SendMessageCommand({
+        QueueUrl: replyTo,
+        MessageBody: aReply(key, 'victim'),
+        MessageAttributes: { CorrelationId: { DataType: 'String', StringValue: correlationId } },
+      }),
     );
     await expect(waiting).rejects.toBeInstanceOf(ReplyTimeoutError);
-    expect(lines).toContainEqual(expect.objectContaining({ level: 40, msg: 'reply from a sender that is not the worker dropped', senderId: EMULATOR_SENDER_ID, correlationId }));
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        level: 40,
+        msg: 'reply from a sender that is not the worker dropped',
+        senderId: EMULATOR_SENDER_ID,
+        correlationId,
+      }),
+    );
   });
 
   it('makes no reply queue when STS cannot say who the producer is: the request fails instead of waiting on a queue open to the account', async () => {
     const { wallet } = await walletWithLog();
-    const sts = new STSClient({ region: 'us-east-1', endpoint: wallet.config.endpoints.sqs, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    const sts = new STSClient({
+      region: 'us-east-1',
+      endpoint: wallet.config.endpoints.sqs,
+      credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+    });
     cleanups.defer(() => sts.destroy());
     sts.middlewareStack.add(
       () => async () => {
@@ -151,8 +241,12 @@ describe('the producer client’s own reply queue (F1): the gateway’s policy, 
       { step: 'initialize', name: 'noSts', priority: 'high' },
     );
     const producer = producerFor(wallet, { workerSenderIds: ['AROAWORKERROLE'] }, wallet.logger, sts);
-    await expect(producer.request({ idempotentKey: uniqueKey('producer-no-sts'), userId: 'u', type: 'credit', amount: '1.00' })).rejects.toThrow('injected: STS unreachable');
-    const { QueueUrls = [] } = await wallet.clients.sqs.send(new ListQueuesCommand({ QueueNamePrefix: listenerQueueName(wallet.config.queues.reply, '') }));
+    await expect(
+      producer.request({ idempotentKey: uniqueKey('producer-no-sts'), userId: 'u', type: 'credit', amount: '1.00' }),
+    ).rejects.toThrow('injected: STS unreachable');
+    const { QueueUrls = [] } = await wallet.clients.sqs.send(
+      new ListQueuesCommand({ QueueNamePrefix: listenerQueueName(wallet.config.queues.reply, '') }),
+    );
     expect(QueueUrls).toEqual([]);
   });
 });
@@ -161,12 +255,18 @@ describe('a ReplyTo queue that refuses the worker (F10)', () => {
   it('gets its reply on the default reply queue at once, logged, instead of the command being retried to the DLQ', async () => {
     const { wallet, lines } = await walletWithLog();
     const userId = await createUser(wallet, '5.00');
-    const { QueueUrl: refusing = '' } = await wallet.clients.sqs.send(new CreateQueueCommand({ QueueName: listenerQueueName(wallet.config.queues.reply) }));
+    const { QueueUrl: refusing = '' } = await wallet.clients.sqs.send(
+      new CreateQueueCommand({ QueueName: listenerQueueName(wallet.config.queues.reply) }),
+    );
     // The queue's policy (or its KMS key) refuses the worker: SQS answers 403 AccessDenied.
     wallet.clients.sqs.middlewareStack.add(
       (next, context) => async (args) => {
         if (context.commandName === 'SendMessageBatchCommand' && (args.input as { QueueUrl?: string }).QueueUrl === refusing) {
-          throw Object.assign(new Error('injected: Access to the resource is denied'), { name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 } });
+          throw Object.assign(new Error('injected: Access to the resource is denied'), {
+            name: 'AccessDenied',
+            $fault: 'client',
+            $metadata: { httpStatusCode: 403 },
+          });
         }
         return next(args);
       },
@@ -178,24 +278,40 @@ describe('a ReplyTo queue that refuses the worker (F10)', () => {
       new SendMessageCommand({
         QueueUrl: wallet.queueUrls.command,
         MessageBody: JSON.stringify({ idempotentKey: key, userId, amount: '1.00', type: 'credit' }),
-        MessageAttributes: { ReplyTo: { DataType: 'String', StringValue: refusing }, CorrelationId: { DataType: 'String', StringValue: 'c-refused' } },
+        MessageAttributes: {
+          ReplyTo: { DataType: 'String', StringValue: refusing },
+          CorrelationId: { DataType: 'String', StringValue: 'c-refused' },
+        },
       }),
     );
     const [reply] = await new ReplyCollector(wallet.clients.sqs, wallet.queueUrls.reply).waitForKey(key, 1, 20_000);
     // Decided once, answered on its first delivery: not a replay of a retried command.
     expect(reply).toMatchObject({ idempotentKey: key, status: 'applied', newBalance: '6.00', replayed: false });
-    expect(lines).toContainEqual(expect.objectContaining({ level: 40, msg: 'ReplyTo queue refused the reply; replies go to the default reply queue', queueUrl: refusing }));
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        level: 40,
+        msg: 'ReplyTo queue refused the reply; replies go to the default reply queue',
+        queueUrl: refusing,
+      }),
+    );
     expect(lines.filter((line) => line.msg === 'reply not published; the command will be redelivered')).toEqual([]);
   });
 
   it('moves one reply of a batch to the default reply queue when SQS refuses only that entry (Failed, SenderFault, KMS access denied), and sends the rest to the ReplyTo queue', async () => {
     const { wallet, lines } = await walletWithLog();
     const userId = await createUser(wallet, '5.00');
-    const { QueueUrl: replyTo = '' } = await wallet.clients.sqs.send(new CreateQueueCommand({ QueueName: listenerQueueName(wallet.config.queues.reply) }));
+    const { QueueUrl: replyTo = '' } = await wallet.clients.sqs.send(
+      new CreateQueueCommand({ QueueName: listenerQueueName(wallet.config.queues.reply) }),
+    );
     const refusedKey = uniqueKey('refused-entry');
     const keptKey = uniqueKey('kept-entry');
     // The call succeeds; SQS lists the one entry in Failed (its KMS key refuses the worker).
-    failEntries(wallet.clients.sqs, replyTo, (body) => body.includes(refusedKey), () => ({ SenderFault: true, Code: 'KMS.AccessDeniedException', Message: 'injected: access to the KMS key is denied' }));
+    failEntries(
+      wallet.clients.sqs,
+      replyTo,
+      (body) => body.includes(refusedKey),
+      () => ({ SenderFault: true, Code: 'KMS.AccessDeniedException', Message: 'injected: access to the KMS key is denied' }),
+    );
     wallet.startWorker({ pollers: 1 });
     await sendCommands(wallet, replyTo, [
       { idempotentKey: refusedKey, userId, amount: '1.00', type: 'credit' },
@@ -205,17 +321,31 @@ describe('a ReplyTo queue that refuses the worker (F10)', () => {
     expect(refused).toMatchObject({ idempotentKey: refusedKey, status: 'applied', replayed: false });
     const [kept] = await new ReplyCollector(wallet.clients.sqs, replyTo).waitForKey(keptKey, 1, 20_000);
     expect(kept).toMatchObject({ idempotentKey: keptKey, status: 'applied', replayed: false });
-    expect(lines).toContainEqual(expect.objectContaining({ level: 40, msg: 'ReplyTo queue refused the reply; replies go to the default reply queue', queueUrl: replyTo, replies: 1 }));
+    expect(lines).toContainEqual(
+      expect.objectContaining({
+        level: 40,
+        msg: 'ReplyTo queue refused the reply; replies go to the default reply queue',
+        queueUrl: replyTo,
+        replies: 1,
+      }),
+    );
     expect(lines.filter((line) => line.msg === 'reply not published; the command will be redelivered')).toEqual([]);
   });
 
   it('retries the command whose reply entry SQS failed for its own reasons (Failed, not SenderFault): the reply comes to the ReplyTo queue on redelivery', async () => {
     const { wallet, lines } = await walletWithLog();
     const userId = await createUser(wallet, '5.00');
-    const { QueueUrl: replyTo = '' } = await wallet.clients.sqs.send(new CreateQueueCommand({ QueueName: listenerQueueName(wallet.config.queues.reply) }));
+    const { QueueUrl: replyTo = '' } = await wallet.clients.sqs.send(
+      new CreateQueueCommand({ QueueName: listenerQueueName(wallet.config.queues.reply) }),
+    );
     const key = uniqueKey('transient-entry');
     let failures = 0;
-    failEntries(wallet.clients.sqs, replyTo, (body) => body.includes(key) && failures++ === 0, () => ({ SenderFault: false, Code: 'InternalError', Message: 'injected: internal error' }));
+    failEntries(
+      wallet.clients.sqs,
+      replyTo,
+      (body) => body.includes(key) && failures++ === 0,
+      () => ({ SenderFault: false, Code: 'InternalError', Message: 'injected: internal error' }),
+    );
     wallet.startWorker({ pollers: 1 });
     await sendCommands(wallet, replyTo, [{ idempotentKey: key, userId, amount: '1.00', type: 'credit' }]);
     const [reply] = await new ReplyCollector(wallet.clients.sqs, replyTo).waitForKey(key, 1, 30_000);
@@ -227,7 +357,12 @@ describe('a ReplyTo queue that refuses the worker (F10)', () => {
 });
 
 /** SendMessageBatch to `queueUrl` lists the entries whose body `fails` in Failed (with `entry()`'s fields) and sends the others. */
-function failEntries(sqs: SQSClient, queueUrl: string, fails: (body: string) => boolean, entry: () => Omit<BatchResultErrorEntry, 'Id'>): void {
+function failEntries(
+  sqs: SQSClient,
+  queueUrl: string,
+  fails: (body: string) => boolean,
+  entry: () => Omit<BatchResultErrorEntry, 'Id'>,
+): void {
   sqs.middlewareStack.add(
     (next, context) => async (args) => {
       const input = args.input as SendMessageBatchCommandInput;
@@ -235,9 +370,15 @@ function failEntries(sqs: SQSClient, queueUrl: string, fails: (body: string) => 
       const failed = (input.Entries ?? []).filter((sent) => fails(sent.MessageBody ?? ''));
       if (failed.length === 0) return next(args);
       const rest = (input.Entries ?? []).filter((sent) => !failed.includes(sent));
-      const result = rest.length > 0 ? await next({ ...args, input: { ...input, Entries: rest } }) : { output: { Successful: [], $metadata: {} }, response: {} };
+      const result =
+        rest.length > 0
+          ? await next({ ...args, input: { ...input, Entries: rest } })
+          : { output: { Successful: [], $metadata: {} }, response: {} };
       const output = result.output as { Failed?: BatchResultErrorEntry[] };
-      return { ...result, output: { ...output, Failed: [...(output.Failed ?? []), ...failed.map((sent) => ({ Id: sent.Id, ...entry() }))] } } as typeof result;
+      return {
+        ...result,
+        output: { ...output, Failed: [...(output.Failed ?? []), ...failed.map((sent) => ({ Id: sent.Id, ...entry() }))] },
+      } as typeof result;
     },
     { step: 'initialize', name: 'failReplyEntries', priority: 'high' },
   );
@@ -251,7 +392,10 @@ async function sendCommands(wallet: Wallet, replyTo: string, commands: object[])
       Entries: commands.map((command, index) => ({
         Id: String(index),
         MessageBody: JSON.stringify(command),
-        MessageAttributes: { ReplyTo: { DataType: 'String', StringValue: replyTo }, CorrelationId: { DataType: 'String', StringValue: `c-${index}` } },
+        MessageAttributes: {
+          ReplyTo: { DataType: 'String', StringValue: replyTo },
+          CorrelationId: { DataType: 'String', StringValue: `c-${index}` },
+        },
       })),
     }),
   );

@@ -33,7 +33,10 @@ async function receiveOne(wallet: Wallet, queueUrl: string, waitSeconds = 5): Pr
 
 async function queueDepth(wallet: Wallet, queueUrl: string): Promise<number> {
   const { Attributes = {} } = await wallet.clients.sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }),
+    new GetQueueAttributesCommand({
+      QueueUrl: queueUrl,
+      AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+    }),
   );
   return Number(Attributes.ApproximateNumberOfMessages ?? 0) + Number(Attributes.ApproximateNumberOfMessagesNotVisible ?? 0);
 }
@@ -49,7 +52,9 @@ async function sendRaw(wallet: Wallet, command: object, attributes: Record<strin
     new SendMessageCommand({
       QueueUrl: wallet.queueUrls.command,
       MessageBody: JSON.stringify(command),
-      MessageAttributes: Object.fromEntries(Object.entries(attributes).map(([name, value]) => [name, { DataType: 'String', StringValue: value }])),
+      MessageAttributes: Object.fromEntries(
+        Object.entries(attributes).map(([name, value]) => [name, { DataType: 'String', StringValue: value }]),
+      ),
     }),
   );
 }
@@ -59,13 +64,23 @@ describe('request and reply', () => {
     const wallet = await cleanups.wallet();
     wallet.startWorker();
     const pairs = await Promise.all(
-      Array.from({ length: 10 }, async () => ({ key: uniqueKey('shared'), first: await createUser(wallet, '10.00'), second: await createUser(wallet, '20.00') })),
+      Array.from({ length: 10 }, async () => ({
+        key: uniqueKey('shared'),
+        first: await createUser(wallet, '10.00'),
+        second: await createUser(wallet, '20.00'),
+      })),
     );
     await Promise.all(
       pairs.map(async ({ key, first, second }) => {
         const [a, b] = await Promise.all([
-          wallet.publishTransaction({ idempotentKey: key, userId: first, amount: '1.00', type: 'credit' }, { waitForReply: true, timeoutMs: 20_000 }),
-          wallet.publishTransaction({ idempotentKey: key, userId: second, amount: '2.00', type: 'credit' }, { waitForReply: true, timeoutMs: 20_000 }),
+          wallet.publishTransaction(
+            { idempotentKey: key, userId: first, amount: '1.00', type: 'credit' },
+            { waitForReply: true, timeoutMs: 20_000 },
+          ),
+          wallet.publishTransaction(
+            { idempotentKey: key, userId: second, amount: '2.00', type: 'credit' },
+            { waitForReply: true, timeoutMs: 20_000 },
+          ),
         ]);
         // Each waiter hears about its own command: its user, its amount.
         expect(a.reply).toMatchObject({ idempotentKey: key, userId: first, amount: '1.00' });
@@ -82,16 +97,28 @@ describe('request and reply', () => {
   it('sends a reply whose ReplyTo is outside the reply-queue prefix to the default reply queue, with its CorrelationId', async () => {
     const wallet = await cleanups.wallet();
     const userId = await createUser(wallet, '5.00');
-    const { QueueUrl: elsewhere = '' } = await wallet.clients.sqs.send(new CreateQueueCommand({ QueueName: `elsewhere-${randomUUID().slice(0, 8)}` }));
+    const { QueueUrl: elsewhere = '' } = await wallet.clients.sqs.send(
+      new CreateQueueCommand({ QueueName: `elsewhere-${randomUUID().slice(0, 8)}` }),
+    );
     cleanups.defer(async () => void (await wallet.clients.sqs.send(new DeleteQueueCommand({ QueueUrl: elsewhere }))));
     const prefixed = wallet.queueUrls.reply.replace(/\/[^/]+$/, `/${wallet.config.queues.reply}-gw-abc`);
     const otherHost = prefixed.replace(/^https?:\/\/[^/]+/, 'https://attacker.example');
     wallet.startWorker();
 
-    for (const [label, replyTo] of [['other queue', elsewhere], ['other host', otherHost], ['not a URL', 'wallet-replies-gw-x']] as const) {
+    for (const [label, replyTo] of [
+      ['other queue', elsewhere],
+      ['other host', otherHost],
+      ['not a URL', 'wallet-replies-gw-x'],
+    ] as const) {
       const correlationId = `corr-${label}-${randomUUID()}`;
-      await sendRaw(wallet, { idempotentKey: uniqueKey('route'), userId, amount: '1', type: 'credit' }, { ReplyTo: replyTo, CorrelationId: correlationId });
-      const message = await eventually(`the reply (${label}) on the default reply queue`, () => receiveOne(wallet, wallet.queueUrls.reply, 1));
+      await sendRaw(
+        wallet,
+        { idempotentKey: uniqueKey('route'), userId, amount: '1', type: 'credit' },
+        { ReplyTo: replyTo, CorrelationId: correlationId },
+      );
+      const message = await eventually(`the reply (${label}) on the default reply queue`, () =>
+        receiveOne(wallet, wallet.queueUrls.reply, 1),
+      );
       expect(message.MessageAttributes?.CorrelationId?.StringValue).toBe(correlationId);
     }
     expect(await queueDepth(wallet, elsewhere)).toBe(0);
@@ -100,10 +127,16 @@ describe('request and reply', () => {
   it('sends a reply to an accepted ReplyTo queue, and to the default one once that queue is gone', async () => {
     const wallet = await cleanups.wallet();
     const userId = await createUser(wallet, '5.00');
-    const { QueueUrl: own = '' } = await wallet.clients.sqs.send(new CreateQueueCommand({ QueueName: listenerQueueName(wallet.config.queues.reply) }));
+    const { QueueUrl: own = '' } = await wallet.clients.sqs.send(
+      new CreateQueueCommand({ QueueName: listenerQueueName(wallet.config.queues.reply) }),
+    );
     wallet.startWorker();
 
-    await sendRaw(wallet, { idempotentKey: uniqueKey('own'), userId, amount: '1', type: 'credit' }, { ReplyTo: own, CorrelationId: 'c-own' });
+    await sendRaw(
+      wallet,
+      { idempotentKey: uniqueKey('own'), userId, amount: '1', type: 'credit' },
+      { ReplyTo: own, CorrelationId: 'c-own' },
+    );
     const first = await eventually('the reply on the ReplyTo queue', () => receiveOne(wallet, own, 1));
     expect(first.MessageAttributes?.CorrelationId?.StringValue).toBe('c-own');
     expect(JSON.parse(first.Body ?? '')).toMatchObject({ userId, status: 'applied' });
@@ -126,7 +159,12 @@ describe('request and reply', () => {
     const started = Date.now();
     const results = await Promise.all(
       Array.from({ length: 200 }, (_, index) =>
-        postJson(`${api.baseUrl}/transactions?wait=true&timeoutMs=30000`, { idempotentKey: uniqueKey(`many-${index}`), userId: users[index % users.length], amount: '1.00', type: 'debit' }),
+        postJson(`${api.baseUrl}/transactions?wait=true&timeoutMs=30000`, {
+          idempotentKey: uniqueKey(`many-${index}`),
+          userId: users[index % users.length],
+          amount: '1.00',
+          type: 'debit',
+        }),
       ),
     );
     expect(results.filter((result) => result.status !== 200)).toEqual([]);
@@ -137,7 +175,10 @@ describe('request and reply', () => {
   it('gives two gateways on one command queue each only their own replies', async () => {
     const first = await cleanups.wallet({ WALLET_POLLERS: '4' });
     // A second process: its own wallet (own clients, own reply listener) on the same queues.
-    const second = await createWallet({ config: { ...testConfig(), endpoints: first.config.endpoints, stack: first.config.stack, queues: first.config.queues }, logger: createLogger('silent') });
+    const second = await createWallet({
+      config: { ...testConfig(), endpoints: first.config.endpoints, stack: first.config.stack, queues: first.config.queues },
+      logger: createLogger('silent'),
+    });
     cleanups.defer(() => second.close());
     first.startWorker();
     const [apiA, apiB] = [await startApi(first), await startApi(second)];
@@ -149,12 +190,18 @@ describe('request and reply', () => {
       Promise.all(
         Array.from({ length: 25 }, async (_, index) => {
           const idempotentKey = uniqueKey(`${label}-${index}`);
-          const { status, body } = await postJson(`${baseUrl}/transactions?wait=true&timeoutMs=20000`, { idempotentKey, userId, amount: '1.00', type: 'credit' });
+          const { status, body } = await postJson(`${baseUrl}/transactions?wait=true&timeoutMs=20000`, {
+            idempotentKey,
+            userId,
+            amount: '1.00',
+            type: 'credit',
+          });
           return { status, idempotentKey, replyKey: body.idempotentKey };
         }),
       );
     const results = (await Promise.all([send(apiA.baseUrl, 'a'), send(apiB.baseUrl, 'b')])).flat();
-    for (const result of results) expect(result).toEqual({ status: 200, idempotentKey: result.idempotentKey, replyKey: result.idempotentKey });
+    for (const result of results)
+      expect(result).toEqual({ status: 200, idempotentKey: result.idempotentKey, replyKey: result.idempotentKey });
     expect(await queueDepth(first, first.queueUrls.reply)).toBe(0);
   });
 
@@ -177,24 +224,33 @@ describe('request and reply', () => {
 
     const userId = await createUser(wallet, '1.00');
     wallet.startWorker();
-    await wallet.publishTransaction({ idempotentKey: uniqueKey('sweep'), userId, amount: '1', type: 'credit' }, { waitForReply: true, timeoutMs: 20_000 });
-    await eventually('the abandoned queue to be swept', async () => ((await queueNames(wallet, prefix)).includes(`${prefix}crashed`) ? undefined : true));
+    await wallet.publishTransaction(
+      { idempotentKey: uniqueKey('sweep'), userId, amount: '1', type: 'credit' },
+      { waitForReply: true, timeoutMs: 20_000 },
+    );
+    await eventually('the abandoned queue to be swept', async () =>
+      (await queueNames(wallet, prefix)).includes(`${prefix}crashed`) ? undefined : true,
+    );
     const names = await queueNames(wallet, prefix);
     const own = names.filter((name) => /-gw-[0-9a-f]{12}$/.test(name));
     expect(names.sort()).toEqual([`${prefix}alive`, `${prefix}foreign`, ...own].sort());
     expect(own).toHaveLength(1);
 
     await wallet.close();
-    expect((await createTestWallet().then(async (other) => {
-      try {
-        return await queueNames(other, prefix);
-      } finally {
-        await other.close();
-      }
-    })).sort()).toEqual([`${prefix}alive`, `${prefix}foreign`]);
+    expect(
+      (
+        await createTestWallet().then(async (other) => {
+          try {
+            return await queueNames(other, prefix);
+          } finally {
+            await other.close();
+          }
+        })
+      ).sort(),
+    ).toEqual([`${prefix}alive`, `${prefix}foreign`]);
   });
 
-  it('keeps a live process\'s reply queue alive past the idle time while other processes sweep', async () => {
+  it("keeps a live process's reply queue alive past the idle time while other processes sweep", async () => {
     const first = await cleanups.wallet({ WALLET_REPLY_QUEUE_IDLE_SECONDS: '2' });
     const second = await createWallet({ config: { ...first.config }, logger: createLogger('silent') });
     cleanups.defer(() => second.close());
@@ -202,18 +258,32 @@ describe('request and reply', () => {
     const userId = await createUser(first, '1.00');
     const started = Date.now();
     for (const wallet of [first, second]) {
-      await wallet.publishTransaction({ idempotentKey: uniqueKey('alive'), userId, amount: '1', type: 'credit' }, { waitForReply: true, timeoutMs: 20_000 });
+      await wallet.publishTransaction(
+        { idempotentKey: uniqueKey('alive'), userId, amount: '1', type: 'credit' },
+        { waitForReply: true, timeoutMs: 20_000 },
+      );
     }
     const prefix = `${first.config.queues.reply}-gw-`;
     const listed = (await first.clients.sqs.send(new ListQueuesCommand({ QueueNamePrefix: prefix }))).QueueUrls ?? [];
     expect(listed).toHaveLength(2);
     // Both heartbeats (each followed by a sweep) have run after the first queue would count as idle.
-    await eventually('both heartbeats past the idle time', async () => {
-      const beats = await Promise.all(listed.map(async (url) => Number((await first.clients.sqs.send(new ListQueueTagsCommand({ QueueUrl: url }))).Tags?.[HEARTBEAT_TAG])));
-      return beats.every((beat) => beat > started + 3_000) ? true : undefined;
-    }, 15_000);
+    await eventually(
+      'both heartbeats past the idle time',
+      async () => {
+        const beats = await Promise.all(
+          listed.map(async (url) =>
+            Number((await first.clients.sqs.send(new ListQueueTagsCommand({ QueueUrl: url }))).Tags?.[HEARTBEAT_TAG]),
+          ),
+        );
+        return beats.every((beat) => beat > started + 3_000) ? true : undefined;
+      },
+      15_000,
+    );
     expect((await queueNames(first, prefix)).length).toBe(2);
-    const { reply } = await first.publishTransaction({ idempotentKey: uniqueKey('still'), userId, amount: '1', type: 'credit' }, { waitForReply: true, timeoutMs: 20_000 });
+    const { reply } = await first.publishTransaction(
+      { idempotentKey: uniqueKey('still'), userId, amount: '1', type: 'credit' },
+      { waitForReply: true, timeoutMs: 20_000 },
+    );
     expect(reply).toMatchObject({ status: 'applied' });
   });
 
@@ -221,12 +291,19 @@ describe('request and reply', () => {
     const wallet = await cleanups.wallet();
     const userId = await createUser(wallet, '1.00');
     // No worker yet: the first wait times out, and its reply arrives later with nobody waiting.
-    const late = wallet.publishTransaction({ idempotentKey: uniqueKey('late'), userId, amount: '1', type: 'credit' }, { waitForReply: true, timeoutMs: 200 });
+    const late = wallet.publishTransaction(
+      { idempotentKey: uniqueKey('late'), userId, amount: '1', type: 'credit' },
+      { waitForReply: true, timeoutMs: 200 },
+    );
     await expect(late).rejects.toBeInstanceOf(ReplyTimeoutError);
     wallet.startWorker();
-    const { reply } = await wallet.publishTransaction({ idempotentKey: uniqueKey('next'), userId, amount: '1', type: 'credit' }, { waitForReply: true, timeoutMs: 20_000 });
+    const { reply } = await wallet.publishTransaction(
+      { idempotentKey: uniqueKey('next'), userId, amount: '1', type: 'credit' },
+      { waitForReply: true, timeoutMs: 20_000 },
+    );
     expect(reply).toMatchObject({ userId, status: 'applied' });
-    const [own] = (await wallet.clients.sqs.send(new ListQueuesCommand({ QueueNamePrefix: `${wallet.config.queues.reply}-gw-` }))).QueueUrls ?? [];
+    const [own] =
+      (await wallet.clients.sqs.send(new ListQueuesCommand({ QueueNamePrefix: `${wallet.config.queues.reply}-gw-` }))).QueueUrls ?? [];
     await eventually('the late reply to be read and dropped', async () => ((await queueDepth(wallet, own ?? '')) === 0 ? true : undefined));
     expect(await queueDepth(wallet, wallet.queueUrls.reply)).toBe(0);
   });
@@ -241,10 +318,17 @@ describe('request and reply', () => {
     wallet.startWorker();
     const users = await Promise.all(['1.00', '2.00', '3.00'].map((balance) => createUser(wallet, balance)));
     const results = await Promise.all(
-      users.map((userId) => wallet.publishTransaction({ idempotentKey: uniqueKey('fifo-wait'), userId, amount: '1', type: 'credit' }, { waitForReply: true, timeoutMs: 20_000 })),
+      users.map((userId) =>
+        wallet.publishTransaction(
+          { idempotentKey: uniqueKey('fifo-wait'), userId, amount: '1', type: 'credit' },
+          { waitForReply: true, timeoutMs: 20_000 },
+        ),
+      ),
     );
     expect(results.map((result) => result.reply?.newBalance)).toEqual(['2.00', '3.00', '4.00']);
-    expect(await queueNames(wallet, `${prefix}-replies-gw-`)).toEqual([expect.stringMatching(new RegExp(`^${prefix}-replies-gw-[0-9a-f]{12}\\.fifo$`))]);
+    expect(await queueNames(wallet, `${prefix}-replies-gw-`)).toEqual([
+      expect.stringMatching(new RegExp(`^${prefix}-replies-gw-[0-9a-f]{12}\\.fifo$`)),
+    ]);
   });
 
   it('ends the wait of an HTTP client that disconnects', async () => {

@@ -81,7 +81,12 @@ function commandsFor(users: string[], count: number, label: string): Command[] {
   // balances go up and down and, as the rounds go on, some debits are refused for insufficient funds.
   return Array.from({ length: count }, (_, index) => {
     const debit = (index + Math.floor(index / users.length)) % 3 === 2;
-    return { idempotentKey: uniqueKey(`${label}-${index}`), userId: users[index % users.length]!, type: debit ? 'debit' : 'credit', amount: debit ? '25.00' : '1.10' };
+    return {
+      idempotentKey: uniqueKey(`${label}-${index}`),
+      userId: users[index % users.length]!,
+      type: debit ? 'debit' : 'credit',
+      amount: debit ? '25.00' : '1.10',
+    };
   });
 }
 
@@ -110,7 +115,15 @@ async function startGroup(label: string, processes: number): Promise<Group> {
   });
   const wallet = await createWallet({ config: loadConfig(env), logger: createLogger('silent') });
   const workers = Array.from({ length: processes }, () => spawnWorker(env));
-  return { label, wallet, workers, collector: new ReplyCollector(wallet.clients.sqs, wallet.queueUrls.reply), commands: [], measuredSeconds: 0, measuredCommands: 0 };
+  return {
+    label,
+    wallet,
+    workers,
+    collector: new ReplyCollector(wallet.clients.sqs, wallet.queueUrls.reply),
+    commands: [],
+    measuredSeconds: 0,
+    measuredCommands: 0,
+  };
 }
 
 /** Publishes commands to the group's queue and waits until each has its reply; returns the seconds that took. */
@@ -122,7 +135,9 @@ async function round(group: Group, commands: Command[]): Promise<number> {
       group.wallet.clients.sqs.send(
         new SendMessageBatchCommand({
           QueueUrl: group.wallet.queueUrls.command,
-          Entries: commands.slice(batch * 10, batch * 10 + 10).map((command, index) => ({ Id: String(index), MessageBody: JSON.stringify(command) })),
+          Entries: commands
+            .slice(batch * 10, batch * 10 + 10)
+            .map((command, index) => ({ Id: String(index), MessageBody: JSON.stringify(command) })),
         }),
       ),
     ),
@@ -132,7 +147,9 @@ async function round(group: Group, commands: Command[]): Promise<number> {
     `${group.label}: replies to all ${keys.size} commands`,
     async () => {
       await group.collector.drain();
-      return new Set(group.collector.replies.map((reply) => reply.idempotentKey).filter((key) => keys.has(key))).size >= keys.size || undefined;
+      return (
+        new Set(group.collector.replies.map((reply) => reply.idempotentKey).filter((key) => keys.has(key))).size >= keys.size || undefined
+      );
     },
     60_000,
   );
@@ -145,7 +162,10 @@ function expectDecidedOnce(group: Group): void {
   for (const reply of group.collector.replies) byKey.set(reply.idempotentKey, [...(byKey.get(reply.idempotentKey) ?? []), reply]);
   for (const command of group.commands) {
     const forKey = byKey.get(command.idempotentKey) ?? [];
-    expect(forKey.filter((reply) => !reply.replayed), command.idempotentKey).toHaveLength(1);
+    expect(
+      forKey.filter((reply) => !reply.replayed),
+      command.idempotentKey,
+    ).toHaveLength(1);
     const [first] = forKey;
     for (const reply of forKey) expect({ ...reply, replayed: false }).toEqual({ ...first, replayed: false });
     expect(first).toMatchObject({ userId: command.userId, type: command.type, status: expect.stringMatching(/^(applied|rejected)$/) });
@@ -165,7 +185,11 @@ async function expectConsistentLedgers(wallet: Wallet, users: string[], commands
 /** Nothing left behind: the command queue drains (deletes follow the replies) and nothing was dead-lettered. */
 async function expectDrained(group: Group): Promise<void> {
   const depth = (queueUrl: string) => queueDepth(group.wallet.clients.sqs, queueUrl);
-  await eventually(`${group.label}: an empty command queue`, async () => ((await depth(group.wallet.queueUrls.command)) === 0 ? true : undefined), 15_000);
+  await eventually(
+    `${group.label}: an empty command queue`,
+    async () => ((await depth(group.wallet.queueUrls.command)) === 0 ? true : undefined),
+    15_000,
+  );
   expect(await depth(group.wallet.queueUrls.deadLetter)).toBe(0);
 }
 
@@ -225,7 +249,11 @@ describe('scaling out the production worker', () => {
 
       for (const group of groups) expectDecidedOnce(group);
       expect(groups.some((group) => group.collector.replies.some((reply) => reply.status === 'rejected'))).toBe(true);
-      await expectConsistentLedgers(single.wallet, users, groups.flatMap((group) => group.commands));
+      await expectConsistentLedgers(
+        single.wallet,
+        users,
+        groups.flatMap((group) => group.commands),
+      );
       for (const group of groups) await expectDrained(group);
       phase('invariant checks');
       await stopGracefully(workers);
@@ -235,7 +263,8 @@ describe('scaling out the production worker', () => {
       expect(rate(four)).toBeGreaterThanOrEqual(1.25 * rate(single));
     } catch (error) {
       for (const group of groups) {
-        for (const [index, worker] of group.workers.entries()) console.error(`${group.label}, worker ${index} (exit ${worker.child.exitCode}):\n${worker.output.join('\n')}`);
+        for (const [index, worker] of group.workers.entries())
+          console.error(`${group.label}, worker ${index} (exit ${worker.child.exitCode}):\n${worker.output.join('\n')}`);
       }
       throw error;
     } finally {

@@ -22,7 +22,9 @@ describe('a worker with WALLET_ALLOWED_SENDER_IDS', () => {
     const forged = uniqueKey('forged');
     await wallet.publishTransaction({ idempotentKey: forged, userId, type: 'credit', amount: '1000000' });
     wallet.startWorker();
-    await eventually('the command queue empty', async () => ((await queueDepth(wallet!.clients.sqs, wallet!.queueUrls.command)) === 0 ? true : undefined));
+    await eventually('the command queue empty', async () =>
+      (await queueDepth(wallet!.clients.sqs, wallet!.queueUrls.command)) === 0 ? true : undefined,
+    );
     await expect(wallet.getCurrentBalance({ userId })).resolves.toMatchObject({ balance: '10.00' });
     // The key was not consumed either: nothing was recorded under it.
     await expect(wallet.listTransactions({ userId })).resolves.toMatchObject({ items: [] });

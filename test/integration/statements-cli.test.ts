@@ -33,7 +33,16 @@ describe('npm run statement', () => {
     const { code, output } = await statement([userId, '--from', from, '--to', to]);
     expect(code, output).toBe(0);
     const document = JSON.parse(output) as Record<string, unknown> & { entries: Record<string, unknown>[] };
-    expect(document).toMatchObject({ userId, currency: 'USD', from, to, openingBalance: '20.00', totalIn: '3.00', totalOut: '0.75', closingBalance: '22.25' });
+    expect(document).toMatchObject({
+      userId,
+      currency: 'USD',
+      from,
+      to,
+      openingBalance: '20.00',
+      totalIn: '3.00',
+      totalOut: '0.75',
+      closingBalance: '22.25',
+    });
     expect(document.entries.map((entry) => [entry.type, entry.newBalance])).toEqual([
       ['credit', '23.00'],
       ['debit', '22.25'],

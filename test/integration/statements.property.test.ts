@@ -24,7 +24,11 @@ describe('statements over random money moves (fast-check)', () => {
         fc.array(moneyMoveStep, { minLength: 8, maxLength: 25 }),
         fc.array(fc.tuple(fc.nat(), fc.nat()), { minLength: 3, maxLength: 6 }),
         async (steps, windows) => {
-          const users = [await createUserAt(w, '40', createdAt), await createUserAt(w, '25', createdAt), await createUserAt(w, '10', createdAt)];
+          const users = [
+            await createUserAt(w, '40', createdAt),
+            await createUserAt(w, '25', createdAt),
+            await createUserAt(w, '10', createdAt),
+          ];
           const commands = moneyMoveCommands(steps, users, uniqueKey('run'));
           // All at once: the engine decides several commands of one wallet in the same millisecond.
           await Promise.all(commands.map((command) => w.transact(command)));
@@ -46,8 +50,15 @@ describe('statements over random money moves (fast-check)', () => {
             ...history.flatMap((entry) => [entry.timestamp, iso(Date.parse(entry.timestamp)), iso(Date.parse(entry.timestamp) + 1)]),
             iso(Date.now() + 1_000),
           ].sort((a, b) => (boundKey(a) < boundKey(b) ? -1 : boundKey(a) > boundKey(b) ? 1 : 0));
-          const periods = windows.map(([a, b]) => [candidates[Math.min(a, b) % candidates.length] ?? '', candidates[Math.max(a, b) % candidates.length] ?? ''] as const);
-          await Promise.all(periods.filter(([from, to]) => boundKey(from) < boundKey(to) && StatementPeriodSchema.safeParse({ userId, from, to }).success).map(([from, to]) => checkWindow(from, to)));
+          const periods = windows.map(
+            ([a, b]) =>
+              [candidates[Math.min(a, b) % candidates.length] ?? '', candidates[Math.max(a, b) % candidates.length] ?? ''] as const,
+          );
+          await Promise.all(
+            periods
+              .filter(([from, to]) => boundKey(from) < boundKey(to) && StatementPeriodSchema.safeParse({ userId, from, to }).success)
+              .map(([from, to]) => checkWindow(from, to)),
+          );
 
           async function checkWindow(from: string, to: string) {
             const inWindow = applied.filter((entry) => entry.timestamp >= boundKey(from) && entry.timestamp < boundKey(to));
@@ -55,10 +66,15 @@ describe('statements over random money moves (fast-check)', () => {
             const opening = before?.newBalance ?? '40.00';
             const statement = await w.getStatement({ userId, from, to, limit: 500 });
             const label = `[${from}, ${to})`;
-            expect(statement.entries.map((entry) => entry.transactionId), label).toEqual(inWindow.map((entry: HistoryEntry) => entry.transactionId));
+            expect(
+              statement.entries.map((entry) => entry.transactionId),
+              label,
+            ).toEqual(inWindow.map((entry: HistoryEntry) => entry.transactionId));
             expect(statement.openingBalance, label).toBe(opening);
             expect(statement.closingBalance, label).toBe(inWindow.at(-1)?.newBalance ?? opening);
-            expect(cents(statement.openingBalance) + cents(statement.totalIn) - cents(statement.totalOut), label).toBe(cents(statement.closingBalance));
+            expect(cents(statement.openingBalance) + cents(statement.totalIn) - cents(statement.totalOut), label).toBe(
+              cents(statement.closingBalance),
+            );
             let running = cents(statement.openingBalance);
             for (const entry of statement.entries) {
               running += cents(entry.moneyIn) - cents(entry.moneyOut);
@@ -66,10 +82,16 @@ describe('statements over random money moves (fast-check)', () => {
             }
             // Both ends as getBalanceAt: the state just before `to`, and (once the wallet existed) just before `from`.
             const last = inWindow.at(-1);
-            if (last) await expect(w.getBalanceAt({ userId, at: last.timestamp })).resolves.toMatchObject({ balance: statement.closingBalance });
-            if (!/\.\d{6}Z$/.test(to)) await expect(w.getBalanceAt({ userId, at: iso(Date.parse(to) - 1) })).resolves.toMatchObject({ balance: statement.closingBalance });
+            if (last)
+              await expect(w.getBalanceAt({ userId, at: last.timestamp })).resolves.toMatchObject({ balance: statement.closingBalance });
+            if (!/\.\d{6}Z$/.test(to))
+              await expect(w.getBalanceAt({ userId, at: iso(Date.parse(to) - 1) })).resolves.toMatchObject({
+                balance: statement.closingBalance,
+              });
             if (!/\.\d{6}Z$/.test(from) && Date.parse(from) > Date.parse(createdAt)) {
-              await expect(w.getBalanceAt({ userId, at: iso(Date.parse(from) - 1) })).resolves.toMatchObject({ balance: statement.openingBalance });
+              await expect(w.getBalanceAt({ userId, at: iso(Date.parse(from) - 1) })).resolves.toMatchObject({
+                balance: statement.openingBalance,
+              });
             }
           }
         },

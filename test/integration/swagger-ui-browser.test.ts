@@ -53,7 +53,11 @@ describe('Swagger UI', () => {
     const operations = page.locator('.opblock-summary-path');
     await operations.nth(3).waitFor();
     expect(await operations.allTextContents()).toEqual(
-      expect.arrayContaining(['/transactions', '/users/{userId}/balance', '/users/{userId}/transactions', '/health'].map((path) => expect.stringContaining(path))),
+      expect.arrayContaining(
+        ['/transactions', '/users/{userId}/balance', '/users/{userId}/transactions', '/health'].map((path) =>
+          expect.stringContaining(path),
+        ),
+      ),
     );
     const file = join(screenshots, 'docs.png');
     await page.screenshot({ path: file, fullPage: true });

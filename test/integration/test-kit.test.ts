@@ -35,11 +35,18 @@ describe('the test kit (wallet-worker/testing)', () => {
     const command = { idempotentKey: uniqueKey('twice'), userId, type: 'credit', amount: '1.00' };
     const [reply] = await deliver(wallet, command, { times: 1 });
     if (!reply) throw new Error('no reply');
-    await expect(expectOneEffect(wallet, { command, replies: [reply], balanceBefore: '5.00' })).resolves.toMatchObject({ newBalance: '6.00' });
+    await expect(expectOneEffect(wallet, { command, replies: [reply], balanceBefore: '5.00' })).resolves.toMatchObject({
+      newBalance: '6.00',
+    });
 
     // The balance moved a second time with no record of it, a delivery went unanswered, and two replies claim to have decided.
     await wallet.clients.ddb.send(
-      new UpdateCommand({ TableName: wallet.config.tables.users, Key: { userId }, UpdateExpression: 'SET balance = :b', ExpressionAttributeValues: { ':b': 7 } }),
+      new UpdateCommand({
+        TableName: wallet.config.tables.users,
+        Key: { userId },
+        UpdateExpression: 'SET balance = :b',
+        ExpressionAttributeValues: { ':b': 7 },
+      }),
     );
     const { problems } = await checkOneEffect(wallet, { command, replies: [reply, { ...reply }], deliveries: 3, balanceBefore: '5.00' });
     expect(problems).toEqual([

@@ -67,7 +67,9 @@ describe('time and order of a wallet’s entries', () => {
     expect([...times].sort()).toEqual(times);
     expect(new Set(times).size).toBe(times.length);
     now = Date.parse(hold.expiresAt ?? '') - 1_500;
-    await expect(decide({ idempotentKey: uniqueKey('cap'), userId, type: 'capture', holdKey: hold.idempotentKey })).resolves.toMatchObject([{ status: 'applied', amount: '30.00' }]);
+    await expect(decide({ idempotentKey: uniqueKey('cap'), userId, type: 'capture', holdKey: hold.idempotentKey })).resolves.toMatchObject([
+      { status: 'applied', amount: '30.00' },
+    ]);
     expect((await checkLedger(w, userId, '100')).problems).toEqual([]);
   });
 
@@ -95,16 +97,22 @@ describe('transfers reveal nothing of other users', () => {
     expect(b).toMatchObject({ status: 'rejected', reason: 'insufficient_funds' });
     await createUser(w, '0', missing);
     await expect(w.transact(toMissing)).resolves.toEqual({ ...a, replayed: true });
-    await expect(w.transact({ idempotentKey: uniqueKey('t'), userId: payer, type: 'transfer', amount: '1', toUserId: `nobody-${uniqueKey()}` })).resolves.toMatchObject({ reason: 'recipient_not_found' });
+    await expect(
+      w.transact({ idempotentKey: uniqueKey('t'), userId: payer, type: 'transfer', amount: '1', toUserId: `nobody-${uniqueKey()}` }),
+    ).resolves.toMatchObject({ reason: 'recipient_not_found' });
   });
 
   it('shows the recipient its own reference for a transfer and a reversed transfer, in entries and cursors, never the payer’s key', async () => {
     const w = await cleanups.wallet();
     const [payer, recipient] = [await createUser(w, '100'), await createUser(w, '0')];
     const secret = `payer-secret-${uniqueKey()}`;
-    await expect(w.transact({ idempotentKey: secret, userId: payer, type: 'transfer', amount: '30', toUserId: recipient })).resolves.toMatchObject({ status: 'applied' });
+    await expect(
+      w.transact({ idempotentKey: secret, userId: payer, type: 'transfer', amount: '30', toUserId: recipient }),
+    ).resolves.toMatchObject({ status: 'applied' });
     const reversal = `${secret}-reversal`;
-    await expect(w.transact({ idempotentKey: reversal, userId: payer, type: 'reverse', originalKey: secret, amount: '10' })).resolves.toMatchObject({ status: 'applied' });
+    await expect(
+      w.transact({ idempotentKey: reversal, userId: payer, type: 'reverse', originalKey: secret, amount: '10' }),
+    ).resolves.toMatchObject({ status: 'applied' });
     await w.transact({ idempotentKey: uniqueKey('c'), userId: recipient, type: 'credit', amount: '1' });
     const seen: string[] = [];
     let cursor: string | undefined;
@@ -114,8 +122,15 @@ describe('transfers reveal nothing of other users', () => {
       cursor = page.nextCursor;
     } while (cursor);
     const all = await w.listTransactions({ userId: recipient });
-    expect(all.items.map((entry) => [entry.type, entry.newBalance])).toEqual([['credit', '21.00'], ['reverse', '20.00'], ['transfer', '30.00']]);
-    expect(all.items.slice(1).map((entry) => entry.idempotentKey)).toEqual([expect.stringMatching(/^leg-[0-9a-f]{32}$/), expect.stringMatching(/^leg-[0-9a-f]{32}$/)]);
+    expect(all.items.map((entry) => [entry.type, entry.newBalance])).toEqual([
+      ['credit', '21.00'],
+      ['reverse', '20.00'],
+      ['transfer', '30.00'],
+    ]);
+    expect(all.items.slice(1).map((entry) => entry.idempotentKey)).toEqual([
+      expect.stringMatching(/^leg-[0-9a-f]{32}$/),
+      expect.stringMatching(/^leg-[0-9a-f]{32}$/),
+    ]);
     expect(seen.join('\n')).not.toContain('payer-secret');
     expect((await checkLedger(w, recipient, '0')).problems).toEqual([]);
   });
@@ -146,7 +161,13 @@ describe('transfers reveal nothing of other users', () => {
       }),
     );
     const first = await w.listTransactions({ userId: recipient, limit: 1 });
-    expect(first.items).toEqual([expect.objectContaining({ idempotentKey: expect.stringMatching(/^leg-[0-9a-f]{32}$/), counterpartyUserId: 'old-payer', newBalance: '6.00' })]);
+    expect(first.items).toEqual([
+      expect.objectContaining({
+        idempotentKey: expect.stringMatching(/^leg-[0-9a-f]{32}$/),
+        counterpartyUserId: 'old-payer',
+        newBalance: '6.00',
+      }),
+    ]);
     expect(JSON.stringify(first) + Buffer.from(first.nextCursor ?? '', 'base64url').toString('utf8')).not.toContain('old-payer-secret');
     const second = await w.listTransactions({ userId: recipient, limit: 1, cursor: first.nextCursor ?? '' });
     expect(second.items).toEqual([expect.objectContaining({ type: 'credit', newBalance: '1.00' })]);

@@ -40,9 +40,12 @@ describe('traces across the queues', () => {
     await wallet.publishTransaction({ idempotentKey: key, userId, type: 'credit', amount: '10' });
 
     const reply = await eventually('the reply', async () => {
-      const { Messages = [] } = await wallet.clients.sqs.send(new ReceiveMessageCommand({ QueueUrl: wallet.queueUrls.reply, MessageAttributeNames: ['All'], WaitTimeSeconds: 1 }));
+      const { Messages = [] } = await wallet.clients.sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: wallet.queueUrls.reply, MessageAttributeNames: ['All'], WaitTimeSeconds: 1 }),
+      );
       const [message] = Messages;
-      if (message) await wallet.clients.sqs.send(new DeleteMessageCommand({ QueueUrl: wallet.queueUrls.reply, ReceiptHandle: message.ReceiptHandle }));
+      if (message)
+        await wallet.clients.sqs.send(new DeleteMessageCommand({ QueueUrl: wallet.queueUrls.reply, ReceiptHandle: message.ReceiptHandle }));
       return message;
     });
     const spans = await eventually('the command span to end', () => {
@@ -68,13 +71,17 @@ describe('traces across the queues', () => {
     expect(reply.MessageAttributes?.traceparent?.StringValue).toBe(`00-${traceId}-${replySpan?.spanContext().spanId}-01`);
   });
 
-  it('puts one DynamoDB call that serves several commands (group commit) in the first command\'s trace, linked to the others', async () => {
+  it("puts one DynamoDB call that serves several commands (group commit) in the first command's trace, linked to the others", async () => {
     const wallet = await cleanups.wallet();
     const [first, second, third] = ['a', 'b', 'c'].map((id) => commandTracer.start({ MessageId: id }));
-    await runInCommandTraces([first, second, undefined, third, second], () => wallet.clients.ddb.send(new GetCommand({ TableName: wallet.config.tables.users, Key: { userId: uniqueKey('nobody') } })));
+    await runInCommandTraces([first, second, undefined, third, second], () =>
+      wallet.clients.ddb.send(new GetCommand({ TableName: wallet.config.tables.users, Key: { userId: uniqueKey('nobody') } })),
+    );
     for (const trace of [first, second, third]) trace?.end();
 
-    const call = exporter.getFinishedSpans().find((span) => span.name === 'DynamoDB.GetItem' && span.parentSpanContext?.spanId === first?.spanContext.spanId);
+    const call = exporter
+      .getFinishedSpans()
+      .find((span) => span.name === 'DynamoDB.GetItem' && span.parentSpanContext?.spanId === first?.spanContext.spanId);
     expect(call?.spanContext().traceId).toBe(first?.spanContext.traceId);
     expect(call?.links.map((link) => link.context.spanId)).toEqual([second?.spanContext.spanId, third?.spanContext.spanId]);
   });

@@ -43,11 +43,33 @@ describe('opening a wallet', () => {
   it('opens at 0, active, in its currency; history lists the open with its metadata; the reply has no amount', async () => {
     const userId = `w-${randomUUID()}`;
     const reply = await send({ userId, type: 'open', currency: 'EUR', metadata: { customer: 'c-981', tier: 'gold' } });
-    expect(reply).toMatchObject({ status: 'applied', type: 'open', currency: 'EUR', newBalance: '0.00', available: '0.00', replayed: false });
+    expect(reply).toMatchObject({
+      status: 'applied',
+      type: 'open',
+      currency: 'EUR',
+      newBalance: '0.00',
+      available: '0.00',
+      replayed: false,
+    });
     expect(reply).not.toHaveProperty('amount');
-    await expect(balanceOf(userId)).resolves.toEqual({ userId, balance: '0.00', held: '0.00', available: '0.00', currency: 'EUR', status: 'active' });
+    await expect(balanceOf(userId)).resolves.toEqual({
+      userId,
+      balance: '0.00',
+      held: '0.00',
+      available: '0.00',
+      currency: 'EUR',
+      status: 'active',
+    });
     const { items } = await wallet.listTransactions({ userId });
-    expect(items).toEqual([expect.objectContaining({ type: 'open', status: 'applied', currency: 'EUR', metadata: { customer: 'c-981', tier: 'gold' }, newBalance: '0.00' })]);
+    expect(items).toEqual([
+      expect.objectContaining({
+        type: 'open',
+        status: 'applied',
+        currency: 'EUR',
+        metadata: { customer: 'c-981', tier: 'gold' },
+        newBalance: '0.00',
+      }),
+    ]);
   });
 
   it('refuses an id that exists as wallet_exists, sticky, revealing nothing of the wallet; the same open again replays', async () => {
@@ -67,10 +89,21 @@ describe('opening a wallet', () => {
   it('an unknown currency is invalid_command; commands for an id never opened stay user_not_found', async () => {
     // Sent raw: the library's own check refuses it before it reaches the queue.
     const key = uniqueKey('open-xyz');
-    await expect(wallet.publishTransaction({ idempotentKey: key, userId: 'w-x', type: 'open', currency: 'XYZ' })).rejects.toThrow('invalid command');
-    await wallet.clients.sqs.send(new SendMessageCommand({ QueueUrl: wallet.queueUrls.command, MessageBody: JSON.stringify({ idempotentKey: key, userId: 'w-x', type: 'open', currency: 'XYZ' }) }));
+    await expect(wallet.publishTransaction({ idempotentKey: key, userId: 'w-x', type: 'open', currency: 'XYZ' })).rejects.toThrow(
+      'invalid command',
+    );
+    await wallet.clients.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: wallet.queueUrls.command,
+        MessageBody: JSON.stringify({ idempotentKey: key, userId: 'w-x', type: 'open', currency: 'XYZ' }),
+      }),
+    );
     const [invalid] = await replies.waitForKey(key);
-    expect(invalid).toMatchObject({ status: 'rejected', reason: 'invalid_command', issues: [expect.objectContaining({ path: 'currency' })] });
+    expect(invalid).toMatchObject({
+      status: 'rejected',
+      reason: 'invalid_command',
+      issues: [expect.objectContaining({ path: 'currency' })],
+    });
     expect(await send({ userId: `w-${randomUUID()}`, type: 'freeze' })).toMatchObject({ status: 'rejected', reason: 'user_not_found' });
   });
 });
@@ -78,9 +111,21 @@ describe('opening a wallet', () => {
 describe('currencies', () => {
   it('writes every amount and balance with exactly the exponent: JPY 0, USD 2, KWD 3', async () => {
     const [yen, dollar, dinar] = [await open('JPY'), await open('USD'), await open('KWD')];
-    expect(await send({ userId: yen, type: 'credit', amount: '1000' })).toMatchObject({ amount: '1000', newBalance: '1000', currency: 'JPY' });
-    expect(await send({ userId: dollar, type: 'credit', amount: '74.5' })).toMatchObject({ amount: '74.50', newBalance: '74.50', currency: 'USD' });
-    expect(await send({ userId: dinar, type: 'credit', amount: '1.25' })).toMatchObject({ amount: '1.250', newBalance: '1.250', currency: 'KWD' });
+    expect(await send({ userId: yen, type: 'credit', amount: '1000' })).toMatchObject({
+      amount: '1000',
+      newBalance: '1000',
+      currency: 'JPY',
+    });
+    expect(await send({ userId: dollar, type: 'credit', amount: '74.5' })).toMatchObject({
+      amount: '74.50',
+      newBalance: '74.50',
+      currency: 'USD',
+    });
+    expect(await send({ userId: dinar, type: 'credit', amount: '1.25' })).toMatchObject({
+      amount: '1.250',
+      newBalance: '1.250',
+      currency: 'KWD',
+    });
     expect(await send({ userId: dinar, type: 'debit', amount: '0.001' })).toMatchObject({ status: 'applied', newBalance: '1.249' });
     await expect(balanceOf(dinar)).resolves.toMatchObject({ balance: '1.249', currency: 'KWD' });
     const { items } = await wallet.listTransactions({ userId: yen });
@@ -90,17 +135,37 @@ describe('currencies', () => {
   it('refuses amounts finer than the currency as amount_not_representable, a named other currency and a transfer across currencies as currency_mismatch', async () => {
     const [yen, dollar] = [await open('JPY'), await open('USD')];
     await send({ userId: dollar, type: 'credit', amount: '100' });
-    expect(await send({ userId: yen, type: 'credit', amount: '10.5' })).toMatchObject({ status: 'rejected', reason: 'amount_not_representable', amount: '10.5' });
-    expect(await send({ userId: dollar, type: 'debit', amount: '1.234' })).toMatchObject({ status: 'rejected', reason: 'amount_not_representable' });
-    expect(await send({ userId: dollar, type: 'credit', amount: '1', currency: 'EUR' })).toMatchObject({ status: 'rejected', reason: 'currency_mismatch' });
-    expect(await send({ userId: dollar, type: 'credit', amount: '1', currency: 'USD' })).toMatchObject({ status: 'applied', newBalance: '101.00' });
-    expect(await send({ userId: dollar, type: 'transfer', amount: '5', toUserId: yen })).toMatchObject({ status: 'rejected', reason: 'currency_mismatch' });
+    expect(await send({ userId: yen, type: 'credit', amount: '10.5' })).toMatchObject({
+      status: 'rejected',
+      reason: 'amount_not_representable',
+      amount: '10.5',
+    });
+    expect(await send({ userId: dollar, type: 'debit', amount: '1.234' })).toMatchObject({
+      status: 'rejected',
+      reason: 'amount_not_representable',
+    });
+    expect(await send({ userId: dollar, type: 'credit', amount: '1', currency: 'EUR' })).toMatchObject({
+      status: 'rejected',
+      reason: 'currency_mismatch',
+    });
+    expect(await send({ userId: dollar, type: 'credit', amount: '1', currency: 'USD' })).toMatchObject({
+      status: 'applied',
+      newBalance: '101.00',
+    });
+    expect(await send({ userId: dollar, type: 'transfer', amount: '5', toUserId: yen })).toMatchObject({
+      status: 'rejected',
+      reason: 'currency_mismatch',
+    });
     await expect(balanceOf(yen)).resolves.toMatchObject({ balance: '0' });
   });
 
   it('reads an item without currency or status as an active wallet in WALLET_DEFAULT_CURRENCY, without rewriting it', async () => {
     const legacy = await createUser(wallet, '10');
-    expect(await send({ userId: legacy, type: 'credit', amount: '1.5' })).toMatchObject({ status: 'applied', currency: 'USD', newBalance: '11.50' });
+    expect(await send({ userId: legacy, type: 'credit', amount: '1.5' })).toMatchObject({
+      status: 'applied',
+      currency: 'USD',
+      newBalance: '11.50',
+    });
     await expect(balanceOf(legacy)).resolves.toMatchObject({ balance: '11.50', currency: 'USD', status: 'active' });
   });
 });
@@ -127,7 +192,10 @@ describe('freezing', () => {
     expect(await send({ userId, type: 'credit', amount: '5' })).toMatchObject({ status: 'applied', newBalance: '55.00' });
     expect(await send({ userId: other, type: 'transfer', amount: '5', toUserId: userId })).toMatchObject({ status: 'applied' });
     expect(await send({ userId, type: 'release', holdKey: hold })).toMatchObject({ status: 'applied', available: '60.00' });
-    expect(await send({ userId, type: 'reverse', originalKey: credit, amount: '10' })).toMatchObject({ status: 'applied', newBalance: '50.00' });
+    expect(await send({ userId, type: 'reverse', originalKey: credit, amount: '10' })).toMatchObject({
+      status: 'applied',
+      newBalance: '50.00',
+    });
     expect(await send({ userId, type: 'unfreeze', note: 'case 77 closed' })).toMatchObject({ status: 'applied' });
     expect(await send({ userId, type: 'debit', amount: '1' })).toMatchObject({ status: 'applied', newBalance: '49.00' });
     const { items } = await wallet.listTransactions({ userId, limit: 100 });
@@ -160,12 +228,24 @@ describe('closing', () => {
     expect(closed).toMatchObject({ status: 'applied', type: 'close', newBalance: '0.00', currency: 'EUR' });
     expect(await send({ idempotentKey: closeKey, userId, type: 'close', note: 'customer left' })).toEqual({ ...closed, replayed: true });
     await expect(balanceOf(userId)).resolves.toMatchObject({ status: 'closed', balance: '0.00' });
-    for (const command of [{ type: 'credit', amount: '1' }, { type: 'reverse', originalKey: credit }, { type: 'freeze' }, { type: 'unfreeze' }, { type: 'close' }]) {
+    for (const command of [
+      { type: 'credit', amount: '1' },
+      { type: 'reverse', originalKey: credit },
+      { type: 'freeze' },
+      { type: 'unfreeze' },
+      { type: 'close' },
+    ]) {
       expect(await send({ userId, ...command }), command.type).toMatchObject({ status: 'rejected', reason: 'wallet_closed' });
     }
-    expect(await send({ userId: payer, type: 'transfer', amount: '1', toUserId: userId })).toMatchObject({ status: 'rejected', reason: 'recipient_closed' });
+    expect(await send({ userId: payer, type: 'transfer', amount: '1', toUserId: userId })).toMatchObject({
+      status: 'rejected',
+      reason: 'recipient_closed',
+    });
     // Only a payer who could afford it learns the recipient is closed.
-    expect(await send({ userId: payer, type: 'transfer', amount: '500', toUserId: userId })).toMatchObject({ status: 'rejected', reason: 'insufficient_funds' });
+    expect(await send({ userId: payer, type: 'transfer', amount: '500', toUserId: userId })).toMatchObject({
+      status: 'rejected',
+      reason: 'insufficient_funds',
+    });
     const { items } = await wallet.listTransactions({ userId, limit: 100 });
     expect(items.slice(0, 5).map((entry) => [entry.type, entry.reason])).toEqual([
       ['close', 'wallet_closed'],

@@ -17,17 +17,26 @@ describe('the worker never wedges', () => {
     const w = await cleanups.wallet();
     const [owner, other] = await Promise.all([createUser(w, '10'), createUser(w, '10')]);
     const corruptKey = uniqueKey('corrupt');
-    await w.clients.ddb.send(new PutCommand({ TableName: w.config.tables.transactions, Item: { idempotentKey: corruptKey, userId: owner, type: 'credit', status: 'maybe' } }));
+    await w.clients.ddb.send(
+      new PutCommand({
+        TableName: w.config.tables.transactions,
+        Item: { idempotentKey: corruptKey, userId: owner, type: 'credit', status: 'maybe' },
+      }),
+    );
     const replies = new ReplyCollector(w.clients.sqs, w.queueUrls.reply);
     w.startWorker();
     const fine = uniqueKey('fine');
     await w.publishTransaction({ idempotentKey: corruptKey, userId: owner, type: 'credit', amount: '1' });
     await w.publishTransaction({ idempotentKey: fine, userId: other, type: 'credit', amount: '1' });
     await replies.waitForKey(fine, 1, 15_000);
-    const [letter] = await eventually('the corrupt command on the DLQ', async () => {
-      const letters = await listDeadLetters(w.clients.sqs, w.queueUrls.deadLetter);
-      return letters.length === 1 ? letters : undefined;
-    }, 15_000);
+    const [letter] = await eventually(
+      'the corrupt command on the DLQ',
+      async () => {
+        const letters = await listDeadLetters(w.clients.sqs, w.queueUrls.deadLetter);
+        return letters.length === 1 ? letters : undefined;
+      },
+      15_000,
+    );
     expect(letter).toMatchObject({ receiveCount: 1, reason: { code: 'corrupt_item' } });
     // The worker is not left re-sending it: the owner's next command is answered too.
     const next = uniqueKey('next');
@@ -36,7 +45,12 @@ describe('the worker never wedges', () => {
   });
 
   it('rides out throttling of one hot user far past maxReceiveCount × visibility: nothing dead-lettered, bystanders answered meanwhile, the hot command applied once', async () => {
-    const w = await cleanups.wallet({ WALLET_MAX_RECEIVE_COUNT: '2', WALLET_VISIBILITY_TIMEOUT_SECONDS: '2', WALLET_RETRY_BASE_SECONDS: '0', WALLET_MAX_CONFLICT_RETRIES: '1' });
+    const w = await cleanups.wallet({
+      WALLET_MAX_RECEIVE_COUNT: '2',
+      WALLET_VISIBILITY_TIMEOUT_SECONDS: '2',
+      WALLET_RETRY_BASE_SECONDS: '0',
+      WALLET_MAX_CONFLICT_RETRIES: '1',
+    });
     const [hot, bystander] = await Promise.all([createUser(w, '10'), createUser(w, '10')]);
     let throttling = true;
     const throttle = throttleUser(w, hot, () => throttling);

@@ -23,7 +23,6 @@ async function sendRaw(body: string) {
   await wallet.clients.sqs.send(new SendMessageCommand({ QueueUrl: wallet.queueUrls.command, MessageBody: body }));
 }
 
-
 describe('the worker, through the queues', () => {
   it('applies a credit and a debit and publishes a reply for each', async () => {
     const userId = await createUser(wallet, '100');
@@ -68,7 +67,10 @@ describe('the worker, through the queues', () => {
 
   it('answers a waiting publisher with its reply (publishTransaction waitForReply)', async () => {
     const userId = await createUser(wallet, '1');
-    const { reply } = await wallet.publishTransaction({ idempotentKey: uniqueKey('wait'), userId, type: 'debit', amount: '2' }, { waitForReply: true, timeoutMs: 20_000 });
+    const { reply } = await wallet.publishTransaction(
+      { idempotentKey: uniqueKey('wait'), userId, type: 'debit', amount: '2' },
+      { waitForReply: true, timeoutMs: 20_000 },
+    );
     expect(reply).toMatchObject({ status: 'rejected', reason: 'insufficient_funds' });
   });
 
@@ -106,7 +108,9 @@ describe('the worker, through the queues', () => {
     expect(fieldReply).toMatchObject({ status: 'rejected', reason: 'invalid_command' });
     expect(JSON.stringify(fieldReply?.issues)).toContain('colour');
     await expect(replies.waitForKey(after)).resolves.toEqual([expect.objectContaining({ status: 'applied', newBalance: '11.00' })]);
-    await eventually('every invalid message deleted', async () => ((await queueDepth(wallet.clients.sqs, wallet.queueUrls.command)) === 0 ? true : undefined));
+    await eventually('every invalid message deleted', async () =>
+      (await queueDepth(wallet.clients.sqs, wallet.queueUrls.command)) === 0 ? true : undefined,
+    );
     await expect(wallet.getCurrentBalance({ userId })).resolves.toMatchObject({ balance: '11.00' });
   });
 });

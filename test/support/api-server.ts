@@ -31,11 +31,14 @@ export async function startApi(wallet: GatewayWallet): Promise<RunningApi> {
       body: payload instanceof Readable || payload === null || payload === undefined ? undefined : String(payload),
       headers: Object.fromEntries(Object.entries(reply.getHeaders()).map(([name, value]) => [name.toLowerCase(), headerText(value)])),
     };
-    for (const problem of check?.problems(response) ?? []) recordViolation(`${response.method} ${response.url} → ${response.status}: ${problem}`);
+    for (const problem of check?.problems(response) ?? [])
+      recordViolation(`${response.method} ${response.url} → ${response.status}: ${problem}`);
     return payload;
   });
   const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
-  check = await OpenApiCheck.for(wallet.config.api.docs ? (await app.inject({ method: 'GET', url: '/docs/json' })).json() : buildOpenApiDocument());
+  check = await OpenApiCheck.for(
+    wallet.config.api.docs ? (await app.inject({ method: 'GET', url: '/docs/json' })).json() : buildOpenApiDocument(),
+  );
   checkedByServer.add(new URL(baseUrl).origin);
   return { baseUrl, app, close: () => app.close() };
 }

@@ -41,11 +41,32 @@ export function referenceIsValidAmount(text: string): boolean {
 
 /** Strings that look like amounts but break a rule: signs, exponents, spaces, unicode digits, leading zeros, too many digits. */
 export const nearAmount = fc.oneof(
-  fc.string({ unit: fc.constantFrom('0', '1', '5', '9', '.', '-', '+', 'e', 'E', ' ', '\u00a0', '\u0663', '\uff11', '\u2212', 'x', ','), maxLength: 20 }),
+  fc.string({
+    unit: fc.constantFrom('0', '1', '5', '9', '.', '-', '+', 'e', 'E', ' ', '\u00a0', '\u0663', '\uff11', '\u2212', 'x', ','),
+    maxLength: 20,
+  }),
   fc.tuple(validAmount, fc.constantFrom('-', '+', ' ', '0', '\u2212', '\ufeff')).map(([amount, prefix]) => prefix + amount),
   fc.tuple(validAmount, fc.constantFrom(' ', 'e2', 'E-2', '0', '1', '.', 'abc', '\u0000', '\n')).map(([amount, suffix]) => amount + suffix),
   fc.bigInt({ min: 10n ** 15n, max: 10n ** 40n }).map(String),
-  fc.constantFrom('0', '0.00', '-0', '-0.00', '0.000', '0.0001', '1.2345', '1e2', '1E+2', 'Infinity', 'NaN', '0x10', '1_000', '.5', '5.', '', ' '),
+  fc.constantFrom(
+    '0',
+    '0.00',
+    '-0',
+    '-0.00',
+    '0.000',
+    '0.0001',
+    '1.2345',
+    '1e2',
+    '1E+2',
+    'Infinity',
+    'NaN',
+    '0x10',
+    '1_000',
+    '.5',
+    '5.',
+    '',
+    ' ',
+  ),
 );
 
 /** Anything but a string, where the schema wants one. */
@@ -61,15 +82,45 @@ type Mutation = (command: Record<string, unknown>) => Record<string, unknown>;
 
 /** One thing wrong with an otherwise valid command object; the key stays readable unless the key is what is wrong. */
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-  nearAmount.filter((amount) => !referenceIsValidAmount(amount)).map((amount): Mutation => (command) => ({ ...command, amount })),
-  notAString.map((amount): Mutation => (command) => ({ ...command, amount })),
-  fc.constantFrom('userId', 'amount', 'type').map((field): Mutation => (command) => withoutField(command, field)),
-  fc.tuple(fc.string({ minLength: 1, maxLength: 12 }), fc.jsonValue({ maxDepth: 2 }))
+  nearAmount
+    .filter((amount) => !referenceIsValidAmount(amount))
+    .map(
+      (amount): Mutation =>
+        (command) => ({ ...command, amount }),
+    ),
+  notAString.map(
+    (amount): Mutation =>
+      (command) => ({ ...command, amount }),
+  ),
+  fc.constantFrom('userId', 'amount', 'type').map(
+    (field): Mutation =>
+      (command) =>
+        withoutField(command, field),
+  ),
+  fc
+    .tuple(fc.string({ minLength: 1, maxLength: 12 }), fc.jsonValue({ maxDepth: 2 }))
     .filter(([field]) => !['idempotentKey', 'userId', 'amount', 'type', 'currency'].includes(field))
-    .map(([field, value]): Mutation => (command) => ({ ...command, [field]: value })),
-  fc.oneof(fc.string({ maxLength: 10 }).filter((type) => type !== 'credit' && type !== 'debit'), notAString).map((type): Mutation => (command) => ({ ...command, type })),
-  fc.oneof(notAString, fc.constantFrom('', 'x'.repeat(129), 'user\u0007', 'a\nb', '\u0085', 'u\ufffe', '\uffff', 'u\ud800')).map((userId): Mutation => (command) => ({ ...command, userId })),
-  fc.oneof(notAString, fc.constantFrom('', 'k'.repeat(256), 'key\u0000', '\u009f', 'key\ufffe', '\udfff', 'k\u{10fffe}')).map((idempotentKey): Mutation => (command) => ({ ...command, idempotentKey })),
+    .map(
+      ([field, value]): Mutation =>
+        (command) => ({ ...command, [field]: value }),
+    ),
+  fc
+    .oneof(
+      fc.string({ maxLength: 10 }).filter((type) => type !== 'credit' && type !== 'debit'),
+      notAString,
+    )
+    .map(
+      (type): Mutation =>
+        (command) => ({ ...command, type }),
+    ),
+  fc.oneof(notAString, fc.constantFrom('', 'x'.repeat(129), 'user\u0007', 'a\nb', '\u0085', 'u\ufffe', '\uffff', 'u\ud800')).map(
+    (userId): Mutation =>
+      (command) => ({ ...command, userId }),
+  ),
+  fc.oneof(notAString, fc.constantFrom('', 'k'.repeat(256), 'key\u0000', '\u009f', 'key\ufffe', '\udfff', 'k\u{10fffe}')).map(
+    (idempotentKey): Mutation =>
+      (command) => ({ ...command, idempotentKey }),
+  ),
 );
 
 /** A command object with exactly one defect. */
@@ -78,7 +129,10 @@ export const badCommand = fc.tuple(validCommand, mutation).map(([command, mutate
 /** Raw queue bodies that are not valid commands: bad objects, non-objects, broken JSON, oversized bodies. */
 export const badBody: fc.Arbitrary<string> = fc.oneof(
   { arbitrary: badCommand.map((command) => JSON.stringify(command)), weight: 5 },
-  fc.jsonValue().filter((value) => typeof value !== 'object' || value === null || Array.isArray(value)).map((value) => JSON.stringify(value)),
+  fc
+    .jsonValue()
+    .filter((value) => typeof value !== 'object' || value === null || Array.isArray(value))
+    .map((value) => JSON.stringify(value)),
   fc.string({ unit: 'binary', maxLength: 50 }).filter((text) => !isJson(text)),
   validCommand.map((command) => JSON.stringify(command).slice(0, -1)),
   validCommand.map((command) => JSON.stringify({ ...command, padding: 'x'.repeat(MAX_COMMAND_BODY_BYTES) })),

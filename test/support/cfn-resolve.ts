@@ -25,7 +25,12 @@ function resolve(value: unknown, choice: CfnChoice): unknown {
   if (record.Ref === 'AWS::NoValue') return REMOVED;
   if ('Fn::If' in record) {
     const [condition, whenTrue, whenFalse] = record['Fn::If'] as [string, unknown, unknown];
-    const conditions: Record<string, boolean> = { IsFifo: choice.isFifo, HasAlarmTopic: choice.hasAlarmTopic ?? false, HasKmsKey: choice.hasKmsKey ?? false, CreatesVpcEndpoints: choice.createsVpcEndpoints ?? true };
+    const conditions: Record<string, boolean> = {
+      IsFifo: choice.isFifo,
+      HasAlarmTopic: choice.hasAlarmTopic ?? false,
+      HasKmsKey: choice.hasKmsKey ?? false,
+      CreatesVpcEndpoints: choice.createsVpcEndpoints ?? true,
+    };
     if (!(condition in conditions)) throw new Error(`unknown condition ${condition}`);
     return resolve(conditions[condition] ? whenTrue : whenFalse, choice);
   }

@@ -33,12 +33,16 @@ export function watched(child: ChildProcess, name: string, defaultTimeoutMs: num
     output: () => text,
     exited,
     waitForOutput: (pattern, timeoutMs = defaultTimeoutMs) =>
-      eventually(`output matching ${pattern}`, () => {
-        const found = pattern.exec(text);
-        if (found) return found;
-        if (child.exitCode !== null) throw new Error(`${name} exited (${child.exitCode}) before printing ${pattern}:\n${text}`);
-        return undefined;
-      }, timeoutMs),
+      eventually(
+        `output matching ${pattern}`,
+        () => {
+          const found = pattern.exec(text);
+          if (found) return found;
+          if (child.exitCode !== null) throw new Error(`${name} exited (${child.exitCode}) before printing ${pattern}:\n${text}`);
+          return undefined;
+        },
+        timeoutMs,
+      ),
   };
 }
 

@@ -12,10 +12,31 @@ import { uniqueKey } from './wallet.js';
  * client, and injects store behaviour at that client's SDK middleware.
  */
 
-export const credit = (userId: string, amount: string, idempotentKey = uniqueKey('c')): Command => ({ idempotentKey, userId, type: 'credit', amount });
-export const debit = (userId: string, amount: string, idempotentKey = uniqueKey('d')): Command => ({ idempotentKey, userId, type: 'debit', amount });
-export const transfer = (userId: string, toUserId: string, amount: string, idempotentKey = uniqueKey('t')): Command => ({ idempotentKey, userId, toUserId, type: 'transfer', amount });
-export const reverse = (userId: string, originalKey: string, idempotentKey = uniqueKey('r')): Command => ({ idempotentKey, userId, originalKey, type: 'reverse' });
+export const credit = (userId: string, amount: string, idempotentKey = uniqueKey('c')): Command => ({
+  idempotentKey,
+  userId,
+  type: 'credit',
+  amount,
+});
+export const debit = (userId: string, amount: string, idempotentKey = uniqueKey('d')): Command => ({
+  idempotentKey,
+  userId,
+  type: 'debit',
+  amount,
+});
+export const transfer = (userId: string, toUserId: string, amount: string, idempotentKey = uniqueKey('t')): Command => ({
+  idempotentKey,
+  userId,
+  toUserId,
+  type: 'transfer',
+  amount,
+});
+export const reverse = (userId: string, originalKey: string, idempotentKey = uniqueKey('r')): Command => ({
+  idempotentKey,
+  userId,
+  originalKey,
+  type: 'reverse',
+});
 
 export function engineFor(w: Wallet, defer: (cleanup: () => Promise<void>) => void, deps: Partial<EngineDeps> = {}): LedgerEngine {
   const engine = new LedgerEngine({ ddb: w.clients.ddb, config: w.config, logger: createLogger('silent'), ...deps });
@@ -35,7 +56,10 @@ export function describeResult(result: EngineResult | undefined): string {
 }
 
 /** The TransactWriteItems inputs the client sends, each handed to `intercept` above the SDK's retries. */
-export function onTransactions(ddb: DynamoDBDocumentClient, intercept: (send: () => Promise<unknown>, input: { TransactItems: Record<string, unknown>[] }) => Promise<unknown>): void {
+export function onTransactions(
+  ddb: DynamoDBDocumentClient,
+  intercept: (send: () => Promise<unknown>, input: { TransactItems: Record<string, unknown>[] }) => Promise<unknown>,
+): void {
   ddb.middlewareStack.add(
     (next, context) => async (args) => {
       if (context.commandName !== 'TransactWriteItemsCommand') return next(args);
@@ -68,7 +92,11 @@ export function throttleUser(w: Wallet, userId: string, active: () => boolean): 
     throw new TransactionCanceledException({
       message: 'Transaction cancelled (injected throttling)',
       $metadata: { httpStatusCode: 400 },
-      CancellationReasons: input.TransactItems.map((_, at) => (at === index ? { Code: 'ThrottlingError', Message: 'Throughput exceeds the current capacity for one or more global secondary indexes' } : { Code: 'None' })),
+      CancellationReasons: input.TransactItems.map((_, at) =>
+        at === index
+          ? { Code: 'ThrottlingError', Message: 'Throughput exceeds the current capacity for one or more global secondary indexes' }
+          : { Code: 'None' },
+      ),
     });
   });
   return { throttled: () => throttled };
@@ -84,7 +112,14 @@ export function contendUser(w: Wallet, userId: string, active: () => boolean): {
   onTransactions(w.clients.ddb, async (send, input) => {
     if (active() && userActionIndex(input, w.config.tables.users, userId) >= 0) {
       changes++;
-      await w.clients.ddb.send(new UpdateCommand({ TableName: w.config.tables.users, Key: { userId }, UpdateExpression: 'ADD version :one', ExpressionAttributeValues: { ':one': 1 } }));
+      await w.clients.ddb.send(
+        new UpdateCommand({
+          TableName: w.config.tables.users,
+          Key: { userId },
+          UpdateExpression: 'ADD version :one',
+          ExpressionAttributeValues: { ':one': 1 },
+        }),
+      );
     }
     return send();
   });

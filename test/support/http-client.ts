@@ -23,7 +23,13 @@ export async function call(
   const text = await response.text();
   const { origin, pathname, search } = new URL(url);
   if (!checkedByServer.has(origin)) {
-    const sent = { method, url: `${pathname}${search}`, status: response.status, contentType: response.headers.get('content-type') ?? undefined, body: text };
+    const sent = {
+      method,
+      url: `${pathname}${search}`,
+      status: response.status,
+      contentType: response.headers.get('content-type') ?? undefined,
+      body: text,
+    };
     const problems = (await OpenApiCheck.for(buildOpenApiDocument())).problems({ ...sent, headers: Object.fromEntries(response.headers) });
     for (const problem of problems) recordViolation(`${method} ${sent.url} → ${sent.status}: ${problem}`);
   }

@@ -55,15 +55,18 @@ export class OpenApiCheck {
     const [path = '', query = ''] = response.url.split('?', 2);
     const operation = this.api.matchOperation({ method: response.method, path, query, headers: {} });
     if (!operation) return [];
-    const declared = (operation.responses ?? {})[String(response.status)];
+    const declared = operation.responses?.[String(response.status)];
     if (!declared || '$ref' in declared) return [`status ${response.status} is not declared for ${operation.operationId}`];
     const missing = Object.entries(declared.headers ?? {}).flatMap(([name, header]) =>
-      !('$ref' in header) && header.required && response.headers?.[name.toLowerCase()] === undefined ? [`required header ${name} is missing`] : [],
+      !('$ref' in header) && header.required && response.headers?.[name.toLowerCase()] === undefined
+        ? [`required header ${name} is missing`]
+        : [],
     );
     if (missing.length > 0) return missing;
     const mediaType = response.contentType?.split(';')[0]?.trim().toLowerCase();
     const content = declared.content ?? {};
-    if (mediaType === undefined) return Object.keys(content).length === 0 ? [] : [`no content type; declared: ${Object.keys(content).join(', ')}`];
+    if (mediaType === undefined)
+      return Object.keys(content).length === 0 ? [] : [`no content type; declared: ${Object.keys(content).join(', ')}`];
     if (!(mediaType in content)) return [`content type ${mediaType} is not declared for ${response.status} of ${operation.operationId}`];
     if (mediaType !== 'application/json' || response.body === undefined) return [];
     return this.bodyProblems(operation, response.status, response.body);
@@ -77,6 +80,8 @@ export class OpenApiCheck {
       return [`body is not JSON: ${text.slice(0, 200)}`];
     }
     const result = this.api.validateResponse(body, operation, status);
-    return (result.errors ?? []).map((issue) => `${issue.instancePath || '(body)'} ${issue.message ?? ''} ${JSON.stringify(issue.params)}`.trim());
+    return (result.errors ?? []).map((issue) =>
+      `${issue.instancePath || '(body)'} ${issue.message ?? ''} ${JSON.stringify(issue.params)}`.trim(),
+    );
   }
 }

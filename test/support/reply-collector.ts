@@ -33,18 +33,26 @@ export class ReplyCollector {
 
   /** Waits until `count` replies for the key have arrived and returns them. */
   async waitForKey(idempotentKey: string, count = 1, timeoutMs = 30_000): Promise<Reply[]> {
-    return eventually(`${count} replies for ${idempotentKey}`, async () => {
-      await this.drain();
-      const found = this.forKey(idempotentKey);
-      return found.length >= count ? found : undefined;
-    }, timeoutMs);
+    return eventually(
+      `${count} replies for ${idempotentKey}`,
+      async () => {
+        await this.drain();
+        const found = this.forKey(idempotentKey);
+        return found.length >= count ? found : undefined;
+      },
+      timeoutMs,
+    );
   }
 
   /** Waits until at least `count` replies in all have arrived. */
   async waitForCount(count: number, timeoutMs = 60_000): Promise<Reply[]> {
-    return eventually(`${count} replies`, async () => {
-      await this.drain();
-      return this.replies.length >= count ? this.replies : undefined;
-    }, timeoutMs);
+    return eventually(
+      `${count} replies`,
+      async () => {
+        await this.drain();
+        return this.replies.length >= count ? this.replies : undefined;
+      },
+      timeoutMs,
+    );
   }
 }

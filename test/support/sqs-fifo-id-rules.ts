@@ -20,7 +20,10 @@ export function enforceSqsFifoIdRules(sqs: SQSClient): void {
     (next) => async (args) => {
       const input = args.input as SendInput;
       for (const entry of [input, ...(input.Entries ?? [])]) {
-        for (const [name, value] of [['MessageGroupId', entry.MessageGroupId], ['MessageDeduplicationId', entry.MessageDeduplicationId]] as const) {
+        for (const [name, value] of [
+          ['MessageGroupId', entry.MessageGroupId],
+          ['MessageDeduplicationId', entry.MessageDeduplicationId],
+        ] as const) {
           if (value !== undefined && !SQS_FIFO_ID.test(value)) {
             throw new SQSServiceException({
               name: 'InvalidParameterValue',

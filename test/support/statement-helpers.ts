@@ -4,10 +4,17 @@ import type { HistoryEntry } from '../../src/query/history.js';
 import type { Wallet } from '../../src/wallet.js';
 
 /** A wallet as seeding and other tools write it, created at `createdAt` (default: an hour ago). */
-export async function createUserAt(wallet: Wallet, balance: string, createdAt = new Date(Date.now() - 3_600_000).toISOString()): Promise<string> {
+export async function createUserAt(
+  wallet: Wallet,
+  balance: string,
+  createdAt = new Date(Date.now() - 3_600_000).toISOString(),
+): Promise<string> {
   const userId = `user-${randomUUID()}`;
   await wallet.clients.ddb.send(
-    new PutCommand({ TableName: wallet.config.tables.users, Item: { userId, balance: NumberValue.from(balance), createdAt, updatedAt: createdAt } }),
+    new PutCommand({
+      TableName: wallet.config.tables.users,
+      Item: { userId, balance: NumberValue.from(balance), createdAt, updatedAt: createdAt },
+    }),
   );
   return userId;
 }

@@ -15,9 +15,20 @@ export interface TokenOptions {
 }
 
 /** An HS256 token, as an identity provider or a service would sign it. */
-export async function hs256Token({ sub, scope, issuer, audience, expiresIn = 300, notBefore, secret = TEST_JWT_SECRET }: TokenOptions = {}): Promise<string> {
+export async function hs256Token({
+  sub,
+  scope,
+  issuer,
+  audience,
+  expiresIn = 300,
+  notBefore,
+  secret = TEST_JWT_SECRET,
+}: TokenOptions = {}): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
-  let jwt = new SignJWT({ ...(scope !== undefined && { scope }) }).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuedAt(now).setExpirationTime(now + expiresIn);
+  let jwt = new SignJWT({ ...(scope !== undefined && { scope }) })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setIssuedAt(now)
+    .setExpirationTime(now + expiresIn);
   if (sub !== undefined) jwt = jwt.setSubject(sub);
   if (issuer !== undefined) jwt = jwt.setIssuer(issuer);
   if (audience !== undefined) jwt = jwt.setAudience(audience);

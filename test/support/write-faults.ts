@@ -6,7 +6,11 @@ import type { Wallet } from '../../src/wallet.js';
  * keeps failing while the store is healthy, the only kind that may reach the
  * DLQ (SPEC rule 10). Injected at the SDK middleware of this wallet's client.
  */
-export function refuseWritesOf(wallet: Wallet, idempotentKey: string, { times = Number.POSITIVE_INFINITY } = {}): { heal(): void; refused(): number } {
+export function refuseWritesOf(
+  wallet: Wallet,
+  idempotentKey: string,
+  { times = Number.POSITIVE_INFINITY } = {},
+): { heal(): void; refused(): number } {
   let refusing = true;
   let refusals = 0;
   wallet.clients.ddb.middlewareStack.add(

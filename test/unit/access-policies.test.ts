@@ -39,7 +39,10 @@ function evaluate(value: unknown, deployed: Record<string, string | string[]> = 
   if ('Ref' in record) return deployed[record.Ref as string] ?? `ref:${String(record.Ref)}`;
   if ('Fn::GetAtt' in record) return ATTRIBUTES[(record['Fn::GetAtt'] as string[]).join('.')] ?? 'getatt';
   // Policy variables (${aws:userid}) are IAM's, not CloudFormation's: kept as they are.
-  if ('Fn::Sub' in record) return (record['Fn::Sub'] as string).replace(/\$\{([^}:]+)\}/g, (_, name: string) => String(deployed[name])).replace(/\$\{(AWS::[^}]+)\}/g, (_, name: string) => String(deployed[name]));
+  if ('Fn::Sub' in record)
+    return (record['Fn::Sub'] as string)
+      .replace(/\$\{([^}:]+)\}/g, (_, name: string) => String(deployed[name]))
+      .replace(/\$\{(AWS::[^}]+)\}/g, (_, name: string) => String(deployed[name]));
   if ('Fn::If' in record) {
     const [condition, whenTrue, whenFalse] = record['Fn::If'] as [string, unknown, unknown];
     const parameter = CONDITION_PARAMETERS[condition];
@@ -54,13 +57,27 @@ function evaluate(value: unknown, deployed: Record<string, string | string[]> = 
     const [separator, text] = record['Fn::Split'] as [string, unknown];
     return String(again(text)).split(separator);
   }
-  return Object.fromEntries(Object.entries(record).map(([key, item]) => [key, again(item)]).filter(([, item]) => item !== NO_VALUE));
+  return Object.fromEntries(
+    Object.entries(record)
+      .map(([key, item]) => [key, again(item)])
+      .filter(([, item]) => item !== NO_VALUE),
+  );
 }
 const NO_VALUE = Symbol('AWS::NoValue');
 /** Conditions that test whether a parameter is set. */
-const CONDITION_PARAMETERS: Record<string, string> = { HasKmsKey: 'KmsKeyArn', HasSenderAllowlist: 'AllowedSenderIds', HasOperatorSenderIds: 'OperatorSenderIds' };
+const CONDITION_PARAMETERS: Record<string, string> = {
+  HasKmsKey: 'KmsKeyArn',
+  HasSenderAllowlist: 'AllowedSenderIds',
+  HasOperatorSenderIds: 'OperatorSenderIds',
+};
 
-const like = (pattern: string, text: string) => new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(text);
+const like = (pattern: string, text: string) =>
+  new RegExp(
+    `^${pattern
+      .split('*')
+      .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+      .join('.*')}$`,
+  ).test(text);
 
 interface Statement {
   Effect: string;
@@ -96,7 +113,9 @@ describe('who may reach the queues', () => {
   it('has a queue policy on every queue that refuses every request made without TLS', () => {
     for (const queue of Object.values(QUEUE_LOGICAL_IDS)) {
       const statements = queueStatements(queue);
-      expect(statements).toContainEqual(expect.objectContaining({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
+      expect(statements).toContainEqual(
+        expect.objectContaining({ Effect: 'Deny', Action: 'sqs:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      );
       expect(denies(statements, WORKER_ROLE, 'sqs:ReceiveMessage', false)).toBe(true);
     }
   });
@@ -131,8 +150,16 @@ describe('who may reach the queues', () => {
   it('denies changing a queue’s policy, attributes, permissions or tags, and deleting it, to everyone but the operator roles (F2)', () => {
     for (const queue of Object.values(QUEUE_LOGICAL_IDS)) {
       const statements = queueStatements(queue, WITH_OPERATOR);
-      for (const action of ['sqs:SetQueueAttributes', 'sqs:AddPermission', 'sqs:RemovePermission', 'sqs:DeleteQueue', 'sqs:TagQueue', 'sqs:UntagQueue']) {
-        for (const principal of [PRODUCER, WORKER_ROLE, STRANGER]) expect(denies(statements, principal, action), `${queue} ${action} ${principal}`).toBe(true);
+      for (const action of [
+        'sqs:SetQueueAttributes',
+        'sqs:AddPermission',
+        'sqs:RemovePermission',
+        'sqs:DeleteQueue',
+        'sqs:TagQueue',
+        'sqs:UntagQueue',
+      ]) {
+        for (const principal of [PRODUCER, WORKER_ROLE, STRANGER])
+          expect(denies(statements, principal, action), `${queue} ${action} ${principal}`).toBe(true);
         expect(denies(statements, OPERATOR, action), `${queue} ${action}`).toBe(false);
       }
     }
@@ -141,12 +168,14 @@ describe('who may reach the queues', () => {
   it('requires the producer roles (no default) and keeps the queues when the stack is deleted or a queue replaced', () => {
     expect(template.Parameters.ProducerRoleArns).toMatchObject({ Type: 'CommaDelimitedList' });
     expect(template.Parameters.ProducerRoleArns).not.toHaveProperty('Default');
-    for (const queue of Object.values(QUEUE_LOGICAL_IDS)) expect(resource(queue)).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    for (const queue of Object.values(QUEUE_LOGICAL_IDS))
+      expect(resource(queue)).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
   });
 });
 
 describe('who may reach the tables', () => {
-  const tableStatements = (table: string) => (evaluate(resource(table).Properties.ResourcePolicy) as { PolicyDocument: { Statement: Statement[] } }).PolicyDocument.Statement;
+  const tableStatements = (table: string) =>
+    (evaluate(resource(table).Properties.ResourcePolicy) as { PolicyDocument: { Statement: Statement[] } }).PolicyDocument.Statement;
 
   it('gives each table a resource policy refusing non-TLS requests and every principal but the worker, readers and operators', () => {
     for (const table of Object.values(TABLE_LOGICAL_IDS)) {
@@ -164,10 +193,22 @@ describe('who may reach the tables', () => {
 
   it('denies resource-policy changes, exports, restores, backups, table changes and deletion to everyone but the operator roles (F2)', () => {
     for (const table of Object.values(TABLE_LOGICAL_IDS)) {
-      const statements = (evaluate(resource(table).Properties.ResourcePolicy, WITH_OPERATOR) as { PolicyDocument: { Statement: Statement[] } }).PolicyDocument.Statement;
-      const actions = ['dynamodb:PutResourcePolicy', 'dynamodb:DeleteResourcePolicy', 'dynamodb:ExportTableToPointInTime', 'dynamodb:UpdateTable', 'dynamodb:DeleteTable', 'dynamodb:RestoreTableToPointInTime', 'dynamodb:CreateBackup', 'dynamodb:UpdateContinuousBackups'];
+      const statements = (
+        evaluate(resource(table).Properties.ResourcePolicy, WITH_OPERATOR) as { PolicyDocument: { Statement: Statement[] } }
+      ).PolicyDocument.Statement;
+      const actions = [
+        'dynamodb:PutResourcePolicy',
+        'dynamodb:DeleteResourcePolicy',
+        'dynamodb:ExportTableToPointInTime',
+        'dynamodb:UpdateTable',
+        'dynamodb:DeleteTable',
+        'dynamodb:RestoreTableToPointInTime',
+        'dynamodb:CreateBackup',
+        'dynamodb:UpdateContinuousBackups',
+      ];
       for (const action of actions) {
-        for (const principal of [GATEWAY, WORKER_ROLE, STRANGER]) expect(denies(statements, principal, action), `${table} ${action} ${principal}`).toBe(true);
+        for (const principal of [GATEWAY, WORKER_ROLE, STRANGER])
+          expect(denies(statements, principal, action), `${table} ${action} ${principal}`).toBe(true);
         expect(denies(statements, OPERATOR, action), `${table} ${action}`).toBe(false);
       }
     }
@@ -181,7 +222,9 @@ describe('who may reach the tables', () => {
 
 describe('the worker’s sender allowlist', () => {
   const allowlistOf = (deployed: Record<string, string | string[]>) => {
-    const container = (resource('WorkerTaskDefinition').Properties.ContainerDefinitions as { Environment: { Name: string; Value: unknown }[] }[])[0];
+    const container = (
+      resource('WorkerTaskDefinition').Properties.ContainerDefinitions as { Environment: { Name: string; Value: unknown }[] }[]
+    )[0];
     return evaluate(container?.Environment.find((variable) => variable.Name === 'WALLET_ALLOWED_SENDER_IDS')?.Value, deployed);
   };
 
@@ -217,7 +260,9 @@ describe('encryption with an optional customer-managed key', () => {
       expect(resolveCfn(resource(queue).Properties, withKey)).not.toHaveProperty('SqsManagedSseEnabled');
     }
     for (const table of Object.values(TABLE_LOGICAL_IDS)) {
-      expect(resolveCfn(resource(table).Properties, withKey)).toMatchObject({ SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: { Ref: 'KmsKeyArn' } } });
+      expect(resolveCfn(resource(table).Properties, withKey)).toMatchObject({
+        SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: { Ref: 'KmsKeyArn' } },
+      });
     }
     expect(resolveCfn(resource('WorkerLogGroup').Properties, withKey)).toMatchObject({ KmsKeyId: { Ref: 'KmsKeyArn' } });
     expect(resource('WorkerKmsPolicy')).toMatchObject({ Condition: 'HasKmsKey', Properties: { Roles: [{ Ref: 'WorkerTaskRole' }] } });
@@ -240,21 +285,35 @@ describe('the worker task’s network and container', () => {
     expect(group.Type).toBe('AWS::EC2::SecurityGroup');
     expect(group.Properties).not.toHaveProperty('SecurityGroupIngress');
     expect(group.Properties.SecurityGroupEgress).toEqual([expect.objectContaining({ IpProtocol: 'tcp', FromPort: 443, ToPort: 443 })]);
-    expect(service().NetworkConfiguration.AwsvpcConfiguration).toMatchObject({ SecurityGroups: [{ 'Fn::GetAtt': ['WorkerSecurityGroup', 'GroupId'] }], AssignPublicIp: { Ref: 'AssignPublicIp' } });
+    expect(service().NetworkConfiguration.AwsvpcConfiguration).toMatchObject({
+      SecurityGroups: [{ 'Fn::GetAtt': ['WorkerSecurityGroup', 'GroupId'] }],
+      AssignPublicIp: { Ref: 'AssignPublicIp' },
+    });
     expect(template.Parameters.AssignPublicIp).toMatchObject({ Default: 'DISABLED' });
     expect(template.Parameters).not.toHaveProperty('SecurityGroups');
   });
 
   it('creates VPC endpoints for SQS and DynamoDB, reachable only from the worker group', () => {
-    expect(resolveCfn(resource('SqsVpcEndpoint').Properties, { isFifo: false, resourcePrefix: '' })).toMatchObject({ VpcEndpointType: 'Interface', ServiceName: { 'Fn::Sub': 'com.amazonaws.${AWS::Region}.sqs' }, PrivateDnsEnabled: true });
-    expect(resource('DynamoDbVpcEndpoint').Properties).toMatchObject({ VpcEndpointType: 'Gateway', ServiceName: { 'Fn::Sub': 'com.amazonaws.${AWS::Region}.dynamodb' } });
+    expect(resolveCfn(resource('SqsVpcEndpoint').Properties, { isFifo: false, resourcePrefix: '' })).toMatchObject({
+      VpcEndpointType: 'Interface',
+      ServiceName: { 'Fn::Sub': 'com.amazonaws.${AWS::Region}.sqs' },
+      PrivateDnsEnabled: true,
+    });
+    expect(resource('DynamoDbVpcEndpoint').Properties).toMatchObject({
+      VpcEndpointType: 'Gateway',
+      ServiceName: { 'Fn::Sub': 'com.amazonaws.${AWS::Region}.dynamodb' },
+    });
     expect(resource('VpcEndpointSecurityGroup').Properties.SecurityGroupIngress).toEqual([
       expect.objectContaining({ FromPort: 443, SourceSecurityGroupId: { 'Fn::GetAtt': ['WorkerSecurityGroup', 'GroupId'] } }),
     ]);
   });
 
   it('drops every Linux capability and probes the worker’s /healthz', () => {
-    expect(container()).toMatchObject({ LinuxParameters: { Capabilities: { Drop: ['ALL'] } }, ReadonlyRootFilesystem: true, HealthCheck: TASK_HEALTH_CHECK });
+    expect(container()).toMatchObject({
+      LinuxParameters: { Capabilities: { Drop: ['ALL'] } },
+      ReadonlyRootFilesystem: true,
+      HealthCheck: TASK_HEALTH_CHECK,
+    });
     expect(TASK_HEALTH_CHECK.Command.join(' ')).toContain(`process.env.WALLET_METRICS_PORT || ${WORKER_OPS_PORT}) + '/healthz'`);
   });
 });
@@ -281,11 +340,12 @@ describe('the reply waiter policy: each waiting principal reaches the reply queu
     requestTags?: Record<string, string>;
     viaService?: string;
   }
-  const statementsOf = (deployed = DEPLOYED) => (evaluate(resource('ReplyWaiterPolicy').Properties.PolicyDocument, deployed) as { Statement: WaiterStatement[] }).Statement;
+  const statementsOf = (deployed = DEPLOYED) =>
+    (evaluate(resource('ReplyWaiterPolicy').Properties.PolicyDocument, deployed) as { Statement: WaiterStatement[] }).Statement;
 
   /** IAM's answer for the few operators the policy uses, for a request made as ME. */
   function allows(statements: WaiterStatement[], request: Request): boolean {
-    const valueOf = (key: string): string | undefined => {
+    const valueAt = (key: string): string | undefined => {
       if (key.startsWith('aws:ResourceTag/')) return request.resourceTags?.[key.slice('aws:ResourceTag/'.length)];
       if (key.startsWith('aws:RequestTag/')) return request.requestTags?.[key.slice('aws:RequestTag/'.length)];
       if (key === 'kms:ViaService') return request.viaService;
@@ -294,7 +354,7 @@ describe('the reply waiter policy: each waiting principal reaches the reply queu
     const holds = (condition: WaiterStatement['Condition'] = {}) =>
       Object.entries(condition).every(([operator, entries]) =>
         Object.entries(entries).every(([key, expected]) => {
-          const actual = valueOf(key);
+          const actual = valueAt(key);
           if (operator === 'StringEquals') return actual === expected.replace('${aws:userid}', ME);
           if (operator === 'Null') return (actual === undefined) === (expected === 'true');
           throw new Error(`condition operator ${operator} not modelled`);
@@ -338,8 +398,24 @@ describe('the reply waiter policy: each waiting principal reaches the reply queu
   });
 
   it('lets it decrypt replies through SQS with the customer-managed key, when there is one', () => {
-    expect(allows(statementsOf({ ...DEPLOYED, KmsKeyArn: KEY }), { action: 'kms:Decrypt', resource: KEY, viaService: 'sqs.us-east-1.amazonaws.com' })).toBe(true);
-    expect(allows(statementsOf({ ...DEPLOYED, KmsKeyArn: KEY }), { action: 'kms:Decrypt', resource: KEY, viaService: 's3.us-east-1.amazonaws.com' })).toBe(false);
-    expect(statementsOf({ ...DEPLOYED, KmsKeyArn: '' }).flatMap((statement) => [statement.Action].flat()).filter((action) => action.startsWith('kms:'))).toEqual([]);
+    expect(
+      allows(statementsOf({ ...DEPLOYED, KmsKeyArn: KEY }), {
+        action: 'kms:Decrypt',
+        resource: KEY,
+        viaService: 'sqs.us-east-1.amazonaws.com',
+      }),
+    ).toBe(true);
+    expect(
+      allows(statementsOf({ ...DEPLOYED, KmsKeyArn: KEY }), {
+        action: 'kms:Decrypt',
+        resource: KEY,
+        viaService: 's3.us-east-1.amazonaws.com',
+      }),
+    ).toBe(false);
+    expect(
+      statementsOf({ ...DEPLOYED, KmsKeyArn: '' })
+        .flatMap((statement) => [statement.Action].flat())
+        .filter((action) => action.startsWith('kms:')),
+    ).toEqual([]);
   });
 });

@@ -49,14 +49,34 @@ describe('audit: wallet status and currency replayed from the entries', () => {
   it.each<[string, StoredUser, EntryFacts[], string[]]>([
     ['opened, frozen, unfrozen, drained and closed: closed', wallet('closed', 6), [opened, credit, freeze, unfreeze, drain, close], []],
     ['frozen as its last status change says', wallet('frozen', 3, 5000n), [opened, credit, freeze], []],
-    ['a legacy item without status and no status entry is active', { ...wallet(undefined, 1, 5000n), currency: undefined }, [{ ...credit, version: 1, currency: undefined }], []],
+    [
+      'a legacy item without status and no status entry is active',
+      { ...wallet(undefined, 1, 5000n), currency: undefined },
+      [{ ...credit, version: 1, currency: undefined }],
+      [],
+    ],
     ['a legacy item without status after a freeze', wallet(undefined, 3, 5000n), [opened, credit, freeze], ['stored_status k3']],
-    ['a closed wallet set active again by hand', wallet('active', 6), [opened, credit, freeze, unfreeze, drain, close], ['stored_status k6']],
+    [
+      'a closed wallet set active again by hand',
+      wallet('active', 6),
+      [opened, credit, freeze, unfreeze, drain, close],
+      ['stored_status k6'],
+    ],
     ['a frozen wallet unfrozen by hand', wallet('active', 3, 5000n), [opened, credit, freeze], ['stored_status k3']],
     ['a status no wallet can have', wallet('paused', 2, 5000n), [opened, credit], ['stored_status k2']],
     ['money taken out while frozen', wallet('frozen', 4), [opened, credit, freeze, debit], ['status_rule k4']],
-    ['an entry applied after the close', wallet('closed', 7, 1000n), [opened, credit, freeze, unfreeze, drain, close, entry(7, 'credit', 1000n, 1000n)], ['status_rule k7']],
-    ['an entry in another currency than the wallet’s', wallet('active', 2, 5000n), [opened, { ...credit, currency: 'USD' }], ['entry_currency k2']],
+    [
+      'an entry applied after the close',
+      wallet('closed', 7, 1000n),
+      [opened, credit, freeze, unfreeze, drain, close, entry(7, 'credit', 1000n, 1000n)],
+      ['status_rule k7'],
+    ],
+    [
+      'an entry in another currency than the wallet’s',
+      wallet('active', 2, 5000n),
+      [opened, { ...credit, currency: 'USD' }],
+      ['entry_currency k2'],
+    ],
   ])('%s', (_name, stored, entries, expected) => {
     expect(kinds(stored, entries)).toEqual(expected);
   });

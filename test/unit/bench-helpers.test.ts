@@ -1,7 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { addTransactWrite, emptyTransactWrites, itemSize, numberSize, transactWriteUnits, writeUnits, type AttributeValue } from '../../scripts/bench/capacity.js';
+import {
+  addTransactWrite,
+  emptyTransactWrites,
+  itemSize,
+  numberSize,
+  transactWriteUnits,
+  writeUnits,
+  type AttributeValue,
+} from '../../scripts/bench/capacity.js';
 import { coresBusy, parseProcStatCpuMs } from '../../scripts/bench/cpu.js';
-import { commandIndex, commandKey, benchCommands, openedUserIds, UNIFORM_WALLET_MIX, userPicker, withWalletPairs } from '../../scripts/bench/commands.js';
+import {
+  commandIndex,
+  commandKey,
+  benchCommands,
+  openedUserIds,
+  UNIFORM_WALLET_MIX,
+  userPicker,
+  withWalletPairs,
+} from '../../scripts/bench/commands.js';
 import { costsPerCommand, emptyMeters, meterClient, mergeMeters, type ClientMeter } from '../../scripts/bench/meter.js';
 import { BenchUsageError } from '../../src/errors.js';
 import { DEFAULT_OPTIONS, pacedCommands, parseBenchOptions, QUICK_OPTIONS, windowFor } from '../../scripts/bench/options.js';
@@ -104,7 +120,12 @@ describe('bench Zipf sampler', () => {
     const picks = Array.from({ length: 100 }, (_, index) => a(index));
     expect(Array.from({ length: 100 }, (_, index) => b(index))).toEqual(picks);
     expect(picks.every((pick) => pick >= 0 && pick < 1_000)).toBe(true);
-    const commands = benchCommands('z1', 500, Array.from({ length: 1_000 }, (_, index) => `u${index}`), 'zipf');
+    const commands = benchCommands(
+      'z1',
+      500,
+      Array.from({ length: 1_000 }, (_, index) => `u${index}`),
+      'zipf',
+    );
     expect(commands.every((command) => parseCommand(command).ok)).toBe(true);
     expect(commands.filter((command) => command.userId === 'u0').length).toBeGreaterThan(30);
   });
@@ -116,7 +137,9 @@ describe('bench wallet mix', () => {
     const mixed = withWalletPairs(benchCommands('w1', 1_000, users), UNIFORM_WALLET_MIX);
     expect(mixed).toHaveLength(1_000);
     expect(mixed.every((command) => parseCommand(command).ok)).toBe(true);
-    const statusCommands = mixed.flatMap((command, index) => (command.type === 'freeze' || command.type === 'unfreeze' ? [{ index, command }] : []));
+    const statusCommands = mixed.flatMap((command, index) =>
+      command.type === 'freeze' || command.type === 'unfreeze' ? [{ index, command }] : [],
+    );
     expect(statusCommands.map(({ index, command }) => `${index} ${command.type} ${command.userId}`)).toEqual([
       '248 freeze bench-status-0',
       '249 unfreeze bench-status-0',
@@ -153,7 +176,9 @@ describe('bench write capacity', () => {
     expect(numberSize('-5')).toBe(3);
     expect(numberSize('0')).toBe(2);
     expect(itemSize({ a: { S: 'é' } })).toBe(1 + 2);
-    expect(itemSize({ list: { L: [{ BOOL: true }, { NULL: true }] }, map: { M: { k: { N: '10' } } } })).toBe(4 + 3 + 2 * (1 + 1) + 3 + 3 + 1 + 1 + 2);
+    expect(itemSize({ list: { L: [{ BOOL: true }, { NULL: true }] }, map: { M: { k: { N: '10' } } } })).toBe(
+      4 + 3 + 2 * (1 + 1) + 3 + 3 + 1 + 1 + 2,
+    );
     // 13+5 + 13+36 + 6+16 + 4+6 + 6+3 + 6+7 + 9+24 + 10+7 + 7+2
     expect(itemSize(record)).toBe(180);
   });
@@ -179,23 +204,43 @@ describe('bench write capacity', () => {
     meters.ddb.requests.TransactWriteItems = 1;
     meters.ddb.errors.TransactionCanceledException = 0;
     meters.sqs.requests = { ReceiveMessage: 1, SendMessageBatch: 1, DeleteMessageBatch: 1 };
-    expect(costsPerCommand(meters, 10, 150)).toEqual({ ddbRequests: 0.1, transactions: 0.1, commandsPerTransaction: 10, wcu: 2.2, sqsRequests: 0.3, cancelled: 0 });
+    expect(costsPerCommand(meters, 10, 150)).toEqual({
+      ddbRequests: 0.1,
+      transactions: 0.1,
+      commandsPerTransaction: 10,
+      wcu: 2.2,
+      sqsRequests: 0.3,
+      cancelled: 0,
+    });
     expect(costsPerCommand(emptyMeters(), 0, 150)).toMatchObject({ ddbRequests: 0, commandsPerTransaction: 0, wcu: 0 });
   });
 
   it('counts every request by operation, errors by name, and the time a request of each operation was in flight', async () => {
     type Handler = (args: { input: unknown }) => Promise<unknown>;
     let middleware: ((next: Handler, context: { commandName?: string }) => Handler) | undefined;
-    const client = { middlewareStack: { add: (added: typeof middleware) => void (middleware = added) } };
+    const client = {
+      middlewareStack: {
+        add: (added: typeof middleware) => {
+          middleware = added;
+        },
+      },
+    };
     let meter: ClientMeter = { requests: {}, errors: {}, busyMs: {} };
     const seen: string[] = [];
-    meterClient(client as never, () => meter, (operation) => seen.push(operation));
-    const send = (commandName: string, outcome: () => Promise<unknown>) => (middleware as NonNullable<typeof middleware>)(outcome, { commandName })({ input: {} });
+    meterClient(
+      client as never,
+      () => meter,
+      (operation) => seen.push(operation),
+    );
+    const send = (commandName: string, outcome: () => Promise<unknown>) =>
+      (middleware as NonNullable<typeof middleware>)(outcome, { commandName })({ input: {} });
 
     let finish: () => void = () => undefined;
     const slow = send('TransactWriteItemsCommand', () => new Promise((resolve) => (finish = () => resolve('ok'))));
     await send('TransactWriteItemsCommand', async () => 'ok');
-    await expect(send('BatchGetItemCommand', async () => Promise.reject(Object.assign(new Error('x'), { name: 'ThrottlingException' })))).rejects.toThrow('x');
+    await expect(
+      send('BatchGetItemCommand', async () => Promise.reject(Object.assign(new Error('x'), { name: 'ThrottlingException' }))),
+    ).rejects.toThrow('x');
     await new Promise((resolve) => setTimeout(resolve, 20));
     finish();
     await slow;
@@ -243,13 +288,21 @@ describe('bench CPU accounting', () => {
 describe('bench options', () => {
   it('uses the defaults, with flags winning over BENCH_ variables', () => {
     expect(parseBenchOptions([], {})).toEqual(DEFAULT_OPTIONS);
-    const options = parseBenchOptions(['--commands', '30000', '--concurrency=8,16', '--scaling'], { BENCH_COMMANDS: '25000', BENCH_USERS: '200' });
+    const options = parseBenchOptions(['--commands', '30000', '--concurrency=8,16', '--scaling'], {
+      BENCH_COMMANDS: '25000',
+      BENCH_USERS: '200',
+    });
     expect(options).toMatchObject({ commands: 30_000, users: 200, concurrencies: [8, 16], scaling: true });
   });
 
   it('--quick shortens every run, explicit flags still winning; the latency profile can be turned off with 0', () => {
     expect(parseBenchOptions(['--quick'])).toEqual({ ...DEFAULT_OPTIONS, ...QUICK_OPTIONS });
-    expect(parseBenchOptions(['--quick', '--hot-commands', '900'], { BENCH_LATENCY_MS: '0' })).toMatchObject({ quick: true, hotCommands: 900, latencyMs: 0, commands: QUICK_OPTIONS.commands });
+    expect(parseBenchOptions(['--quick', '--hot-commands', '900'], { BENCH_LATENCY_MS: '0' })).toMatchObject({
+      quick: true,
+      hotCommands: 900,
+      latencyMs: 0,
+      commands: QUICK_OPTIONS.commands,
+    });
     expect(() => parseBenchOptions(['--pollers', '0'])).toThrow(/--pollers must be a whole number ≥ 1/);
   });
 
@@ -285,10 +338,26 @@ describe('bench workload', () => {
 
 describe('bench table', () => {
   it('pads columns and right-aligns numeric ones', () => {
-    expect(formatTable(['run', 'tps'], [['ceiling', '1000'], ['e2e', '95']])).toBe(['run       tps', '-------  ----', 'ceiling  1000', 'e2e        95'].join('\n'));
+    expect(
+      formatTable(
+        ['run', 'tps'],
+        [
+          ['ceiling', '1000'],
+          ['e2e', '95'],
+        ],
+      ),
+    ).toBe(['run       tps', '-------  ----', 'ceiling  1000', 'e2e        95'].join('\n'));
   });
 
   it('renders the same table as Markdown, numeric columns right-aligned and pipes escaped', () => {
-    expect(formatMarkdownTable(['run', 'tps'], [['a|b', '1000'], ['e2e', '95']])).toBe(['| run | tps |', '|---|---:|', '| a\\|b | 1000 |', '| e2e | 95 |'].join('\n'));
+    expect(
+      formatMarkdownTable(
+        ['run', 'tps'],
+        [
+          ['a|b', '1000'],
+          ['e2e', '95'],
+        ],
+      ),
+    ).toBe(['| run | tps |', '|---|---:|', '| a\\|b | 1000 |', '| e2e | 95 |'].join('\n'));
   });
 });

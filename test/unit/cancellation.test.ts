@@ -45,7 +45,8 @@ const targets: ActionTarget[] = [
   { kind: 'record', decision: bob, record: bob.record },
   { kind: 'record', decision: carol, record: carol.record },
 ];
-const reasons = (codes: Record<number, CancellationReason>): CancellationReason[] => targets.map((_, index) => codes[index] ?? { code: 'None' });
+const reasons = (codes: Record<number, CancellationReason>): CancellationReason[] =>
+  targets.map((_, index) => codes[index] ?? { code: 'None' });
 const aliceNow = { userId: 'alice', balance: NumberValue.from('5'), version: NumberValue.from('3') };
 
 describe('cancellation settlement: each decision judged on its own items', () => {
@@ -53,13 +54,57 @@ describe('cancellation settlement: each decision judged on its own items', () =>
     [
       'a user that changed is charged; the others were bystanders',
       reasons({ 0: { code: 'ConditionalCheckFailed', item: aliceNow } }),
-      [[alice, 'changed', { item: 'u:alice', settled: true }], [bob, 'bystander'], [carol, 'bystander']],
+      [
+        [alice, 'changed', { item: 'u:alice', settled: true }],
+        [bob, 'bystander'],
+        [carol, 'bystander'],
+      ],
     ],
-    ['a transaction in flight on a user: changed, not settled (backs off)', reasons({ 1: { code: 'TransactionConflict' } }), [[alice, 'bystander'], [bob, 'changed', { item: 'u:bob', settled: false }], [carol, 'bystander']]],
-    ['a throttled user item: throttled, never charged', reasons({ 2: { code: 'ThrottlingError' } }), [[alice, 'bystander'], [bob, 'bystander'], [carol, 'throttled']]],
-    ['a hold that changed is charged to the command that read it', reasons({ 3: { code: 'ConditionalCheckFailed' } }), [[alice, 'bystander'], [bob, 'bystander'], [carol, 'changed', { item: 'r:hold-1' }]]],
-    ['a key that exists answers its command from the record', reasons({ 5: { code: 'ConditionalCheckFailed', item: stored(recordToItem(record('b1', 'bob', 'tx-other'))) } }), [[alice, 'bystander'], [bob, 'key-exists'], [carol, 'bystander']]],
-    ['a key that holds a record that is not money data is poison, alone', reasons({ 4: { code: 'ConditionalCheckFailed', item: { idempotentKey: 'a1', status: 'maybe' } } }), [[alice, 'poison'], [bob, 'bystander'], [carol, 'bystander']]],
+    [
+      'a transaction in flight on a user: changed, not settled (backs off)',
+      reasons({ 1: { code: 'TransactionConflict' } }),
+      [
+        [alice, 'bystander'],
+        [bob, 'changed', { item: 'u:bob', settled: false }],
+        [carol, 'bystander'],
+      ],
+    ],
+    [
+      'a throttled user item: throttled, never charged',
+      reasons({ 2: { code: 'ThrottlingError' } }),
+      [
+        [alice, 'bystander'],
+        [bob, 'bystander'],
+        [carol, 'throttled'],
+      ],
+    ],
+    [
+      'a hold that changed is charged to the command that read it',
+      reasons({ 3: { code: 'ConditionalCheckFailed' } }),
+      [
+        [alice, 'bystander'],
+        [bob, 'bystander'],
+        [carol, 'changed', { item: 'r:hold-1' }],
+      ],
+    ],
+    [
+      'a key that exists answers its command from the record',
+      reasons({ 5: { code: 'ConditionalCheckFailed', item: stored(recordToItem(record('b1', 'bob', 'tx-other'))) } }),
+      [
+        [alice, 'bystander'],
+        [bob, 'key-exists'],
+        [carol, 'bystander'],
+      ],
+    ],
+    [
+      'a key that holds a record that is not money data is poison, alone',
+      reasons({ 4: { code: 'ConditionalCheckFailed', item: { idempotentKey: 'a1', status: 'maybe' } } }),
+      [
+        [alice, 'poison'],
+        [bob, 'bystander'],
+        [carol, 'bystander'],
+      ],
+    ],
   ];
   for (const [what, given, expected] of table) {
     it(what, () => {
@@ -70,14 +115,22 @@ describe('cancellation settlement: each decision judged on its own items', () =>
   }
 
   it('hands back the user as it is now, and a user item that is not money as an error', () => {
-    const settlement = settleCancellation(targets, reasons({ 0: { code: 'ConditionalCheckFailed', item: aliceNow }, 1: { code: 'ConditionalCheckFailed', item: { userId: 'bob', balance: NumberValue.from('-1') } } }));
+    const settlement = settleCancellation(
+      targets,
+      reasons({
+        0: { code: 'ConditionalCheckFailed', item: aliceNow },
+        1: { code: 'ConditionalCheckFailed', item: { userId: 'bob', balance: NumberValue.from('-1') } },
+      }),
+    );
     if (settlement.kind !== 'split') throw new Error('expected a split');
     expect(settlement.users.get('alice')).toMatchObject({ balance: 5_000n, version: 3 });
     expect(settlement.users.get('bob')).toMatchObject({ code: 'corrupt_item' });
   });
 
   it('says the transaction had committed when a Put finds its own record (the SDK resent it)', () => {
-    expect(settleCancellation(targets, reasons({ 4: { code: 'ConditionalCheckFailed', item: stored(recordToItem(alice.record)) } }))).toEqual({ kind: 'committed-before' });
+    expect(
+      settleCancellation(targets, reasons({ 4: { code: 'ConditionalCheckFailed', item: stored(recordToItem(alice.record)) } })),
+    ).toEqual({ kind: 'committed-before' });
   });
 
   it('says the request itself is wrong on any other reason', () => {

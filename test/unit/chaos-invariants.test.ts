@@ -19,7 +19,13 @@ const debit: Command = { idempotentKey: 'k2', userId: alice, amount: '30', type:
 const reused: Command = { idempotentKey: 'k1', userId: alice, amount: '11', type: 'credit' };
 
 function applied(command: Command, newBalance: bigint, version: number, transactionId = `tx-${command.idempotentKey}`): TransactionRecord {
-  const base = { idempotentKey: command.idempotentKey, transactionId, userId: command.userId, type: command.type, amount: parseAmount(command.amount) };
+  const base = {
+    idempotentKey: command.idempotentKey,
+    transactionId,
+    userId: command.userId,
+    type: command.type,
+    amount: parseAmount(command.amount),
+  };
   return { ...base, status: 'applied', newBalance, newHeld: 0n, version, timestamp: `2026-01-01T00:00:0${version}.000Z` };
 }
 
@@ -60,7 +66,14 @@ function consistent(): ChaosEvidence {
       replyTo(first, true),
       replyTo(second),
       keyReused(reused),
-      { idempotentKey: 'bad', status: 'rejected', reason: 'invalid_command', issues: [{ path: 'amount', message: 'bad' }], processedAt: '2026-01-01T00:00:00.000Z', replayed: false },
+      {
+        idempotentKey: 'bad',
+        status: 'rejected',
+        reason: 'invalid_command',
+        issues: [{ path: 'amount', message: 'bad' }],
+        processedAt: '2026-01-01T00:00:00.000Z',
+        replayed: false,
+      },
     ],
     unparseableReplies: 0,
     leftOnQueues: { command: 0, deadLetter: 0 },
@@ -69,7 +82,14 @@ function consistent(): ChaosEvidence {
 
 describe('chaos invariants', () => {
   it('pass on a consistent run, reused key and invalid body included', () => {
-    expect(checkInvariants(consistent())).toEqual({ lost: 0, doubleApplied: 0, negativeBalances: 0, ledgerConsistent: true, repliesMissing: 0, problems: [] });
+    expect(checkInvariants(consistent())).toEqual({
+      lost: 0,
+      doubleApplied: 0,
+      negativeBalances: 0,
+      ledgerConsistent: true,
+      repliesMissing: 0,
+      problems: [],
+    });
   });
 
   it('accept the reused-key command as the recorded one when it arrived first', () => {

@@ -28,10 +28,17 @@ describe('command schema under adversarial input', () => {
 
   it('never throws on any string body, and refuses it with issues unless it is a valid command', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string({ unit: 'binary' }), fc.json(), fc.jsonValue().map((value) => JSON.stringify(value))), (body) => {
-        const result = parseCommandBody(body);
-        if (!result.ok) expectClearRefusal(result);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string({ unit: 'binary' }),
+          fc.json(),
+          fc.jsonValue().map((value) => JSON.stringify(value)),
+        ),
+        (body) => {
+          const result = parseCommandBody(body);
+          if (!result.ok) expectClearRefusal(result);
+        },
+      ),
       runs,
     );
   });

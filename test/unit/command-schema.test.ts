@@ -112,7 +112,9 @@ describe('command schema: text SQS can carry back', () => {
       for (const field of ['idempotentKey', 'userId']) {
         const result = CommandSchema.safeParse({ ...valid, [field]: text });
         expect(result.success).toBe(false);
-        expect(result.error?.issues.map((issue) => issue.message)).toContain(`${field} must not contain noncharacters (such as U+FFFE) or unpaired surrogates`);
+        expect(result.error?.issues.map((issue) => issue.message)).toContain(
+          `${field} must not contain noncharacters (such as U+FFFE) or unpaired surrogates`,
+        );
       }
     },
   );
@@ -161,7 +163,11 @@ describe('the money-movement commands', () => {
 
 describe('commandFingerprint', () => {
   it('is the one stored before amounts had a third digit, so a redelivered old command stays the same command', () => {
-    expect(commandFingerprint({ idempotentKey: 'k', userId: 'u', type: 'debit', amount: '25.50' })).toBe('[["amount","2550"],["type","debit"],["userId","u"]]');
-    expect(commandFingerprint({ idempotentKey: 'k', userId: 'u', type: 'debit', amount: '25.5' })).toBe(commandFingerprint({ idempotentKey: 'k', userId: 'u', type: 'debit', amount: '25.50' }));
+    expect(commandFingerprint({ idempotentKey: 'k', userId: 'u', type: 'debit', amount: '25.50' })).toBe(
+      '[["amount","2550"],["type","debit"],["userId","u"]]',
+    );
+    expect(commandFingerprint({ idempotentKey: 'k', userId: 'u', type: 'debit', amount: '25.5' })).toBe(
+      commandFingerprint({ idempotentKey: 'k', userId: 'u', type: 'debit', amount: '25.50' }),
+    );
   });
 });

@@ -64,11 +64,12 @@ describe('loadConfig', () => {
   });
 
   it('refuses a group too small for the largest command (the reversal of a transfer needs 5 actions), naming the variable', () => {
-    for (const size of ['2', '3', '4']) expect(() => loadConfig({ WALLET_GROUP_MAX_ACTIONS: size })).toThrow(/WALLET_GROUP_MAX_ACTIONS: must be at least 5/);
+    for (const size of ['2', '3', '4'])
+      expect(() => loadConfig({ WALLET_GROUP_MAX_ACTIONS: size })).toThrow(/WALLET_GROUP_MAX_ACTIONS: must be at least 5/);
     expect(loadConfig({ WALLET_GROUP_MAX_ACTIONS: '5' }).groupCommit.maxActions).toBe(5);
   });
 
-  it('refuses a reply queue name that leaves no room for a waiting process\'s own reply queue suffix', () => {
+  it("refuses a reply queue name that leaves no room for a waiting process's own reply queue suffix", () => {
     expect(loadConfig({ WALLET_REPLY_QUEUE: 'r'.repeat(64) }).queues.reply).toHaveLength(64);
     expect(() => loadConfig({ WALLET_REPLY_QUEUE: 'r'.repeat(65) })).toThrow(/WALLET_REPLY_QUEUE/);
     expect(() => loadConfig({ WALLET_REPLY_QUEUE: `${'r'.repeat(60)}.fifo` })).toThrow(ConfigError);

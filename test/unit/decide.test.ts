@@ -21,15 +21,24 @@ const user = (userId: string, balance: string, version = 0, lastDecidedAt?: stri
   holds: new Map(),
 });
 
-const command = (idempotentKey: string, userId: string, type: 'credit' | 'debit', amount: string): Command => ({ idempotentKey, userId, type, amount });
+const command = (idempotentKey: string, userId: string, type: 'credit' | 'debit', amount: string): Command => ({
+  idempotentKey,
+  userId,
+  type,
+  amount,
+});
 
 function summary(result: Decision | Answer) {
   if ('outcome' in result) {
     const { outcome } = result;
-    return outcome.kind === 'key_reused' ? `${result.command.idempotentKey}: reused` : `${result.command.idempotentKey}: ${outcome.record.status} replayed`;
+    return outcome.kind === 'key_reused'
+      ? `${result.command.idempotentKey}: reused`
+      : `${result.command.idempotentKey}: ${outcome.record.status} replayed`;
   }
   const { record } = result;
-  return record.status === 'applied' ? `${record.idempotentKey}: applied ${formatMoney(record.newBalance, 2)} v${record.version}` : `${record.idempotentKey}: ${record.reason}`;
+  return record.status === 'applied'
+    ? `${record.idempotentKey}: applied ${formatMoney(record.newBalance, 2)} v${record.version}`
+    : `${record.idempotentKey}: ${record.reason}`;
 }
 
 describe('decide: the ledger rules as a pure state machine', () => {
@@ -117,8 +126,23 @@ describe('decide: the ledger rules as a pure state machine', () => {
   });
 
   it('treats a stored record written under one of the command’s own transaction ids as its own commit, not a replay', () => {
-    const stored: TransactionRecord = { idempotentKey: 'k', transactionId: 'mine', userId: 'a', type: 'credit', amount: 1_000n, timestamp: '2026-11-24T09:00:00.000Z', status: 'applied', newBalance: 1_000n, newHeld: 0n, version: 1 };
-    const [result] = decide({ users: new Map(), records: new Map([['k', stored]]) }, [{ command: command('k', 'a', 'credit', '1'), ownTransactionIds: new Set(['mine']) }], context()).results;
+    const stored: TransactionRecord = {
+      idempotentKey: 'k',
+      transactionId: 'mine',
+      userId: 'a',
+      type: 'credit',
+      amount: 1_000n,
+      timestamp: '2026-11-24T09:00:00.000Z',
+      status: 'applied',
+      newBalance: 1_000n,
+      newHeld: 0n,
+      version: 1,
+    };
+    const [result] = decide(
+      { users: new Map(), records: new Map([['k', stored]]) },
+      [{ command: command('k', 'a', 'credit', '1'), ownTransactionIds: new Set(['mine']) }],
+      context(),
+    ).results;
     expect(result && 'outcome' in result && result.outcome).toMatchObject({ kind: 'decided', replayed: false });
   });
 
@@ -128,7 +152,9 @@ describe('decide: the ledger rules as a pure state machine', () => {
       ['ahead', user('ahead', '10', 3, ahead)],
       ['sentinel', user('sentinel', '10', 3, '9999-12-31T23:59:59.999Z')],
     ]);
-    const commands = ['ahead', 'ahead', 'sentinel', 'sentinel'].map((userId, index) => ({ command: command(`t${index}`, userId, 'credit', '1') }));
+    const commands = ['ahead', 'ahead', 'sentinel', 'sentinel'].map((userId, index) => ({
+      command: command(`t${index}`, userId, 'credit', '1'),
+    }));
     const times = decide({ users, records: new Map() }, commands, context()).decisions.map((decision) => decision.record.timestamp);
     // A stamp without tiebreak (older entries) sorts after every tiebreak of its millisecond: the next one starts the next millisecond.
     const stamp = (ms: number, tiebreak: string) => new Date(ms).toISOString().replace('Z', `${tiebreak}Z`);
@@ -136,31 +162,46 @@ describe('decide: the ledger rules as a pure state machine', () => {
   });
 
   it('never lets a balance go negative and chains every newBalance from the opening balance (random groups)', () => {
-    const operation = fc.record({ userId: fc.constantFrom('u1', 'u2', 'u3'), type: fc.constantFrom('credit' as const, 'debit' as const), cents: fc.integer({ min: 1, max: 5_000 }) });
+    const operation = fc.record({
+      userId: fc.constantFrom('u1', 'u2', 'u3'),
+      type: fc.constantFrom('credit' as const, 'debit' as const),
+      cents: fc.integer({ min: 1, max: 5_000 }),
+    });
     fc.assert(
-      fc.property(fc.array(operation, { maxLength: 60 }), fc.array(fc.integer({ min: 0, max: 10_000 }), { minLength: 3, maxLength: 3 }), (operations, openings) => {
-        const users = new Map<string, UserState | null>(['u1', 'u2', 'u3'].map((userId, index) => [userId, { userId, balance: BigInt(openings[index] ?? 0) * 10n, version: 0, holds: new Map() }]));
-        const commands = operations.map((op, index) => ({ command: command(`k${index}`, op.userId, op.type, formatMoney(BigInt(op.cents) * 10n, 2)) }));
-        const result = decide({ users, records: new Map() }, commands, context());
-        const model = new Map([...users].map(([userId, state]) => [userId, { balance: state?.balance ?? 0n, version: 0 }]));
-        for (const { record } of result.decisions) {
-          const current = model.get(record.userId);
-          if (!current) throw new Error('unknown user');
-          const amount = record.amount ?? 0n;
-          const next = record.type === 'credit' ? current.balance + amount : current.balance - amount;
-          if (next < 0n) {
-            expect(record).toMatchObject({ status: 'rejected', reason: 'insufficient_funds' });
-            continue;
+      fc.property(
+        fc.array(operation, { maxLength: 60 }),
+        fc.array(fc.integer({ min: 0, max: 10_000 }), { minLength: 3, maxLength: 3 }),
+        (operations, openings) => {
+          const users = new Map<string, UserState | null>(
+            ['u1', 'u2', 'u3'].map((userId, index) => [
+              userId,
+              { userId, balance: BigInt(openings[index] ?? 0) * 10n, version: 0, holds: new Map() },
+            ]),
+          );
+          const commands = operations.map((op, index) => ({
+            command: command(`k${index}`, op.userId, op.type, formatMoney(BigInt(op.cents) * 10n, 2)),
+          }));
+          const result = decide({ users, records: new Map() }, commands, context());
+          const model = new Map([...users].map(([userId, state]) => [userId, { balance: state?.balance ?? 0n, version: 0 }]));
+          for (const { record } of result.decisions) {
+            const current = model.get(record.userId);
+            if (!current) throw new Error('unknown user');
+            const amount = record.amount ?? 0n;
+            const next = record.type === 'credit' ? current.balance + amount : current.balance - amount;
+            if (next < 0n) {
+              expect(record).toMatchObject({ status: 'rejected', reason: 'insufficient_funds' });
+              continue;
+            }
+            current.balance = next;
+            current.version++;
+            expect(record).toMatchObject({ status: 'applied', newBalance: next, version: current.version });
           }
-          current.balance = next;
-          current.version++;
-          expect(record).toMatchObject({ status: 'applied', newBalance: next, version: current.version });
-        }
-        for (const [userId, { balance, version }] of model) {
-          const after = result.users.get(userId)?.after;
-          if (after) expect(after).toMatchObject({ balance, version });
-        }
-      }),
+          for (const [userId, { balance, version }] of model) {
+            const after = result.users.get(userId)?.after;
+            if (after) expect(after).toMatchObject({ balance, version });
+          }
+        },
+      ),
     );
   });
 });

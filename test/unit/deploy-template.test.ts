@@ -38,8 +38,13 @@ describe('deploy/wallet-worker.yaml', () => {
         // Same attributes, same values (CloudFormation takes numbers and booleans where SQS takes strings).
         expect(Object.fromEntries(Object.entries(attributes).map(([key, value]) => [key, String(value)]))).toEqual(definition.attributes);
         if (definition.deadLetterQueue) {
-          const dlqRole = (Object.keys(config.queues) as (keyof Config['queues'])[]).find((key) => config.queues[key] === definition.deadLetterQueue);
-          expect(RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [QUEUE_LOGICAL_IDS[dlqRole!], 'Arn'] }, maxReceiveCount: config.maxReceiveCount });
+          const dlqRole = (Object.keys(config.queues) as (keyof Config['queues'])[]).find(
+            (key) => config.queues[key] === definition.deadLetterQueue,
+          );
+          expect(RedrivePolicy).toEqual({
+            deadLetterTargetArn: { 'Fn::GetAtt': [QUEUE_LOGICAL_IDS[dlqRole!], 'Arn'] },
+            maxReceiveCount: config.maxReceiveCount,
+          });
         } else {
           expect(RedrivePolicy).toBeUndefined();
         }
@@ -57,13 +62,22 @@ describe('deploy/wallet-worker.yaml', () => {
 
   it('defines both tables exactly as definitions.ts, plus point-in-time recovery and deletion protection', () => {
     for (const definition of tableDefinitions(TEMPLATE_CONFIG)) {
-      const role = (Object.keys(TEMPLATE_CONFIG.tables) as (keyof Config['tables'])[]).find((key) => TEMPLATE_CONFIG.tables[key] === definition.TableName);
+      const role = (Object.keys(TEMPLATE_CONFIG.tables) as (keyof Config['tables'])[]).find(
+        (key) => TEMPLATE_CONFIG.tables[key] === definition.TableName,
+      );
       const resource = template.Resources[TABLE_LOGICAL_IDS[role!]];
       expect(resource).toMatchObject({ Type: 'AWS::DynamoDB::Table', DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
-      const { ResourcePolicy, ...deployed } = resolveCfn(resource!.Properties, { isFifo: false, resourcePrefix: '' }) as Record<string, unknown>;
+      const { ResourcePolicy, ...deployed } = resolveCfn(resource!.Properties, { isFifo: false, resourcePrefix: '' }) as Record<
+        string,
+        unknown
+      >;
       expect(deployed).toEqual({ ...definition, ...TABLE_EXTRAS });
       expect(ResourcePolicy).toHaveProperty('PolicyDocument.Statement');
-      expect(deployed).toMatchObject({ BillingMode: 'PAY_PER_REQUEST', PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true }, DeletionProtectionEnabled: true });
+      expect(deployed).toMatchObject({
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        DeletionProtectionEnabled: true,
+      });
     }
     const indexes = properties('TransactionsTable').GlobalSecondaryIndexes as { IndexName: string; KeySchema: unknown }[];
     expect(indexes.map((index) => index.IndexName)).toEqual([HISTORY_INDEX]);
@@ -89,7 +103,17 @@ describe('deploy/wallet-worker.yaml', () => {
       WALLET_TRANSACTIONS_TABLE: { Ref: 'TransactionsTable' },
     });
     // With the references replaced by the names CloudFormation gives them, the worker's config parses: aws, nothing provisioned.
-    const asDeployed = { ...byName, AWS_REGION: 'us-east-1', WALLET_POLLERS: '4', WALLET_COMMAND_QUEUE: 'wallet-commands', WALLET_REPLY_QUEUE: 'wallet-replies', WALLET_DEAD_LETTER_QUEUE: 'wallet-commands-dlq', WALLET_USERS_TABLE: 'Users', WALLET_TRANSACTIONS_TABLE: 'Transactions', WALLET_ALLOWED_SENDER_IDS: '' };
+    const asDeployed = {
+      ...byName,
+      AWS_REGION: 'us-east-1',
+      WALLET_POLLERS: '4',
+      WALLET_COMMAND_QUEUE: 'wallet-commands',
+      WALLET_REPLY_QUEUE: 'wallet-replies',
+      WALLET_DEAD_LETTER_QUEUE: 'wallet-commands-dlq',
+      WALLET_USERS_TABLE: 'Users',
+      WALLET_TRANSACTIONS_TABLE: 'Transactions',
+      WALLET_ALLOWED_SENDER_IDS: '',
+    };
     const config = loadConfig(asDeployed as Record<string, string>);
     expect(config).toMatchObject({ stack: 'aws', provision: false, endpoints: {} });
     expect(config.worker.visibilityTimeoutSeconds).toBe(properties('CommandQueue').VisibilityTimeout);
@@ -98,24 +122,40 @@ describe('deploy/wallet-worker.yaml', () => {
   it('gives ECS enough time after SIGTERM for the worker’s graceful stop', () => {
     const { waitTimeSeconds, visibilityTimeoutSeconds } = TEMPLATE_CONFIG.worker;
     const container = (properties('WorkerTaskDefinition').ContainerDefinitions as Cfn[])[0];
-    expect(container).toMatchObject({ StopTimeout: STOP_TIMEOUT_SECONDS, LinuxParameters: { InitProcessEnabled: true }, ReadonlyRootFilesystem: true });
+    expect(container).toMatchObject({
+      StopTimeout: STOP_TIMEOUT_SECONDS,
+      LinuxParameters: { InitProcessEnabled: true },
+      ReadonlyRootFilesystem: true,
+    });
     expect(STOP_TIMEOUT_SECONDS).toBeGreaterThanOrEqual(waitTimeSeconds + visibilityTimeoutSeconds + 5);
     expect(STOP_TIMEOUT_SECONDS).toBeLessThanOrEqual(120); // Fargate's maximum
   });
 
   it('runs a Fargate service scaled by target tracking on visible commands per running task', () => {
     expect(properties('WorkerService')).toMatchObject({ LaunchType: 'FARGATE', DesiredCount: { Ref: 'DesiredCount' } });
-    expect(properties('WorkerScalableTarget')).toMatchObject({ MinCapacity: { Ref: 'MinCount' }, MaxCapacity: { Ref: 'MaxCount' }, ScalableDimension: 'ecs:service:DesiredCount' });
+    expect(properties('WorkerScalableTarget')).toMatchObject({
+      MinCapacity: { Ref: 'MinCount' },
+      MaxCapacity: { Ref: 'MaxCount' },
+      ScalableDimension: 'ecs:service:DesiredCount',
+    });
     const policy = properties('WorkerBacklogScaling');
     expect(policy.PolicyType).toBe('TargetTrackingScaling');
-    const { Metrics } = (policy.TargetTrackingScalingPolicyConfiguration as { CustomizedMetricSpecification: { Metrics: Cfn[] } }).CustomizedMetricSpecification;
+    const { Metrics } = (policy.TargetTrackingScalingPolicyConfiguration as { CustomizedMetricSpecification: { Metrics: Cfn[] } })
+      .CustomizedMetricSpecification;
     const returned = Metrics.filter((metric) => metric.ReturnData === true);
     expect(returned).toHaveLength(1);
     expect(returned[0]?.Expression).toBe('visible / tasks');
     expect(Metrics.find((metric) => metric.Id === 'visible')).toMatchObject({
-      MetricStat: { Metric: { MetricName: 'ApproximateNumberOfMessagesVisible', Dimensions: [{ Value: { 'Fn::GetAtt': ['CommandQueue', 'QueueName'] } }] } },
+      MetricStat: {
+        Metric: {
+          MetricName: 'ApproximateNumberOfMessagesVisible',
+          Dimensions: [{ Value: { 'Fn::GetAtt': ['CommandQueue', 'QueueName'] } }],
+        },
+      },
     });
-    expect(Metrics.find((metric) => metric.Id === 'tasks')).toMatchObject({ MetricStat: { Metric: { Namespace: 'ECS/ContainerInsights', MetricName: 'RunningTaskCount' } } });
+    expect(Metrics.find((metric) => metric.Id === 'tasks')).toMatchObject({
+      MetricStat: { Metric: { Namespace: 'ECS/ContainerInsights', MetricName: 'RunningTaskCount' } },
+    });
     // The divisor is never zero: at least one task always runs.
     expect(template.Parameters.MinCount).toMatchObject({ MinValue: 1 });
   });

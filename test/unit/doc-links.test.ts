@@ -13,7 +13,12 @@ import { describe, expect, it } from 'vitest';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const README_MAX_LINES = 200;
 
-const documents = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((name) => name.endsWith('.md')).map((name) => `docs/${name}`)];
+const documents = [
+  'README.md',
+  ...readdirSync(join(ROOT, 'docs'))
+    .filter((name) => name.endsWith('.md'))
+    .map((name) => `docs/${name}`),
+];
 
 /** Fenced blocks hold examples: no headings, no links. */
 function withoutFences(markdown: string): string {
@@ -61,7 +66,12 @@ function brokenLinks(document: string): string[] {
       broken.push(`${target}: no such file`);
       continue;
     }
-    if (anchor && targetPath.endsWith('.md') && statSync(targetPath).isFile() && !headingAnchors(readFileSync(targetPath, 'utf8')).has(anchor)) {
+    if (
+      anchor &&
+      targetPath.endsWith('.md') &&
+      statSync(targetPath).isFile() &&
+      !headingAnchors(readFileSync(targetPath, 'utf8')).has(anchor)
+    ) {
       broken.push(`${target}: no heading #${anchor} in ${relative(ROOT, targetPath)}`);
     }
   }
@@ -74,14 +84,13 @@ describe('links in README.md and docs/*.md', () => {
   });
 
   it('the checker finds links and headings as GitHub does (a check that cannot fail checks nothing)', () => {
-    expect(linkTargets('see [a](docs/x.md#y-z) and ![i](img.png "t"), not `[c](code.md)`\n```\n[d](fenced.md)\n```\n')).toEqual(['docs/x.md#y-z', 'img.png']);
-    expect([...headingAnchors('# Request and reply\n## What it guarantees, and the choices\n## `npm run verify`: audit\n## Same\n## Same\n')]).toEqual([
-      'request-and-reply',
-      'what-it-guarantees-and-the-choices',
-      'npm-run-verify-audit',
-      'same',
-      'same-1',
+    expect(linkTargets('see [a](docs/x.md#y-z) and ![i](img.png "t"), not `[c](code.md)`\n```\n[d](fenced.md)\n```\n')).toEqual([
+      'docs/x.md#y-z',
+      'img.png',
     ]);
+    expect([
+      ...headingAnchors('# Request and reply\n## What it guarantees, and the choices\n## `npm run verify`: audit\n## Same\n## Same\n'),
+    ]).toEqual(['request-and-reply', 'what-it-guarantees-and-the-choices', 'npm-run-verify-audit', 'same', 'same-1']);
   });
 });
 

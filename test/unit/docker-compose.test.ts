@@ -34,7 +34,9 @@ describe('docker-compose.yml', () => {
   });
 
   it('mounts the generated init scripts and passes through every variable they read', () => {
-    expect(localstack?.volumes).toContainEqual(expect.stringMatching(/^\.\/localstack\/init\/ready\.d:\/etc\/localstack\/init\/ready\.d(:ro)?$/));
+    expect(localstack?.volumes).toContainEqual(
+      expect.stringMatching(/^\.\/localstack\/init\/ready\.d:\/etc\/localstack\/init\/ready\.d(:ro)?$/),
+    );
     const read = [...renderLocalStackInitScript().matchAll(/^(WALLET_[A-Z_]+)=/gm)].map((match) => match[1]);
     expect(read.length).toBeGreaterThan(0);
     for (const name of read) expect(localstack?.environment?.[name!]).toBe(`\${${name}:-}`);

@@ -32,7 +32,11 @@ const stages = instructions.reduce<(typeof instructions)[]>((all, instruction) =
   return all;
 }, []);
 const finalStage = stages.at(-1) ?? [];
-const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string>; scripts: Record<string, string> };
+const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+  dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
+  scripts: Record<string, string>;
+};
 
 /**
  * The packages the production worker loads: bare specifiers of the static
@@ -49,7 +53,14 @@ function staticImportsOfWorker(): Map<string, string> {
     for (const match of source.matchAll(/^(?:import|export)\s+(?!type\s)[^;]*?from\s+'([^']+)'/gms)) {
       const specifier = match[1] ?? '';
       if (specifier.startsWith('.')) visit(join(dirname(file), specifier.replace(/\.js$/, '.ts')));
-      else if (!specifier.startsWith('node:')) packages.set(specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/'), file);
+      else if (!specifier.startsWith('node:'))
+        packages.set(
+          specifier
+            .split('/')
+            .slice(0, specifier.startsWith('@') ? 2 : 1)
+            .join('/'),
+          file,
+        );
     }
   };
   visit(join(ROOT, 'scripts/worker.ts'));
@@ -83,7 +94,10 @@ describe('Dockerfile', () => {
   it('is built on Node 24 and runs compiled JavaScript with node: no TypeScript runner at run time', () => {
     expect(instructions.find((i) => i.keyword === 'ARG' && i.args.startsWith('NODE_IMAGE='))?.args).toMatch(/^NODE_IMAGE=node:24[.-]/);
     expect(manifest.scripts.build).toContain('tsc -p tsconfig.build.json');
-    const build = JSON.parse(readFileSync(join(ROOT, 'tsconfig.build.json'), 'utf8').replace(/^\s*\/\/.*$/gm, '')) as { compilerOptions: Record<string, unknown>; include: string[] };
+    const build = JSON.parse(readFileSync(join(ROOT, 'tsconfig.build.json'), 'utf8').replace(/^\s*\/\/.*$/gm, '')) as {
+      compilerOptions: Record<string, unknown>;
+      include: string[];
+    };
     expect(build.compilerOptions).toMatchObject({ noEmit: false, outDir: 'dist' });
     expect(build.include).toContain('scripts/worker.ts');
     const buildStage = stages.find((stage) => stage.some((i) => i.keyword === 'RUN' && /\bnpm run build\b/.test(i.args)));
@@ -94,7 +108,9 @@ describe('Dockerfile', () => {
   });
 
   it('checks its health on the worker’s ops server, on the port the task definition probes', () => {
-    expect(finalStage.some((i) => i.keyword === 'ENV' && new RegExp(`\\bWALLET_METRICS_PORT=${WORKER_OPS_PORT}\\b`).test(i.args))).toBe(true);
+    expect(finalStage.some((i) => i.keyword === 'ENV' && new RegExp(`\\bWALLET_METRICS_PORT=${WORKER_OPS_PORT}\\b`).test(i.args))).toBe(
+      true,
+    );
     const healthcheck = finalStage.find((i) => i.keyword === 'HEALTHCHECK')?.args ?? '';
     const argv = JSON.parse(healthcheck.slice(healthcheck.indexOf('CMD') + 3)) as string[];
     expect(argv).toEqual(['node', '-e', HEALTH_PROBE]);
@@ -127,7 +143,10 @@ describe('Dockerfile', () => {
     expect(copied.length).toBeGreaterThan(0);
     for (const source of copied) {
       expect(existsSync(join(ROOT, source)), source).toBe(true);
-      expect(dockerignore.some((pattern) => source === pattern || source.startsWith(`${pattern}/`)), `${source} is excluded by .dockerignore`).toBe(false);
+      expect(
+        dockerignore.some((pattern) => source === pattern || source.startsWith(`${pattern}/`)),
+        `${source} is excluded by .dockerignore`,
+      ).toBe(false);
     }
     for (const excluded of ['node_modules', '.git', '.env', '.dynamodb-data']) expect(dockerignore).toContain(excluded);
   });

@@ -17,7 +17,11 @@ describe('the errors module', () => {
     const outside = ['src', 'scripts']
       .flatMap((dir) => sourceFiles(join(ROOT, dir)))
       .filter((path) => relative(ROOT, path) !== join('src', 'errors.ts'))
-      .flatMap((path) => [...readFileSync(path, 'utf8').matchAll(/\bclass (\w+) extends (\w*Error)\b/g)].map((match) => `${relative(ROOT, path)}: ${match[1]}`));
+      .flatMap((path) =>
+        [...readFileSync(path, 'utf8').matchAll(/\bclass (\w+) extends (\w*Error)\b/g)].map(
+          (match) => `${relative(ROOT, path)}: ${match[1]}`,
+        ),
+      );
     expect(outside).toEqual([]);
   });
 

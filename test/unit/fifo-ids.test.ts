@@ -11,10 +11,13 @@ describe('FIFO group and deduplication ids', () => {
     expect(toFifoId(id)).toBe(id);
   });
 
-  it.each(['José', 'order 42', 'a'.repeat(129), '💶', 'tab\there'])('encodes any other id (%j) the same way every time, in characters SQS accepts', (id) => {
-    expect(toFifoId(id)).toMatch(SQS_FIFO_ID);
-    expect(toFifoId(id)).toBe(toFifoId(id));
-  });
+  it.each(['José', 'order 42', 'a'.repeat(129), '💶', 'tab\there'])(
+    'encodes any other id (%j) the same way every time, in characters SQS accepts',
+    (id) => {
+      expect(toFifoId(id)).toMatch(SQS_FIFO_ID);
+      expect(toFifoId(id)).toBe(toFifoId(id));
+    },
+  );
 
   it('gives distinct user ids distinct groups', () => {
     expect(toFifoId('José')).not.toBe(toFifoId('Jose'));

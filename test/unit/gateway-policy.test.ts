@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createAuthenticator, type Principal } from '../../src/http/auth.js';
 import { hs256Token, TEST_JWT_SECRET } from '../support/tokens.js';
-import { authorizeCommand, authorizeRead, MAX_USER_KEY_LENGTH, scopeKey, unscopeKey, USER_COMMAND_TYPES } from '../../src/http/authorization.js';
+import {
+  authorizeCommand,
+  authorizeRead,
+  MAX_USER_KEY_LENGTH,
+  scopeKey,
+  unscopeKey,
+  USER_COMMAND_TYPES,
+} from '../../src/http/authorization.js';
 import { UnsafeBindError } from '../../src/errors.js';
 import { allowedHosts, assertSafeBind } from '../../src/http/exposure.js';
 import { hostName, isLoopback } from '../../src/net/host-names.js';
@@ -14,10 +21,19 @@ const service: Principal = { kind: 'admin', subject: 'orders', rateKey: 'admin:o
 describe('what a principal may do', () => {
   it('lets a user token send debit and transfer only, and only for itself', () => {
     expect(Object.keys(USER_COMMAND_TYPES).sort()).toEqual(['debit', 'transfer']);
-    expect(() => authorizeCommand(alice, { idempotentKey: 'k', userId: 'alice', type: 'credit', amount: '1' })).toThrow(expect.objectContaining({ code: 'forbidden' }));
-    expect(() => authorizeCommand(alice, { idempotentKey: 'k', userId: 'bob', type: 'debit', amount: '1' })).toThrow(expect.objectContaining({ code: 'user_not_found' }));
-    expect(() => authorizeCommand(alice, { idempotentKey: 'k', userId: 'alice', type: 'toString', amount: '1' })).toThrow(expect.objectContaining({ code: 'forbidden' }));
-    expect(authorizeCommand(alice, { idempotentKey: 'k', userId: 'alice', type: 'transfer', toUserId: 'bob', amount: '1' })).toMatchObject({ userId: 'alice', toUserId: 'bob' });
+    expect(() => authorizeCommand(alice, { idempotentKey: 'k', userId: 'alice', type: 'credit', amount: '1' })).toThrow(
+      expect.objectContaining({ code: 'forbidden' }),
+    );
+    expect(() => authorizeCommand(alice, { idempotentKey: 'k', userId: 'bob', type: 'debit', amount: '1' })).toThrow(
+      expect.objectContaining({ code: 'user_not_found' }),
+    );
+    expect(() => authorizeCommand(alice, { idempotentKey: 'k', userId: 'alice', type: 'toString', amount: '1' })).toThrow(
+      expect.objectContaining({ code: 'forbidden' }),
+    );
+    expect(authorizeCommand(alice, { idempotentKey: 'k', userId: 'alice', type: 'transfer', toUserId: 'bob', amount: '1' })).toMatchObject({
+      userId: 'alice',
+      toUserId: 'bob',
+    });
     expect(() => authorizeRead(alice, 'bob')).toThrow(expect.objectContaining({ code: 'user_not_found' }));
     expect(() => authorizeRead(alice, 'alice')).not.toThrow();
   });
@@ -63,7 +79,9 @@ describe('where the gateway may listen and whom it answers', () => {
 
   it('takes one way to verify tokens, and no secret shorter than 256 bits', () => {
     expect(() => loadConfig({ WALLET_API_JWT_SECRET: 'short' })).toThrow(/WALLET_API_JWT_SECRET/);
-    expect(() => loadConfig({ WALLET_API_JWT_SECRET: 'x'.repeat(32), WALLET_API_JWKS_URL: 'https://id.example/jwks.json' })).toThrow(/one way to verify tokens/);
+    expect(() => loadConfig({ WALLET_API_JWT_SECRET: 'x'.repeat(32), WALLET_API_JWKS_URL: 'https://id.example/jwks.json' })).toThrow(
+      /one way to verify tokens/,
+    );
     expect(loadConfig({}).api).toMatchObject({ host: '127.0.0.1', docs: false, jwt: {} });
   });
 });
@@ -83,11 +101,15 @@ describe('load limits', () => {
     let clock = 0;
     let computed = 0;
     let fail = false;
-    const answer = cached(async () => {
-      computed += 1;
-      if (fail) throw new Error('down');
-      return computed;
-    }, 1000, () => clock);
+    const answer = cached(
+      async () => {
+        computed += 1;
+        if (fail) throw new Error('down');
+        return computed;
+      },
+      1000,
+      () => clock,
+    );
     expect(await Promise.all([answer(), answer(), answer()])).toEqual([1, 1, 1]);
     clock = 999;
     expect(await answer()).toBe(1);
@@ -104,9 +126,13 @@ describe('the admin scope', () => {
     const standard = createAuthenticator({ secret: TEST_JWT_SECRET, adminScope: 'wallet:admin' });
     const cognito = createAuthenticator({ secret: TEST_JWT_SECRET, adminScope: 'wallet/admin' });
     const cognitoToken = await hs256Token({ sub: 'client-1', scope: 'wallet/admin' });
-    expect(await standard.authenticate(`Bearer ${await hs256Token({ sub: 's', scope: 'a wallet:admin b' })}`, '::1')).toMatchObject({ kind: 'admin' });
+    expect(await standard.authenticate(`Bearer ${await hs256Token({ sub: 's', scope: 'a wallet:admin b' })}`, '::1')).toMatchObject({
+      kind: 'admin',
+    });
     expect(await standard.authenticate(`Bearer ${cognitoToken}`, '::1')).toMatchObject({ kind: 'user', userId: 'client-1' });
     expect(await cognito.authenticate(`Bearer ${cognitoToken}`, '::1')).toMatchObject({ kind: 'admin', subject: 'client-1' });
-    await expect(standard.authenticate(`Bearer ${await hs256Token({ scope: 'wallet:read' })}`, '::1')).rejects.toMatchObject({ code: 'unauthorized' });
+    await expect(standard.authenticate(`Bearer ${await hs256Token({ scope: 'wallet:read' })}`, '::1')).rejects.toMatchObject({
+      code: 'unauthorized',
+    });
   });
 });

@@ -24,7 +24,12 @@ describe('JWKS URLs (F7)', () => {
   });
 
   it('accepts https anywhere and http on loopback', () => {
-    for (const url of ['https://keys.example.com/.well-known/jwks.json', 'http://127.0.0.1:8080/jwks.json', 'http://localhost:9/jwks.json', 'http://[::1]:9/jwks.json']) {
+    for (const url of [
+      'https://keys.example.com/.well-known/jwks.json',
+      'http://127.0.0.1:8080/jwks.json',
+      'http://localhost:9/jwks.json',
+      'http://[::1]:9/jwks.json',
+    ]) {
       expect(loadConfig({ WALLET_API_JWKS_URL: url }).api.jwt.jwksUrl, url).toBe(url);
     }
   });
@@ -32,13 +37,20 @@ describe('JWKS URLs (F7)', () => {
 
 describe('Cognito mode (F7)', () => {
   it('recognises a Cognito user pool by its issuer or its JWKS URL', () => {
-    expect(loadConfig({ WALLET_API_JWT_ISSUER: COGNITO_ISSUER, WALLET_API_JWT_AUDIENCE: 'client-a', WALLET_API_JWT_SECRET: 'x'.repeat(32) }).api.jwt).toMatchObject({ cognito: true, audience: ['client-a'] });
-    expect(loadConfig({ WALLET_API_JWKS_URL: `${COGNITO_ISSUER}/.well-known/jwks.json`, WALLET_API_JWT_AUDIENCE: 'a, b' }).api.jwt).toMatchObject({ cognito: true, audience: ['a', 'b'] });
+    expect(
+      loadConfig({ WALLET_API_JWT_ISSUER: COGNITO_ISSUER, WALLET_API_JWT_AUDIENCE: 'client-a', WALLET_API_JWT_SECRET: 'x'.repeat(32) }).api
+        .jwt,
+    ).toMatchObject({ cognito: true, audience: ['client-a'] });
+    expect(
+      loadConfig({ WALLET_API_JWKS_URL: `${COGNITO_ISSUER}/.well-known/jwks.json`, WALLET_API_JWT_AUDIENCE: 'a, b' }).api.jwt,
+    ).toMatchObject({ cognito: true, audience: ['a', 'b'] });
     expect(loadConfig({ WALLET_API_JWT_SECRET: 'x'.repeat(32), WALLET_API_JWT_ISSUER: 'https://issuer.test' }).api.jwt.cognito).toBe(false);
   });
 
   it('refuses a Cognito pool without the app client ids (access tokens name their client in client_id)', () => {
-    expect(refusal({ WALLET_API_JWKS_URL: `${COGNITO_ISSUER}/.well-known/jwks.json`, WALLET_API_JWT_ISSUER: COGNITO_ISSUER }).variables).toContain('WALLET_API_JWT_AUDIENCE');
+    expect(
+      refusal({ WALLET_API_JWKS_URL: `${COGNITO_ISSUER}/.well-known/jwks.json`, WALLET_API_JWT_ISSUER: COGNITO_ISSUER }).variables,
+    ).toContain('WALLET_API_JWT_AUDIENCE');
   });
 });
 

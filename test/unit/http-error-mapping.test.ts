@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { classifyAwsError } from '../../src/aws-errors.js';
-import { CorruptItemError, InvalidRequestError, ReplyTimeoutError, StoreFaultError, StoreUnavailableError, UserNotFoundError } from '../../src/errors.js';
+import {
+  CorruptItemError,
+  InvalidRequestError,
+  ReplyTimeoutError,
+  StoreFaultError,
+  StoreUnavailableError,
+  UserNotFoundError,
+} from '../../src/errors.js';
 import { isExpectedFailure, mapError } from '../../src/http/error-mapping.js';
 
 describe('mapError', () => {
@@ -22,7 +29,11 @@ describe('mapError', () => {
 
   it('maps an unreachable store (socket error inside an SDK error, classified at its call) to 503', () => {
     const socketError = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
-    const classified = classifyAwsError(new Error('request failed', { cause: socketError }), { service: 'DynamoDB', call: 'GetItem', faultNames: new Set() });
+    const classified = classifyAwsError(new Error('request failed', { cause: socketError }), {
+      service: 'DynamoDB',
+      call: 'GetItem',
+      faultNames: new Set(),
+    });
     expect(classified).toBeInstanceOf(StoreUnavailableError);
     expect(mapError(classified)).toMatchObject({ status: 503, body: { error: 'store_unavailable' } });
   });
@@ -55,7 +66,6 @@ describe('mapError', () => {
     expect(outage.status).toBe(503);
     expect(outage.body.message).not.toContain('alice');
   });
-
 
   it('treats timeouts and outages as expected (no stack trace), and anything untyped as a fault', () => {
     expect(isExpectedFailure(new ReplyTimeoutError('no reply'), 504)).toBe(true);

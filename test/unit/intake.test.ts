@@ -65,35 +65,41 @@ describe('the worker’s intake', () => {
 
   it('never holds more than its bounds, whatever the order of receives, decisions and finishes', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.oneof(fc.constant('receive' as const), fc.constant('decide' as const), fc.constant('finish' as const)), { maxLength: 60 }), fc.array(fc.integer({ min: 0, max: 10 }), { minLength: 60, maxLength: 60 }), async (steps, sizes) => {
-        const intake = new Intake(10, 40, 60);
-        const stop = new AbortController();
-        const pending: ((received: number) => void)[] = [];
-        const undecided: number[] = [];
-        const decided: number[] = [];
-        const polls: Promise<unknown>[] = [];
-        for (const [index, step] of steps.entries()) {
-          if (step === 'receive') polls.push(intake.admit(stop.signal).then((done) => pending.push(done)));
-          await settle();
-          if (step === 'receive') {
-            const done = pending.shift();
-            const size = sizes[index] ?? 0;
-            done?.(size);
-            if (done) undecided.push(size);
-          } else if (step === 'decide' && undecided.length > 0) {
-            const size = undecided.shift() as number;
-            intake.decided(size);
-            decided.push(size);
-          } else if (step === 'finish' && decided.length > 0) {
-            intake.finished(decided.shift() as number);
+      fc.asyncProperty(
+        fc.array(fc.oneof(fc.constant('receive' as const), fc.constant('decide' as const), fc.constant('finish' as const)), {
+          maxLength: 60,
+        }),
+        fc.array(fc.integer({ min: 0, max: 10 }), { minLength: 60, maxLength: 60 }),
+        async (steps, sizes) => {
+          const intake = new Intake(10, 40, 60);
+          const stop = new AbortController();
+          const pending: ((received: number) => void)[] = [];
+          const undecided: number[] = [];
+          const decided: number[] = [];
+          const polls: Promise<unknown>[] = [];
+          for (const [index, step] of steps.entries()) {
+            if (step === 'receive') polls.push(intake.admit(stop.signal).then((done) => pending.push(done)));
+            await settle();
+            if (step === 'receive') {
+              const done = pending.shift();
+              const size = sizes[index] ?? 0;
+              done?.(size);
+              if (done) undecided.push(size);
+            } else if (step === 'decide' && undecided.length > 0) {
+              const size = undecided.shift() as number;
+              intake.decided(size);
+              decided.push(size);
+            } else if (step === 'finish' && decided.length > 0) {
+              intake.finished(decided.shift() as number);
+            }
+            const { undecided: waiting, held, reserved } = intake.counts;
+            expect(waiting + reserved).toBeLessThanOrEqual(40);
+            expect(held + reserved).toBeLessThanOrEqual(60);
           }
-          const { undecided: waiting, held, reserved } = intake.counts;
-          expect(waiting + reserved).toBeLessThanOrEqual(40);
-          expect(held + reserved).toBeLessThanOrEqual(60);
-        }
-        stop.abort();
-        await Promise.allSettled(polls);
-      }),
+          stop.abort();
+          await Promise.allSettled(polls);
+        },
+      ),
       { numRuns: 50 },
     );
   });

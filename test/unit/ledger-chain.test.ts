@@ -23,7 +23,13 @@ describe('the ledger hash chain', () => {
   it('writes numbers the way DynamoDB returns them', () => {
     expect(['10.00', '10', '010.0', '1e1', '+10', '100e-1'].map(canonicalNumber)).toEqual(Array(6).fill('10'));
     expect(['-0', '0.000', '-0.00'].map(canonicalNumber)).toEqual(['0', '0', '0']);
-    expect(['0.5', '.50', '-25.50', '1.5E-3', '123456789012345.67'].map(canonicalNumber)).toEqual(['0.5', '0.5', '-25.5', '0.0015', '123456789012345.67']);
+    expect(['0.5', '.50', '-25.50', '1.5E-3', '123456789012345.67'].map(canonicalNumber)).toEqual([
+      '0.5',
+      '0.5',
+      '-25.5',
+      '0.0015',
+      '123456789012345.67',
+    ]);
   });
 
   it('hashes an item as written and the same item read back alike, whatever the attribute order', () => {
@@ -39,7 +45,9 @@ describe('the ledger hash chain', () => {
     expect(entryHash('x', item())).not.toBe(base);
     expect(entryHash(undefined, item({ newBalance: NumberValue.from('110.01') }))).not.toBe(base);
     expect(entryHash(undefined, item({ toUserId: 'u2' }))).not.toBe(base);
-    expect(entryHash(undefined, item({ meta: { a: [1, 'b', true, null] } }))).not.toBe(entryHash(undefined, item({ meta: { a: [1, 'b', false, null] } })));
+    expect(entryHash(undefined, item({ meta: { a: [1, 'b', true, null] } }))).not.toBe(
+      entryHash(undefined, item({ meta: { a: [1, 'b', false, null] } })),
+    );
     expect(entryHash(undefined, item())).toMatch(/^[0-9a-f]{64}$/);
   });
 
@@ -89,8 +97,19 @@ describe('the audit of one user', () => {
   const run = (items: Record<string, unknown>[], user: Partial<StoredUser> = {}) => {
     const walker = new ChainWalker();
     const last = items.at(-1);
-    const stored: StoredUser = { userId: 'u1', balance: BigInt(Math.round(Number((last?.newBalance as NumberValue).value) * 1000)), version: items.length, chainHash: last?.hash as string, ...user };
-    return auditUser(stored, items.map((each) => walker.next(each))).discrepancies.map((found) => `${found.kind} ${found.idempotentKey ?? '-'}`).sort();
+    const stored: StoredUser = {
+      userId: 'u1',
+      balance: BigInt(Math.round(Number((last!.newBalance as NumberValue).value) * 1000)),
+      version: items.length,
+      chainHash: last?.hash as string,
+      ...user,
+    };
+    return auditUser(
+      stored,
+      items.map((each) => walker.next(each)),
+    )
+      .discrepancies.map((found) => `${found.kind} ${found.idempotentKey ?? '-'}`)
+      .sort();
   };
 
   it('finds nothing in a consistent ledger', () => {
@@ -118,6 +137,10 @@ describe('the audit of one user', () => {
     const walker = new ChainWalker();
     const odd = { ...items[1], type: 'teleport' };
     const facts = [walker.next(items[0] ?? {}), walker.next(odd)];
-    expect(auditUser({ userId: 'u1', balance: 105_000n, version: 2, chainHash: items[1]?.hash as string }, facts).discrepancies.map((found) => found.kind).sort()).toEqual(['entry_changed', 'unknown_type']);
+    expect(
+      auditUser({ userId: 'u1', balance: 105_000n, version: 2, chainHash: items[1]?.hash as string }, facts)
+        .discrepancies.map((found) => found.kind)
+        .sort(),
+    ).toEqual(['entry_changed', 'unknown_type']);
   });
 });

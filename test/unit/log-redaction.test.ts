@@ -16,9 +16,15 @@ function capture(level: string) {
 
 /** The shape of the worker's per-message log (batch-handler.ts): bindings, then the decision. */
 function logADecision(logger: ReturnType<typeof createLogger>) {
-  logger
-    .child({ messageId: 'm-1', idempotentKey: 'order-42', userId: 'alice@example.com' })
-    .info({ status: 'applied', newBalance: '74.50', replayed: false, reply: { amount: '25.50', userId: 'alice@example.com', toUserId: 'bob', available: '74.50', held: '0.00' } }, 'command decided');
+  logger.child({ messageId: 'm-1', idempotentKey: 'order-42', userId: 'alice@example.com' }).info(
+    {
+      status: 'applied',
+      newBalance: '74.50',
+      replayed: false,
+      reply: { amount: '25.50', userId: 'alice@example.com', toUserId: 'bob', available: '74.50', held: '0.00' },
+    },
+    'command decided',
+  );
 }
 
 describe('what the logs hold', () => {
@@ -26,8 +32,20 @@ describe('what the logs hold', () => {
     const { logger, lines } = capture('info');
     logADecision(logger);
     const [line] = lines;
-    expect(line).toMatchObject({ msg: 'command decided', idempotentKey: 'order-42', status: 'applied', newBalance: '[redacted]', userId: userRef('alice@example.com') });
-    expect(line?.reply).toEqual({ amount: '[redacted]', userId: userRef('alice@example.com'), toUserId: userRef('bob'), available: '[redacted]', held: '[redacted]' });
+    expect(line).toMatchObject({
+      msg: 'command decided',
+      idempotentKey: 'order-42',
+      status: 'applied',
+      newBalance: '[redacted]',
+      userId: userRef('alice@example.com'),
+    });
+    expect(line?.reply).toEqual({
+      amount: '[redacted]',
+      userId: userRef('alice@example.com'),
+      toUserId: userRef('bob'),
+      available: '[redacted]',
+      held: '[redacted]',
+    });
     const text = JSON.stringify(lines);
     for (const secret of ['alice@example.com', '74.50', '25.50']) expect(text).not.toContain(secret);
   });

@@ -5,7 +5,9 @@ import { MetricsTelemetry } from '../../src/observability/metrics.js';
 import { METRICS_NAMESPACE, observabilityEnvironment } from '../../deploy/observability.js';
 import { buildTemplate } from '../../deploy/template.js';
 
-type Document = Record<string, unknown> & { _aws: { CloudWatchMetrics: { Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[] } };
+type Document = Record<string, unknown> & {
+  _aws: { CloudWatchMetrics: { Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[] };
+};
 
 function formatter(telemetry: MetricsTelemetry) {
   const emf = new EmfFormatter(telemetry.registry, { namespace: 'Test', dimensions: { Queue: 'q' }, now: () => 1 });
@@ -23,8 +25,16 @@ describe('EMF lines', () => {
     const first = await flush();
     const plain = first.find((document) => 'InvalidCommands' in document);
     expect(plain).toMatchObject({ Queue: 'q', InvalidCommands: 1, MessagesInFlight: 3, ReusedKeys: 0, PollPaused: 0 });
-    expect(first.find((document) => 'CommandsDecided' in document)).toMatchObject({ type: 'credit', status: 'applied', reason: 'none', CommandsDecided: 2 });
-    expect(first.find((document) => 'CommandsDecided' in document)?._aws.CloudWatchMetrics[0]?.Dimensions).toEqual([['Queue', 'type', 'status', 'reason'], ['Queue']]);
+    expect(first.find((document) => 'CommandsDecided' in document)).toMatchObject({
+      type: 'credit',
+      status: 'applied',
+      reason: 'none',
+      CommandsDecided: 2,
+    });
+    expect(first.find((document) => 'CommandsDecided' in document)?._aws.CloudWatchMetrics[0]?.Dimensions).toEqual([
+      ['Queue', 'type', 'status', 'reason'],
+      ['Queue'],
+    ]);
 
     telemetry.invalidCommand();
     const second = await flush();
@@ -51,15 +61,19 @@ describe("the deploy template's alarms and dashboard", () => {
   const emitted = new Set(Object.values(EMF_METRICS).map((metric) => metric.name));
 
   it('watch only metrics the worker writes, in its namespace, per command queue', () => {
-    const alarms = Object.values(template.Resources).filter((resource) => resource.Type === 'AWS::CloudWatch::Alarm' && resource.Properties.Namespace === METRICS_NAMESPACE);
+    const alarms = Object.values(template.Resources).filter(
+      (resource) => resource.Type === 'AWS::CloudWatch::Alarm' && resource.Properties.Namespace === METRICS_NAMESPACE,
+    );
     expect(alarms.length).toBeGreaterThanOrEqual(3);
     for (const alarm of alarms) {
       expect(emitted).toContain(alarm.Properties.MetricName);
       expect(alarm.Properties.Dimensions).toEqual([{ Name: 'Queue', Value: { 'Fn::GetAtt': ['CommandQueue', 'QueueName'] } }]);
     }
-    const body = (template.Resources.WorkerDashboard?.Properties.DashboardBody as { 'Fn::Sub': [string, unknown] })['Fn::Sub'][0];
+    const body = (template.Resources.WorkerDashboard!.Properties.DashboardBody as { 'Fn::Sub': [string, unknown] })['Fn::Sub'][0];
     const widgets = (JSON.parse(body) as { widgets: { properties: { metrics: unknown[][] } }[] }).widgets;
-    const names = widgets.flatMap((widget) => widget.properties.metrics.map((metric) => (metric[0] === METRICS_NAMESPACE ? metric[1] : undefined))).filter(Boolean);
+    const names = widgets
+      .flatMap((widget) => widget.properties.metrics.map((metric) => (metric[0] === METRICS_NAMESPACE ? metric[1] : undefined)))
+      .filter(Boolean);
     for (const metricName of names) expect(emitted).toContain(metricName);
   });
 

@@ -30,7 +30,7 @@ describe('the OpenAPI document', () => {
     expect(open.map(({ path }) => path)).toEqual([]);
   });
 
-  it('takes its commands, balance and history entries from the code\'s schemas', () => {
+  it("takes its commands, balance and history entries from the code's schemas", () => {
     expect(schemas.Command.oneOf).toHaveLength(CommandSchema.options.length);
     expect(Object.keys(schemas.Balance.properties)).toEqual(['userId', 'currency', 'status', 'balance', 'available', 'held']);
     for (const entry of schemas.HistoryPage.properties.items.items.oneOf) expect(entry.properties.type.enum).toEqual([...COMMAND_TYPES]);
@@ -63,12 +63,26 @@ describe('the check of a response against the document', () => {
     expect(check.problems(json(200, { ...balance, overdraft: '0' })).join()).toContain('"additionalProperty":"overdraft"');
     expect(check.problems(json(200, { ...balance, held: undefined })).join()).toContain('"missingProperty":"held"');
     expect(check.problems(json(418, balance))).toEqual(['status 418 is not declared for getBalance']);
-    expect(check.problems({ ...json(200, balance), contentType: 'text/csv' })).toEqual(['content type text/csv is not declared for 200 of getBalance']);
+    expect(check.problems({ ...json(200, balance), contentType: 'text/csv' })).toEqual([
+      'content type text/csv is not declared for 200 of getBalance',
+    ]);
     const limited = json(429, { error: 'rate_limited', message: 'slow down' });
     expect(check.problems({ ...limited, headers: {} })).toEqual(['required header Retry-After is missing']);
     expect(check.problems({ ...limited, headers: { 'retry-after': '60' } })).toEqual([]);
-    expect(check.problems(json(404, { error: 'rate_limited', message: 'slow down' })).join()).toContain('/error must be equal to one of the allowed values');
-    const entry = { idempotentKey: 'k', transactionId: 't', userId: 'u', type: 'gift', currency: 'USD', status: 'applied', newBalance: '1.00', available: '1.00', timestamp: '2026-12-05T08:00:00.123004Z' };
+    expect(check.problems(json(404, { error: 'rate_limited', message: 'slow down' })).join()).toContain(
+      '/error must be equal to one of the allowed values',
+    );
+    const entry = {
+      idempotentKey: 'k',
+      transactionId: 't',
+      userId: 'u',
+      type: 'gift',
+      currency: 'USD',
+      status: 'applied',
+      newBalance: '1.00',
+      available: '1.00',
+      timestamp: '2026-12-05T08:00:00.123004Z',
+    };
     expect(check.problems(json(200, { items: [entry] }, '/users/u/transactions'))).not.toEqual([]);
   });
 });

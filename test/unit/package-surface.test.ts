@@ -17,7 +17,11 @@ const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as
 };
 
 /** The package a bare specifier names (`@aws-sdk/client-sqs/x` → `@aws-sdk/client-sqs`). */
-const packageOf = (specifier: string) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/');
+const packageOf = (specifier: string) =>
+  specifier
+    .split('/')
+    .slice(0, specifier.startsWith('@') ? 2 : 1)
+    .join('/');
 
 /**
  * What loading `entry` loads, read from the sources: every module reached through value
@@ -31,7 +35,9 @@ function reach(entry: string, { dynamic = false } = {}): { files: Set<string>; p
     if (files.has(file)) return;
     files.add(file);
     const text = readFileSync(file, 'utf8');
-    const specifiers = [...text.matchAll(/^(?:import|export)\s+(?!type\b)[^'"]*?from\s+'([^']+)'|^import\s+'([^']+)'/gm)].map((match) => match[1] ?? match[2] ?? '');
+    const specifiers = [...text.matchAll(/^(?:import|export)\s+(?!type\b)[^'"]*?from\s+'([^']+)'|^import\s+'([^']+)'/gm)].map(
+      (match) => match[1] ?? match[2] ?? '',
+    );
     if (dynamic) specifiers.push(...[...text.matchAll(/\bimport\('([^']+)'\)/g)].map((match) => match[1] ?? ''));
     for (const specifier of specifiers) {
       if (specifier.startsWith('.')) visit(resolve(dirname(file), specifier.replace(/\.js$/, '.ts')));
@@ -42,7 +48,19 @@ function reach(entry: string, { dynamic = false } = {}): { files: Set<string>; p
   return { files, packages };
 }
 
-const DEV_TOOLING = ['fastify', '@fastify/helmet', '@fastify/rate-limit', '@fastify/swagger', '@fastify/swagger-ui', 'tsx', 'vitest', 'pino-pretty', 'dynamodb-admin', 'testcontainers', 'typescript'];
+const DEV_TOOLING = [
+  'fastify',
+  '@fastify/helmet',
+  '@fastify/rate-limit',
+  '@fastify/swagger',
+  '@fastify/swagger-ui',
+  'tsx',
+  'vitest',
+  'pino-pretty',
+  'dynamodb-admin',
+  'testcontainers',
+  'typescript',
+];
 
 describe('the package', () => {
   it('maps each export to a source file that exists, with its types beside it', () => {
@@ -62,8 +80,13 @@ describe('the package', () => {
   });
 
   it('declares every package its library, producer, kit and commands load, the emulators as optional peers', () => {
-    const entries = [...Object.values(manifest.exports).flatMap((target) => (typeof target === 'string' ? [] : [target.default])), `./${manifest.bin['wallet-worker']}`];
-    const loaded = new Set(entries.flatMap((entry) => [...reach(entry.replace(/^\.\/dist\//, '').replace(/\.js$/, '.ts'), { dynamic: true }).packages]));
+    const entries = [
+      ...Object.values(manifest.exports).flatMap((target) => (typeof target === 'string' ? [] : [target.default])),
+      `./${manifest.bin['wallet-worker']}`,
+    ];
+    const loaded = new Set(
+      entries.flatMap((entry) => [...reach(entry.replace(/^\.\/dist\//, '').replace(/\.js$/, '.ts'), { dynamic: true }).packages]),
+    );
     const declared = new Set([...Object.keys(manifest.dependencies), ...Object.keys(manifest.peerDependencies)]);
     expect([...loaded].filter((name) => !declared.has(name))).toEqual([]);
     expect(manifest.peerDependencies).toEqual(EMBEDDED_STACK_PACKAGES);

@@ -27,7 +27,12 @@ function invalidReplyBody(body: string): string | undefined {
 }
 
 /** Any text at all, unpaired surrogates, noncharacters and astral characters included. */
-const anyText = fc.string({ unit: fc.oneof(fc.constantFrom('\ufffe', '\uffff', '\ud800', '\udfff', '\u{10ffff}', '\u{1f4b6}', '\u0000', '"', '\\'), fc.string({ unit: 'binary', minLength: 1, maxLength: 1 })) });
+const anyText = fc.string({
+  unit: fc.oneof(
+    fc.constantFrom('\ufffe', '\uffff', '\ud800', '\udfff', '\u{10ffff}', '\u{1f4b6}', '\u0000', '"', '\\'),
+    fc.string({ unit: 'binary', minLength: 1, maxLength: 1 }),
+  ),
+});
 
 /** A body whose key is readable and which carries many unknown fields with any names. */
 const bodyWithUnknownKeys = fc
@@ -35,15 +40,24 @@ const bodyWithUnknownKeys = fc
   .map(([idempotentKey, extra]) => JSON.stringify({ ...extra, idempotentKey, userId: 'u', amount: '1', type: 'credit' }));
 
 /** A key or user id that is as long as allowed and made of characters that cost the most once written out. */
-const costlyText = (max: number) => fc.constantFrom('\u{1f4b6}'.repeat(max), '"'.repeat(max), '\u00e9'.repeat(max), '\u{10fffd}'.repeat(max));
+const costlyText = (max: number) =>
+  fc.constantFrom('\u{1f4b6}'.repeat(max), '"'.repeat(max), '\u00e9'.repeat(max), '\u{10fffd}'.repeat(max));
 
 describe('replies are always publishable (SPEC rule 8)', () => {
   it('gives any body an invalid_command reply that is valid JSON, under 8 KiB and made of characters SQS accepts', () => {
     fc.assert(
-      fc.property(fc.oneof(badBody, bodyWithUnknownKeys, anyText, anyText.map((text) => JSON.stringify({ idempotentKey: 'k', [text]: text }))), (body) => {
-        const reply = invalidReplyBody(body);
-        if (reply !== undefined) expectPublishable(reply);
-      }),
+      fc.property(
+        fc.oneof(
+          badBody,
+          bodyWithUnknownKeys,
+          anyText,
+          anyText.map((text) => JSON.stringify({ idempotentKey: 'k', [text]: text })),
+        ),
+        (body) => {
+          const reply = invalidReplyBody(body);
+          if (reply !== undefined) expectPublishable(reply);
+        },
+      ),
       runs,
     );
   });
@@ -65,7 +79,14 @@ describe('replies are always publishable (SPEC rule 8)', () => {
   it('gives every valid command a reply made of characters SQS accepts, astral ones included', () => {
     fc.assert(
       fc.property(validCommand, (command: Command) => {
-        const reply: Reply = { ...command, status: 'applied', transactionId: 't', newBalance: '1.00', processedAt: new Date(0).toISOString(), replayed: false };
+        const reply: Reply = {
+          ...command,
+          status: 'applied',
+          transactionId: 't',
+          newBalance: '1.00',
+          processedAt: new Date(0).toISOString(),
+          replayed: false,
+        };
         const body = serializeReply(reply);
         expectPublishable(body);
         expect(JSON.parse(body)).toEqual(reply);

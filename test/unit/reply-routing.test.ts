@@ -5,7 +5,9 @@ const DEFAULT = 'http://127.0.0.1:4566/000000000000/wallet-replies';
 const FIFO_DEFAULT = 'https://sqs.us-east-1.amazonaws.com/123456789012/wallet-replies.fifo';
 
 const message = (attributes: Record<string, string>) => ({
-  MessageAttributes: Object.fromEntries(Object.entries(attributes).map(([name, value]) => [name, { DataType: 'String', StringValue: value }])),
+  MessageAttributes: Object.fromEntries(
+    Object.entries(attributes).map(([name, value]) => [name, { DataType: 'String', StringValue: value }]),
+  ),
 });
 
 describe('reply routing', () => {
@@ -32,7 +34,11 @@ describe('reply routing', () => {
     ['a FIFO queue for a standard reply queue', 'http://127.0.0.1:4566/000000000000/wallet-replies-gw-1.fifo'],
     ['a name longer than SQS allows', `http://127.0.0.1:4566/000000000000/wallet-replies-${'x'.repeat(70)}`],
   ])('refuses a ReplyTo with %s and uses the default reply queue', (_, replyTo) => {
-    expect(routeReply(message({ ReplyTo: replyTo, CorrelationId: 'c' }), DEFAULT)).toEqual({ queueUrl: DEFAULT, correlationId: 'c', replyToRefused: true });
+    expect(routeReply(message({ ReplyTo: replyTo, CorrelationId: 'c' }), DEFAULT)).toEqual({
+      queueUrl: DEFAULT,
+      correlationId: 'c',
+      replyToRefused: true,
+    });
   });
 
   it('compares FIFO names without their .fifo suffix and requires the same kind of queue', () => {

@@ -9,8 +9,19 @@ import type { Command } from '../../src/messages/command.js';
 const SMALL_USER = 700;
 const sized = () => SMALL_USER;
 const credit = (key: string, userId: string): Command => ({ idempotentKey: key, userId, type: 'credit', amount: '1' });
-const transfer = (key: string, userId: string, toUserId: string): Command => ({ idempotentKey: key, userId, toUserId, type: 'transfer', amount: '1' });
-const reverse = (key: string, userId: string, originalKey: string): Command => ({ idempotentKey: key, userId, originalKey, type: 'reverse' });
+const transfer = (key: string, userId: string, toUserId: string): Command => ({
+  idempotentKey: key,
+  userId,
+  toUserId,
+  type: 'transfer',
+  amount: '1',
+});
+const reverse = (key: string, userId: string, originalKey: string): Command => ({
+  idempotentKey: key,
+  userId,
+  originalKey,
+  type: 'reverse',
+});
 const capture = (key: string, userId: string, holdKey: string): Command => ({ idempotentKey: key, userId, holdKey, type: 'capture' });
 const transferRecord = (key: string, userId: string, toUserId: string): TransactionRecord => ({
   idempotentKey: key,
@@ -33,7 +44,11 @@ const candidate = (command: Command, extra: Partial<Candidate> = {}, records = n
   alone: false,
   ...extra,
 });
-const limits = (maxActions = 100, maxBytes = MAX_TRANSACT_BYTES) => ({ limits: { maxActions, maxBytes }, grouping: true, maxCommands: 2_000 });
+const limits = (maxActions = 100, maxBytes = MAX_TRANSACT_BYTES) => ({
+  limits: { maxActions, maxBytes },
+  grouping: true,
+  maxCommands: 2_000,
+});
 
 describe('round planning: the actions of each command', () => {
   const known = new Map([['t-1', transferRecord('t-1', 'alice', 'bob')]]);
@@ -43,7 +58,12 @@ describe('round planning: the actions of each command', () => {
     ['a capture: the holder, the hold and its record', capture('k', 'alice', 'h'), new Map(), 3],
     ['a reversal of a transfer: both users, the original, its record and the leg', reverse('k', 'alice', 't-1'), known, 5],
     ['a reversal before its original is read: counted as a transfer’s', reverse('k', 'alice', 't-1'), new Map(), 5],
-    ['a reversal of a credit', reverse('k', 'alice', 'c-1'), new Map([['c-1', { ...transferRecord('c-1', 'alice', 'x'), type: 'credit', toUserId: undefined } as TransactionRecord]]), 3],
+    [
+      'a reversal of a credit',
+      reverse('k', 'alice', 'c-1'),
+      new Map([['c-1', { ...transferRecord('c-1', 'alice', 'x'), type: 'credit', toUserId: undefined } as TransactionRecord]]),
+      3,
+    ],
   ];
   for (const [what, command, records, actions] of cases) {
     it(`counts ${actions} for ${what}`, () => {
@@ -56,7 +76,11 @@ describe('round planning: the actions of each command', () => {
   it('counts no fewer bytes for a record than its Put carries, even with the longest four-byte keys', () => {
     const key = '\u{1F4B0}'.repeat(255);
     const command = transfer(key, '\u{1F4B0}'.repeat(128), '\u{1F4B1}'.repeat(128));
-    const record = { ...transferRecord(key, command.userId, (command as { toUserId: string }).toUserId), request: JSON.stringify(command), hash: 'h'.repeat(64) };
+    const record = {
+      ...transferRecord(key, command.userId, (command as { toUserId: string }).toUserId),
+      request: JSON.stringify(command),
+      hash: 'h'.repeat(64),
+    };
     expect(recordBytes(JSON.stringify(command))).toBeGreaterThan(actionBytes(recordPut('Transactions', record)));
     expect(userBytes([key])).toBeGreaterThan(Buffer.byteLength(key) + 60);
   });
@@ -64,19 +88,54 @@ describe('round planning: the actions of each command', () => {
 
 describe('round planning: which commands a round takes', () => {
   const table: [string, Candidate[], ReturnType<typeof limits>, { take: number[]; tooLarge: number[] }][] = [
-    ['every command of several users while they fit', [candidate(credit('a1', 'a')), candidate(credit('b1', 'b')), candidate(credit('a2', 'a'))], limits(), { take: [0, 1, 2], tooLarge: [] }],
-    ['a second command under the same key waits', [candidate(credit('k', 'a')), candidate(credit('k', 'b'))], limits(), { take: [0], tooLarge: [] }],
-    ['a capture of a hold the round places waits', [candidate({ idempotentKey: 'h', userId: 'a', type: 'hold', amount: '1' }), candidate(capture('c', 'a', 'h'))], limits(), { take: [0], tooLarge: [] }],
+    [
+      'every command of several users while they fit',
+      [candidate(credit('a1', 'a')), candidate(credit('b1', 'b')), candidate(credit('a2', 'a'))],
+      limits(),
+      { take: [0, 1, 2], tooLarge: [] },
+    ],
+    [
+      'a second command under the same key waits',
+      [candidate(credit('k', 'a')), candidate(credit('k', 'b'))],
+      limits(),
+      { take: [0], tooLarge: [] },
+    ],
+    [
+      'a capture of a hold the round places waits',
+      [candidate({ idempotentKey: 'h', userId: 'a', type: 'hold', amount: '1' }), candidate(capture('c', 'a', 'h'))],
+      limits(),
+      { take: [0], tooLarge: [] },
+    ],
     [
       'a user whose group is full waits, and so do its later commands, while another user goes on',
       [candidate(credit('a1', 'a')), candidate(credit('a2', 'a')), candidate(credit('b1', 'b')), candidate(credit('a3', 'a'))],
       limits(2),
       { take: [0, 2], tooLarge: [] },
     ],
-    ['a command backing off waits, and holds its user’s later ones', [candidate(credit('a1', 'a'), { due: false }), candidate(credit('a2', 'a')), candidate(credit('b1', 'b'))], limits(), { take: [2], tooLarge: [] }],
-    ['a command to be decided alone waits for a round it opens', [candidate(credit('b1', 'b')), candidate(credit('a1', 'a'), { alone: true }), candidate(credit('a2', 'a'))], limits(), { take: [0], tooLarge: [] }],
-    ['a command to be decided alone opens an empty round for itself only', [candidate(credit('a1', 'a'), { alone: true }), candidate(credit('c1', 'c'))], limits(), { take: [0], tooLarge: [] }],
-    ['a transfer larger than the group limit alone is too large; the rest goes on', [candidate(transfer('t', 'a', 'b')), candidate(credit('c1', 'c'))], limits(3), { take: [1], tooLarge: [0] }],
+    [
+      'a command backing off waits, and holds its user’s later ones',
+      [candidate(credit('a1', 'a'), { due: false }), candidate(credit('a2', 'a')), candidate(credit('b1', 'b'))],
+      limits(),
+      { take: [2], tooLarge: [] },
+    ],
+    [
+      'a command to be decided alone waits for a round it opens',
+      [candidate(credit('b1', 'b')), candidate(credit('a1', 'a'), { alone: true }), candidate(credit('a2', 'a'))],
+      limits(),
+      { take: [0], tooLarge: [] },
+    ],
+    [
+      'a command to be decided alone opens an empty round for itself only',
+      [candidate(credit('a1', 'a'), { alone: true }), candidate(credit('c1', 'c'))],
+      limits(),
+      { take: [0], tooLarge: [] },
+    ],
+    [
+      'a transfer larger than the group limit alone is too large; the rest goes on',
+      [candidate(transfer('t', 'a', 'b')), candidate(credit('c1', 'c'))],
+      limits(3),
+      { take: [1], tooLarge: [0] },
+    ],
     [
       'a transfer that would join two full groups waits',
       [candidate(credit('a1', 'a')), candidate(credit('b1', 'b')), candidate(transfer('t', 'a', 'b')), candidate(credit('c1', 'c'))],
@@ -89,19 +148,31 @@ describe('round planning: which commands a round takes', () => {
   }
 
   it('keeps each group within the bytes of one transaction: fat users are taken while their bytes fit', () => {
-    const fat = (key: string, userId: string) => ({ ...candidate(credit(key, userId)), shape: commandShape(credit(key, userId), new Map(), () => 1_500_000) });
+    const fat = (key: string, userId: string) => ({
+      ...candidate(credit(key, userId)),
+      shape: commandShape(credit(key, userId), new Map(), () => 1_500_000),
+    });
     const plan = planRound([fat('a1', 'a'), fat('a2', 'a'), fat('b1', 'b')], limits());
     // Separate users are separate groups (chunked apart later); one user's two commands share its one Update.
     expect(plan).toEqual({ take: [0, 1, 2], tooLarge: [] });
-    const fatTransfer = (key: string, from: string, to: string) => ({ ...candidate(transfer(key, from, to)), shape: commandShape(transfer(key, from, to), new Map(), () => 1_500_000) });
+    const fatTransfer = (key: string, from: string, to: string) => ({
+      ...candidate(transfer(key, from, to)),
+      shape: commandShape(transfer(key, from, to), new Map(), () => 1_500_000),
+    });
     // a and b joined: 3 MB; joining c as well would pass 4 MB.
-    expect(planRound([fat('a1', 'a'), fat('c1', 'c'), fatTransfer('t1', 'a', 'b'), fatTransfer('t2', 'b', 'c')], limits())).toEqual({ take: [0, 1, 2], tooLarge: [] });
+    expect(planRound([fat('a1', 'a'), fat('c1', 'c'), fatTransfer('t1', 'a', 'b'), fatTransfer('t2', 'b', 'c')], limits())).toEqual({
+      take: [0, 1, 2],
+      tooLarge: [],
+    });
     const huge = { ...candidate(credit('k', 'x')), shape: commandShape(credit('k', 'x'), new Map(), () => MAX_TRANSACT_BYTES) };
     expect(planRound([huge], limits())).toEqual({ take: [], tooLarge: [0] });
   });
 
   it('grouping off: a user’s second command waits for the next round', () => {
-    const plan = planRound([candidate(credit('a1', 'a')), candidate(credit('a2', 'a')), candidate(credit('b1', 'b'))], { ...limits(), grouping: false });
+    const plan = planRound([candidate(credit('a1', 'a')), candidate(credit('a2', 'a')), candidate(credit('b1', 'b'))], {
+      ...limits(),
+      grouping: false,
+    });
     expect(plan).toEqual({ take: [0, 2], tooLarge: [] });
   });
 

@@ -4,7 +4,13 @@ import { parseScriptArgs, type ScriptHelp } from '../../scripts/support/args.js'
 import { UsageError } from '../../src/errors.js';
 import { urlHostFor } from '../../src/net/ports.js';
 
-const HISTORY: ScriptHelp = { usage: 'npm run history -- <userId> [--limit N]', description: '', flags: ['limit', 'cursor'], switches: ['verbose'], positionals: [1, 1] };
+const HISTORY: ScriptHelp = {
+  usage: 'npm run history -- <userId> [--limit N]',
+  description: '',
+  flags: ['limit', 'cursor'],
+  switches: ['verbose'],
+  positionals: [1, 1],
+};
 
 describe('parseScriptArgs', () => {
   it('reads flags with a value (separate or after =), switches and positionals', () => {

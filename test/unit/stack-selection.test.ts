@@ -5,7 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LOCALSTACK_IMAGE } from '../support/localstack-image.js';
-import { dockerEndpointFrom, pingDocker, realProbes, selectStack, StackSelectionError, type DockerEndpoint, type DockerProbes } from '../support/stack-selection.js';
+import {
+  dockerEndpointFrom,
+  pingDocker,
+  realProbes,
+  selectStack,
+  StackSelectionError,
+  type DockerEndpoint,
+  type DockerProbes,
+} from '../support/stack-selection.js';
 
 function probes(socket: boolean, answers: boolean, image = true): DockerProbes & { pinged: DockerEndpoint[]; imagesAsked: string[] } {
   const pinged: DockerEndpoint[] = [];
@@ -91,12 +99,18 @@ describe('pingDocker', () => {
   }
 
   it('is true for a Docker API that answers 200', async () => {
-    const path = await listenOnSocket(createHttpServer((_request, response) => response.end('OK')), 'ok.sock');
+    const path = await listenOnSocket(
+      createHttpServer((_request, response) => response.end('OK')),
+      'ok.sock',
+    );
     expect(await pingDocker({ kind: 'unix', path }, 1_000)).toBe(true);
   });
 
   it('gives up within its time limit on a socket that accepts but never answers', async () => {
-    const path = await listenOnSocket(createServer(() => undefined), 'silent.sock');
+    const path = await listenOnSocket(
+      createServer(() => undefined),
+      'silent.sock',
+    );
     const started = performance.now();
     expect(await pingDocker({ kind: 'unix', path }, 100)).toBe(false);
     expect(performance.now() - started).toBeLessThan(1_000);

@@ -44,7 +44,9 @@ describe('the reply queue policy (F1)', () => {
   it('denies without TLS and reads by others always, and sends by others only when the worker’s ids are known', () => {
     const open = JSON.parse(replyQueuePolicy({ queueArn: ARN, creatorUserId: 'AROAGATEWAY:task-1' })) as { Statement: { Sid: string }[] };
     expect(open.Statement.map((statement) => statement.Sid)).toEqual(['DenyWithoutTls', 'DenyReadToOthers']);
-    const closed = JSON.parse(replyQueuePolicy({ queueArn: ARN, creatorUserId: 'AROAGATEWAY:task-1', workerSenderIds: ['AROAWORKER', 'AIDAOPS'] })) as {
+    const closed = JSON.parse(
+      replyQueuePolicy({ queueArn: ARN, creatorUserId: 'AROAGATEWAY:task-1', workerSenderIds: ['AROAWORKER', 'AIDAOPS'] }),
+    ) as {
       Statement: { Sid: string; Condition: unknown }[];
     };
     expect(closed.Statement.find((statement) => statement.Sid === 'DenySendToOthers')?.Condition).toEqual({
@@ -55,8 +57,10 @@ describe('the reply queue policy (F1)', () => {
 
 describe('refused sends (F10)', () => {
   it('tells a refusal (the queue or its key denies the caller) from a missing queue and from other faults', () => {
-    for (const name of ['AccessDenied', 'AccessDeniedException', 'KmsAccessDenied', 'KMS.AccessDeniedException']) expect(isAccessDeniedError({ name }), name).toBe(true);
-    for (const name of ['QueueDoesNotExist', 'ThrottlingException', 'InternalError']) expect(isAccessDeniedError({ name }), name).toBe(false);
+    for (const name of ['AccessDenied', 'AccessDeniedException', 'KmsAccessDenied', 'KMS.AccessDeniedException'])
+      expect(isAccessDeniedError({ name }), name).toBe(true);
+    for (const name of ['QueueDoesNotExist', 'ThrottlingException', 'InternalError'])
+      expect(isAccessDeniedError({ name }), name).toBe(false);
     expect(isMissingQueueError({ name: 'AccessDenied' })).toBe(false);
     expect(isAccessDeniedError(null)).toBe(false);
   });

@@ -57,7 +57,9 @@ function commandOf(site: string): string {
 /** A statement's resource: a template resource's ARN, or the one name pattern of the reply queues. */
 function resourceTarget(resource: unknown): string {
   if (JSON.stringify(resource) === JSON.stringify(replyQueuesArn())) return 'ReplyQueuePrefix';
-  const { 'Fn::GetAtt': [id, attribute] } = resource as { 'Fn::GetAtt': [string, string] };
+  const {
+    'Fn::GetAtt': [id, attribute],
+  } = resource as { 'Fn::GetAtt': [string, string] };
   expect(attribute).toBe('Arn');
   return id;
 }
@@ -101,7 +103,9 @@ describe('the worker task role', () => {
       if (commandOf(site) !== 'TransactWriteCommand' || !('grants' in decision)) continue;
       const source = sites.get(site) ?? '';
       const built = decision.itemsBuiltIn ? await readFile(join(ROOT, decision.itemsBuiltIn), 'utf8') : '';
-      const operations = new Set([...(source + built).matchAll(/\b(Put|Update|Delete|ConditionCheck):\s*\{/g)].map((match) => TRANSACT_ITEM_ACTIONS[match[1] ?? '']));
+      const operations = new Set(
+        [...(source + built).matchAll(/\b(Put|Update|Delete|ConditionCheck):\s*\{/g)].map((match) => TRANSACT_ITEM_ACTIONS[match[1] ?? '']),
+      );
       const granted = new Set(decision.grants.flatMap((grant) => grant.actions));
       expect(granted).toEqual(operations);
       expect(decision.grants.every((grant) => grant.inTransaction)).toBe(true);
@@ -140,15 +144,22 @@ describe('the worker task role', () => {
 });
 
 describe('the reply waiter policy', () => {
-  const document = buildTemplate().Resources.ReplyWaiterPolicy?.Properties.PolicyDocument as { Statement: { Action?: string[]; Resource: unknown }[] };
+  const document = buildTemplate().Resources.ReplyWaiterPolicy?.Properties.PolicyDocument as {
+    Statement: { Action?: string[]; Resource: unknown }[];
+  };
   // The SQS statements (the key's statement, present only with KmsKeyArn, is an Fn::If: see access-policies.test.ts).
-  const policy = { Statement: document.Statement.filter((statement): statement is { Action: string[]; Resource: unknown } => statement.Action !== undefined) };
+  const policy = {
+    Statement: document.Statement.filter(
+      (statement): statement is { Action: string[]; Resource: unknown } => statement.Action !== undefined,
+    ),
+  };
 
   it('grants every action the reply listener’s SDK calls need', async () => {
     const listenerCalls = [...(await callSitesInCode()).keys()].filter((site) => site.startsWith('src/queue/reply-listener.ts#'));
     expect(listenerCalls.length).toBeGreaterThan(3);
     const granted = new Set(policy.Statement.flatMap((statement) => statement.Action));
-    for (const site of listenerCalls) for (const action of IAM_ACTIONS_BY_COMMAND[commandOf(site)] ?? ['missing']) expect(granted, site).toContain(action);
+    for (const site of listenerCalls)
+      for (const action of IAM_ACTIONS_BY_COMMAND[commandOf(site)] ?? ['missing']) expect(granted, site).toContain(action);
     expect([...granted].sort()).toEqual(replyListenerActions());
   });
 

@@ -3,7 +3,25 @@ import { toYaml } from '../../deploy/yaml.js';
 
 describe('the YAML writer of the template', () => {
   it('quotes every string YAML would read as another type or as syntax', () => {
-    const tricky = ['2010-09-09', '30', 'true', 'No', 'on', 'null', '~', '', ' padded', 'a: b', 'x #y', 'ends:', '*alias', '/tmp', '${ResourcePrefix}Users', '-1', 'multi\nline'];
+    const tricky = [
+      '2010-09-09',
+      '30',
+      'true',
+      'No',
+      'on',
+      'null',
+      '~',
+      '',
+      ' padded',
+      'a: b',
+      'x #y',
+      'ends:',
+      '*alias',
+      '/tmp',
+      '${ResourcePrefix}Users',
+      '-1',
+      'multi\nline',
+    ];
     const yaml = toYaml(Object.fromEntries(tricky.map((value, index) => [`k${index}`, value])));
     for (const value of tricky) expect(yaml).toContain(`: ${JSON.stringify(value)}\n`);
   });

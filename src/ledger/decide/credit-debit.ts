@@ -18,7 +18,11 @@ export function decideCreditDebit(draft: Draft, command: CommandOf<'credit' | 'd
   if (refusal) return draft.reject(command, refusal, user, amount);
   if (command.type === 'debit' && draft.available(user) < amount) return draft.reject(command, 'insufficient_funds', user, amount);
   const timestamp = draft.timeFor(user);
-  const after = { ...draft.touched(user, timestamp), balance: command.type === 'credit' ? user.balance + amount : user.balance - amount, version: user.version + 1 };
+  const after = {
+    ...draft.touched(user, timestamp),
+    balance: command.type === 'credit' ? user.balance + amount : user.balance - amount,
+    version: user.version + 1,
+  };
   draft.setUser(after);
   return draft.applied(draft.base(command, timestamp), amount, after);
 }

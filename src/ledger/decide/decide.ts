@@ -34,7 +34,8 @@ export function decide(state: LedgerState, commands: readonly CommandToDecide[],
     const stored = state.records.get(command.idempotentKey);
     if (stored) {
       // Refused now: the time of the refusal, never the original's (nothing of it is revealed, rule 4).
-      if (!isSameCommand(stored, command)) return { command, outcome: { kind: 'key_reused', command, decidedAt: new Date(ctx.now).toISOString() } };
+      if (!isSameCommand(stored, command))
+        return { command, outcome: { kind: 'key_reused', command, decidedAt: new Date(ctx.now).toISOString() } };
       // One of this process's own earlier attempts committed (its answer was lost): not a replay.
       return { command, outcome: { kind: 'decided', record: stored, replayed: !ownTransactionIds?.has(stored.transactionId) } };
     }
@@ -75,7 +76,10 @@ function decideOne(draft: Draft, command: Command): { record: TransactionRecord;
 }
 
 /** The users and records a command reads, given the records loaded so far (a reversed transfer reads its recipient too). */
-export function readsOf(command: Command, records: ReadonlyMap<string, TransactionRecord | null>): { userIds: string[]; references: string[] } {
+export function readsOf(
+  command: Command,
+  records: ReadonlyMap<string, TransactionRecord | null>,
+): { userIds: string[]; references: string[] } {
   switch (command.type) {
     case 'transfer':
       return { userIds: [command.userId, command.toUserId], references: [] };
@@ -99,5 +103,10 @@ export function readsOf(command: Command, records: ReadonlyMap<string, Transacti
  */
 export function isSameCommand(stored: TransactionRecord, command: Command): boolean {
   if (stored.request !== undefined) return stored.request === commandFingerprint(command);
-  return (command.type === 'credit' || command.type === 'debit') && stored.userId === command.userId && stored.type === command.type && stored.amount === commandCents(command);
+  return (
+    (command.type === 'credit' || command.type === 'debit') &&
+    stored.userId === command.userId &&
+    stored.type === command.type &&
+    stored.amount === commandCents(command)
+  );
 }

@@ -59,5 +59,7 @@ export function nextDecisionTime(lastDecidedAt: string | undefined, now: number)
   const clock = Math.floor(now);
   const last = lastDecidedAt === undefined ? undefined : parseDecisionTime(lastDecidedAt);
   if (!last || last.ms < clock || last.ms > clock + MAX_CLOCK_AHEAD_MS) return formatDecisionTime({ ms: clock, tiebreak: 0 });
-  return formatDecisionTime(last.tiebreak < LAST_TIEBREAK ? { ms: last.ms, tiebreak: last.tiebreak + 1 } : { ms: last.ms + 1, tiebreak: 0 });
+  return formatDecisionTime(
+    last.tiebreak < LAST_TIEBREAK ? { ms: last.ms, tiebreak: last.tiebreak + 1 } : { ms: last.ms + 1, tiebreak: 0 },
+  );
 }

@@ -57,7 +57,10 @@ export class Draft {
   setReference(record: TransactionRecord): void {
     const transition = this.references.get(record.idempotentKey);
     if (!transition) throw new Error(`decide: record ${record.idempotentKey} set before it was read`);
-    this.references.set(record.idempotentKey, { before: transition.before, after: { ...record, refVersion: (transition.before?.refVersion ?? 0) + 1 } });
+    this.references.set(record.idempotentKey, {
+      before: transition.before,
+      after: { ...record, refVersion: (transition.before?.refVersion ?? 0) + 1 },
+    });
   }
 
   /**
@@ -121,7 +124,13 @@ export class Draft {
     // The wallet's currency, except where the refusal must reveal nothing of the wallet: then the one the command named.
     const named = 'currency' in command ? command.currency : undefined;
     const currency = user && reason !== 'wallet_exists' ? user.currency : named;
-    const rejection = { ...this.base(command, timestamp), ...(amount !== undefined && { amount }), ...(currency !== undefined && { currency }), status: 'rejected' as const, reason };
+    const rejection = {
+      ...this.base(command, timestamp),
+      ...(amount !== undefined && { amount }),
+      ...(currency !== undefined && { currency }),
+      status: 'rejected' as const,
+      reason,
+    };
     if (!user) return rejection;
     const touched = this.touched(user, timestamp);
     this.setUser(touched);
@@ -138,7 +147,14 @@ export class Draft {
   /** An applied record for `user` as it now is (after its change): balance, held and version right after it. */
   applied(base: Omit<RecordBase, 'amount'>, amount: Cents, user: UserState): TransactionRecord {
     const currency = user.currency !== undefined && { currency: user.currency };
-    const record: TransactionRecord = { ...base, amount, ...currency, status: 'applied', ...this.stateAfter(user, base.timestamp), version: user.version };
+    const record: TransactionRecord = {
+      ...base,
+      amount,
+      ...currency,
+      status: 'applied',
+      ...this.stateAfter(user, base.timestamp),
+      version: user.version,
+    };
     // Each applied entry is chained to its user's previous one, in decision order (src/ledger/chain.ts).
     const chained = withChainHash(record, user.chainHash);
     if (chained.status === 'applied' && chained.hash) this.setUser({ ...user, chainHash: chained.hash });

@@ -26,7 +26,11 @@ export function decideHold(draft: Draft, command: CommandOf<'hold'>): Transactio
   const touched = draft.touched(user, timestamp);
   if (touched.holds.size >= MAX_OPEN_HOLDS) return draft.reject(command, 'hold_limit_reached', user, amount);
   const expiresAt = new Date(Date.parse(timestamp) + (command.expiresInSeconds ?? DEFAULT_HOLD_SECONDS) * 1000).toISOString();
-  const after = { ...touched, holds: new Map([...touched.holds, [command.idempotentKey, { amount, expiresAt }]]), version: user.version + 1 };
+  const after = {
+    ...touched,
+    holds: new Map([...touched.holds, [command.idempotentKey, { amount, expiresAt }]]),
+    version: user.version + 1,
+  };
   draft.setUser(after);
   return draft.applied({ ...draft.base(command, timestamp), expiresAt }, amount, after);
 }
@@ -52,7 +56,12 @@ export function decideCaptureOrRelease(draft: Draft, command: CommandOf<'capture
   const touched = draft.touched(user, timestamp);
   const holds = new Map(touched.holds);
   holds.delete(command.holdKey);
-  const after = { ...touched, holds, balance: command.type === 'capture' ? user.balance - amount : user.balance, version: user.version + 1 };
+  const after = {
+    ...touched,
+    holds,
+    balance: command.type === 'capture' ? user.balance - amount : user.balance,
+    version: user.version + 1,
+  };
   draft.setUser(after);
   draft.setReference({ ...hold, closedBy: command.idempotentKey });
   return draft.applied(draft.base(command, timestamp), amount, after);
@@ -60,10 +69,13 @@ export function decideCaptureOrRelease(draft: Draft, command: CommandOf<'capture
 
 /** Why a hold cannot be captured or released now; undefined when it is open. Another user's hold is not found (nothing revealed). */
 function holdRefusal(draft: Draft, user: UserState, hold: TransactionRecord | null): StickyRejection | undefined {
-  if (!hold || hold.type !== 'hold' || hold.userId !== user.userId || hold.status !== 'applied' || hold.legOf !== undefined) return 'hold_not_found';
+  if (hold?.type !== 'hold' || hold.userId !== user.userId || hold.status !== 'applied' || hold.legOf !== undefined)
+    return 'hold_not_found';
   if (hold.closedBy !== undefined || !user.holds.has(hold.idempotentKey)) {
     // Pruned after it expired, or closed by a capture or release.
-    return hold.closedBy === undefined && hold.expiresAt !== undefined && Date.parse(hold.expiresAt) <= draft.at(user) ? 'hold_expired' : 'hold_closed';
+    return hold.closedBy === undefined && hold.expiresAt !== undefined && Date.parse(hold.expiresAt) <= draft.at(user)
+      ? 'hold_expired'
+      : 'hold_closed';
   }
   if (hold.expiresAt !== undefined && Date.parse(hold.expiresAt) <= draft.at(user)) return 'hold_expired';
   return undefined;

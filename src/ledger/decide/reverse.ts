@@ -23,8 +23,10 @@ export function decideReverse(draft: Draft, command: CommandOf<'reverse'>): { re
   const refusal = walletRefusal(draft, command, user, { takesOut: false });
   if (refusal) return only(draft.reject(command, refusal, user, requested));
   const original = draft.reference(command.originalKey);
-  if (!original || original.userId !== user.userId || original.legOf !== undefined) return only(draft.reject(command, 'original_not_found', user, requested));
-  if (original.status !== 'applied' || !REVERSIBLE.has(original.type)) return only(draft.reject(command, 'not_reversible', user, requested));
+  if (!original || original.userId !== user.userId || original.legOf !== undefined)
+    return only(draft.reject(command, 'original_not_found', user, requested));
+  if (original.status !== 'applied' || !REVERSIBLE.has(original.type))
+    return only(draft.reject(command, 'not_reversible', user, requested));
   const remaining = original.amount - (original.reversedAmount ?? 0n);
   const amount = requested ?? remaining;
   if (amount <= 0n || amount > remaining) return only(draft.reject(command, 'amount_exceeds_reversible', user, requested));
@@ -41,7 +43,11 @@ export function decideReverse(draft: Draft, command: CommandOf<'reverse'>): { re
   const takesBack = original.type === 'credit';
   if (takesBack && draft.available(user) < amount) return only(draft.reject(command, 'insufficient_funds', user, amount));
   const timestamp = draft.timeFor(user);
-  const after = { ...draft.touched(user, timestamp), balance: takesBack ? user.balance - amount : user.balance + amount, version: user.version + 1 };
+  const after = {
+    ...draft.touched(user, timestamp),
+    balance: takesBack ? user.balance - amount : user.balance + amount,
+    version: user.version + 1,
+  };
   draft.setUser(after);
   draft.setReference({ ...original, reversedAmount: (original.reversedAmount ?? 0n) + amount });
   return only(draft.applied({ ...base, timestamp }, amount, after));

@@ -54,7 +54,15 @@ export function legFor(draft: Draft, main: TransactionRecord, user: Parameters<D
   const { request: _request, status: _status, amount: _amount, ...fields } = main;
   // Its own key: a reference derived from the payer's record, never the payer's key (legs.ts).
   const idempotentKey = legKey(legReference(main.transactionId, user.userId));
-  const base = { ...withoutOutcome(fields), idempotentKey, transactionId: draft.ctx.newTransactionId(), userId: user.userId, timestamp, legOf: main.idempotentKey, counterpartyUserId: main.userId };
+  const base = {
+    ...withoutOutcome(fields),
+    idempotentKey,
+    transactionId: draft.ctx.newTransactionId(),
+    userId: user.userId,
+    timestamp,
+    legOf: main.idempotentKey,
+    counterpartyUserId: main.userId,
+  };
   return draft.applied(base, main.amount ?? 0n, user);
 }
 
@@ -62,8 +70,20 @@ export function legFor(draft: Draft, main: TransactionRecord, user: Parameters<D
  * The payer's state after the command is the payer's, and the keys it names
  * (a reversal's original) are the payer's keys: none of it goes on the leg.
  */
-function withoutOutcome<T extends object>(fields: T): Omit<T, 'newBalance' | 'newHeld' | 'openHolds' | 'version' | 'reason' | 'hash' | 'originalKey' | 'holdKey'> {
-  const { newBalance: _b, newHeld: _h, openHolds: _o, version: _v, reason: _r, hash: _x, originalKey: _k, holdKey: _hk, ...rest } = fields as T & {
+function withoutOutcome<T extends object>(
+  fields: T,
+): Omit<T, 'newBalance' | 'newHeld' | 'openHolds' | 'version' | 'reason' | 'hash' | 'originalKey' | 'holdKey'> {
+  const {
+    newBalance: _b,
+    newHeld: _h,
+    openHolds: _o,
+    version: _v,
+    reason: _r,
+    hash: _x,
+    originalKey: _k,
+    holdKey: _hk,
+    ...rest
+  } = fields as T & {
     newBalance?: unknown;
     newHeld?: unknown;
     openHolds?: unknown;

@@ -14,7 +14,12 @@ import type { Draft } from './draft.js';
  * capture) but still takes credits, incoming transfers, releases and
  * reversals. Undefined when the wallet may go on to the money rules.
  */
-export function walletRefusal(draft: Draft, command: MoneyCommand, user: UserState, { takesOut }: { takesOut: boolean }): StickyRejection | undefined {
+export function walletRefusal(
+  draft: Draft,
+  command: MoneyCommand,
+  user: UserState,
+  { takesOut }: { takesOut: boolean },
+): StickyRejection | undefined {
   const status = user.status ?? 'active';
   if (status === 'closed') return 'wallet_closed';
   const currency = draft.currencyOf(user);

@@ -57,7 +57,12 @@ export function decideClose(draft: Draft, command: CommandOf<'close'>): Transact
   return withStatus(draft, command, user, 'closed');
 }
 
-function withStatus(draft: Draft, command: CommandOf<'freeze' | 'unfreeze' | 'close'>, user: UserState, status: WalletStatus): TransactionRecord {
+function withStatus(
+  draft: Draft,
+  command: CommandOf<'freeze' | 'unfreeze' | 'close'>,
+  user: UserState,
+  status: WalletStatus,
+): TransactionRecord {
   const timestamp = draft.timeFor(user);
   const after: UserState = { ...draft.touched(user, timestamp), status, version: user.version + 1 };
   draft.setUser(after);
