@@ -6,7 +6,8 @@ import { LedgerEngine } from '../../src/ledger/engine.js';
 import type { AppliedRecord, UserState } from '../../src/ledger/model.js';
 import { recordPut, userAction } from '../../src/ledger/transact-items.js';
 import type { Command } from '../../src/messages/command.js';
-import { benchCommands, type Distribution } from './commands.js';
+import { formatMoney } from '../../src/money/money.js';
+import { benchCommands, openedUserIds, statusUserIds, withWalletPairs, type Distribution, type WalletMix } from './commands.js';
 import type { DirectRun } from './direct-apply.js';
 import { cpuClock } from './cpu.js';
 import { emptyMeters, meterWallet, type WorkerMeters } from './meter.js';
@@ -42,6 +43,7 @@ export async function runEngineDirect(
     label,
     warmupCommands = 0,
     env = {},
+    walletMix,
   }: {
     users: number;
     commands: number;
@@ -50,14 +52,21 @@ export async function runEngineDirect(
     label: string;
     warmupCommands?: number;
     env?: Record<string, string>;
+    /** The same wallet commands as the scenario's end-to-end runs, so the two are compared on one workload. */
+    walletMix?: WalletMix;
   },
 ): Promise<DirectRun> {
   const wallet = await openPhase(phaseEnv(stack, `${label}-${randomUUID().slice(0, 8)}`, env), logger);
   try {
     const userIds = benchUserIds(users);
-    await seedBenchUsers(wallet, userIds);
+    const opened = openedUserIds(userIds, walletMix);
+    await seedBenchUsers(wallet, userIds.slice(opened.length));
     const engine = new LedgerEngine({ ddb: wallet.clients.ddb, config: wallet.config, logger });
     const runId = `engine-${randomUUID().slice(0, 8)}`;
+    if (walletMix) {
+      const currency = wallet.config.defaultCurrency;
+      await openThroughEngine(engine, `${runId}o`, opened, statusUserIds(walletMix.statusUsers), currency);
+    }
     if (warmupCommands > 0) {
       // The same warm-up as an end-to-end run's (users of their own, unmeasured), so the pipeline is compared with an engine as warm as its own.
       await seedBenchUsers(wallet, WARMUP_USERS);
@@ -68,7 +77,8 @@ export async function runEngineDirect(
     }
     const meters: WorkerMeters = emptyMeters();
     meterWallet(wallet.clients, meters);
-    const batch = benchCommands(runId, commands, userIds, distribution);
+    const money = benchCommands(runId, commands, userIds, distribution);
+    const batch: Command[] = walletMix ? withWalletPairs(money, walletMix) : money;
     const progress = createProgress(label, batch.length);
     const latencies: number[] = [];
     const cpu = cpuClock(stack.dynamodbPid);
@@ -91,6 +101,37 @@ export async function runEngineDirect(
     };
   } finally {
     await closePhase(wallet);
+  }
+}
+
+/** The end-to-end run's wallet set-up (end-to-end.ts openWallets), through the engine: open every user, then credit `funded` the seed's opening balance. */
+async function openThroughEngine(
+  engine: LedgerEngine,
+  setupRunId: string,
+  funded: readonly string[],
+  unfunded: readonly string[],
+  currency: string,
+): Promise<void> {
+  const opens: Command[] = [...funded, ...unfunded].map((userId, index) => ({
+    idempotentKey: `${setupRunId}-${index}`,
+    userId,
+    type: 'open',
+    currency,
+  }));
+  const credits: Command[] = funded.map((userId, index) => ({
+    idempotentKey: `${setupRunId}c-${index}`,
+    userId,
+    type: 'credit',
+    amount: formatMoney(OPENING_BALANCE_CENTS, 3),
+  }));
+  for (const commands of [opens, credits]) {
+    for (let start = 0; start < commands.length; start += 10) {
+      const results = await engine.submit(commands.slice(start, start + 10));
+      const notApplied = results.find(
+        (result) => result.kind !== 'decided' || result.outcome.kind !== 'decided' || result.outcome.record.status !== 'applied',
+      );
+      if (notApplied) throw new Error(`a wallet set-up command was not applied: ${JSON.stringify(notApplied)}`);
+    }
   }
 }
 

@@ -170,7 +170,7 @@ function scenarioLines(title: string, scenario: ScenarioResult, table: Table): s
     `## ${title}: ${scenario.spec.users} user${scenario.spec.users === 1 ? '' : 's'}, ${scenario.spec.distribution}` +
       (scenario.spec.walletMix
         ? `; end-to-end runs with ${Math.round(scenario.spec.walletMix.openedShare * 100)}% of users opened through open, ` +
-          `a freeze/unfreeze pair every ${scenario.spec.walletMix.pairEvery} commands (engine and ceiling: credits and debits only)`
+          `a freeze/unfreeze pair every ${scenario.spec.walletMix.pairEvery} commands (the engine-only run the same; the ceiling: credits and debits only)`
         : ''),
     table(HEADERS, rows),
     `ceiling (mean of before and after) = ${tps(ceiling.tps)} tps; grouped e2e / ceiling = ${fixed(ratioOf(grouped.tps, ceiling.tps), 3)}` +

@@ -95,6 +95,7 @@ export async function runScenario(stack: BenchStack, logger: Logger, spec: Scena
     label: `${slug} engine`,
     warmupCommands: base.warmupCommands ?? 0,
     ...(proxied && { env: proxied }),
+    ...(spec.walletMix && { walletMix: spec.walletMix }),
   });
   const largestGroup =
     spec.largestGroupTransactions > 0
