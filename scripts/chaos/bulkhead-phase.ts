@@ -16,6 +16,7 @@ import { queueDepth } from './evidence.js';
 import { ReplySink } from './reply-sink.js';
 import { publish, seedUsers } from './traffic.js';
 import { WorkerFleet } from './worker-fleet.js';
+import { NO_FAULTS } from './worker-protocol.js';
 
 /**
  * The bulkhead phase (issue 20): worker processes with the default settings
@@ -75,14 +76,6 @@ const QUEUES = {
   WALLET_COMMAND_QUEUE: 'chaos-bulkhead-commands',
   WALLET_REPLY_QUEUE: 'chaos-bulkhead-replies',
   WALLET_DEAD_LETTER_QUEUE: 'chaos-bulkhead-commands-dlq',
-};
-const NO_FAULTS = {
-  CHAOS_FAULT_BEFORE: '0',
-  CHAOS_FAULT_AFTER: '0',
-  CHAOS_FAULT_STALL: '0',
-  CHAOS_SLOW_REPLY: '0',
-  CHAOS_FAULT_SQS: '0',
-  CHAOS_STALL_MS: '0',
 };
 
 export async function runBulkheadPhase(context: PhaseContext): Promise<BulkheadResult> {

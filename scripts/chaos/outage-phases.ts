@@ -15,6 +15,7 @@ import type { Random } from '../support/random.js';
 import { ReplySink } from './reply-sink.js';
 import { messageCount, publish, seedUsers } from './traffic.js';
 import { WorkerFleet } from './worker-fleet.js';
+import { NO_FAULTS } from './worker-protocol.js';
 
 export type OutageKind = 'refused' | 'hung';
 
@@ -57,14 +58,6 @@ const OUTAGE_QUEUES = {
   WALLET_COMMAND_QUEUE: 'chaos-outage-commands',
   WALLET_REPLY_QUEUE: 'chaos-outage-replies',
   WALLET_DEAD_LETTER_QUEUE: 'chaos-outage-commands-dlq',
-};
-const NO_FAULTS = {
-  CHAOS_FAULT_BEFORE: '0',
-  CHAOS_FAULT_AFTER: '0',
-  CHAOS_FAULT_STALL: '0',
-  CHAOS_SLOW_REPLY: '0',
-  CHAOS_FAULT_SQS: '0',
-  CHAOS_STALL_MS: '0',
 };
 const PROGRESS_EVERY_MS = 15_000;
 

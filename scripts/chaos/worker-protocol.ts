@@ -23,6 +23,16 @@ export const ChaosWorkerEnvSchema = z.object({
 
 export type ChaosWorkerEnv = z.infer<typeof ChaosWorkerEnvSchema>;
 
+/** The fault settings of a worker that injects none (the outage and bulkhead phases stage their faults outside the worker). */
+export const NO_FAULTS = {
+  CHAOS_FAULT_BEFORE: '0',
+  CHAOS_FAULT_AFTER: '0',
+  CHAOS_FAULT_STALL: '0',
+  CHAOS_SLOW_REPLY: '0',
+  CHAOS_FAULT_SQS: '0',
+  CHAOS_STALL_MS: '0',
+} satisfies Partial<Record<keyof ChaosWorkerEnv, string>>;
+
 export type WorkerEvent = { kind: 'ready' } | { kind: 'delivered'; count: number } | { kind: 'fault'; fault: string; command: string };
 
 export const workerLine = {
