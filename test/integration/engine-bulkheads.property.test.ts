@@ -1,10 +1,10 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Command } from '../../src/messages/command.js';
 import { useCleanups } from '../support/cleanups.js';
-import { describeResult, engineFor, onTransactions, userActionIndex, within } from '../support/engine-harness.js';
+import { bumpVersion, describeResult, engineFor, onTransactions, userActionIndex, within } from '../support/engine-harness.js';
 import { createUser, uniqueKey } from '../support/wallet.js';
 
 const cleanups = useCleanups();
@@ -68,14 +68,7 @@ describe('bulkheads (fast-check): a round with corrupt, throttled and contended 
       }
       for (const userId of contended) {
         if (userActionIndex(input, w.config.tables.users, userId) < 0) continue;
-        await w.clients.ddb.send(
-          new UpdateCommand({
-            TableName: w.config.tables.users,
-            Key: { userId },
-            UpdateExpression: 'ADD version :one',
-            ExpressionAttributeValues: { ':one': 1 },
-          }),
-        );
+        await bumpVersion(w, userId);
       }
       return send();
     });

@@ -112,18 +112,23 @@ export function contendUser(w: Wallet, userId: string, active: () => boolean): {
   onTransactions(w.clients.ddb, async (send, input) => {
     if (active() && userActionIndex(input, w.config.tables.users, userId) >= 0) {
       changes++;
-      await w.clients.ddb.send(
-        new UpdateCommand({
-          TableName: w.config.tables.users,
-          Key: { userId },
-          UpdateExpression: 'ADD version :one',
-          ExpressionAttributeValues: { ':one': 1 },
-        }),
-      );
+      await bumpVersion(w, userId);
     }
     return send();
   });
   return { changes: () => changes };
+}
+
+/** What another writer of `userId` does: changes its version and nothing else, so a transaction conditional on it cancels. */
+export async function bumpVersion(w: Wallet, userId: string): Promise<void> {
+  await w.clients.ddb.send(
+    new UpdateCommand({
+      TableName: w.config.tables.users,
+      Key: { userId },
+      UpdateExpression: 'ADD version :one',
+      ExpressionAttributeValues: { ':one': 1 },
+    }),
+  );
 }
 
 /** The promise's value, or an error naming `what` when it takes longer than `ms` (a wedged engine fails the test instead of hanging it). */
