@@ -58,7 +58,12 @@ describe.concurrent('command-line scripts against a configured endpoint', () => 
       newBalance: (Number(user.balance) + 10).toFixed(2),
     });
 
-    const balance = JSON.parse(await run(expect, 'scripts/balance.ts', [user.userId])) as Record<string, unknown>;
+    // Scripts that read, or whose outcomes do not depend on each other's, run side by side (a shorter chain).
+    const [balanceOutput, historyOutput] = await Promise.all([
+      run(expect, 'scripts/balance.ts', [user.userId]),
+      run(expect, 'scripts/history.ts', [user.userId]),
+    ]);
+    const balance = JSON.parse(balanceOutput) as Record<string, unknown>;
     const expected = (Number(user.balance) + 10).toFixed(2);
     expect(balance).toEqual({
       userId: user.userId,
@@ -69,7 +74,7 @@ describe.concurrent('command-line scripts against a configured endpoint', () => 
       held: '0.00',
     });
 
-    const history = JSON.parse(await run(expect, 'scripts/history.ts', [user.userId])) as { items: { idempotentKey: string }[] };
+    const history = JSON.parse(historyOutput) as { items: { idempotentKey: string }[] };
     expect(history.items.map((item) => item.idempotentKey)).toEqual([`cli-${user.userId}`]);
 
     // The money moves: a hold, a transfer to the second user, a capture of part of the hold.
@@ -80,18 +85,27 @@ describe.concurrent('command-line scripts against a configured endpoint', () => 
         string,
         unknown
       >;
-    await expect(publish('--type', 'hold', '--amount', '5', '--expires-in', '3600', '--key', `hold-${user.userId}`)).resolves.toMatchObject(
-      { status: 'applied', expiresAt: expect.any(String) },
-    );
-    await expect(
-      publish('--type', 'transfer', '--amount', '1', '--to', recipient.userId, '--key', `to-${user.userId}`),
-    ).resolves.toMatchObject({ status: 'applied', toUserId: recipient.userId });
-    await expect(publish('--type', 'capture', '--hold-key', `hold-${user.userId}`, '--amount', '2')).resolves.toMatchObject({
-      status: 'applied',
-      amount: '2.00',
-    });
+    // The transfer (1 of a balance of 60 or more) succeeds whether it comes before or after the hold (5).
+    await Promise.all([
+      (async () => {
+        await expect(
+          publish('--type', 'hold', '--amount', '5', '--expires-in', '3600', '--key', `hold-${user.userId}`),
+        ).resolves.toMatchObject({ status: 'applied', expiresAt: expect.any(String) });
+        await expect(publish('--type', 'capture', '--hold-key', `hold-${user.userId}`, '--amount', '2')).resolves.toMatchObject({
+          status: 'applied',
+          amount: '2.00',
+        });
+      })(),
+      expect(publish('--type', 'transfer', '--amount', '1', '--to', recipient.userId, '--key', `to-${user.userId}`)).resolves.toMatchObject(
+        { status: 'applied', toUserId: recipient.userId },
+      ),
+    ]);
     const after = (Number(user.balance) + 10 - 1 - 2).toFixed(2);
-    expect(JSON.parse(await run(expect, 'scripts/balance.ts', [user.userId]))).toEqual({
+    const [finalBalance, recipientOutput] = await Promise.all([
+      run(expect, 'scripts/balance.ts', [user.userId]),
+      run(expect, 'scripts/history.ts', [recipient.userId]),
+    ]);
+    expect(JSON.parse(finalBalance)).toEqual({
       userId: user.userId,
       currency: 'USD',
       status: 'active',
@@ -99,7 +113,7 @@ describe.concurrent('command-line scripts against a configured endpoint', () => 
       available: after,
       held: '0.00',
     });
-    const recipientHistory = JSON.parse(await run(expect, 'scripts/history.ts', [recipient.userId])) as {
+    const recipientHistory = JSON.parse(recipientOutput) as {
       items: Record<string, unknown>[];
     };
     // The recipient's entry has a reference of its own: nothing of the payer's key (SPEC "Transfers").
@@ -129,45 +143,54 @@ describe.concurrent('command-line scripts against a configured endpoint', () => 
       newBalance: '0.00',
       replayed: false,
     });
-    // The same open again replays; another is wallet_exists.
-    await expect(publish('--type', 'open', '--currency', 'EUR', '--metadata', '{"owner":"cli"}', '--key', openKey)).resolves.toEqual({
-      ...opened,
-      replayed: true,
-    });
-    await expect(publish('--type', 'open', '--currency', 'EUR')).resolves.toMatchObject({ status: 'rejected', reason: 'wallet_exists' });
-    await expect(publish('--type', 'credit', '--amount', '7.50', '--currency', 'EUR')).resolves.toMatchObject({
-      status: 'applied',
-      currency: 'EUR',
-      newBalance: '7.50',
-    });
-    await expect(publish('--type', 'credit', '--amount', '1', '--currency', 'USD')).resolves.toMatchObject({
-      status: 'rejected',
-      reason: 'currency_mismatch',
-    });
+    // The same open again replays; another is wallet_exists. Commands whose outcomes do not depend on
+    // each other's (a replay, refusals, a read) run side by side: a shorter chain of scripts.
+    await Promise.all([
+      expect(publish('--type', 'open', '--currency', 'EUR', '--metadata', '{"owner":"cli"}', '--key', openKey)).resolves.toEqual({
+        ...opened,
+        replayed: true,
+      }),
+      expect(publish('--type', 'open', '--currency', 'EUR')).resolves.toMatchObject({ status: 'rejected', reason: 'wallet_exists' }),
+    ]);
+    await Promise.all([
+      expect(publish('--type', 'credit', '--amount', '7.50', '--currency', 'EUR')).resolves.toMatchObject({
+        status: 'applied',
+        currency: 'EUR',
+        newBalance: '7.50',
+      }),
+      expect(publish('--type', 'credit', '--amount', '1', '--currency', 'USD')).resolves.toMatchObject({
+        status: 'rejected',
+        reason: 'currency_mismatch',
+      }),
+    ]);
     await expect(publish('--type', 'freeze', '--note', 'card lost')).resolves.toMatchObject({
       type: 'freeze',
       status: 'applied',
       newBalance: '7.50',
     });
-    expect(JSON.parse(await run(expect, 'scripts/balance.ts', [userId]))).toMatchObject({
-      currency: 'EUR',
-      status: 'frozen',
-      balance: '7.50',
-    });
-    await expect(publish('--type', 'debit', '--amount', '7.50')).resolves.toMatchObject({ status: 'rejected', reason: 'wallet_frozen' });
+    await Promise.all([
+      run(expect, 'scripts/balance.ts', [userId]).then((output) =>
+        expect(JSON.parse(output)).toMatchObject({ currency: 'EUR', status: 'frozen', balance: '7.50' }),
+      ),
+      expect(publish('--type', 'debit', '--amount', '7.50')).resolves.toMatchObject({ status: 'rejected', reason: 'wallet_frozen' }),
+    ]);
     await expect(publish('--type', 'unfreeze')).resolves.toMatchObject({ type: 'unfreeze', status: 'applied' });
     await expect(publish('--type', 'debit', '--amount', '7.50', '--currency', 'EUR')).resolves.toMatchObject({
       status: 'applied',
       newBalance: '0.00',
     });
     await expect(publish('--type', 'close', '--note', 'done')).resolves.toMatchObject({ type: 'close', status: 'applied' });
-    expect(JSON.parse(await run(expect, 'scripts/balance.ts', [userId]))).toMatchObject({
+    const [closedBalance, historyOutput] = await Promise.all([
+      run(expect, 'scripts/balance.ts', [userId]),
+      run(expect, 'scripts/history.ts', [userId]),
+    ]);
+    expect(JSON.parse(closedBalance)).toMatchObject({
       currency: 'EUR',
       status: 'closed',
       balance: '0.00',
     });
     // The note and the metadata are kept in the history (replies do not echo them).
-    const history = JSON.parse(await run(expect, 'scripts/history.ts', [userId])) as { items: { type: string; status: string }[] };
+    const history = JSON.parse(historyOutput) as { items: { type: string; status: string }[] };
     expect(
       history.items
         .filter((item) => item.status === 'applied')
