@@ -1,4 +1,3 @@
-import { listDeadLetters, redriveDeadLetters } from '../src/queue/dead-letters.js';
 import { RedriveIncompleteError, UsageError } from '../src/errors.js';
 import { runScript } from './support/run.js';
 
@@ -18,6 +17,8 @@ redrive   moves them all back to the command queue`,
     return action;
   },
   async (wallet, action) => {
+    // Loaded once the command line is good (run.ts): --help and usage errors answer at once.
+    const { listDeadLetters, redriveDeadLetters } = await import('../src/queue/dead-letters.js');
     if (action === 'list') {
       const letters = await listDeadLetters(wallet.clients.sqs, wallet.queueUrls.deadLetter);
       for (const letter of letters) process.stdout.write(`${JSON.stringify(letter)}\n`);

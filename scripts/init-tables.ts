@@ -1,4 +1,3 @@
-import { seedUsers } from '../src/resources/seed.js';
 import { runScript } from './support/run.js';
 
 /** `npm run init-tables`: tables and queues exist (createWallet makes sure), then 10 new users. */
@@ -10,6 +9,8 @@ await runScript(
   },
   () => undefined,
   async (wallet) => {
+    // Loaded once the command line is good (run.ts): --help and usage errors answer at once.
+    const { seedUsers } = await import('../src/resources/seed.js');
     const users = await seedUsers(wallet.clients.ddb, wallet.config, 10);
     process.stdout.write(`tables ${wallet.config.tables.users}, ${wallet.config.tables.transactions} and queues ready; seeded:\n`);
     for (const user of users) process.stdout.write(`  ${user.userId}  balance ${user.balance}  ${user.currency}\n`);

@@ -9,7 +9,6 @@
 import { UsageError } from '../../src/errors.js';
 import { exitWithUsage, parseCommandLine, type ScriptHelp } from '../support/args.js';
 import { FULL_RUN, type ChaosOptions } from './chaos-options.js';
-import { runChaos } from './harness.js';
 
 const help: ScriptHelp = {
   usage:
@@ -67,6 +66,8 @@ const log = (line: string) => process.stdout.write(`[chaos ${((Date.now() - star
 
 let exitCode = 1;
 try {
+  // Loaded once the command line is good: --help and usage errors answer at once.
+  const { runChaos } = await import('./harness.js');
   const result = await runChaos(options, log);
   log(`faults injected: ${JSON.stringify(result.faults)}; dead-lettered and redriven in the chaos phase: ${result.deadLettered}`);
   log(

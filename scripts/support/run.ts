@@ -1,9 +1,4 @@
-import { destination } from 'pino';
-import { loadConfig } from '../../src/config.js';
-import { findRunningEmbeddedStack } from '../../src/local-stack/embedded-stack.js';
-import { urlHostFor } from '../../src/net/ports.js';
-import { createLogger } from '../../src/logger.js';
-import { createWallet, type Wallet } from '../../src/wallet.js';
+import type { Wallet } from '../../src/wallet.js';
 import { ConfigError, NoRunningStackError, UsageError, WalletError } from '../../src/errors.js';
 import { exitWithUsage, parseCommandLine, USAGE_EXIT_CODE, type ParsedArgs, type ScriptHelp } from './args.js';
 
@@ -13,6 +8,8 @@ import { exitWithUsage, parseCommandLine, USAGE_EXIT_CODE, type ParsedArgs, type
  * line, then `parse` turns the arguments into what `main` needs (throwing
  * UsageError), builds the wallet, closes it on every exit path, and turns
  * typed errors into one clear line and a non-zero exit.
+ * The wallet's modules (the AWS SDK, about a second of loading) load only
+ * once the command line is good: `--help` and a usage error answer at once.
  */
 export async function runScript<A>(
   help: ScriptHelp,
@@ -35,6 +32,15 @@ export async function runScript<A>(
   };
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => void shutdown(0));
   try {
+    const [{ destination }, { loadConfig }, { findRunningEmbeddedStack }, { urlHostFor }, { createLogger }, { createWallet }] =
+      await Promise.all([
+        import('pino'),
+        import('../../src/config.js'),
+        import('../../src/local-stack/embedded-stack.js'),
+        import('../../src/net/ports.js'),
+        import('../../src/logger.js'),
+        import('../../src/wallet.js'),
+      ]);
     const config = loadConfig();
     // An embedded stack started here would be empty and gone when the script ends: say so instead.
     if (config.stack === 'embedded' && !(await findRunningEmbeddedStack(config)))

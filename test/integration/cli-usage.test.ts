@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { startEmbeddedStack, type EmbeddedStack } from '../../src/local-stack/embedded-stack.js';
 import { findFreePort } from '../../src/net/ports.js';
@@ -45,8 +45,11 @@ const SCRIPTS = [
   ...['bench/main', 'chaos/run-chaos'],
 ];
 
-describe('every script', () => {
-  it.each(SCRIPTS)('%s --help prints its usage and exits 0 without starting anything', async (name) => {
+// Every case runs its own child processes on ports of its own: the cases run side by side (vitest's
+// maxConcurrency, 5 at a time), each awaiting its processes' exit, so the file takes the time of its
+// slowest cases rather than the sum of all. Assertions use the test's own `expect` (concurrent tests).
+describe.concurrent('every script', () => {
+  it.for(SCRIPTS)('%s --help prints its usage and exits 0 without starting anything', async (name, { expect }) => {
     const { code, lines, output } = await finished(runScript(`scripts/${name}.ts`, await emptyPorts(), ['--help']));
     expect(code, output).toBe(0);
     expect(lines[0]).toMatch(/^usage: npm (start|run \S+)/);
@@ -54,7 +57,7 @@ describe('every script', () => {
     expect(output).not.toMatch(STACK_TRACE);
   });
 
-  it.each([
+  it.for([
     ['balance', [], 'missing argument'],
     ['balance', ['a', 'b'], 'unexpected argument "b"'],
     ['history', ['u', '--limit', 'many'], '--limit must be a whole number'],
@@ -65,39 +68,44 @@ describe('every script', () => {
     ['start', ['--admn'], 'unknown option --admn'],
     ['chaos/run-chaos', ['--kills', 'few'], '--kills must be a whole number'],
     ['bench/main', ['--comands', '5'], 'unknown flag --comands'],
-  ])('%s %j is a usage error: one line, the usage line, exit code 2, no stack trace', async (name, args, message) => {
-    const { code, lines, output } = await finished(runScript(`scripts/${name}.ts`, await emptyPorts(), args));
-    expect(code, output).toBe(2);
-    expect(lines[0]?.startsWith(`error: ${message}`), lines[0]).toBe(true);
-    expect(lines[1]).toMatch(/^usage: npm /);
-    expect(output).not.toMatch(STACK_TRACE);
-  });
+  ] as const)(
+    '%s %j is a usage error: one line, the usage line, exit code 2, no stack trace',
+    async ([name, args, message], { expect }) => {
+      const { code, lines, output } = await finished(runScript(`scripts/${name}.ts`, await emptyPorts(), [...args]));
+      expect(code, output).toBe(2);
+      expect(lines[0]?.startsWith(`error: ${message}`), lines[0]).toBe(true);
+      expect(lines[1]).toMatch(/^usage: npm /);
+      expect(output).not.toMatch(STACK_TRACE);
+    },
+  );
 
-  it('behaves the same through npm: `npm run publish -- --help` exits 0, a bad argument exits 2', async () => {
-    const help = await finished(runNpm(['run', '--silent', 'publish', '--', '--help'], await emptyPorts()));
+  it('behaves the same through npm: `npm run publish -- --help` exits 0, a bad argument exits 2', async ({ expect }) => {
+    const [help, bad] = await Promise.all([
+      emptyPorts().then((env) => finished(runNpm(['run', '--silent', 'publish', '--', '--help'], env))),
+      emptyPorts().then((env) => finished(runNpm(['run', '--silent', 'balance'], env))),
+    ]);
     expect(help.code, help.output).toBe(0);
     expect(help.output).toContain('usage: npm run publish -- --user <userId>');
-    const bad = await finished(runNpm(['run', '--silent', 'balance'], await emptyPorts()));
     expect(bad.code, bad.output).toBe(2);
     expect(bad.output).not.toMatch(STACK_TRACE);
   });
 
-  it.each([
+  it.for([
     ['balance', ['some-user']],
     ['history', ['some-user']],
     ['publish', ['--user', 'some-user', '--amount', '1.00', '--type', 'credit']],
     ['init-tables', []],
     ['dlq', ['list']],
-  ])('%s with no running stack says so on its first line and exits 1', async (name, args) => {
-    const { code, lines, output } = await finished(runScript(`scripts/${name}.ts`, await emptyPorts(), args));
+  ] as const)('%s with no running stack says so on its first line and exits 1', async ([name, args], { expect }) => {
+    const { code, lines, output } = await finished(runScript(`scripts/${name}.ts`, await emptyPorts(), [...args]));
     expect(code, output).toBe(1);
     expect(lines[0]).toMatch(/no running wallet stack on 127\.0\.0\.1 .*start one with `npm start`/);
     expect(output).not.toMatch(STACK_TRACE);
   });
 });
 
-describe('npm run api says whose stack it uses, on its first line', () => {
-  it('runs its own embedded stack when none is running, with a worker and seeded users it prints', async () => {
+describe.concurrent('npm run api says whose stack it uses, on its first line', () => {
+  it('runs its own embedded stack when none is running, with a worker and seeded users it prints', async ({ expect }) => {
     const api = runScript('scripts/api.ts', await emptyPorts());
     try {
       await api.waitForOutput(/wallet API on/);
@@ -120,7 +128,7 @@ describe('npm run api says whose stack it uses, on its first line', () => {
     await stack?.stop();
   });
 
-  it('shares the embedded stack of a running `npm start`', async () => {
+  it('shares the embedded stack of a running `npm start`', async ({ expect }) => {
     const api = runScript('scripts/api.ts', ports);
     try {
       await api.waitForOutput(/wallet API on/);
@@ -135,7 +143,7 @@ describe('npm run api says whose stack it uses, on its first line', () => {
   });
 });
 
-describe('output of the scripts', () => {
+describe.concurrent('output of the scripts', () => {
   let wallet: Wallet;
   beforeAll(async () => {
     wallet = await createTestWallet();
@@ -144,7 +152,7 @@ describe('output of the scripts', () => {
     await wallet.close();
   });
 
-  it('has no AWS SDK NodeVersionSupportWarning, whatever Node runs them', async () => {
+  it('has no AWS SDK NodeVersionSupportWarning, whatever Node runs them', async ({ expect }) => {
     const env = { ...envFor(wallet), LOG_LEVEL: 'warn', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: '' };
     const { code, output } = await finished(runScript('scripts/balance.ts', env, ['nobody-here']));
     expect(code, output).toBe(1);

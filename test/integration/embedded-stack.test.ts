@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { promisify } from 'node:util';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, type TestContext } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { startEmbeddedStack } from '../../src/local-stack/embedded-stack.js';
 import { PortInUseError } from '../../src/errors.js';
@@ -11,12 +11,24 @@ import { isProcessAlive, runScript, type RunningScript } from '../support/child-
 import { eventually } from '../support/eventually.js';
 
 const run = promisify(execFile);
-const running: RunningScript[] = [];
 const servers: Server[] = [];
 afterEach(async () => {
-  for (const script of running.splice(0)) script.child.kill('SIGKILL');
   await Promise.all(servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve))));
 });
+
+/** Runs a script that is killed when its test ends (the tests that run processes run side by side: each kills only its own). */
+function runOwnScript(
+  onTestFinished: TestContext['onTestFinished'],
+  path: string,
+  env: Record<string, string>,
+  args?: string[],
+): RunningScript {
+  const script = runScript(path, env, args);
+  onTestFinished(() => {
+    script.child.kill('SIGKILL');
+  });
+  return script;
+}
 
 async function occupy(): Promise<number> {
   const server = createServer();
@@ -43,26 +55,32 @@ describe('the embedded stack', () => {
     expect(Date.now() - started).toBeLessThan(5_000);
   });
 
-  it('kills DynamoDB Local when its parent process is SIGKILLed', async () => {
-    const script = runScript('test/support/embedded-stack-child.ts', await freePorts());
-    running.push(script);
+  // The fail-fast cases above run alone (they time the failure); the three below each start a stack of
+  // their own on ports of their own, side by side.
+  it.concurrent('kills DynamoDB Local when its parent process is SIGKILLed', async ({ expect, onTestFinished }) => {
+    const script = runOwnScript(onTestFinished, 'test/support/embedded-stack-child.ts', await freePorts());
     const pid = Number((await script.waitForOutput(/DYNAMODB_PID=(\d+)/))[1]);
     expect(isProcessAlive(pid)).toBe(true);
     script.child.kill('SIGKILL');
     await eventually('the JVM to die with its parent', () => (isProcessAlive(pid) ? undefined : true), 10_000);
   });
 
-  it('kills DynamoDB Local when its parent crashes with an uncaught exception', async () => {
-    const script = runScript('test/support/embedded-stack-child.ts', await freePorts(), ['--crash']);
-    running.push(script);
+  it.concurrent('kills DynamoDB Local when its parent crashes with an uncaught exception', async ({ expect, onTestFinished }) => {
+    const script = runOwnScript(onTestFinished, 'test/support/embedded-stack-child.ts', await freePorts(), ['--crash']);
     const pid = Number((await script.waitForOutput(/DYNAMODB_PID=(\d+)/))[1]);
     expect(await script.exited).not.toBe(0);
     await eventually('the JVM to die with its parent', () => (isProcessAlive(pid) ? undefined : true), 10_000);
   });
 
-  it('runs `npm start` end to end: an outside aws CLI client sends a command and reads the reply on its own ReplyTo queue; Ctrl-C stops everything, exit 0', async () => {
-    const start = runScript('scripts/start.ts', { ...(await freePorts()), WALLET_WAIT_TIME_SECONDS: '2', LOG_LEVEL: 'warn' });
-    running.push(start);
+  it.concurrent('runs `npm start` end to end: an outside aws CLI client sends a command and reads the reply on its own ReplyTo queue; Ctrl-C stops everything, exit 0', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const start = runOwnScript(onTestFinished, 'scripts/start.ts', {
+      ...(await freePorts()),
+      WALLET_WAIT_TIME_SECONDS: '2',
+      LOG_LEVEL: 'warn',
+    });
     const [, commandQueue] = await start.waitForOutput(/command queue\s+(\S+)/);
     const [, replyQueue] = await start.waitForOutput(/reply queue\s+(\S+)/);
     const [, endpoint] = await start.waitForOutput(/SQS endpoint\s+(\S+)/);

@@ -1,5 +1,5 @@
 import { GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, type ExpectStatic, it, type TestContext } from 'vitest';
 import { findFreePort } from '../../src/net/ports.js';
 import { REPO_ROOT, type RunningScript } from '../support/child-process.js';
 import { eventually } from '../support/eventually.js';
@@ -10,21 +10,32 @@ import { descendants, isAlive, runNpm, runsIn, tryConnect } from '../support/pro
  * itself, stopped by a terminal's Ctrl-C (SIGINT to the whole process group)
  * or by `kill -TERM` of the npm process alone (an orchestrator, `timeout`).
  */
-const started: RunningScript[] = [];
-// Every process seen below an npm this file started; a failing test must not leave them running.
-const seen = new Set<number>();
-afterEach(() => {
-  for (const npm of started.splice(0)) {
-    if (npm.child.pid !== undefined) for (const pid of [npm.child.pid, ...descendants(npm.child.pid)]) seen.add(pid);
-  }
-  // Only a process still running in this repository: a pid may have been reused meanwhile.
-  for (const pid of seen) if (isAlive(pid) && runsIn(pid, REPO_ROOT)) process.kill(pid, 'SIGKILL');
-  seen.clear();
-});
-
-function track(pids: number[]): number[] {
-  for (const pid of pids) seen.add(pid);
-  return pids;
+/**
+ * What one test started, so that a failing test leaves nothing running: every
+ * process seen below an npm it started is killed when that test ends (the
+ * tests run side by side, so each cleans up only its own).
+ */
+function processesOf(onTestFinished: TestContext['onTestFinished']) {
+  const started: RunningScript[] = [];
+  const seen = new Set<number>();
+  onTestFinished(() => {
+    for (const npm of started) {
+      if (npm.child.pid !== undefined) for (const pid of [npm.child.pid, ...descendants(npm.child.pid)]) seen.add(pid);
+    }
+    // Only a process still running in this repository: a pid may have been reused meanwhile.
+    for (const pid of seen) if (isAlive(pid) && runsIn(pid, REPO_ROOT)) process.kill(pid, 'SIGKILL');
+  });
+  return {
+    start(args: string[], env: Record<string, string>): RunningScript {
+      const npm = runNpm(args, env);
+      started.push(npm);
+      return npm;
+    },
+    track(pids: number[]): number[] {
+      for (const pid of pids) seen.add(pid);
+      return pids;
+    },
+  };
 }
 
 async function ports() {
@@ -45,12 +56,6 @@ async function ports() {
       LOG_LEVEL: 'debug',
     },
   };
-}
-
-function start(args: string[], env: Record<string, string>): RunningScript {
-  const npm = runNpm(args, env);
-  started.push(npm);
-  return npm;
 }
 
 interface LogLine {
@@ -106,19 +111,22 @@ async function waitUntilHeld(endpoint: string, queueUrl: string): Promise<void> 
   }
 }
 
-async function expectNothingLeft(processes: number[], listening: number[]): Promise<void> {
+async function expectNothingLeft(expect: ExpectStatic, processes: number[], listening: number[]): Promise<void> {
   await eventually('every process of the stack to be gone', () => (processes.some(isAlive) ? undefined : true), 10_000);
   for (const port of listening) expect(await tryConnect('127.0.0.1', port), `port ${port}`).toBe('ECONNREFUSED');
 }
 
-describe('stopping the stack started with npm', () => {
-  it.each([
+// Each case runs its own stack (npm, node, DynamoDB Local) on ports of its own, and waits for its
+// own outcomes: the four run side by side.
+describe.concurrent('stopping the stack started with npm', () => {
+  it.for([
     ['Ctrl-C in a terminal (SIGINT to the process group)', 'group-SIGINT'],
     ['kill -TERM of the npm process alone', 'npm-SIGTERM'],
   ])(
     '%s: in-flight commands are decided and replied before DynamoDB Local stops; exit 0; nothing left',
     { timeout: 120_000 },
-    async (_, how) => {
+    async ([, how], { expect, onTestFinished }) => {
+      const { start, track } = processesOf(onTestFinished);
       const { sqsPort, dynamodbPort, env } = await ports();
       const npm = start(['start'], env);
       const [, queueUrl] = await npm.waitForOutput(/command queue\s+(\S+)/);
@@ -139,7 +147,7 @@ describe('stopping the stack started with npm', () => {
       process.kill(jvm, 'SIGCONT');
 
       expect(await npm.exited, npm.output()).toBe(0);
-      await expectNothingLeft([...stack, npmPid], [sqsPort, dynamodbPort]);
+      await expectNothingLeft(expect, [...stack, npmPid], [sqsPort, dynamodbPort]);
 
       const lines = logLines(npm.output());
       const at = (msg: string) => lines.findIndex((line) => line.msg === msg);
@@ -155,20 +163,25 @@ describe('stopping the stack started with npm', () => {
     },
   );
 
-  it.each([
+  it.for([
     ['SIGINT to the process group', 'group-SIGINT'],
     ['SIGTERM to npm', 'npm-SIGTERM'],
-  ])('npm run api with its own stack stops on %s with exit 0 and leaves nothing behind', { timeout: 120_000 }, async (_, how) => {
-    const { sqsPort, dynamodbPort, apiPort, env } = await ports();
-    const npm = start(['run', 'api'], env);
-    await npm.waitForOutput(/wallet API on (\S+)/);
-    const npmPid = npm.child.pid ?? 0;
-    const stack = track(descendants(npmPid));
-    expect(await tryConnect('127.0.0.1', apiPort)).toBe('connected');
+  ])(
+    'npm run api with its own stack stops on %s with exit 0 and leaves nothing behind',
+    { timeout: 120_000 },
+    async ([, how], { expect, onTestFinished }) => {
+      const { start, track } = processesOf(onTestFinished);
+      const { sqsPort, dynamodbPort, apiPort, env } = await ports();
+      const npm = start(['run', 'api'], env);
+      await npm.waitForOutput(/wallet API on (\S+)/);
+      const npmPid = npm.child.pid ?? 0;
+      const stack = track(descendants(npmPid));
+      expect(await tryConnect('127.0.0.1', apiPort)).toBe('connected');
 
-    if (how === 'group-SIGINT') process.kill(-npmPid, 'SIGINT');
-    else process.kill(npmPid, 'SIGTERM');
-    expect(await npm.exited, npm.output()).toBe(0);
-    await expectNothingLeft([...stack, npmPid], [sqsPort, dynamodbPort, apiPort]);
-  });
+      if (how === 'group-SIGINT') process.kill(-npmPid, 'SIGINT');
+      else process.kill(npmPid, 'SIGTERM');
+      expect(await npm.exited, npm.output()).toBe(0);
+      await expectNothingLeft(expect, [...stack, npmPid], [sqsPort, dynamodbPort, apiPort]);
+    },
+  );
 });
