@@ -25,7 +25,9 @@ async function run(expect: ExpectStatic, script: string, args: string[]): Promis
 
 // The cases run side by side (each on users of its own, each publish waiting on a reply queue of its
 // own): the file takes the time of its longest chain of scripts rather than the sum of all.
-describe.concurrent('command-line scripts against a configured endpoint', () => {
+// A case runs a chain of up to a dozen scripts (each a node process that waits for its reply), side by side with
+// the others: on a loaded 2-core machine one chain took over 60 s, so the safety net is wider than the default.
+describe.concurrent('command-line scripts against a configured endpoint', { timeout: 180_000 }, () => {
   it('init-tables seeds 10 users with balances from 50 to 120; publish, balance and history use them', async ({ expect }) => {
     const seeded = await run(expect, 'scripts/init-tables.ts', []);
     const users = [...seeded.matchAll(/^ {2}(\S+) {2}balance (\d+\.\d\d) {2}USD$/gm)].map((match) => ({
