@@ -49,11 +49,14 @@ interface WireAttribute {
   BinaryListValues?: (string | Uint8Array)[];
 }
 
+/** A plain Uint8Array, as the SDK's base64 decoder returns (not a Buffer: deep equality with SDK output holds). */
+const fromBase64 = (value: string): Uint8Array => new Uint8Array(Buffer.from(value, 'base64'));
+
 /** Binary attribute values come back as base64; the SDK hands them out as Uint8Array. */
 function decodeBinaryAttributes(messages: { MessageAttributes?: Record<string, WireAttribute> }[] | undefined): void {
   for (const message of messages ?? []) {
     for (const attribute of Object.values(message.MessageAttributes ?? {})) {
-      if (typeof attribute.BinaryValue === 'string') attribute.BinaryValue = Buffer.from(attribute.BinaryValue, 'base64');
+      if (typeof attribute.BinaryValue === 'string') attribute.BinaryValue = fromBase64(attribute.BinaryValue);
       if (attribute.BinaryListValues) {
         attribute.BinaryListValues = attribute.BinaryListValues.map((value) =>
           typeof value === 'string' ? Buffer.from(value, 'base64') : value,
