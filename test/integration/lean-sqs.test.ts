@@ -13,7 +13,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import { withLeanSqs } from '../../src/queue/lean-sqs/lean-sqs-client.js';
+import { withLeanSqs } from '../../src/net/lean-sqs-client.js';
 
 /**
  * Contract tests: each hot call through the SDK and through the lean client,

@@ -1,7 +1,7 @@
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { describe, expect, it } from 'vitest';
-import { SigV4Signer } from '../../src/queue/lean-sqs/sigv4.js';
+import { SigV4Signer } from '../../src/net/sigv4.js';
 
 const body = JSON.stringify({ QueueUrl: 'https://sqs.eu-west-1.amazonaws.com/123456789012/q', MaxNumberOfMessages: 10 });
 const headers = { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'AmazonSQS.ReceiveMessage', 'x-amzn-query-mode': 'true' };

@@ -1,6 +1,7 @@
 import { type Agent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { type Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { LeanSqsAttemptError } from '../errors.js';
 import { type SigningCredentials, SigV4Signer } from './sigv4.js';
 
 export interface LeanSqsOptions {
@@ -19,11 +20,6 @@ function leanOperation(command: unknown): LeanOperation | undefined {
   if (command instanceof DeleteMessageBatchCommand) return 'DeleteMessageBatch';
   if (command instanceof SendMessageBatchCommand) return 'SendMessageBatch';
   return undefined;
-}
-
-/** A failed lean attempt that the SDK should make again (see `withLeanSqs`). */
-class LeanAttemptFailed extends Error {
-  readonly code = 'LEAN_ATTEMPT_FAILED';
 }
 
 /** The error the SDK's NodeHttpHandler throws when a request's abortSignal fires (same name, message, cause). */
@@ -126,7 +122,7 @@ export function withLeanSqs(sdk: SQSClient, options: LeanSqsOptions): SQSClient 
     );
     headers['content-length'] = String(Buffer.byteLength(body));
     const { response, text } = await post(url, headers, body, abortSignal);
-    if (response.statusCode !== 200) throw new LeanAttemptFailed(`HTTP ${response.statusCode}`);
+    if (response.statusCode !== 200) throw new LeanSqsAttemptError(`HTTP ${response.statusCode}`);
     const output = (text ? JSON.parse(text) : {}) as Record<string, unknown> & { Messages?: [] };
     if (operation === 'ReceiveMessage') decodeBinaryAttributes(output.Messages);
     return { $metadata: metadataOf(response), ...output };
@@ -148,13 +144,13 @@ export function withLeanSqs(sdk: SQSClient, options: LeanSqsOptions): SQSClient 
       const onAbort = () => request.destroy(abortErrorFor(abortSignal as AbortSignal));
       abortSignal?.addEventListener('abort', onAbort, { once: true });
       const done = () => abortSignal?.removeEventListener('abort', onAbort);
-      request.setTimeout(options.requestTimeoutMs, () => request.destroy(new LeanAttemptFailed('request timed out')));
+      request.setTimeout(options.requestTimeoutMs, () => request.destroy(new LeanSqsAttemptError('request timed out')));
       request.on('error', (error) => {
         done();
         reject(
-          error.name === 'AbortError' || error instanceof LeanAttemptFailed
+          error.name === 'AbortError' || error instanceof LeanSqsAttemptError
             ? error
-            : new LeanAttemptFailed('network error', { cause: error }),
+            : new LeanSqsAttemptError('network error', { cause: error }),
         );
       });
       request.on('response', (response) => {
@@ -162,7 +158,7 @@ export function withLeanSqs(sdk: SQSClient, options: LeanSqsOptions): SQSClient 
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
         response.on('error', (error) => {
           done();
-          reject(error.name === 'AbortError' ? error : new LeanAttemptFailed('network error', { cause: error }));
+          reject(error.name === 'AbortError' ? error : new LeanSqsAttemptError('network error', { cause: error }));
         });
         response.on('end', () => {
           done();
@@ -183,7 +179,7 @@ export function withLeanSqs(sdk: SQSClient, options: LeanSqsOptions): SQSClient 
         try {
           return await sendLean(operation, typed.input, sendOptions?.abortSignal);
         } catch (error) {
-          if (!(error instanceof LeanAttemptFailed)) throw error;
+          if (!(error instanceof LeanSqsAttemptError)) throw error;
           return target.send(typed as never, sendOptions as never);
         }
       };
