@@ -230,8 +230,11 @@ describe.each(emulators)('the lean SQS client on $name', (emulator) => {
     const queueUrl = `${(await queue()).replace(/[^/]+$/, '')}missing-${randomUUID().slice(0, 8)}`;
     const receive = new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 0 });
     const bySdk = (await sdk.send(receive).catch((error: unknown) => error)) as Record<string, unknown>;
+    fallback.mockClear();
     const byLean = (await lean.send(receive).catch((error: unknown) => error)) as Record<string, unknown>;
     expect(bySdk).toBeInstanceOf(Error);
+    // The refused lean call was sent once more through the SDK, whose error it throws.
+    expect(fallback).toHaveBeenCalledTimes(1);
     const shape = (error: Record<string, unknown>) => ({
       name: error.name,
       $fault: error.$fault,
@@ -252,7 +255,10 @@ describe.each(emulators)('the lean SQS client on $name', (emulator) => {
         .catch((caught: unknown) => caught as Error);
       return { name: (error as Error).name, message: (error as Error).message, ms: Date.now() - started };
     };
+    fallback.mockClear();
     const [bySdk, byLean] = await Promise.all([aborted(sdk), aborted(lean)]);
+    // An aborted call is not re-sent through the SDK.
+    expect(fallback).not.toHaveBeenCalled();
     expect(byLean.ms).toBeLessThan(5_000);
     expect({ name: byLean.name, message: byLean.message }).toEqual({ name: bySdk.name, message: bySdk.message });
   });
