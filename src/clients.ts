@@ -7,6 +7,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Config } from './config.js';
 import { traceAwsCalls } from './observability/tracing.js';
+import { withLeanSqs } from './net/lean-sqs-client.js';
 
 export interface AwsClients {
   sqs: SQSClient;
@@ -26,14 +27,27 @@ const SQS_REQUEST_TIMEOUT_MS = 30_000;
  * worker forever). SQS calls long-poll for up to 20 s; a DynamoDB call that
  * takes seconds is a hung store, retried and then ridden out by the circuit.
  */
-function keepAliveHandler(maxSockets: number, requestTimeout: number): NodeHttpHandler {
+function keepAliveHandler(
+  maxSockets: number,
+  requestTimeout: number,
+  agents: KeepAliveAgents = keepAliveAgents(maxSockets),
+): NodeHttpHandler {
   return new NodeHttpHandler({
-    httpAgent: new Agent({ keepAlive: true, maxSockets }),
-    httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets }),
+    httpAgent: agents.http,
+    httpsAgent: agents.https,
     connectionTimeout: 3_000,
     requestTimeout,
     throwOnRequestTimeout: true,
   });
+}
+
+interface KeepAliveAgents {
+  http: Agent;
+  https: HttpsAgent;
+}
+
+function keepAliveAgents(maxSockets: number): KeepAliveAgents {
+  return { http: new Agent({ keepAlive: true, maxSockets }), https: new HttpsAgent({ keepAlive: true, maxSockets }) };
 }
 
 const SDK_NODE_WARNING_SWITCH = 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED';
@@ -72,18 +86,26 @@ function credentialsFor(config: Config): { credentials?: typeof EMULATOR_CREDENT
   return config.stack === 'aws' ? {} : { credentials: EMULATOR_CREDENTIALS };
 }
 
-/** An SQS client of ours with a connection pool of `maxSockets`, at `endpoint` when one is given. */
+/**
+ * An SQS client of ours with a connection pool of `maxSockets`, at `endpoint`
+ * when one is given. With `config.sqsClient` lean (the default), its hot
+ * calls take the lean path (net/lean-sqs-client.ts) over the same sockets,
+ * credentials and region; every other call is the SDK's.
+ */
 function sqsClient(config: Config, maxSockets: number, endpoint: string | undefined): SQSClient {
-  return withoutSdkNodeWarning(
+  const agents = keepAliveAgents(maxSockets);
+  const sdk = withoutSdkNodeWarning(
     () =>
       new SQSClient({
         ...SQS_SETTINGS,
         region: config.region,
-        requestHandler: keepAliveHandler(maxSockets, SQS_REQUEST_TIMEOUT_MS),
+        requestHandler: keepAliveHandler(maxSockets, SQS_REQUEST_TIMEOUT_MS, agents),
         ...credentialsFor(config),
         ...(endpoint && { endpoint, useQueueUrlAsEndpoint: false }),
       }),
   );
+  if (config.sqsClient === 'sdk') return sdk;
+  return withLeanSqs(sdk, { ...(endpoint && { endpoint }), agents, requestTimeoutMs: SQS_REQUEST_TIMEOUT_MS });
 }
 
 /**

@@ -189,6 +189,12 @@ export const EnvSchema = z.object({
     .max(60_000)
     .default(5_000)
     .describe('A DynamoDB call with no answer after this long fails (and is retried; a store that keeps hanging pauses the worker)'),
+  WALLET_SQS_CLIENT: z
+    .enum(['lean', 'sdk'])
+    .default('lean')
+    .describe(
+      'Client of the hot SQS calls (ReceiveMessage, DeleteMessageBatch, SendMessageBatch): lean (a small signed JSON path, less CPU per command) or sdk (the AWS SDK for every call)',
+    ),
   WALLET_MAX_SOCKETS: positiveInt.max(4096).default(64).describe('Keep-alive sockets per AWS client'),
   WALLET_METRICS_PORT: port
     .optional()
@@ -281,6 +287,8 @@ export interface Config {
   maxConflictRetries: number;
   groupCommit: { enabled: boolean; maxActions: number };
   maxSockets: number;
+  /** Who sends the hot SQS calls (clients.ts): the lean path or the SDK. */
+  sqsClient: 'lean' | 'sdk';
   dynamodbRequestTimeoutMs: number;
   observability: {
     metricsPort?: number;
@@ -397,6 +405,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxConflictRetries: e.WALLET_MAX_CONFLICT_RETRIES,
     groupCommit: { enabled: e.WALLET_GROUP_COMMIT, maxActions: e.WALLET_GROUP_MAX_ACTIONS },
     maxSockets: e.WALLET_MAX_SOCKETS,
+    sqsClient: e.WALLET_SQS_CLIENT,
     dynamodbRequestTimeoutMs: e.WALLET_DYNAMODB_TIMEOUT_MS,
     observability: {
       ...(e.WALLET_METRICS_PORT !== undefined && { metricsPort: e.WALLET_METRICS_PORT }),

@@ -37,7 +37,8 @@ export type WalletErrorCode =
   | 'one_effect_violated'
   | 'redrive_incomplete'
   | 'usage'
-  | 'bench_usage';
+  | 'bench_usage'
+  | 'lean_sqs_attempt_failed';
 
 export abstract class WalletError extends Error {
   abstract readonly code: WalletErrorCode;
@@ -62,6 +63,15 @@ export class StoreUnavailableError extends WalletError {
  */
 export class StoreFaultError extends WalletError {
   readonly code = 'store_fault' as const;
+  readonly retryable = true;
+}
+
+/**
+ * A lean SQS call (net/lean-sqs-client.ts) got no HTTP 200: it never leaves
+ * that module, which sends the call again through the SDK client.
+ */
+export class LeanSqsAttemptError extends WalletError {
+  readonly code = 'lean_sqs_attempt_failed' as const;
   readonly retryable = true;
 }
 

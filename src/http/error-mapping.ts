@@ -47,6 +47,7 @@ export const ANSWER_BY_CODE: Record<WalletErrorCode, Answer> = {
   redrive_incomplete: 'internal',
   usage: 'internal',
   bench_usage: 'internal',
+  lean_sqs_attempt_failed: 'internal',
 };
 
 /**
