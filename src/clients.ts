@@ -88,7 +88,7 @@ function credentialsFor(config: Config): { credentials?: typeof EMULATOR_CREDENT
 
 /**
  * An SQS client of ours with a connection pool of `maxSockets`, at `endpoint`
- * when one is given. With `config.sqsClient` lean (the default), its hot
+ * when one is given. With `config.sqsClient` lean (opt-in), its hot
  * calls take the lean path (net/lean-sqs-client.ts) over the same sockets,
  * credentials and region; every other call is the SDK's.
  */

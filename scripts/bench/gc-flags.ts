@@ -56,6 +56,7 @@ try {
           tuning: {
             WALLET_POLLERS: String(DEFAULT_OPTIONS.pollers),
             WALLET_MAX_SOCKETS: String(DEFAULT_OPTIONS.maxSockets),
+            WALLET_SQS_CLIENT: DEFAULT_OPTIONS.sqsClient,
             WALLET_GROUP_COMMIT: 'true',
           },
           publishConcurrency: DEFAULT_OPTIONS.publishConcurrency,

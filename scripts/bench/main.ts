@@ -86,7 +86,11 @@ try {
     commands: options.commands,
     users: options.users,
     workers: options.workers,
-    tuning: { WALLET_POLLERS: String(options.pollers), WALLET_MAX_SOCKETS: String(options.maxSockets) },
+    tuning: {
+      WALLET_POLLERS: String(options.pollers),
+      WALLET_MAX_SOCKETS: String(options.maxSockets),
+      WALLET_SQS_CLIENT: options.sqsClient,
+    },
     publishConcurrency: options.publishConcurrency,
     collectors: options.collectors,
     window: windowFor(options, options.workers),

@@ -31,6 +31,8 @@ export interface BenchOptions {
   /** WALLET_POLLERS of the bench workers: messages in flight (pollers × 10) bound the group sizes. */
   pollers: number;
   maxSockets: number;
+  /** WALLET_SQS_CLIENT of the bench workers: the lean path for the hot SQS calls (opt-in in the product, measured here). */
+  sqsClient: 'lean' | 'sdk';
   /** Concurrencies tried for the ceiling; the best is used for every direct run of many users. */
   concurrencies: number[];
   /** Commands each end-to-end run sends and waits for before it measures (the fresh worker's warm-up), and each engine-only run submits before it measures: the same for every run a figure is compared with. */
@@ -67,6 +69,7 @@ export const DEFAULT_OPTIONS: BenchOptions = {
   workers: 1,
   pollers: 64,
   maxSockets: 128,
+  sqsClient: process.env.BENCH_SQS_CLIENT === 'sdk' ? 'sdk' : 'lean',
   concurrencies: [4, 8, 16, 32, 64],
   // Issue 24: at 1,000 the hot scenario's worker cost 0.42 ms/cmd, at 10,000 0.34 like the uniform one: fewer measures JIT, not the design.
   e2eWarmupCommands: 10_000,
@@ -166,7 +169,12 @@ export function parseBenchOptions(argv: readonly string[], env: Record<string, s
     const key = FLAG_NAMES[flag] as keyof BenchOptions;
     if (key === 'scaling' || key === 'quick') options[key] = isTrue(value);
     else if (key === 'concurrencies') options.concurrencies = value.split(',').map((part) => whole(flag, part, 1));
-    else options[key] = whole(flag, value, ZERO_ALLOWED.has(key) ? 0 : 1);
+    else
+      options[key as Exclude<keyof BenchOptions, 'sqsClient' | 'scaling' | 'quick' | 'concurrencies'>] = whole(
+        flag,
+        value,
+        ZERO_ALLOWED.has(key) ? 0 : 1,
+      );
   }
   if (options.commands < options.users) throw new BenchUsageError('--commands must be at least --users');
   return options;

@@ -50,7 +50,12 @@ try {
       commands,
       users,
       workers: 1,
-      tuning: { WALLET_POLLERS: String(pollers), WALLET_MAX_SOCKETS: String(DEFAULT_OPTIONS.maxSockets), WALLET_GROUP_COMMIT: 'true' },
+      tuning: {
+        WALLET_POLLERS: String(pollers),
+        WALLET_MAX_SOCKETS: String(DEFAULT_OPTIONS.maxSockets),
+        WALLET_SQS_CLIENT: DEFAULT_OPTIONS.sqsClient,
+        WALLET_GROUP_COMMIT: 'true',
+      },
       publishConcurrency: DEFAULT_OPTIONS.publishConcurrency,
       collectors: DEFAULT_OPTIONS.collectors,
       window: windowFor({ pollers }, 1),
