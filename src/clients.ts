@@ -27,11 +27,7 @@ const SQS_REQUEST_TIMEOUT_MS = 30_000;
  * worker forever). SQS calls long-poll for up to 20 s; a DynamoDB call that
  * takes seconds is a hung store, retried and then ridden out by the circuit.
  */
-function keepAliveHandler(
-  maxSockets: number,
-  requestTimeout: number,
-  agents: KeepAliveAgents = keepAliveAgents(maxSockets),
-): NodeHttpHandler {
+function keepAliveHandler(agents: KeepAliveAgents, requestTimeout: number): NodeHttpHandler {
   return new NodeHttpHandler({
     httpAgent: agents.http,
     httpsAgent: agents.https,
@@ -99,7 +95,7 @@ function sqsClient(config: Config, maxSockets: number, endpoint: string | undefi
       new SQSClient({
         ...SQS_SETTINGS,
         region: config.region,
-        requestHandler: keepAliveHandler(maxSockets, SQS_REQUEST_TIMEOUT_MS, agents),
+        requestHandler: keepAliveHandler(agents, SQS_REQUEST_TIMEOUT_MS),
         ...credentialsFor(config),
         ...(endpoint && { endpoint, useQueueUrlAsEndpoint: false }),
       }),
@@ -118,7 +114,7 @@ export function createAwsClients(config: Config, endpoints: { sqs?: string; dyna
     () =>
       new DynamoDBClient({
         region: config.region,
-        requestHandler: keepAliveHandler(config.maxSockets, config.dynamodbRequestTimeoutMs),
+        requestHandler: keepAliveHandler(keepAliveAgents(config.maxSockets), config.dynamodbRequestTimeoutMs),
         ...credentialsFor(config),
         ...(endpoints.dynamodb && { endpoint: endpoints.dynamodb }),
       }),

@@ -23,7 +23,7 @@ function leanOperation(command: unknown): LeanOperation | undefined {
 }
 
 /** The error the SDK's NodeHttpHandler throws when a request's abortSignal fires (same name, message, cause). */
-export function abortErrorFor(signal: AbortSignal): Error {
+function abortErrorFor(signal: AbortSignal): Error {
   const reason: unknown = signal.reason;
   const error =
     reason === undefined || reason instanceof Error
@@ -54,9 +54,7 @@ function decodeBinaryAttributes(messages: { MessageAttributes?: Record<string, W
     for (const attribute of Object.values(message.MessageAttributes ?? {})) {
       if (typeof attribute.BinaryValue === 'string') attribute.BinaryValue = fromBase64(attribute.BinaryValue);
       if (attribute.BinaryListValues) {
-        attribute.BinaryListValues = attribute.BinaryListValues.map((value) =>
-          typeof value === 'string' ? Buffer.from(value, 'base64') : value,
-        );
+        attribute.BinaryListValues = attribute.BinaryListValues.map((value) => (typeof value === 'string' ? fromBase64(value) : value));
       }
     }
   }
