@@ -1,4 +1,4 @@
-import type { CommandOf, CreditOrDebit as Command } from '../../src/messages/command.js';
+import type { Command as AnyCommand, CommandOf, CreditOrDebit as Command } from '../../src/messages/command.js';
 import { seededRandom, zipfSampler } from './zipf.js';
 
 /** How a workload spreads commands over its users. */
@@ -77,6 +77,41 @@ export function withWalletPairs(commands: readonly Command[], mix: WalletMix): B
     const userId = users[Math.floor(index / mix.pairEvery) % users.length] as string;
     return { idempotentKey: command.idempotentKey, userId, type: place === mix.pairEvery - 2 ? 'freeze' : 'unfreeze' };
   });
+}
+
+/**
+ * The set-up of a run with a wallet mix, in two stages, each answered before the next: open every user
+ * (`funded`, then `unfunded`) in `currency`, then credit each of `funded` `openingAmount`. Each stage has
+ * its own run id, so its replies are told apart from the measured run's.
+ */
+export function walletSetupStages(
+  setupRunId: string,
+  funded: readonly string[],
+  unfunded: readonly string[],
+  currency: string,
+  openingAmount: string,
+): { runId: string; commands: AnyCommand[] }[] {
+  const creditRunId = `${setupRunId}c`;
+  return [
+    {
+      runId: setupRunId,
+      commands: [...funded, ...unfunded].map((userId, index) => ({
+        idempotentKey: commandKey(setupRunId, index),
+        userId,
+        type: 'open',
+        currency,
+      })),
+    },
+    {
+      runId: creditRunId,
+      commands: funded.map((userId, index) => ({
+        idempotentKey: commandKey(creditRunId, index),
+        userId,
+        type: 'credit',
+        amount: openingAmount,
+      })),
+    },
+  ];
 }
 
 export function commandKey(runId: string, index: number): string {

@@ -11,6 +11,7 @@ import {
   commandIndex,
   openedUserIds,
   statusUserIds,
+  walletSetupStages,
   withWalletPairs,
   type BenchCommand as Command,
   type Distribution,
@@ -213,24 +214,10 @@ async function warmUp(wallet: Wallet, warmRunId: string, options: EndToEndOption
  * `unfunded` (the users the freeze/unfreeze pairs act on).
  */
 async function openWallets(wallet: Wallet, setupRunId: string, funded: readonly string[], unfunded: readonly string[]): Promise<void> {
-  const opens: AnyCommand[] = [...funded, ...unfunded].map((userId, index) => ({
-    idempotentKey: `${setupRunId}-${index}`,
-    userId,
-    type: 'open',
-    currency: wallet.config.defaultCurrency,
-  }));
-  const credits: AnyCommand[] = funded.map((userId, index) => ({
-    idempotentKey: `${setupRunId}c-${index}`,
-    userId,
-    type: 'credit',
-    amount: formatMoney(OPENING_BALANCE_CENTS, 3),
-  }));
-  for (const [round, commands] of [
-    [setupRunId, opens],
-    [`${setupRunId}c`, credits],
-  ] as const) {
+  const currency = wallet.config.defaultCurrency;
+  for (const { runId, commands } of walletSetupStages(setupRunId, funded, unfunded, currency, formatMoney(OPENING_BALANCE_CENTS, 3))) {
     for (let start = 0; start < commands.length; start += 10) await sendBatch(wallet, commands.slice(start, start + 10));
-    const { rejected } = await collect(wallet, round, new Float64Array(commands.length), 1, () => undefined);
+    const { rejected } = await collect(wallet, runId, new Float64Array(commands.length), 1, () => undefined);
     if (rejected > 0) throw new Error(`${rejected} of ${commands.length} wallet set-up commands were refused`);
   }
 }

@@ -7,7 +7,15 @@ import type { AppliedRecord, UserState } from '../../src/ledger/model.js';
 import { recordPut, userAction } from '../../src/ledger/transact-items.js';
 import type { Command } from '../../src/messages/command.js';
 import { formatMoney } from '../../src/money/money.js';
-import { benchCommands, openedUserIds, statusUserIds, withWalletPairs, type Distribution, type WalletMix } from './commands.js';
+import {
+  benchCommands,
+  openedUserIds,
+  statusUserIds,
+  walletSetupStages,
+  withWalletPairs,
+  type Distribution,
+  type WalletMix,
+} from './commands.js';
 import type { DirectRun } from './direct-apply.js';
 import { cpuClock } from './cpu.js';
 import { emptyMeters, meterWallet, type WorkerMeters } from './meter.js';
@@ -104,7 +112,7 @@ export async function runEngineDirect(
   }
 }
 
-/** The end-to-end run's wallet set-up (end-to-end.ts openWallets), through the engine: open every user, then credit `funded` the seed's opening balance. */
+/** The end-to-end run's wallet set-up (end-to-end.ts openWallets), through the engine. */
 async function openThroughEngine(
   engine: LedgerEngine,
   setupRunId: string,
@@ -112,19 +120,7 @@ async function openThroughEngine(
   unfunded: readonly string[],
   currency: string,
 ): Promise<void> {
-  const opens: Command[] = [...funded, ...unfunded].map((userId, index) => ({
-    idempotentKey: `${setupRunId}-${index}`,
-    userId,
-    type: 'open',
-    currency,
-  }));
-  const credits: Command[] = funded.map((userId, index) => ({
-    idempotentKey: `${setupRunId}c-${index}`,
-    userId,
-    type: 'credit',
-    amount: formatMoney(OPENING_BALANCE_CENTS, 3),
-  }));
-  for (const commands of [opens, credits]) {
+  for (const { commands } of walletSetupStages(setupRunId, funded, unfunded, currency, formatMoney(OPENING_BALANCE_CENTS, 3))) {
     for (let start = 0; start < commands.length; start += 10) {
       const results = await engine.submit(commands.slice(start, start + 10));
       const notApplied = results.find(

@@ -16,6 +16,7 @@ import {
   openedUserIds,
   UNIFORM_WALLET_MIX,
   userPicker,
+  walletSetupStages,
   withWalletPairs,
 } from '../../scripts/bench/commands.js';
 import { costsPerCommand, emptyMeters, meterClient, mergeMeters, type ClientMeter } from '../../scripts/bench/meter.js';
@@ -153,6 +154,26 @@ describe('bench wallet mix', () => {
     expect(new Set(mixed.map((command) => command.idempotentKey)).size).toBe(1_000);
     expect(openedUserIds(users, UNIFORM_WALLET_MIX)).toEqual(['u0', 'u1']);
     expect(openedUserIds(users, undefined)).toEqual([]);
+  });
+
+  it('sets a wallet mix up in two stages, each under a run id of its own: every user opened, then the funded ones credited', () => {
+    const [opens, credits] = walletSetupStages('s1', ['u0', 'u1'], ['st0'], 'EUR', '10.000');
+    expect(opens).toEqual({
+      runId: 's1',
+      commands: [
+        { idempotentKey: 's1-0', userId: 'u0', type: 'open', currency: 'EUR' },
+        { idempotentKey: 's1-1', userId: 'u1', type: 'open', currency: 'EUR' },
+        { idempotentKey: 's1-2', userId: 'st0', type: 'open', currency: 'EUR' },
+      ],
+    });
+    expect(credits).toEqual({
+      runId: 's1c',
+      commands: [
+        { idempotentKey: 's1c-0', userId: 'u0', type: 'credit', amount: '10.000' },
+        { idempotentKey: 's1c-1', userId: 'u1', type: 'credit', amount: '10.000' },
+      ],
+    });
+    expect(commandIndex('s1c', 's1c-1')).toBe(1);
   });
 });
 
