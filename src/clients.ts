@@ -7,7 +7,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Config } from './config.js';
 import { traceAwsCalls } from './observability/tracing.js';
-import { withLeanSqs } from './net/lean-sqs-client.js';
+import { useLeanSqs } from './net/lean-sqs-client.js';
 
 export interface AwsClients {
   sqs: SQSClient;
@@ -84,7 +84,7 @@ function credentialsFor(config: Config): { credentials?: typeof EMULATOR_CREDENT
 
 /**
  * An SQS client of ours with a connection pool of `maxSockets`, at `endpoint`
- * when one is given. With `config.sqsClient` lean (opt-in), its hot
+ * when one is given. With `config.sqsClient` lean (the default), its hot
  * calls take the lean path (net/lean-sqs-client.ts) over the same sockets,
  * credentials and region; every other call is the SDK's.
  */
@@ -100,8 +100,8 @@ function sqsClient(config: Config, maxSockets: number, endpoint: string | undefi
         ...(endpoint && { endpoint, useQueueUrlAsEndpoint: false }),
       }),
   );
-  if (config.sqsClient === 'sdk') return sdk;
-  return withLeanSqs(sdk, { ...(endpoint && { endpoint }), agents, requestTimeoutMs: SQS_REQUEST_TIMEOUT_MS });
+  if (config.sqsClient === 'lean') useLeanSqs(sdk, { ...(endpoint && { endpoint }), agents, requestTimeoutMs: SQS_REQUEST_TIMEOUT_MS });
+  return sdk;
 }
 
 /**

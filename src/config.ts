@@ -191,9 +191,9 @@ export const EnvSchema = z.object({
     .describe('A DynamoDB call with no answer after this long fails (and is retried; a store that keeps hanging pauses the worker)'),
   WALLET_SQS_CLIENT: z
     .enum(['lean', 'sdk'])
-    .default('sdk')
+    .default('lean')
     .describe(
-      'Client of the hot SQS calls (ReceiveMessage, DeleteMessageBatch, SendMessageBatch): sdk (the AWS SDK for every call) or lean (a small signed JSON path, less CPU per command; opt-in until the chaos harness stages its SQS faults beneath it: docs/performance.md)',
+      'Client of the hot SQS calls (ReceiveMessage, DeleteMessageBatch, SendMessageBatch): lean (a small signed JSON path inside the SDK client, half the client CPU per call; a failed attempt goes on through the SDK) or sdk (the AWS SDK for every call): docs/performance.md',
     ),
   WALLET_MAX_SOCKETS: positiveInt.max(4096).default(64).describe('Keep-alive sockets per AWS client'),
   WALLET_METRICS_PORT: port

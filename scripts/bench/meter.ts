@@ -4,13 +4,15 @@ import { addTransactWrite, emptyTransactWrites, transactWriteUnits, type Transac
 
 /**
  * Counts what a worker asks of DynamoDB and SQS, from inside its own AWS
- * clients: a middleware in the deserialize step sees every HTTP attempt
- * (the SDK's retries included), with the marshalled input, so the counts are
- * requests actually sent, and each TransactWriteItems is sized from the
- * items it carries.
+ * clients. DynamoDB: a middleware in the deserialize step sees every HTTP
+ * attempt (the SDK's retries included), with the marshalled input, so the
+ * counts are requests actually sent, and each TransactWriteItems is sized
+ * from the items it carries. SQS: a middleware in the initialize step, before
+ * the lean path (net/lean-sqs-client.ts) takes its hot calls, counts calls
+ * (a lean attempt that fails and goes on through the SDK counts once).
  */
 export interface ClientMeter {
-  /** Requests sent, by operation (every attempt). */
+  /** Requests sent, by operation (DynamoDB: every attempt; SQS: every call). */
   requests: Record<string, number>;
   /** Requests answered with an error, by error name (e.g. TransactionCanceledException). */
   errors: Record<string, number>;
@@ -40,13 +42,20 @@ interface Meterable {
         next: (args: { input: unknown }) => Promise<unknown>,
         context: { commandName?: string },
       ) => (args: { input: unknown }) => Promise<unknown>,
-      options: { step: 'deserialize'; name: string },
+      options: { step: MeterStep; priority: 'high'; name: string },
     ): void;
   };
 }
 
+type MeterStep = 'initialize' | 'deserialize';
+
 /** `meter` is read on every request, so a caller can swap in a fresh one between runs on the same client. */
-export function meterClient(client: Meterable, meter: () => ClientMeter, onRequest?: (operation: string, input: unknown) => void): void {
+export function meterClient(
+  client: Meterable,
+  step: MeterStep,
+  meter: () => ClientMeter,
+  onRequest?: (operation: string, input: unknown) => void,
+): void {
   const inFlight = new Map<string, number>();
   const busySince = new Map<string, number>();
   client.middlewareStack.add(
@@ -74,7 +83,7 @@ export function meterClient(client: Meterable, meter: () => ClientMeter, onReque
         }
       }
     },
-    { step: 'deserialize', name: 'benchMeter' },
+    { step, priority: 'high', name: 'benchMeter' },
   );
 }
 
@@ -83,6 +92,7 @@ export function meterWallet(clients: AwsClients, meters: WorkerMeters | (() => W
   const current = typeof meters === 'function' ? meters : () => meters;
   meterClient(
     clients.ddb as unknown as Meterable,
+    'deserialize',
     () => current().ddb,
     (operation, input) => {
       if (operation !== 'TransactWriteItems') return;
@@ -90,7 +100,7 @@ export function meterWallet(clients: AwsClients, meters: WorkerMeters | (() => W
       addTransactWrite(current().writes, actions);
     },
   );
-  meterClient(clients.sqs as unknown as Meterable, () => current().sqs);
+  meterClient(clients.sqs as unknown as Meterable, 'initialize', () => current().sqs);
 }
 
 /** Sum of a meter's requests. */

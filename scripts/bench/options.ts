@@ -31,7 +31,7 @@ export interface BenchOptions {
   /** WALLET_POLLERS of the bench workers: messages in flight (pollers × 10) bound the group sizes. */
   pollers: number;
   maxSockets: number;
-  /** WALLET_SQS_CLIENT of the bench workers: the lean path for the hot SQS calls (opt-in in the product, measured here). */
+  /** WALLET_SQS_CLIENT of the bench workers: the product's default (lean); BENCH_SQS_CLIENT=sdk measures the SDK path. */
   sqsClient: 'lean' | 'sdk';
   /** Concurrencies tried for the ceiling; the best is used for every direct run of many users. */
   concurrencies: number[];

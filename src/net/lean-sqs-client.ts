@@ -1,6 +1,6 @@
 import { type Agent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { type Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import { DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { LeanSqsAttemptError } from '../errors.js';
 import { type SigningCredentials, SigV4Signer } from './sigv4.js';
 
@@ -14,12 +14,16 @@ export interface LeanSqsOptions {
 
 type LeanOperation = 'ReceiveMessage' | 'DeleteMessageBatch' | 'SendMessageBatch';
 
-/** The three hot commands; anything else goes to the SDK. */
-function leanOperation(command: unknown): LeanOperation | undefined {
-  if (command instanceof ReceiveMessageCommand) return 'ReceiveMessage';
-  if (command instanceof DeleteMessageBatchCommand) return 'DeleteMessageBatch';
-  if (command instanceof SendMessageBatchCommand) return 'SendMessageBatch';
-  return undefined;
+/** The three hot commands, by the SDK's command name; anything else goes on through the SDK. */
+const LEAN_OPERATIONS = new Map<string, LeanOperation>([
+  ['ReceiveMessageCommand', 'ReceiveMessage'],
+  ['DeleteMessageBatchCommand', 'DeleteMessageBatch'],
+  ['SendMessageBatchCommand', 'SendMessageBatch'],
+]);
+
+/** The send's abortSignal, where the SDK's Command puts it in the handler context (@smithy/types SMITHY_CONTEXT_KEY). */
+function abortSignalOf(context: object): AbortSignal | undefined {
+  return (context as { __smithy_context?: { abortSignal?: AbortSignal } }).__smithy_context?.abortSignal;
 }
 
 /** The error the SDK's NodeHttpHandler throws when a request's abortSignal fires (same name, message, cause). */
@@ -76,23 +80,28 @@ function metadataOf(response: IncomingMessage) {
 }
 
 /**
- * The SQS client with ReceiveMessage, DeleteMessageBatch and SendMessageBatch
- * sent by a lean AWS JSON 1.0 path (no per-request config copy, middleware
- * stack, signer construction or schema serde: ~150 µs of CPU per command at
- * saturation), and every other command sent by the SDK as before.
+ * Sends ReceiveMessage, DeleteMessageBatch and SendMessageBatch of this SDK
+ * client by a lean AWS JSON 1.0 path (no serialiser schema walk, endpoint,
+ * retry and user-agent middleware, or signer construction per request: about
+ * half the client CPU per call), and every other command by the SDK as before.
+ *
+ * It is a middleware at the end of the `initialize` step, so whatever runs
+ * before the SDK's serialiser still runs for lean calls: the chaos harness's
+ * and the tests' staged SQS faults (initialize, high priority) and delivery
+ * counters, and the bench's meters.
  *
  * Retries and errors: a lean call that gets anything but HTTP 200, or a
- * network error or timeout, is sent again once through the SDK client, which
- * then applies its own standard retry policy (3 attempts, backoff) and throws
- * its own error objects. So the lean path never needs its own retry policy
- * or error deserialiser, and errors cannot drift from the SDK's (the
- * classifiers in sqs-errors.ts, aws-errors.ts and the reply publisher see
- * the SDK's exact `name`, `$fault`, `Code`). Re-sending is what the SDK's own
- * retry does for the same failures; a 4xx (e.g. a missing queue) costs one
- * extra request on a path that is failing anyway. An aborted call is not
- * re-sent: it throws the SDK's AbortError.
+ * network error or timeout, goes on down the SDK's own stack (`next`), which
+ * applies its standard retry policy (3 attempts, backoff) and throws its own
+ * error objects. So the lean path never needs its own retry policy or error
+ * deserialiser, and errors cannot drift from the SDK's (the classifiers in
+ * sqs-errors.ts, aws-errors.ts and the reply publisher see the SDK's exact
+ * `name`, `$fault`, `Code`). Re-sending is what the SDK's own retry does for
+ * the same failures; a 4xx (e.g. a missing queue) costs one extra request on
+ * a path that is failing anyway. An aborted call is not re-sent: it throws
+ * the SDK's AbortError.
  */
-export function withLeanSqs(sdk: SQSClient, options: LeanSqsOptions): SQSClient {
+export function useLeanSqs(sdk: SQSClient, options: LeanSqsOptions): void {
   let signer: Promise<SigV4Signer> | undefined;
   const signerFor = () => {
     signer ??= sdk.config.region().then((region) => new SigV4Signer(region, 'sqs'));
@@ -167,20 +176,18 @@ export function withLeanSqs(sdk: SQSClient, options: LeanSqsOptions): SQSClient 
     });
   }
 
-  return new Proxy(sdk, {
-    get(target, property, receiver) {
-      if (property !== 'send') return Reflect.get(target, property, receiver);
-      return async (command: unknown, sendOptions?: { abortSignal?: AbortSignal }) => {
-        const operation = leanOperation(command);
-        if (!operation) return target.send(command as never, sendOptions as never);
-        const typed = command as ReceiveMessageCommand | DeleteMessageBatchCommand | SendMessageBatchCommand;
-        try {
-          return await sendLean(operation, typed.input, sendOptions?.abortSignal);
-        } catch (error) {
-          if (!(error instanceof LeanSqsAttemptError)) throw error;
-          return target.send(typed as never, sendOptions as never);
-        }
-      };
+  sdk.middlewareStack.add(
+    (next, context) => async (args) => {
+      const operation = LEAN_OPERATIONS.get(context.commandName ?? '');
+      if (!operation) return next(args);
+      try {
+        const output = await sendLean(operation, args.input as { QueueUrl?: string }, abortSignalOf(context));
+        return { output, response: undefined } as never;
+      } catch (error) {
+        if (!(error instanceof LeanSqsAttemptError)) throw error;
+        return next(args);
+      }
     },
-  }) as SQSClient;
+    { step: 'initialize', priority: 'low', name: 'leanSqs' },
+  );
 }

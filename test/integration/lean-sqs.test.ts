@@ -13,7 +13,8 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
-import { withLeanSqs } from '../../src/net/lean-sqs-client.js';
+import { countDeliveries, injectSqsFaults } from '../../scripts/chaos/fault-injection.js';
+import { useLeanSqs } from '../../src/net/lean-sqs-client.js';
 
 /**
  * Contract tests: each hot call through the SDK and through the lean client,
@@ -68,12 +69,20 @@ function sdkClient(endpoint: string): SQSClient {
   });
 }
 
-/** The lean client over an SDK client of its own, whose `send` is watched: a lean call must not fall back to it. */
+/** An SDK client with the lean path, whose calls reaching the SDK's own serialiser are watched: a lean call must not fall back to it. */
 function leanClient(endpoint: string) {
-  const base = sdkClient(endpoint);
-  const fallback = vi.spyOn(base, 'send');
+  const lean = sdkClient(endpoint);
+  const fallback = vi.fn();
+  lean.middlewareStack.add(
+    (next, context) => (args) => {
+      fallback(context.commandName);
+      return next(args);
+    },
+    { step: 'serialize', name: 'watchFallback' },
+  );
   const agents = { http: new Agent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
-  return { lean: withLeanSqs(base, { endpoint, agents, requestTimeoutMs: 30_000 }), fallback };
+  useLeanSqs(lean, { endpoint, agents, requestTimeoutMs: 30_000 });
+  return { lean, fallback };
 }
 
 /** What must match between two receives of equal messages: all but ids, handles and times. */
@@ -261,5 +270,69 @@ describe.each(emulators)('the lean SQS client on $name', (emulator) => {
     expect(fallback).not.toHaveBeenCalled();
     expect(byLean.ms).toBeLessThan(5_000);
     expect({ name: byLean.name, message: byLean.message }).toEqual({ name: bySdk.name, message: bySdk.message });
+  });
+});
+
+describe('staged SQS faults and counters (the chaos harness, the tests) on the lean path', () => {
+  const endpoint = () => inject('endpoints').sqs;
+  const fresh = async () => {
+    const { lean, fallback } = leanClient(endpoint());
+    const { QueueUrl } = await sdkClient(endpoint()).send(new CreateQueueCommand({ QueueName: `lean-staged-${randomUUID().slice(0, 8)}` }));
+    return { lean, fallback, queueUrl: QueueUrl as string };
+  };
+  const entries = [{ Id: 'one', MessageBody: 'staged' }];
+  const queued = async (queueUrl: string) =>
+    (await sdkClient(endpoint()).send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 })))
+      .Messages ?? [];
+
+  it('a fault staged before the call fails the lean send and nothing is sent', async () => {
+    const { lean, fallback, queueUrl } = await fresh();
+    const faults: string[] = [];
+    injectSqsFaults(
+      lean,
+      1,
+      () => 0,
+      (kind, command) => faults.push(`${kind} ${command}`),
+    );
+    await expect(lean.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }))).rejects.toMatchObject({
+      name: 'RequestThrottled',
+    });
+    expect(faults).toEqual(['sqs-before SendMessageBatchCommand']);
+    expect(await queued(queueUrl)).toEqual([]);
+    expect(fallback).not.toHaveBeenCalled();
+  });
+
+  it('a fault staged after the call fails the lean send that took effect: the message is on the queue', async () => {
+    const { lean, fallback, queueUrl } = await fresh();
+    const faults: string[] = [];
+    injectSqsFaults(
+      lean,
+      1,
+      () => 0.9,
+      (kind, command) => faults.push(`${kind} ${command}`),
+    );
+    await expect(lean.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }))).rejects.toMatchObject({
+      name: 'TimeoutError',
+    });
+    expect(faults).toEqual(['sqs-after SendMessageBatchCommand']);
+    expect((await queued(queueUrl)).map((message) => message.Body)).toEqual(['staged']);
+    expect(fallback).not.toHaveBeenCalled();
+  });
+
+  it('the delivery counter counts what lean receives hand out', async () => {
+    const { lean, fallback, queueUrl } = await fresh();
+    let delivered = 0;
+    countDeliveries(lean, (count) => {
+      delivered += count;
+    });
+    await sdkClient(endpoint()).send(
+      new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: [...entries, { Id: 'two', MessageBody: 'staged' }] }),
+    );
+    const { Messages = [] } = await lean.send(
+      new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
+    );
+    expect(delivered).toBe(Messages.length);
+    expect(delivered).toBeGreaterThan(0);
+    expect(fallback).not.toHaveBeenCalled();
   });
 });

@@ -250,6 +250,7 @@ describe('bench write capacity', () => {
     const seen: string[] = [];
     meterClient(
       client as never,
+      'deserialize',
       () => meter,
       (operation) => seen.push(operation),
     );
