@@ -183,6 +183,15 @@ export const WORKER_CALL_SITES: Record<string, CallSite> = {
     notGranted: 'health check of the HTTP gateway (npm run api), not deployed with the worker',
   },
   'src/queue/command-publisher.ts#SendMessageCommand': { notGranted: CLIENT_SIDE },
+  'src/net/lean-sqs-client.ts#ReceiveMessageCommand': {
+    notGranted: 'dispatch only (instanceof): the lean path sends the calls its callers make, granted at their call sites',
+  },
+  'src/net/lean-sqs-client.ts#DeleteMessageBatchCommand': {
+    notGranted: 'dispatch only (instanceof): the lean path sends the calls its callers make, granted at their call sites',
+  },
+  'src/net/lean-sqs-client.ts#SendMessageBatchCommand': {
+    notGranted: 'dispatch only (instanceof): the lean path sends the calls its callers make, granted at their call sites',
+  },
 
   // sqs-consumer's own calls, all on the command queue it was given.
   'sqs-consumer#ReceiveMessageCommand': { why: 'the poll', grants: [{ actions: ['sqs:ReceiveMessage'], on: ['CommandQueue'] }] },

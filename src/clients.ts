@@ -90,17 +90,21 @@ function credentialsFor(config: Config): { credentials?: typeof EMULATOR_CREDENT
  */
 function sqsClient(config: Config, maxSockets: number, endpoint: string | undefined): SQSClient {
   const agents = keepAliveAgents(maxSockets);
-  const sdk = withoutSdkNodeWarning(
-    () =>
-      new SQSClient({
-        ...SQS_SETTINGS,
-        region: config.region,
-        requestHandler: keepAliveHandler(agents, SQS_REQUEST_TIMEOUT_MS),
-        ...credentialsFor(config),
-        ...(endpoint && { endpoint, useQueueUrlAsEndpoint: false }),
-      }),
-  );
-  if (config.sqsClient === 'lean') useLeanSqs(sdk, { ...(endpoint && { endpoint }), agents, requestTimeoutMs: SQS_REQUEST_TIMEOUT_MS });
+  const build = () =>
+    withoutSdkNodeWarning(
+      () =>
+        new SQSClient({
+          ...SQS_SETTINGS,
+          region: config.region,
+          requestHandler: keepAliveHandler(agents, SQS_REQUEST_TIMEOUT_MS),
+          ...credentialsFor(config),
+          ...(endpoint && { endpoint, useQueueUrlAsEndpoint: false }),
+        }),
+    );
+  const sdk = build();
+  if (config.sqsClient === 'lean') {
+    useLeanSqs(sdk, { ...(endpoint && { endpoint }), agents, requestTimeoutMs: SQS_REQUEST_TIMEOUT_MS, fallback: build() });
+  }
   return sdk;
 }
 

@@ -68,7 +68,7 @@ export class StoreFaultError extends WalletError {
 
 /**
  * A lean SQS call (net/lean-sqs-client.ts) got no HTTP 200: it never leaves
- * that module, which passes the call on down the SDK client's own stack.
+ * that module, which sends the call again through a plain SDK client.
  */
 export class LeanSqsAttemptError extends WalletError {
   readonly code = 'lean_sqs_attempt_failed' as const;

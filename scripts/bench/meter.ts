@@ -7,9 +7,9 @@ import { addTransactWrite, emptyTransactWrites, transactWriteUnits, type Transac
  * clients. DynamoDB: a middleware in the deserialize step sees every HTTP
  * attempt (the SDK's retries included), with the marshalled input, so the
  * counts are requests actually sent, and each TransactWriteItems is sized
- * from the items it carries. SQS: a middleware in the initialize step, before
- * the lean path (net/lean-sqs-client.ts) takes its hot calls, counts calls
- * (a lean attempt that fails and goes on through the SDK counts once).
+ * from the items it carries. SQS: a middleware in the initialize step, which
+ * the lean path's calls (net/lean-sqs-client.ts) run too, counts calls (a
+ * lean attempt sent again by the SDK fallback counts once).
  */
 export interface ClientMeter {
   /** Requests sent, by operation (DynamoDB: every attempt; SQS: every call). */

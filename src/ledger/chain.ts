@@ -40,11 +40,29 @@ export function entryHash(previousHash: string | undefined, entryItem: Record<st
     .digest('hex');
 }
 
+/** Top-level attributes that are not an entry's content. */
+const NOT_CONTENT: ReadonlySet<string> = new Set([HASH_ATTRIBUTE, ...BOOKKEEPING_ATTRIBUTES]);
+
 /** The canonical text of an item, without its `hash` attribute and later bookkeeping. */
 export function canonicalItem(item: Record<string, unknown>): string {
-  const { [HASH_ATTRIBUTE]: _ignored, ...content } = item;
-  for (const attribute of BOOKKEEPING_ATTRIBUTES) delete content[attribute];
-  return encode(content);
+  return encodeMap(item, NOT_CONTENT);
+}
+
+/**
+ * A map: members sorted by key (UTF-16 code units, as `<` compares), undefined
+ * members and `skip`ped keys left out. A loop over sorted keys rather than
+ * entries filtered, sorted and mapped: this runs for every applied command.
+ */
+function encodeMap(value: Record<string, unknown>, skip?: ReadonlySet<string>): string {
+  let text = 'M{';
+  let separator = '';
+  for (const key of Object.keys(value).sort()) {
+    const member = value[key];
+    if (member === undefined || skip?.has(key)) continue;
+    text += `${separator}${JSON.stringify(key)}:${encode(member)}`;
+    separator = ',';
+  }
+  return `${text}}`;
 }
 
 function encode(value: unknown): string {
@@ -59,12 +77,7 @@ function encode(value: unknown): string {
     // Sets have no order: sort the encoded members.
     return `SET[${[...value].map(encode).sort().join(',')}]`;
   }
-  if (typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, member]) => member !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `M{${entries.map(([key, member]) => `${JSON.stringify(key)}:${encode(member)}`).join(',')}}`;
-  }
+  if (typeof value === 'object') return encodeMap(value as Record<string, unknown>);
   throw new TypeError(`cannot hash a value of type ${typeof value}`);
 }
 

@@ -1,10 +1,12 @@
 import { type Agent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { type Agent as HttpsAgent, request as httpsRequest } from 'node:https';
-import type { SQSClient } from '@aws-sdk/client-sqs';
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { LeanSqsAttemptError } from '../errors.js';
 import { type SigningCredentials, SigV4Signer } from './sigv4.js';
 
 export interface LeanSqsOptions {
+  /** A plain SDK client with the same settings and agents: a failed lean attempt is sent again by it. */
+  fallback: SQSClient;
   /** The configured endpoint (emulators); unset: the origin of each call's queue URL, as `useQueueUrlAsEndpoint` does. */
   endpoint?: string;
   /** The SDK client's own keep-alive agents, so both paths share one pool. */
@@ -14,16 +16,46 @@ export interface LeanSqsOptions {
 
 type LeanOperation = 'ReceiveMessage' | 'DeleteMessageBatch' | 'SendMessageBatch';
 
-/** The three hot commands, by the SDK's command name; anything else goes on through the SDK. */
-const LEAN_OPERATIONS = new Map<string, LeanOperation>([
-  ['ReceiveMessageCommand', 'ReceiveMessage'],
-  ['DeleteMessageBatchCommand', 'DeleteMessageBatch'],
-  ['SendMessageBatchCommand', 'SendMessageBatch'],
-]);
+type LeanCommand = ReceiveMessageCommand | DeleteMessageBatchCommand | SendMessageBatchCommand;
 
-/** The send's abortSignal, where the SDK's Command puts it in the handler context (@smithy/types SMITHY_CONTEXT_KEY). */
-function abortSignalOf(context: object): AbortSignal | undefined {
-  return (context as { __smithy_context?: { abortSignal?: AbortSignal } }).__smithy_context?.abortSignal;
+/** The three hot commands; anything else goes to the SDK. */
+function leanOperation(command: unknown): LeanOperation | undefined {
+  if (command instanceof ReceiveMessageCommand) return 'ReceiveMessage';
+  if (command instanceof DeleteMessageBatchCommand) return 'DeleteMessageBatch';
+  if (command instanceof SendMessageBatchCommand) return 'SendMessageBatch';
+  return undefined;
+}
+
+type Handler = (args: { input: unknown }) => Promise<{ output: unknown; response?: unknown }>;
+type Middleware = (next: Handler, context: Record<string, unknown>) => Handler;
+interface StackEntry {
+  middleware: Middleware;
+  step?: string;
+  priority?: 'high' | 'normal' | 'low';
+  name?: string;
+}
+
+const PRIORITY_WEIGHT = { high: 3, normal: 2, low: 1 } as const;
+
+/**
+ * The middlewares staged in the client's initialize step (faults and
+ * counters of the chaos harness and the tests, the bench's meters), in the
+ * order the SDK runs them (priority, then the order they were added); the
+ * SDK's own logger is left out (no logger is configured, and it needs the
+ * SDK's log filters in its context). Read on every call, so one staged
+ * after the client was built applies from its next call; with nothing
+ * staged (production) this is the one logger entry, filtered out.
+ */
+function stagedInitializeMiddlewares(stack: SQSClient['middlewareStack']): Middleware[] {
+  const entries: StackEntry[] = [];
+  stack.applyToStack({
+    add: (middleware: Middleware, options: Omit<StackEntry, 'middleware'>) => entries.push({ ...options, middleware }),
+    addRelativeTo: () => undefined,
+  } as never);
+  return entries
+    .filter((entry) => entry.step === 'initialize' && entry.name !== 'loggerMiddleware')
+    .sort((a, b) => PRIORITY_WEIGHT[b.priority ?? 'normal'] - PRIORITY_WEIGHT[a.priority ?? 'normal'])
+    .map((entry) => entry.middleware);
 }
 
 /** The error the SDK's NodeHttpHandler throws when a request's abortSignal fires (same name, message, cause). */
@@ -81,25 +113,28 @@ function metadataOf(response: IncomingMessage) {
 
 /**
  * Sends ReceiveMessage, DeleteMessageBatch and SendMessageBatch of this SDK
- * client by a lean AWS JSON 1.0 path (no serialiser schema walk, endpoint,
- * retry and user-agent middleware, or signer construction per request: about
- * half the client CPU per call), and every other command by the SDK as before.
+ * client by a lean AWS JSON 1.0 path (no middleware stack resolved per send,
+ * no serialiser schema walk, endpoint, retry and user-agent middleware, or
+ * signer construction per request: about half the client CPU per call), and
+ * every other command by the SDK as before.
  *
- * It is a middleware at the end of the `initialize` step, so whatever runs
- * before the SDK's serialiser still runs for lean calls: the chaos harness's
- * and the tests' staged SQS faults (initialize, high priority) and delivery
- * counters, and the bench's meters.
+ * A lean call first runs the middlewares staged in the client's initialize
+ * step, as the SDK would: the chaos harness's and the tests' SQS faults and
+ * delivery counters and the bench's meters see lean calls as they see SDK
+ * calls. (Resolving the SDK's whole stack per send instead cost ~60 µs per
+ * call in a profile at saturation: more than the lean request itself.)
  *
  * Retries and errors: a lean call that gets anything but HTTP 200, or a
- * network error or timeout, goes on down the SDK's own stack (`next`), which
- * applies its standard retry policy (3 attempts, backoff) and throws its own
- * error objects. So the lean path never needs its own retry policy or error
- * deserialiser, and errors cannot drift from the SDK's (the classifiers in
- * sqs-errors.ts, aws-errors.ts and the reply publisher see the SDK's exact
- * `name`, `$fault`, `Code`). Re-sending is what the SDK's own retry does for
- * the same failures; a 4xx (e.g. a missing queue) costs one extra request on
- * a path that is failing anyway. An aborted call is not re-sent: it throws
- * the SDK's AbortError.
+ * network error or timeout, is sent again by `fallback`, a plain SDK client
+ * with the same settings and sockets, which applies its standard retry
+ * policy (3 attempts, backoff) and throws its own error objects. So the lean
+ * path never needs its own retry policy or error deserialiser, and errors
+ * cannot drift from the SDK's (the classifiers in sqs-errors.ts,
+ * aws-errors.ts and the reply publisher see the SDK's exact `name`,
+ * `$fault`, `Code`). Re-sending is what the SDK's own retry does for the
+ * same failures; a 4xx (e.g. a missing queue) costs one extra request on a
+ * path that is failing anyway. The staged middlewares run once per call
+ * either way. An aborted call is not re-sent: it throws the SDK's AbortError.
  */
 export function useLeanSqs(sdk: SQSClient, options: LeanSqsOptions): void {
   let signer: Promise<SigV4Signer> | undefined;
@@ -176,18 +211,36 @@ export function useLeanSqs(sdk: SQSClient, options: LeanSqsOptions): void {
     });
   }
 
-  sdk.middlewareStack.add(
-    (next, context) => async (args) => {
-      const operation = LEAN_OPERATIONS.get(context.commandName ?? '');
-      if (!operation) return next(args);
+  const sdkSend = sdk.send.bind(sdk) as (command: unknown, options?: unknown) => Promise<unknown>;
+  const sdkDestroy = sdk.destroy.bind(sdk);
+  sdk.destroy = () => {
+    sdkDestroy();
+    options.fallback.destroy();
+  };
+  sdk.send = ((command: unknown, sendOptions?: unknown, callback?: unknown) => {
+    const operation = leanOperation(command);
+    if (!operation || typeof sendOptions === 'function' || callback) return sdkSend(command, sendOptions);
+    const typed = command as LeanCommand;
+    const abortSignal = (sendOptions as { abortSignal?: AbortSignal } | undefined)?.abortSignal;
+    const lean: Handler = async (args) => {
       try {
-        const output = await sendLean(operation, args.input as { QueueUrl?: string }, abortSignalOf(context));
-        return { output, response: undefined } as never;
+        return { output: await sendLean(operation, args.input as { QueueUrl?: string }, abortSignal) };
       } catch (error) {
         if (!(error instanceof LeanSqsAttemptError)) throw error;
-        return next(args);
+        // The input as the staged middlewares passed it on (one may have changed it), in a command of the same kind.
+        const again = new (typed.constructor as new (input: unknown) => LeanCommand)(args.input);
+        return { output: await options.fallback.send(again as never, sendOptions as never) };
       }
-    },
-    { step: 'initialize', priority: 'low', name: 'leanSqs' },
-  );
+    };
+    const context = {
+      clientName: 'SQSClient',
+      commandName: `${operation}Command`,
+      __smithy_context: { commandInstance: typed, abortSignal },
+    };
+    const handler = stagedInitializeMiddlewares(sdk.middlewareStack).reduceRight<Handler>(
+      (next, middleware) => middleware(next, context),
+      lean,
+    );
+    return handler({ input: typed.input }).then((result) => result.output);
+  }) as SQSClient['send'];
 }

@@ -69,19 +69,13 @@ function sdkClient(endpoint: string): SQSClient {
   });
 }
 
-/** An SDK client with the lean path, whose calls reaching the SDK's own serialiser are watched: a lean call must not fall back to it. */
+/** An SDK client with the lean path, whose fallback client is watched: a lean call must not fall back to it. */
 function leanClient(endpoint: string) {
   const lean = sdkClient(endpoint);
-  const fallback = vi.fn();
-  lean.middlewareStack.add(
-    (next, context) => (args) => {
-      fallback(context.commandName);
-      return next(args);
-    },
-    { step: 'serialize', name: 'watchFallback' },
-  );
+  const fallbackClient = sdkClient(endpoint);
+  const fallback = vi.spyOn(fallbackClient, 'send');
   const agents = { http: new Agent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
-  useLeanSqs(lean, { endpoint, agents, requestTimeoutMs: 30_000 });
+  useLeanSqs(lean, { endpoint, agents, requestTimeoutMs: 30_000, fallback: fallbackClient });
   return { lean, fallback };
 }
 
@@ -317,6 +311,21 @@ describe('staged SQS faults and counters (the chaos harness, the tests) on the l
     expect(faults).toEqual(['sqs-after SendMessageBatchCommand']);
     expect((await queued(queueUrl)).map((message) => message.Body)).toEqual(['staged']);
     expect(fallback).not.toHaveBeenCalled();
+  });
+
+  it('a fault staged after the client has made calls applies from its next call', async () => {
+    const { lean, queueUrl } = await fresh();
+    await lean.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
+    injectSqsFaults(
+      lean,
+      1,
+      () => 0,
+      () => undefined,
+    );
+    await expect(lean.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }))).rejects.toMatchObject({
+      name: 'RequestThrottled',
+    });
+    expect(await queued(queueUrl)).toHaveLength(1);
   });
 
   it('the delivery counter counts what lean receives hand out', async () => {
