@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { coresBusy, type CpuSpent } from './cpu.js';
 import type { DirectRun } from './direct-apply.js';
 import type { EndToEndRun } from './end-to-end.js';
-import { costsPerCommand, emptyMeters } from './meter.js';
+import { costsPerCommand, emptyMeters, type WorkerMeters } from './meter.js';
 import type { BenchOptions } from './options.js';
 import { scalingLines, type ScalingReport } from './scaling.js';
 import type { ScenarioResult } from './scenarios.js';
@@ -281,6 +281,67 @@ export function targetLines(report: BenchReport, table: Table = formatTable): st
 
 type Table = (headers: readonly string[], rows: readonly (readonly string[])[]) => string;
 
+/** What a run asked of DynamoDB Local's serial writer: transactions, the wall time one was in flight, and the JVM's CPU. */
+function storeSide(run: { commands: number; elapsedMs: number; meters?: WorkerMeters; cpu?: CpuSpent }) {
+  const transactions = run.meters?.ddb.requests.TransactWriteItems ?? 0;
+  const busyMs = run.meters?.ddb.busyMs.TransactWriteItems ?? 0;
+  return {
+    transactions,
+    busyFraction: run.elapsedMs > 0 ? busyMs / run.elapsedMs : 0,
+    msPerTransaction: transactions > 0 ? busyMs / transactions : 0,
+    jvmCpuMsPerTransaction: transactions > 0 ? (run.cpu?.dynamodbMs ?? 0) / transactions : 0,
+    jvmCoresWhileBusy: busyMs > 0 ? (run.cpu?.dynamodbMs ?? 0) / busyMs : 0,
+    coresBusy: run.cpu ? coresBusy(run.cpu, run.elapsedMs) : 0,
+  };
+}
+
+/**
+ * Why the pipeline falls below its engine, per scenario, from meters of the
+ * same run. Both drive the same serial DynamoDB Local, so for the same
+ * commands e2e / engine = (engine elapsed) / (e2e elapsed), which splits
+ * exactly into: how many transactions each needed (engine / e2e), how long
+ * one took in flight (engine / e2e), and how much of the run one was in
+ * flight (e2e / engine: 1 means the pipeline kept the store as busy as the
+ * engine alone did). The JVM's CPU per transaction and its cores while a
+ * transaction was in flight say whether a slower transaction was more work
+ * or the same work with less of a core (the queue path's processes sharing
+ * the machine's cores with it).
+ */
+export function engineGapLines(report: BenchReport, table: Table = formatTable): string[] {
+  const rows = (['uniform', 'hot', 'zipf'] as const).map((name) => {
+    const { engine, grouped } = report.scenarios[name];
+    const e = storeSide(engine);
+    const g = storeSide(grouped);
+    const factor = (a: number, b: number) => fixed(ratioOf(a, b), 3);
+    return [
+      name,
+      factor(grouped.tps, engine.tps),
+      `${factor(e.transactions, g.transactions)} (${e.transactions} / ${g.transactions})`,
+      `${factor(e.msPerTransaction, g.msPerTransaction)} (${fixed(e.msPerTransaction, 1)} / ${fixed(g.msPerTransaction, 1)} ms)`,
+      `${factor(g.busyFraction, e.busyFraction)} (${fixed(g.busyFraction, 3)} / ${fixed(e.busyFraction, 3)})`,
+      `${fixed(e.jvmCpuMsPerTransaction, 1)} / ${fixed(g.jvmCpuMsPerTransaction, 1)}`,
+      `${fixed(e.jvmCoresWhileBusy, 2)} / ${fixed(g.jvmCoresWhileBusy, 2)}`,
+      `${fixed(e.coresBusy, 2)} / ${fixed(g.coresBusy, 2)}`,
+    ];
+  });
+  return [
+    table(
+      [
+        'scenario',
+        'e2e / engine',
+        '= transactions (engine / e2e)',
+        'x time per transaction (engine / e2e)',
+        'x store busy (e2e / engine)',
+        'JVM CPU ms per transaction (engine / e2e)',
+        'JVM cores while busy (engine / e2e)',
+        'cores busy, all processes (engine / e2e)',
+      ],
+      rows,
+    ),
+    'the three factors multiply to e2e / engine (same commands, same serial store); "store busy" < 1 would mean the pipeline left the store idle',
+  ];
+}
+
 /** The report as text tables (stdout), or as Markdown (`markdown: true`, the file next to the JSON). */
 export function formatReport(report: BenchReport, { markdown = false }: { markdown?: boolean } = {}): string {
   const table: Table = markdown ? formatMarkdownTable : formatTable;
@@ -326,6 +387,9 @@ export function formatReport(report: BenchReport, { markdown = false }: { markdo
     '',
     '## Targets',
     ...targetLines(report, table),
+    '',
+    '## Where the pipeline falls below its engine (same run)',
+    ...engineGapLines(report, table),
     '',
     `workers: ${report.options.workers} process(es), WALLET_POLLERS=${report.options.pollers} (up to ${report.options.pollers * 10} messages in flight per worker), ` +
       `saturated window ${report.scenarios.uniform.grouped.window}; run took ${Math.round(report.durationSeconds)} s`,

@@ -20,6 +20,7 @@ import {
   withWalletPairs,
 } from '../../scripts/bench/commands.js';
 import { costsPerCommand, emptyMeters, meterClient, mergeMeters, type ClientMeter } from '../../scripts/bench/meter.js';
+import { type BenchReport, engineGapLines } from '../../scripts/bench/report.js';
 import { BenchUsageError } from '../../src/errors.js';
 import { DEFAULT_OPTIONS, pacedCommands, parseBenchOptions, QUICK_OPTIONS, windowFor } from '../../scripts/bench/options.js';
 import { formatResultLine, percentile, ratioOf, summarize, throughput, type BenchResult } from '../../scripts/bench/stats.js';
@@ -381,5 +382,31 @@ describe('bench table', () => {
         ],
       ),
     ).toBe(['| run | tps |', '|---|---:|', '| a\\|b | 1000 |', '| e2e | 95 |'].join('\n'));
+  });
+});
+
+describe('engineGapLines', () => {
+  /** A run of 1,000 commands: `transactions` TransactWriteItems, the store busy for `busyMs` of `elapsedMs`, the JVM using `jvmMs`. */
+  const run = (elapsedMs: number, transactions: number, busyMs: number, jvmMs: number) => {
+    const meters = emptyMeters();
+    meters.ddb.requests.TransactWriteItems = transactions;
+    meters.ddb.busyMs.TransactWriteItems = busyMs;
+    return { commands: 1000, elapsedMs, tps: 1000 / (elapsedMs / 1000), meters, cpu: { driverMs: 0, workerMs: 0, dynamodbMs: jvmMs } };
+  };
+  // Engine: 10 transactions of 80 ms, busy 800 of 1,000 ms. Pipeline: 12 of 90 ms (with 81 ms of JVM CPU each), busy 1,080 of 1,350 ms.
+  const scenario = { engine: run(1000, 10, 800, 800), grouped: run(1350, 12, 1080, 972) };
+  const report = { scenarios: { uniform: scenario, hot: scenario, zipf: scenario } } as unknown as BenchReport;
+
+  it('splits e2e / engine into transactions x time per transaction x store busy, which multiply back to it', () => {
+    const [table = '', note = ''] = engineGapLines(report);
+    const uniform = table.split('\n').find((line) => line.startsWith('uniform')) ?? '';
+    // 1000/1350 = 0.741 = (10/12 = 0.833) x (80/90 = 0.889) x (0.8/0.8 = 1.000)
+    expect(uniform).toContain('0.741');
+    expect(uniform).toContain('0.833 (10 / 12)');
+    expect(uniform).toContain('0.889 (80.0 / 90.0 ms)');
+    expect(uniform).toContain('1.000 (0.800 / 0.800)');
+    expect(uniform).toContain('80.0 / 81.0');
+    expect(uniform).toContain('1.00 / 0.90');
+    expect(note).toContain('multiply to e2e / engine');
   });
 });
