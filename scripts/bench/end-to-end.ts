@@ -17,7 +17,7 @@ import {
   type Distribution,
   type WalletMix,
 } from './commands.js';
-import { ownCpuMs, processCpuMs, type CpuSpent } from './cpu.js';
+import { ownCpuMs, processCpu, processCpuMs, type CpuSpent } from './cpu.js';
 import { mergeMeters, type WorkerMeters } from './meter.js';
 import { createProgress } from './progress.js';
 import {
@@ -135,8 +135,15 @@ export async function runEndToEnd(stack: BenchStack, logger: Logger, options: En
     const repliedAt = new Float64Array(commands.length);
     const window = new Window(options.window);
     // The workers' CPU from /proc over exactly the measured span (first send to last reply): the worker processes alone, without their warm-up or their stop.
-    const workersCpuMs = () => pool.pids.reduce((sum, pid) => sum + processCpuMs(pid), 0);
-    const cpuAtStart = { driverMs: ownCpuMs(), workerMs: workersCpuMs(), dynamodbMs: processCpuMs(stack.dynamodbPid) };
+    const workersCpu = () =>
+      pool.pids.reduce(
+        (sum, pid) => {
+          const { userMs, systemMs } = processCpu(pid);
+          return { ms: sum.ms + userMs + systemMs, systemMs: sum.systemMs + systemMs };
+        },
+        { ms: 0, systemMs: 0 },
+      );
+    const cpuAtStart = { driverMs: ownCpuMs(), workers: workersCpu(), dynamodbMs: processCpuMs(stack.dynamodbPid) };
     const startedAt = performance.now();
     let publishMs: number;
     let collected: { duplicates: number; rejected: number };
@@ -156,7 +163,7 @@ export async function runEndToEnd(stack: BenchStack, logger: Logger, options: En
       throw error;
     }
     progress.done();
-    const cpuAtEnd = { driverMs: ownCpuMs(), workerMs: workersCpuMs(), dynamodbMs: processCpuMs(stack.dynamodbPid) };
+    const cpuAtEnd = { driverMs: ownCpuMs(), workers: workersCpu(), dynamodbMs: processCpuMs(stack.dynamodbPid) };
     const workerReports = await pool.stop();
 
     const lastReply = repliedAt.reduce((latest, at) => Math.max(latest, at), 0);
@@ -183,7 +190,8 @@ export async function runEndToEnd(stack: BenchStack, logger: Logger, options: En
       cpu: {
         driverMs: cpuAtEnd.driverMs - cpuAtStart.driverMs,
         // In the driver (no pids) the worker's CPU is part of driverMs.
-        workerMs: cpuAtEnd.workerMs - cpuAtStart.workerMs,
+        workerMs: cpuAtEnd.workers.ms - cpuAtStart.workers.ms,
+        workerSystemMs: cpuAtEnd.workers.systemMs - cpuAtStart.workers.systemMs,
         dynamodbMs: cpuAtEnd.dynamodbMs - cpuAtStart.dynamodbMs,
       },
     };

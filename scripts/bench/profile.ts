@@ -65,7 +65,7 @@ try {
     const [report] = run.workerReports;
     const costs = costsPerCommand(run.meters, run.commands, run.userItemBytes);
     process.stdout.write(
-      `\n## ${name}: ${run.commands} commands, ${Math.round(run.tps)} tps; worker process CPU ${(run.cpu.workerMs / run.commands).toFixed(3)} ms per command ` +
+      `\n## ${name}: ${run.commands} commands, ${Math.round(run.tps)} tps; worker process CPU ${(run.cpu.workerMs / run.commands).toFixed(3)} ms per command, kernel ${((run.cpu.workerSystemMs ?? 0) / run.commands).toFixed(3)} ` +
         `(driver ${(run.cpu.driverMs / run.commands).toFixed(3)}, DynamoDB Local ${(run.cpu.dynamodbMs / run.commands).toFixed(3)}); ` +
         `SQS req/cmd ${costs.sqsRequests.toFixed(3)} ${JSON.stringify(run.meters.sqs.requests)}, DDB req/cmd ${costs.ddbRequests.toFixed(3)}, cmd/txn ${costs.commandsPerTransaction.toFixed(1)}\n`,
     );

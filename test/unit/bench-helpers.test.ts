@@ -8,7 +8,7 @@ import {
   writeUnits,
   type AttributeValue,
 } from '../../scripts/bench/capacity.js';
-import { coresBusy, parseProcStatCpuMs } from '../../scripts/bench/cpu.js';
+import { coresBusy, parseProcStatCpu, parseProcStatCpuMs } from '../../scripts/bench/cpu.js';
 import {
   commandIndex,
   commandKey,
@@ -299,6 +299,7 @@ describe('bench CPU accounting', () => {
   it('reads utime + stime from a /proc stat line, even when the process name has spaces and parentheses', () => {
     const stat = '4242 (java (x) y) S 1 4242 4242 0 -1 4194560 100 0 0 0 1234 56 0 0 20 0 40 0 100 0 0';
     expect(parseProcStatCpuMs(stat)).toBe((1234 + 56) * 10);
+    expect(parseProcStatCpu(stat)).toEqual({ userMs: 12_340, systemMs: 560 });
     expect(parseProcStatCpuMs('garbage')).toBe(0);
   });
 
