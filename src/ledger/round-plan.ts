@@ -48,6 +48,18 @@ export interface RoundPlan {
 export const UNKNOWN_USER_BYTES = 4_096;
 const REFERENCE_BYTES = 1_024;
 
+/** Each command's record size, by its text: commands are immutable, and a waiting one is planned again every round. */
+const recordBytesCache = new WeakMap<Command, number>();
+
+function recordBytesOf(command: Command): number {
+  let bytes = recordBytesCache.get(command);
+  if (bytes === undefined) {
+    bytes = recordBytes(JSON.stringify(command));
+    recordBytesCache.set(command, bytes);
+  }
+  return bytes;
+}
+
 /**
  * The users and records a command reads and what it writes, from the
  * records known (a reversal reads its transfer's recipient, known only once
@@ -67,7 +79,7 @@ export function commandShape(
   if (originalUnknown) items.set(`?:${command.idempotentKey}`, { actions: 1, bytes: UNKNOWN_USER_BYTES });
   // Its record, and the other user's leg of a transfer or of a transfer's reversal.
   const puts = command.type === 'transfer' || (command.type === 'reverse' && (originalUnknown || userIds.length > 1)) ? 2 : 1;
-  const putBytes = puts * recordBytes(JSON.stringify(command));
+  const putBytes = puts * recordBytesOf(command);
   const grows = command.type === 'hold' ? Buffer.byteLength(command.idempotentKey, 'utf8') + HOLD_ENTRY_BYTES : 0;
   return { userIds, items, own: { actions: puts, bytes: putBytes + grows } };
 }
