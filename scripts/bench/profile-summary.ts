@@ -91,3 +91,56 @@ export function formatProfileSummary(summary: ProfileSummary, commands: number):
     ...summary.topFunctions.map(([name, ms]) => `  ${share(ms).padStart(6)}  ${per(ms).padStart(6)} µs/cmd  ${name}`),
   ];
 }
+
+/** A V8 sampling heap profile (`HeapProfiler.stopSampling`, `.heapprofile`). */
+export interface AllocationProfile {
+  head: AllocationNode;
+}
+
+interface AllocationNode {
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  selfSize: number;
+  children?: AllocationNode[];
+}
+
+export interface AllocationSummary {
+  /** Bytes allocated in the span (sampled estimate). */
+  bytes: number;
+  /** Bytes by owner (as for CPU: the nearest frame that says whose code runs), largest first. */
+  byOwner: [string, number][];
+  /** The functions that allocated the most themselves: "name (file:line)", bytes. */
+  topFunctions: [string, number][];
+}
+
+export function summarizeAllocations(profile: AllocationProfile, top = 15): AllocationSummary {
+  const owners = new Map<string, number>();
+  const functions = new Map<string, number>();
+  let bytes = 0;
+  const visit = (node: AllocationNode, inherited: string) => {
+    const { functionName, url, lineNumber } = node.callFrame;
+    const who = ownerOf(functionName, url) ?? inherited;
+    if (node.selfSize > 0) {
+      bytes += node.selfSize;
+      owners.set(who, (owners.get(who) ?? 0) + node.selfSize);
+      const file = url.replace(/^.*node_modules\//, '').replace(/^.*\/(src|scripts)\//, '$1/');
+      const name = `${functionName || '(anonymous)'}${file ? ` (${file}:${lineNumber + 1})` : ''}`;
+      functions.set(name, (functions.get(name) ?? 0) + node.selfSize);
+    }
+    for (const child of node.children ?? []) visit(child, who);
+  };
+  visit(profile.head, 'native (no caller)');
+  const largest = (map: Map<string, number>) => [...map].sort((a, b) => b[1] - a[1]);
+  return { bytes, byOwner: largest(owners), topFunctions: largest(functions).slice(0, top) };
+}
+
+/** The allocation summary as lines: bytes per command, by owner, then the top functions. */
+export function formatAllocationSummary(summary: AllocationSummary, commands: number): string[] {
+  const per = (bytes: number) => (commands > 0 ? (bytes / commands / 1024).toFixed(1) : '-');
+  const share = (bytes: number) => `${((100 * bytes) / Math.max(summary.bytes, 1)).toFixed(1)}%`;
+  return [
+    `allocated ${(summary.bytes / 1024 / 1024).toFixed(0)} MB = ${per(summary.bytes)} KiB per command (sampled)`,
+    ...summary.byOwner.map(([who, bytes]) => `  ${share(bytes).padStart(6)}  ${per(bytes).padStart(6)} KiB/cmd  ${who}`),
+    'top functions by bytes allocated:',
+    ...summary.topFunctions.map(([name, bytes]) => `  ${share(bytes).padStart(6)}  ${per(bytes).padStart(6)} KiB/cmd  ${name}`),
+  ];
+}

@@ -5,7 +5,15 @@ import { exitWithUsage, parseCommandLine } from '../support/args.js';
 import { runEndToEnd } from './end-to-end.js';
 import { costsPerCommand } from './meter.js';
 import { DEFAULT_OPTIONS, windowFor } from './options.js';
-import { formatProfileSummary, summarizeProfile, type CpuProfile } from './profile-summary.js';
+import {
+  type AllocationProfile,
+  type CpuProfile,
+  formatAllocationSummary,
+  formatProfileSummary,
+  summarizeAllocations,
+  summarizeProfile,
+} from './profile-summary.js';
+import { allocationProfilePath } from './worker-profile.js';
 import { startBenchStack } from './stack.js';
 
 /**
@@ -72,6 +80,8 @@ try {
     if (report?.profilePath) {
       const profile = JSON.parse(await readFile(report.profilePath, 'utf8')) as CpuProfile;
       process.stdout.write(`profile: ${report.profilePath}\n${formatProfileSummary(summarizeProfile(profile), run.commands).join('\n')}\n`);
+      const allocations = JSON.parse(await readFile(allocationProfilePath(report.profilePath), 'utf8')) as AllocationProfile;
+      process.stdout.write(`${formatAllocationSummary(summarizeAllocations(allocations), run.commands).join('\n')}\n`);
     }
   }
 } finally {

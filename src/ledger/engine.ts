@@ -20,7 +20,7 @@ import type { Decision } from './decide/ledger-state.js';
 import type { TransactionRecord } from './model.js';
 import { LruMap } from './lru-map.js';
 import { MAX_TRANSACT_ACTIONS, MAX_TRANSACT_BYTES, userBytes, type TransactLimits } from './round-budget.js';
-import { commandShape, fitRound, UNKNOWN_USER_BYTES } from './round-plan.js';
+import { fitRound, planned, UNKNOWN_USER_BYTES } from './round-plan.js';
 import { StoreCalls } from './store-calls.js';
 import { readRound, type RoundState } from './round-state.js';
 import { afterChange, afterThrottle, type RetryStep } from './retry-policy.js';
@@ -150,15 +150,15 @@ export class LedgerEngine {
 
   /** Takes, in arrival order, what round planning allows from what the engine knows so far (the exact check follows the read). */
   private takeRound(): Entry[] {
-    const shapeOf = (command: Command) => {
+    const plan = (command: Command) => {
       const original = command.type === 'reverse' ? this.decided.get(command.originalKey) : undefined;
       const records = new Map(original && command.type === 'reverse' ? [[command.originalKey, original]] : []);
-      return commandShape(command, records, (userId) => {
+      return planned(command, records, (userId) => {
         const user = this.users.get(userId);
         return user ? userBytes(user.holds.keys()) : UNKNOWN_USER_BYTES;
       });
     };
-    return this.pending.take(shapeOf, { limits: this.limits, grouping: this.grouping, maxCommands: MAX_ROUND_COMMANDS }, Date.now());
+    return this.pending.take(plan, { limits: this.limits, grouping: this.grouping, maxCommands: MAX_ROUND_COMMANDS }, Date.now());
   }
 
   private async decideRound(taken: Entry[]): Promise<void> {

@@ -2,7 +2,7 @@ import type { CommandTooLargeError, CorruptItemError, WalletError } from '../err
 import type { Command } from '../messages/command.js';
 import type { CommandTrace } from '../observability/tracing.js';
 import type { ApplyOutcome } from './outcome.js';
-import { planRound, type Candidate, type CommandShape, type PlanOptions } from './round-plan.js';
+import { planRound, type Candidate, type PlanOptions } from './round-plan.js';
 
 /** What became of one submitted command. */
 export type EngineResult =
@@ -75,12 +75,12 @@ export class PendingCommands {
   }
 
   /** Takes the commands round planning allows, with their shapes as far as the engine knows them; also those too large by that guess (judged again after the read). */
-  take(shapeOf: (command: Command) => CommandShape, options: PlanOptions, now: number): Entry[] {
+  take(planOf: (command: Command) => Pick<Candidate, 'reads' | 'shape'>, options: PlanOptions, now: number): Entry[] {
     this.entries.sort((a, b) => a.seq - b.seq);
     const candidates = this.entries.map(
       (entry): Candidate => ({
         key: entry.command.idempotentKey,
-        shape: shapeOf(entry.command),
+        ...planOf(entry.command),
         due: entry.notBefore <= now,
         alone: entry.alone,
       }),

@@ -21,9 +21,18 @@ export interface CommandShape {
   own: Cost;
 }
 
+/** The users and records a command reads: enough to tell whether it must wait. */
+export type Reads = ReturnType<typeof readsOf>;
+
 export interface Candidate {
   key: string;
-  shape: CommandShape;
+  reads: Reads;
+  /**
+   * What it writes, computed when first asked for: planning asks only for
+   * candidates that are not blocked, and most of a long queue is (one hot
+   * user's later commands wait behind the first that does not fit).
+   */
+  shape: () => CommandShape;
   /** false while it backs off: it waits, and so do its users' later commands. */
   due: boolean;
   /** Decided in a round of its own (it was in a round that failed as a whole). */
@@ -70,8 +79,8 @@ export function commandShape(
   command: Command,
   records: ReadonlyMap<string, TransactionRecord | null>,
   userBytes: (userId: string) => number,
+  { userIds, references }: Reads = readsOf(command, records),
 ): CommandShape {
-  const { userIds, references } = readsOf(command, records);
   const items = new Map<string, Cost>();
   for (const userId of userIds) items.set(`u:${userId}`, { actions: 1, bytes: userBytes(userId) });
   for (const key of references) items.set(`r:${key}`, { actions: 1, bytes: REFERENCE_BYTES });
@@ -82,6 +91,17 @@ export function commandShape(
   const putBytes = puts * recordBytesOf(command);
   const grows = command.type === 'hold' ? Buffer.byteLength(command.idempotentKey, 'utf8') + HOLD_ENTRY_BYTES : 0;
   return { userIds, items, own: { actions: puts, bytes: putBytes + grows } };
+}
+
+/** A command's reads now and its shape when asked for (once), for a Candidate. */
+export function planned(
+  command: Command,
+  records: ReadonlyMap<string, TransactionRecord | null>,
+  userBytes: (userId: string) => number,
+): Pick<Candidate, 'reads' | 'shape'> {
+  const reads = readsOf(command, records);
+  let shape: CommandShape | undefined;
+  return { reads, shape: () => (shape ??= commandShape(command, records, userBytes, reads)) };
 }
 
 /**
@@ -100,22 +120,24 @@ export function planRound(candidates: readonly Candidate[], options: PlanOptions
   const referenced = new Set<string>();
   const held = new Set<string>();
   let closed = false;
-  candidates.forEach(({ key, shape, due, alone }, index) => {
-    const references = [...shape.items.keys()].filter((id) => id.startsWith('r:')).map((id) => id.slice(2));
+  candidates.forEach(({ key, reads, shape, due, alone }, index) => {
     const blocked =
-      shape.userIds.some((userId) => held.has(userId)) || keys.has(key) || referenced.has(key) || references.some((ref) => keys.has(ref));
-    if (!blocked && due && !fitsOne(totalAlone(shape), options.limits)) {
+      reads.userIds.some((userId) => held.has(userId)) ||
+      keys.has(key) ||
+      referenced.has(key) ||
+      reads.references.some((ref) => keys.has(ref));
+    if (!blocked && due && !fitsOne(totalAlone(shape()), options.limits)) {
       tooLarge.push(index);
       return;
     }
-    const waits = closed || blocked || !due || take.length >= options.maxCommands || (alone && take.length > 0) || !budget.fits(shape);
+    const waits = closed || blocked || !due || take.length >= options.maxCommands || (alone && take.length > 0) || !budget.fits(shape());
     if (waits) {
-      for (const userId of shape.userIds) held.add(userId);
+      for (const userId of reads.userIds) held.add(userId);
       return;
     }
-    budget.add(shape);
+    budget.add(shape());
     keys.add(key);
-    for (const ref of references) referenced.add(ref);
+    for (const ref of reads.references) referenced.add(ref);
     take.push(index);
     if (alone) closed = true;
   });
@@ -135,10 +157,13 @@ export function fitRound<T extends { command: Command; alone: boolean }>(
   options: PlanOptions,
 ): { round: T[]; later: T[]; tooLarge: T[] } {
   const candidates = taken.map(({ command, alone }): Candidate => {
-    const shape = state.records.get(command.idempotentKey)
-      ? { userIds: [command.userId], items: new Map<string, Cost>(), own: NO_COST }
-      : commandShape(command, state.records, (userId) => userBytes(state.users.get(userId)?.holds.keys() ?? []));
-    return { key: command.idempotentKey, shape, due: true, alone };
+    const answered = state.records.get(command.idempotentKey)
+      ? {
+          reads: { userIds: [command.userId], references: [] },
+          shape: () => ({ userIds: [command.userId], items: new Map<string, Cost>(), own: NO_COST }),
+        }
+      : planned(command, state.records, (userId) => userBytes(state.users.get(userId)?.holds.keys() ?? []));
+    return { key: command.idempotentKey, ...answered, due: true, alone };
   });
   const plan = planRound(candidates, options);
   const take = new Set(plan.take);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { LARGEST_COMMAND_ACTIONS } from '../../src/config.js';
 import type { TransactionRecord } from '../../src/ledger/model.js';
 import { actionBytes, fitsOne, MAX_TRANSACT_BYTES, recordBytes, userBytes } from '../../src/ledger/round-budget.js';
-import { commandShape, planRound, type Candidate } from '../../src/ledger/round-plan.js';
+import { commandShape, planned, planRound, type Candidate } from '../../src/ledger/round-plan.js';
 import { recordPut } from '../../src/ledger/transact-items.js';
 import type { Command } from '../../src/messages/command.js';
 
@@ -39,7 +39,7 @@ const transferRecord = (key: string, userId: string, toUserId: string): Transact
 
 const candidate = (command: Command, extra: Partial<Candidate> = {}, records = new Map<string, TransactionRecord | null>()): Candidate => ({
   key: command.idempotentKey,
-  shape: commandShape(command, records, sized),
+  ...planned(command, records, sized),
   due: true,
   alone: false,
   ...extra,
@@ -150,22 +150,38 @@ describe('round planning: which commands a round takes', () => {
   it('keeps each group within the bytes of one transaction: fat users are taken while their bytes fit', () => {
     const fat = (key: string, userId: string) => ({
       ...candidate(credit(key, userId)),
-      shape: commandShape(credit(key, userId), new Map(), () => 1_500_000),
+      shape: () => commandShape(credit(key, userId), new Map(), () => 1_500_000),
     });
     const plan = planRound([fat('a1', 'a'), fat('a2', 'a'), fat('b1', 'b')], limits());
     // Separate users are separate groups (chunked apart later); one user's two commands share its one Update.
     expect(plan).toEqual({ take: [0, 1, 2], tooLarge: [] });
     const fatTransfer = (key: string, from: string, to: string) => ({
       ...candidate(transfer(key, from, to)),
-      shape: commandShape(transfer(key, from, to), new Map(), () => 1_500_000),
+      shape: () => commandShape(transfer(key, from, to), new Map(), () => 1_500_000),
     });
     // a and b joined: 3 MB; joining c as well would pass 4 MB.
     expect(planRound([fat('a1', 'a'), fat('c1', 'c'), fatTransfer('t1', 'a', 'b'), fatTransfer('t2', 'b', 'c')], limits())).toEqual({
       take: [0, 1, 2],
       tooLarge: [],
     });
-    const huge = { ...candidate(credit('k', 'x')), shape: commandShape(credit('k', 'x'), new Map(), () => MAX_TRANSACT_BYTES) };
+    const huge = { ...candidate(credit('k', 'x')), shape: () => commandShape(credit('k', 'x'), new Map(), () => MAX_TRANSACT_BYTES) };
     expect(planRound([huge], limits())).toEqual({ take: [], tooLarge: [0] });
+  });
+
+  it('asks for no shape of a blocked candidate: a hot user’s commands behind the first that waits', () => {
+    const asked = new Set<string>();
+    const watched = (key: string) => {
+      const plain = candidate(credit(key, 'a'));
+      const shape = () => {
+        asked.add(key);
+        return plain.shape();
+      };
+      return { ...plain, shape };
+    };
+    // A transaction of 3 actions holds the user's Update and two Puts: a3 waits, and a4-a6 wait behind it.
+    const plan = planRound(['a1', 'a2', 'a3', 'a4', 'a5', 'a6'].map(watched), limits(3));
+    expect(plan).toEqual({ take: [0, 1], tooLarge: [] });
+    expect([...asked]).toEqual(['a1', 'a2', 'a3']);
   });
 
   it('grouping off: a user’s second command waits for the next round', () => {
