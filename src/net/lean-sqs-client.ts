@@ -71,9 +71,24 @@ function abortErrorFor(signal: AbortSignal): Error {
 
 /** Uint8Array members (binary message attributes) travel as base64, as the SDK's JSON codec writes them. */
 function toWireJson(input: unknown): string {
-  return JSON.stringify(input, (_key, value: unknown) =>
-    value instanceof Uint8Array ? Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') : value,
-  );
+  // A replacer is called for every member, so it is passed only when there is a binary value to convert.
+  return JSON.stringify(input, hasBinaryAttribute(input) ? binaryAsBase64 : undefined);
+}
+
+function binaryAsBase64(_key: string, value: unknown): unknown {
+  return value instanceof Uint8Array ? Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') : value;
+}
+
+/** Whether a SendMessageBatch input carries a binary message attribute (the only binary members the three calls send). */
+function hasBinaryAttribute(input: unknown): boolean {
+  const entries = (input as { Entries?: { MessageAttributes?: Record<string, WireAttribute> }[] }).Entries;
+  for (const entry of entries ?? []) {
+    for (const name in entry.MessageAttributes) {
+      const attribute = entry.MessageAttributes[name];
+      if (attribute?.BinaryValue !== undefined || attribute?.BinaryListValues !== undefined) return true;
+    }
+  }
+  return false;
 }
 
 interface WireAttribute {

@@ -158,6 +158,11 @@ describe.each(emulators)('the lean SQS client on $name', (emulator) => {
       { Id: 'plain', MessageBody: 'one' },
       { Id: 'attributed', MessageBody: 'two', MessageAttributes: { Kind: { DataType: 'String', StringValue: 'reply' } } },
       { Id: 'delayed', MessageBody: 'three', DelaySeconds: 1 },
+      {
+        Id: 'binary',
+        MessageBody: 'four',
+        MessageAttributes: { Blob: { DataType: 'Binary', BinaryValue: new Uint8Array([0, 1, 2, 250]) } },
+      },
     ];
     const bySdk = await sdk.send(new SendMessageBatchCommand({ QueueUrl: await queue(), Entries: entries }));
     const byLean = await lean.send(new SendMessageBatchCommand({ QueueUrl: await queue(), Entries: entries }));
