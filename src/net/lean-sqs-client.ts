@@ -14,6 +14,8 @@ export interface LeanSqsOptions {
   requestTimeoutMs: number;
 }
 
+const MAX_CACHED_QUEUE_URLS = 1_000;
+
 type LeanOperation = 'ReceiveMessage' | 'DeleteMessageBatch' | 'SendMessageBatch';
 
 type LeanCommand = ReceiveMessageCommand | DeleteMessageBatchCommand | SendMessageBatchCommand;
@@ -158,9 +160,21 @@ export function useLeanSqs(sdk: SQSClient, options: LeanSqsOptions): void {
     return signer;
   };
   const endpoint = options.endpoint ? new URL(options.endpoint) : undefined;
+  // Without an endpoint each call goes to its queue URL's origin, parsed once per queue. Producers' ReplyTo
+  // queues come and go, so the cache starts over at a bound rather than growing with them.
+  const origins = new Map<string, URL>();
+  const originOf = (queueUrl: string) => {
+    let url = origins.get(queueUrl);
+    if (!url) {
+      if (origins.size >= MAX_CACHED_QUEUE_URLS) origins.clear();
+      url = new URL(queueUrl);
+      origins.set(queueUrl, url);
+    }
+    return url;
+  };
 
   async function sendLean(operation: LeanOperation, input: { QueueUrl?: string }, abortSignal: AbortSignal | undefined): Promise<unknown> {
-    const url = endpoint ?? new URL(input.QueueUrl ?? '');
+    const url = endpoint ?? originOf(input.QueueUrl ?? '');
     const [credentials, sign] = await Promise.all([sdk.config.credentials() as Promise<SigningCredentials>, signerFor()]);
     const body = toWireJson(input);
     const headers = sign.sign(

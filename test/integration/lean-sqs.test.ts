@@ -153,6 +153,22 @@ describe.each(emulators)('the lean SQS client on $name', (emulator) => {
     expect(fallback).not.toHaveBeenCalled();
   });
 
+  it('with no endpoint sends each call to its queue URL, as on AWS', async () => {
+    const fallbackClient = sdkClient(emulator.endpoint());
+    const fallbackSends = vi.spyOn(fallbackClient, 'send');
+    const byQueueUrl = sdkClient(emulator.endpoint());
+    const agents = { http: new Agent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
+    useLeanSqs(byQueueUrl, { agents, requestTimeoutMs: 30_000, fallback: fallbackClient });
+    const queueUrl = await queue();
+    for (let round = 0; round < 2; round++) {
+      const { Successful = [] } = await byQueueUrl.send(
+        new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: [{ Id: 'one', MessageBody: `round ${round}` }] }),
+      );
+      expect(Successful.map((entry) => entry.Id)).toEqual(['one']);
+    }
+    expect(fallbackSends).not.toHaveBeenCalled();
+  });
+
   it('sends a batch with message attributes and delays as the SDK does', async () => {
     const entries: SendMessageBatchRequestEntry[] = [
       { Id: 'plain', MessageBody: 'one' },
