@@ -26,12 +26,15 @@ import { startBenchStack } from './stack.js';
  */
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const help = {
-  usage: 'npm run bench:profile -- [--scenario uniform|hot|both] [--commands 10000] [--warmup 10000] [--pollers 64] [--dir bench/profiles]',
+  usage:
+    'npm run bench:profile -- [--scenario uniform|hot|both] [--commands 10000] [--warmup 10000] [--pollers 64] [--dir bench/profiles] [--allocations]',
   description:
-    'CPU profile of the bench worker over one saturated end-to-end run per scenario (docs/performance.md, "Where the worker\'s CPU goes").',
+    'CPU profile of the bench worker over one saturated end-to-end run per scenario (docs/performance.md, "Where the worker\'s CPU goes"); --allocations: an allocation profile too (it costs CPU the CPU profile then counts).',
   flags: ['scenario', 'commands', 'warmup', 'pollers', 'dir'],
+  switches: ['allocations'],
 };
-const { flags } = parseCommandLine(help);
+const { flags, switches } = parseCommandLine(help);
+const allocations = switches.has('allocations');
 const whole = (name: string, fallback: number) => {
   const value = Number(flags.get(name) ?? fallback);
   if (!Number.isInteger(value) || value < 0) exitWithUsage(help, new UsageError(`--${name} must be a whole number`));
@@ -68,7 +71,7 @@ try {
       collectors: DEFAULT_OPTIONS.collectors,
       window: windowFor({ pollers }, 1),
       warmupCommands: warmup,
-      workerEnv: { BENCH_WORKER_PROFILE_DIR: dir },
+      workerEnv: { BENCH_WORKER_PROFILE_DIR: dir, BENCH_WORKER_ALLOCATIONS: String(allocations) },
     });
     const [report] = run.workerReports;
     const costs = costsPerCommand(run.meters, run.commands, run.userItemBytes);
@@ -80,8 +83,10 @@ try {
     if (report?.profilePath) {
       const profile = JSON.parse(await readFile(report.profilePath, 'utf8')) as CpuProfile;
       process.stdout.write(`profile: ${report.profilePath}\n${formatProfileSummary(summarizeProfile(profile), run.commands).join('\n')}\n`);
-      const allocations = JSON.parse(await readFile(allocationProfilePath(report.profilePath), 'utf8')) as AllocationProfile;
-      process.stdout.write(`${formatAllocationSummary(summarizeAllocations(allocations), run.commands).join('\n')}\n`);
+      if (allocations) {
+        const sampled = JSON.parse(await readFile(allocationProfilePath(report.profilePath), 'utf8')) as AllocationProfile;
+        process.stdout.write(`${formatAllocationSummary(summarizeAllocations(sampled), run.commands).join('\n')}\n`);
+      }
     }
   }
 } finally {

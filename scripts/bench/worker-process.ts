@@ -33,9 +33,11 @@ const worker =
       })
     : wallet.startWorker({ hooks: { afterApply: () => void decided++ } });
 
-// BENCH_WORKER_PROFILE_DIR: a CPU profile of the measured run only (see worker-profile.ts).
+// BENCH_WORKER_PROFILE_DIR: a CPU profile of the measured run only (see worker-profile.ts); BENCH_WORKER_ALLOCATIONS=true: and an allocation profile.
 const profileDir = process.env.BENCH_WORKER_PROFILE_DIR;
-const profiler = profileDir ? workerProfiler(profileDir, `worker-${process.pid}`) : undefined;
+const profiler = profileDir
+  ? workerProfiler(profileDir, `worker-${process.pid}`, { allocations: process.env.BENCH_WORKER_ALLOCATIONS === 'true' })
+  : undefined;
 let memoryAtStart = sampleMemory();
 let cpuAtStart = ownCpuMs();
 let memoryPeak: MemorySample = memoryAtStart;

@@ -7,10 +7,12 @@ import { join } from 'node:path';
  * reset that ends its warm-up to its stop), which `--cpu-prof` cannot give:
  * that one covers module loading, JIT warm-up and the warm-up commands too.
  * Same V8 sampling profiler, written as a `.cpuprofile` (Chrome DevTools,
- * `scripts/bench/profile-summary.ts`). Beside it, over the same span, an
- * allocation profile (`.heapprofile`): V8's sampling heap profiler with the
- * objects GC collected kept, so it shows who allocates (what GC then costs),
- * not what is still alive, which `--heap-prof` shows.
+ * `scripts/bench/profile-summary.ts`). On request, beside it over the same
+ * span, an allocation profile (`.heapprofile`): V8's sampling heap profiler
+ * with the objects GC collected kept, so it shows who allocates (what GC
+ * then costs), not what is still alive, which `--heap-prof` shows. Opt-in:
+ * capturing a stack every few KiB allocated costs CPU the CPU profile would
+ * then count.
  */
 export interface WorkerProfiler {
   /** (Re)starts sampling: what came before is discarded. */
@@ -25,7 +27,7 @@ const SAMPLING_INTERVAL_US = 200;
 /** Bytes between allocation samples (V8's default is 32 KiB): finer, for per-command figures. */
 const ALLOCATION_SAMPLING_BYTES = 8192;
 
-export function workerProfiler(directory: string, name: string): WorkerProfiler {
+export function workerProfiler(directory: string, name: string, { allocations }: { allocations: boolean }): WorkerProfiler {
   const session = new Session();
   session.connect();
   let running = false;
@@ -33,16 +35,18 @@ export function workerProfiler(directory: string, name: string): WorkerProfiler 
     async start() {
       if (running) {
         await session.post('Profiler.stop');
-        await session.post('HeapProfiler.stopSampling');
+        if (allocations) await session.post('HeapProfiler.stopSampling');
       }
       await session.post('Profiler.enable');
       await session.post('Profiler.setSamplingInterval', { interval: SAMPLING_INTERVAL_US });
-      await session.post('HeapProfiler.enable');
-      await session.post('HeapProfiler.startSampling', {
-        samplingInterval: ALLOCATION_SAMPLING_BYTES,
-        includeObjectsCollectedByMajorGC: true,
-        includeObjectsCollectedByMinorGC: true,
-      });
+      if (allocations) {
+        await session.post('HeapProfiler.enable');
+        await session.post('HeapProfiler.startSampling', {
+          samplingInterval: ALLOCATION_SAMPLING_BYTES,
+          includeObjectsCollectedByMajorGC: true,
+          includeObjectsCollectedByMinorGC: true,
+        });
+      }
       await session.post('Profiler.start');
       running = true;
     },
@@ -50,10 +54,12 @@ export function workerProfiler(directory: string, name: string): WorkerProfiler 
       if (!running) return undefined;
       running = false;
       const { profile } = await session.post('Profiler.stop');
-      const { profile: allocations } = await session.post('HeapProfiler.stopSampling');
       const path = join(directory, `${name}.cpuprofile`);
       await writeFile(path, JSON.stringify(profile));
-      await writeFile(allocationProfilePath(path), JSON.stringify(allocations));
+      if (allocations) {
+        const { profile: sampled } = await session.post('HeapProfiler.stopSampling');
+        await writeFile(allocationProfilePath(path), JSON.stringify(sampled));
+      }
       session.disconnect();
       return path;
     },

@@ -49,6 +49,7 @@ export interface EngineDeps {
   random?: () => number;
 }
 
+const NO_RECORDS: ReadonlyMap<string, TransactionRecord | null> = new Map();
 /** How long a stop waits for store calls in flight before it gives up on them. */
 const STOP_GRACE_MS = 5_000;
 /** A round never takes more than this many commands, so one slow round cannot hold the whole backlog. */
@@ -150,13 +151,15 @@ export class LedgerEngine {
 
   /** Takes, in arrival order, what round planning allows from what the engine knows so far (the exact check follows the read). */
   private takeRound(): Entry[] {
+    const sizeOfUser = (userId: string) => {
+      const user = this.users.get(userId);
+      return user ? userBytes(user.holds.keys()) : UNKNOWN_USER_BYTES;
+    };
     const plan = (command: Command) => {
+      // Only a reversal reads a record (its original) before the round's read: every other command plans with none.
       const original = command.type === 'reverse' ? this.decided.get(command.originalKey) : undefined;
-      const records = new Map(original && command.type === 'reverse' ? [[command.originalKey, original]] : []);
-      return planned(command, records, (userId) => {
-        const user = this.users.get(userId);
-        return user ? userBytes(user.holds.keys()) : UNKNOWN_USER_BYTES;
-      });
+      const records = original && command.type === 'reverse' ? new Map([[command.originalKey, original]]) : NO_RECORDS;
+      return planned(command, records, sizeOfUser);
     };
     return this.pending.take(plan, { limits: this.limits, grouping: this.grouping, maxCommands: MAX_ROUND_COMMANDS }, Date.now());
   }

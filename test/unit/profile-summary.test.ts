@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { formatProfileSummary, ownerOf, summarizeProfile, type CpuProfile } from '../../scripts/bench/profile-summary.js';
+import {
+  formatAllocationSummary,
+  formatProfileSummary,
+  ownerOf,
+  summarizeAllocations,
+  summarizeProfile,
+  type CpuProfile,
+} from '../../scripts/bench/profile-summary.js';
 
 const frame = (functionName: string, url = '') => ({ functionName, url, lineNumber: 0 });
 
@@ -38,5 +45,29 @@ describe('bench profile summary', () => {
     const lines = formatProfileSummary(summary, 10);
     expect(lines[0]).toBe('main thread busy 5 ms = 500.0 µs per command (10 commands)');
     expect(lines[1]).toContain('60.0%');
+  });
+
+  it('sums an allocation profile by owner, a native frame counted as its caller’s', () => {
+    const summary = summarizeAllocations({
+      head: {
+        callFrame: frame('(root)'),
+        selfSize: 0,
+        children: [
+          {
+            callFrame: frame('processKeysInObj', 'file:///w/node_modules/@aws-sdk/lib-dynamodb/dist-cjs/index.js'),
+            selfSize: 2048,
+            children: [{ callFrame: frame('entries'), selfSize: 4096 }],
+          },
+          { callFrame: frame('encodeMap', 'file:///w/src/ledger/chain.ts'), selfSize: 2048 },
+        ],
+      },
+    });
+    expect(summary.bytes).toBe(8192);
+    expect(summary.byOwner).toEqual([
+      ['AWS SDK', 6144],
+      ['wallet ledger', 2048],
+    ]);
+    expect(summary.topFunctions[0]).toEqual(['entries', 4096]);
+    expect(formatAllocationSummary(summary, 4)[0]).toBe('allocated 0 MB = 2.0 KiB per command (sampled)');
   });
 });
