@@ -45,8 +45,10 @@ export function finish(entry: Entry, result: EngineResult): void {
  * rounds from them and puts back what is to be decided again.
  */
 export class PendingCommands {
-  private readonly entries: Entry[] = [];
+  private entries: Entry[] = [];
   private nextSeq = 0;
+  /** Whether entries are in arrival order: add keeps it; requeue puts older commands back at the end. */
+  private inOrder = true;
 
   get size(): number {
     return this.entries.length;
@@ -71,12 +73,19 @@ export class PendingCommands {
 
   /** Puts back commands still open (decided again in a later round, in their arrival order). */
   requeue(entries: readonly Entry[]): void {
-    for (const entry of entries) if (!entry.done) this.entries.push(entry);
+    for (const entry of entries) {
+      if (entry.done) continue;
+      this.entries.push(entry);
+      this.inOrder = false;
+    }
   }
 
   /** Takes the commands round planning allows, with their shapes as far as the engine knows them; also those too large by that guess (judged again after the read). */
   take(planOf: (command: Command) => Pick<Candidate, 'reads' | 'shape'>, options: PlanOptions, now: number): Entry[] {
-    this.entries.sort((a, b) => a.seq - b.seq);
+    if (!this.inOrder) {
+      this.entries.sort((a, b) => a.seq - b.seq);
+      this.inOrder = true;
+    }
     const candidates = this.entries.map(
       (entry): Candidate => ({
         key: entry.command.idempotentKey,
@@ -86,9 +95,13 @@ export class PendingCommands {
       }),
     );
     const plan = planRound(candidates, options);
-    const taken = new Set([...plan.take, ...plan.tooLarge].map((index) => this.entries[index] as Entry));
-    const round = this.entries.filter((entry) => taken.has(entry));
-    this.entries.splice(0, this.entries.length, ...this.entries.filter((entry) => !taken.has(entry)));
+    const taken = new Set([...plan.take, ...plan.tooLarge]);
+    const round: Entry[] = [];
+    const rest: Entry[] = [];
+    this.entries.forEach((entry, index) => {
+      (taken.has(index) ? round : rest).push(entry);
+    });
+    this.entries = rest;
     return round;
   }
 
@@ -114,8 +127,10 @@ export class PendingCommands {
   }
 
   private removeWhere(matches: (entry: Entry) => boolean, result: EngineResult): void {
-    const removed = this.entries.filter(matches);
-    this.entries.splice(0, this.entries.length, ...this.entries.filter((entry) => !matches(entry)));
+    const removed: Entry[] = [];
+    const rest: Entry[] = [];
+    for (const entry of this.entries) (matches(entry) ? removed : rest).push(entry);
+    this.entries = rest;
     for (const entry of removed) finish(entry, result);
   }
 }
