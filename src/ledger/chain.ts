@@ -85,11 +85,15 @@ function isNumberValue(value: unknown): value is { value: string } {
   return typeof value === 'object' && value !== null && 'value' in value && typeof (value as { value: unknown }).value === 'string';
 }
 
+const CANONICAL_NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d*[1-9])?$/;
+
 /**
  * A decimal number as DynamoDB returns it: no exponent, no leading zeros, no
  * trailing fractional zeros, no "+" and no "-0".
  */
 export function canonicalNumber(text: string): string {
+  // Most numbers hashed are already canonical (amounts as stored, versions): returned as they are, without the parse.
+  if (CANONICAL_NUMBER.test(text) && text !== '-0') return text;
   const match = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text.trim());
   if (!match || (match[2] === '' && (match[3] ?? '') === '')) throw new TypeError(`not a number: ${JSON.stringify(text)}`);
   const [, sign = '', whole = '', fraction = '', exponentText = '0'] = match;

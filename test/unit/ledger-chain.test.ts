@@ -1,4 +1,5 @@
 import { NumberValue } from '@aws-sdk/lib-dynamodb';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { auditUser, type StoredUser } from '../../src/audit/audit-user.js';
 import { ChainWalker } from '../../src/audit/entry-facts.js';
@@ -22,7 +23,8 @@ const item = (overrides: Record<string, unknown> = {}) => ({
 describe('the ledger hash chain', () => {
   it('writes numbers the way DynamoDB returns them', () => {
     expect(['10.00', '10', '010.0', '1e1', '+10', '100e-1'].map(canonicalNumber)).toEqual(Array(6).fill('10'));
-    expect(['-0', '0.000', '-0.00'].map(canonicalNumber)).toEqual(['0', '0', '0']);
+    expect(['-0', '0.000', '-0.00', '00', '-00.0'].map(canonicalNumber)).toEqual(['0', '0', '0', '0', '0']);
+    expect(['010', '1.0', '-01.50', '7.'].map(canonicalNumber)).toEqual(['10', '1', '-1.5', '7']);
     expect(['0.5', '.50', '-25.50', '1.5E-3', '123456789012345.67'].map(canonicalNumber)).toEqual([
       '0.5',
       '0.5',
@@ -30,6 +32,27 @@ describe('the ledger hash chain', () => {
       '0.0015',
       '123456789012345.67',
     ]);
+  });
+
+  it('gives a canonical number back as it is, and any number the same text as its canonical form does', () => {
+    const numberText = fc.tuple(
+      fc.constantFrom('', '+', '-'),
+      fc.stringMatching(/^\d{0,6}$/),
+      fc.option(fc.stringMatching(/^\d{0,6}$/)),
+      fc.option(fc.integer({ min: -8, max: 8 })),
+    );
+    fc.assert(
+      fc.property(numberText, ([sign, whole, fraction, exponent]) => {
+        const text = `${sign}${whole}${fraction === null ? '' : `.${fraction}`}${exponent === null ? '' : `e${exponent}`}`;
+        if (whole === '' && (fraction ?? '') === '') return;
+        const canonical = canonicalNumber(text);
+        // No sign but a minus (and none on zero), no exponent, no leading or trailing zeros.
+        expect(canonical).toMatch(/^(?!-0$)-?(0|[1-9]\d*)(\.\d*[1-9])?$/);
+        expect(canonicalNumber(canonical)).toBe(canonical);
+        expect(Number(canonical)).toBe(Number(text) === 0 ? 0 : Number(text));
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('hashes an item as written and the same item read back alike, whatever the attribute order', () => {
