@@ -129,8 +129,11 @@ export const TEST_RUN: ChaosOptions = {
   retryBaseSeconds: 0,
   drainTimeoutMs: 60_000,
   // Still far past the old retry budget: with delays of 0 it dead-lettered within a second of outage.
+  // Refusing for 6 s, not 12: a paused worker probes 0.5, 1.5, 3.5, 7.5 and 15.5 s after it paused, so
+  // a 12 s refusal was seen over only at the 15.5 s probe (about 4 s of waiting on nothing); 6 s still
+  // fails three probes. The hang stays 12 s: over twice the 5 s DynamoDB call timeout it depends on.
   outage: {
-    refuseMs: 12_000,
+    refuseMs: 6_000,
     hangMs: 12_000,
     hungStaySilent: true,
     commandsPerPhase: 60,

@@ -117,7 +117,10 @@ export async function runChaos(options: ChaosOptions, log: (line: string) => voi
         log(`wallet prelude stage ${index + 1}/${plan.preludes.length} answered (${stageKeys.size} commands)`);
       }
       const publishing = publish(clients.sqs, queueUrls.command, plan, options.publishPerSecond, (count) => (published += count));
-      const faults = runFaultSchedule(options, random, () => sink.countAnswered(keys) / keys.size, {
+      // Paced by what is published, not by what is answered: answers run behind the deliveries, so a kill
+      // due at 80% of the keys answered came once every message had been handed out and waited 10 s for
+      // a batch that never came (an idle kill). By the publish count, traffic still flows at every fault.
+      const faults = runFaultSchedule(options, random, () => published / messages, {
         kill: async () => log(`SIGKILL ${await fleet.killOneMidBatch(random)}`),
         restartDynamoDb: async () => {
           const hard = options.ddbCrash && ddbRestarts % 2 === 0;
@@ -250,7 +253,7 @@ function faultEnv(options: ChaosOptions): Record<string, string> {
   };
 }
 
-/** Fires the kills and DynamoDB restarts, interleaved, as progress passes 10%…80% of the keys answered. */
+/** Fires the kills and DynamoDB restarts, interleaved, as progress passes 10%…80% of the messages published. */
 async function runFaultSchedule(
   options: ChaosOptions,
   random: Random,

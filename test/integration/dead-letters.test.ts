@@ -1,6 +1,6 @@
 import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { queueDepth } from '../../scripts/chaos/evidence.js';
 import { loadConfig } from '../../src/config.js';
 import { listDeadLetters, redriveDeadLetters, sendToDeadLetter } from '../../src/queue/dead-letters.js';
@@ -9,22 +9,24 @@ import { createWallet, type Wallet } from '../../src/wallet.js';
 import { runScript } from '../support/child-process.js';
 import { eventually } from '../support/eventually.js';
 import { capturingLogger } from '../support/log-capture.js';
-import { useCleanups } from '../support/cleanups.js';
+import { testCleanups } from '../support/cleanups.js';
 import { ReplyCollector } from '../support/reply-collector.js';
 import { refuseWritesOf } from '../support/write-faults.js';
 import { createUser, envFor, testEnv, uniqueKey } from '../support/wallet.js';
-
-const cleanups = useCleanups();
-
-const wallet = cleanups.wallet;
 
 async function deadLetter(w: Wallet, body: string): Promise<void> {
   await w.clients.sqs.send(new SendMessageCommand({ QueueUrl: w.queueUrls.deadLetter, MessageBody: body }));
 }
 
-describe('the dead-letter queue', () => {
-  it('lists dead-lettered commands with body, receive count and first-receive time, without consuming them', async () => {
-    const w = await wallet();
+// The cases run side by side, each on queues of its own: their time is mostly receives, visibility
+// timeouts and a CLI process, which overlap instead of adding up. Each has its own cleanups and `expect`.
+describe.concurrent('the dead-letter queue', () => {
+  it('lists dead-lettered commands with body, receive count and first-receive time, without consuming them', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const cleanups = testCleanups(onTestFinished);
+    const w = await cleanups.wallet();
     const bodies = [1, 2, 3].map((n) =>
       JSON.stringify({ idempotentKey: uniqueKey(`dead-${n}`), userId: 'u', amount: String(n), type: 'credit' }),
     );
@@ -42,7 +44,11 @@ describe('the dead-letter queue', () => {
     expect(await queueDepth(w.clients.sqs, w.queueUrls.deadLetter)).toBe(3);
   });
 
-  it('logs why a command keeps failing on every delivery while the store is healthy, up to the last one before the DLQ, and redrives it to be applied once', async () => {
+  it('logs why a command keeps failing on every delivery while the store is healthy, up to the last one before the DLQ, and redrives it to be applied once', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const cleanups = testCleanups(onTestFinished);
     const { logger, lines } = capturingLogger('warn');
     const w = await createWallet({
       config: loadConfig(testEnv({ WALLET_MAX_RECEIVE_COUNT: '2', WALLET_RETRY_BASE_SECONDS: '0' })),
@@ -78,8 +84,9 @@ describe('the dead-letter queue', () => {
     await expect(w.getCurrentBalance({ userId })).resolves.toMatchObject({ balance: '15.00' });
   });
 
-  it('npm run dlq -- list and redrive work from the command line', async () => {
-    const w = await wallet();
+  it('npm run dlq -- list and redrive work from the command line', async ({ expect, onTestFinished }) => {
+    const cleanups = testCleanups(onTestFinished);
+    const w = await cleanups.wallet();
     const env = { ...testEnv(), ...envFor(w) };
     const body = JSON.stringify({ idempotentKey: uniqueKey('cli'), userId: 'u', amount: '1', type: 'credit' });
     await deadLetter(w, body);
@@ -96,7 +103,11 @@ describe('the dead-letter queue', () => {
     expect(await queueDepth(w.clients.sqs, w.queueUrls.command)).toBe(1);
   });
 
-  it('redrives a dead-lettered FIFO command inside the deduplication window, twice, so it is applied in the end', async () => {
+  it('redrives a dead-lettered FIFO command inside the deduplication window, twice, so it is applied in the end', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const cleanups = testCleanups(onTestFinished);
     const suffix = uniqueKey('dlqf').slice(0, 20);
     const w = await createWallet({
       config: loadConfig(
@@ -134,8 +145,12 @@ describe('the dead-letter queue', () => {
     expect(await queueDepth(w.clients.sqs, w.queueUrls.deadLetter)).toBe(0);
   });
 
-  it('lists each message once when the listing takes longer than the visibility timeout, and releases them all', async () => {
-    const w = await wallet();
+  it('lists each message once when the listing takes longer than the visibility timeout, and releases them all', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const cleanups = testCleanups(onTestFinished);
+    const w = await cleanups.wallet();
     const bodies = Array.from({ length: 55 }, (_, n) =>
       JSON.stringify({ idempotentKey: uniqueKey(`slow-${n}`), userId: 'u', amount: '1', type: 'credit' }),
     );
@@ -150,47 +165,51 @@ describe('the dead-letter queue', () => {
     expect(again).toHaveLength(bodies.length);
   });
 
-  it.each([
+  it.for([
     ['a standard queue', ''],
     ['a FIFO queue', '.fifo'],
-  ])('sendToDeadLetter moves a poison message to the DLQ of %s with its reason, shown by list and dropped by redrive', async (_, fifo) => {
-    const suffix = uniqueKey('poison').slice(0, 20);
-    const w = await wallet(
-      fifo
-        ? {
-            WALLET_COMMAND_QUEUE: `${suffix}-commands.fifo`,
-            WALLET_DEAD_LETTER_QUEUE: `${suffix}-dlq.fifo`,
-            WALLET_REPLY_QUEUE: `${suffix}-replies.fifo`,
-          }
-        : {},
-    );
-    const userId = `José ${uniqueKey()}`;
-    const key = uniqueKey('poison');
-    await w.publishTransaction({ idempotentKey: key, userId, type: 'credit', amount: '5' });
-    const original = await receiveOne(w.clients.sqs, w.queueUrls.command);
-    // A producer's own attribute travels with the message to the DLQ and back.
-    original.MessageAttributes = { ...original.MessageAttributes, CorrelationId: { DataType: 'String', StringValue: 'corr-1' } };
+  ])(
+    'sendToDeadLetter moves a poison message to the DLQ of %s with its reason, shown by list and dropped by redrive',
+    async ([, fifo], { expect, onTestFinished }) => {
+      const cleanups = testCleanups(onTestFinished);
+      const suffix = uniqueKey('poison').slice(0, 20);
+      const w = await cleanups.wallet(
+        fifo
+          ? {
+              WALLET_COMMAND_QUEUE: `${suffix}-commands.fifo`,
+              WALLET_DEAD_LETTER_QUEUE: `${suffix}-dlq.fifo`,
+              WALLET_REPLY_QUEUE: `${suffix}-replies.fifo`,
+            }
+          : {},
+      );
+      const userId = `José ${uniqueKey()}`;
+      const key = uniqueKey('poison');
+      await w.publishTransaction({ idempotentKey: key, userId, type: 'credit', amount: '5' });
+      const original = await receiveOne(w.clients.sqs, w.queueUrls.command);
+      // A producer's own attribute travels with the message to the DLQ and back.
+      original.MessageAttributes = { ...original.MessageAttributes, CorrelationId: { DataType: 'String', StringValue: 'corr-1' } };
 
-    const reason = { code: 'corrupt_item', detail: `balance of user ${JSON.stringify(userId)} is not money: "12.345"` };
-    await sendToDeadLetter(w.clients.sqs, w.queueUrls, original, reason);
-    await sendToDeadLetter(w.clients.sqs, w.queueUrls, original, reason);
-    await w.clients.sqs.send(new DeleteMessageCommand({ QueueUrl: w.queueUrls.command, ReceiptHandle: original.ReceiptHandle }));
+      const reason = { code: 'corrupt_item', detail: `balance of user ${JSON.stringify(userId)} is not money: "12.345"` };
+      await sendToDeadLetter(w.clients.sqs, w.queueUrls, original, reason);
+      await sendToDeadLetter(w.clients.sqs, w.queueUrls, original, reason);
+      await w.clients.sqs.send(new DeleteMessageCommand({ QueueUrl: w.queueUrls.command, ReceiptHandle: original.ReceiptHandle }));
 
-    const letters = await listDeadLetters(w.clients.sqs, w.queueUrls.deadLetter);
-    // Sent twice (a worker that crashed before deleting the original): FIFO drops the second copy.
-    expect(letters).toHaveLength(fifo ? 1 : 2);
-    expect(letters[0]).toMatchObject({ body: original.Body, reason, originalMessageId: original.MessageId });
+      const letters = await listDeadLetters(w.clients.sqs, w.queueUrls.deadLetter);
+      // Sent twice (a worker that crashed before deleting the original): FIFO drops the second copy.
+      expect(letters).toHaveLength(fifo ? 1 : 2);
+      expect(letters[0]).toMatchObject({ body: original.Body, reason, originalMessageId: original.MessageId });
 
-    const list = runScript('scripts/dlq.ts', { ...testEnv(), ...envFor(w) }, ['list']);
-    expect(await list.exited).toBe(0);
-    expect(list.output()).toContain('"reason":{"code":"corrupt_item"');
+      const list = runScript('scripts/dlq.ts', { ...testEnv(), ...envFor(w) }, ['list']);
+      expect(await list.exited).toBe(0);
+      expect(list.output()).toContain('"reason":{"code":"corrupt_item"');
 
-    await expect(redriveDeadLetters(w.clients.sqs, w.queueUrls)).resolves.toEqual({ moved: letters.length, failed: 0 });
-    const redriven = await receiveOne(w.clients.sqs, w.queueUrls.command);
-    expect(redriven.Body).toBe(original.Body);
-    expect(Object.keys(redriven.MessageAttributes ?? {}).sort()).toEqual(['CorrelationId']);
-    if (fifo) expect(redriven.Attributes?.MessageGroupId).toBe(toFifoId(userId));
-  });
+      await expect(redriveDeadLetters(w.clients.sqs, w.queueUrls)).resolves.toEqual({ moved: letters.length, failed: 0 });
+      const redriven = await receiveOne(w.clients.sqs, w.queueUrls.command);
+      expect(redriven.Body).toBe(original.Body);
+      expect(Object.keys(redriven.MessageAttributes ?? {}).sort()).toEqual(['CorrelationId']);
+      if (fifo) expect(redriven.Attributes?.MessageGroupId).toBe(toFifoId(userId));
+    },
+  );
 });
 
 async function receiveOne(sqs: SQSClient, queueUrl: string): Promise<Message> {

@@ -1,9 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import type { Command } from '../../src/messages/command.js';
 import { queueDepth } from '../../scripts/chaos/evidence.js';
 import { eventually } from '../support/eventually.js';
 import { checkLedger } from '../support/ledger-check.js';
-import { useCleanups } from '../support/cleanups.js';
+import { testCleanups } from '../support/cleanups.js';
 import { ReplyCollector } from '../support/reply-collector.js';
 import { capturingLogger } from '../support/log-capture.js';
 import { TcpProxy } from '../../scripts/support/tcp-proxy.js';
@@ -15,13 +15,13 @@ import { createLogger } from '../../src/logger.js';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { listDeadLetters } from '../../src/queue/dead-letters.js';
 
-const cleanups = useCleanups();
-
-const wallet = cleanups.wallet;
-
-describe('crashes, redeliveries and outages', () => {
-  it('re-publishes the stored outcome when a worker dies after the commit and before the reply', async () => {
-    const w = await wallet();
+// The cases run side by side, each on queues (and a proxy) of its own: most of their time is spent
+// waiting out visibility timeouts and outages, which overlap instead of adding up. Each case has its
+// own cleanups and uses its own `expect`.
+describe.concurrent('crashes, redeliveries and outages', () => {
+  it('re-publishes the stored outcome when a worker dies after the commit and before the reply', async ({ expect, onTestFinished }) => {
+    const cleanups = testCleanups(onTestFinished);
+    const w = await cleanups.wallet();
     const userId = await createUser(w, '50');
     const key = uniqueKey('crash');
     let crashes = 0;
@@ -43,9 +43,13 @@ describe('crashes, redeliveries and outages', () => {
     expect((await checkLedger(w, userId, '50')).applied).toHaveLength(1);
   });
 
-  it('keeps a message invisible while its worker is still busy with it (heartbeat), so a second worker never gets it', async () => {
+  it('keeps a message invisible while its worker is still busy with it (heartbeat), so a second worker never gets it', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const cleanups = testCleanups(onTestFinished);
     const env = { WALLET_VISIBILITY_TIMEOUT_SECONDS: '2' };
-    const first = await wallet(env);
+    const first = await cleanups.wallet(env);
     const second = await createWallet({
       config: loadConfig({ ...testEnv(), ...envFor(first, { ...env, LOG_LEVEL: 'silent' }) }),
       logger: createLogger('silent'),
@@ -92,7 +96,11 @@ describe('crashes, redeliveries and outages', () => {
   });
 
   for (const kind of ['refuses connections', 'hangs'] as const) {
-    it(`rides out a DynamoDB outage that ${kind} far past the old retry budget, with the default maxReceiveCount: every command applied once, nothing dead-lettered`, async () => {
+    it(`rides out a DynamoDB outage that ${kind} far past the old retry budget, with the default maxReceiveCount: every command applied once, nothing dead-lettered`, async ({
+      expect,
+      onTestFinished,
+    }) => {
+      const cleanups = testCleanups(onTestFinished);
       const proxy = await TcpProxy.start(inject('endpoints').dynamodb);
       cleanups.defer(() => proxy.close());
       const { logger, lines } = capturingLogger('debug');
@@ -137,7 +145,11 @@ describe('crashes, redeliveries and outages', () => {
     }, 150_000);
   }
 
-  it('stops within seconds while DynamoDB hangs (SIGTERM during an outage), and the command it held is applied once later', async () => {
+  it('stops within seconds while DynamoDB hangs (SIGTERM during an outage), and the command it held is applied once later', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const cleanups = testCleanups(onTestFinished);
     const proxy = await TcpProxy.start(inject('endpoints').dynamodb);
     cleanups.defer(() => proxy.close());
     const env = testEnv({ AWS_ENDPOINT_URL_DYNAMODB: proxy.endpoint, WALLET_VISIBILITY_TIMEOUT_SECONDS: '3' });
@@ -169,8 +181,11 @@ describe('crashes, redeliveries and outages', () => {
     expect((await checkLedger(second, userId, '10')).applied).toHaveLength(1);
   }, 120_000);
 
-  it('moves a command whose handling keeps failing while the store is healthy to the dead-letter queue after maxReceiveCount', async () => {
-    const w = await wallet({ WALLET_MAX_RECEIVE_COUNT: '2', WALLET_RETRY_BASE_SECONDS: '0' });
+  it('moves a command whose handling keeps failing while the store is healthy to the dead-letter queue after maxReceiveCount', async ({
+    onTestFinished,
+  }) => {
+    const cleanups = testCleanups(onTestFinished);
+    const w = await cleanups.wallet({ WALLET_MAX_RECEIVE_COUNT: '2', WALLET_RETRY_BASE_SECONDS: '0' });
     const userId = await createUser(w, '1');
     const key = uniqueKey('always-fails');
     w.startWorker({
@@ -187,7 +202,11 @@ describe('crashes, redeliveries and outages', () => {
     );
   });
 
-  it('sends a command for a user whose balance is not money to the DLQ at once, with the reason, instead of retrying it as an outage', async () => {
+  it('sends a command for a user whose balance is not money to the DLQ at once, with the reason, instead of retrying it as an outage', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const cleanups = testCleanups(onTestFinished);
     const { logger, lines } = capturingLogger('warn');
     const w = await createWallet({ config: loadConfig(testEnv()), logger });
     cleanups.defer(() => w.close());

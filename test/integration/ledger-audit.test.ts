@@ -1,17 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteCommand, GetCommand, NumberValue, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { auditLedger, type AuditReport } from '../../src/audit/verify-ledger.js';
 import type { Wallet } from '../../src/wallet.js';
 import { runScript } from '../support/child-process.js';
-import { useCleanups } from '../support/cleanups.js';
+import { testCleanups } from '../support/cleanups.js';
 import { ReplyCollector } from '../support/reply-collector.js';
 import { createUser, envFor, uniqueKey } from '../support/wallet.js';
 
-const cleanups = useCleanups();
+type Cleanups = ReturnType<typeof testCleanups>;
 
 /** A wallet with tables of its own: the audit reads whole tables. */
-async function walletWithOwnTables(): Promise<Wallet> {
+async function walletWithOwnTables(cleanups: Cleanups): Promise<Wallet> {
   const prefix = `audit-${randomUUID().slice(0, 8)}`;
   return cleanups.wallet({ WALLET_USERS_TABLE: `${prefix}-Users`, WALLET_TRANSACTIONS_TABLE: `${prefix}-Transactions` });
 }
@@ -51,9 +51,12 @@ function findings(report: AuditReport, userId: string): string[] {
     .sort();
 }
 
-describe('npm run verify, the ledger audit', () => {
-  it('verifies a ledger written by concurrent workers through the queue clean, and exits 0', async () => {
-    const wallet = await walletWithOwnTables();
+// The cases run side by side, each on tables and queues of its own (the audit reads whole tables):
+// their time is waits on replies and the verify CLI, which overlap instead of adding up.
+describe.concurrent('npm run verify, the ledger audit', () => {
+  it('verifies a ledger written by concurrent workers through the queue clean, and exits 0', async ({ expect, onTestFinished }) => {
+    const cleanups = testCleanups(onTestFinished);
+    const wallet = await walletWithOwnTables(cleanups);
     wallet.startWorker();
     wallet.startWorker();
     const replies = new ReplyCollector(wallet.clients.sqs, wallet.queueUrls.reply);
@@ -86,8 +89,12 @@ describe('npm run verify, the ledger audit', () => {
     expect(cli.output()).toContain('ledger verified: no discrepancy');
   });
 
-  it('reports a changed newBalance, a removed entry, inserted forgeries and a balance changed by hand, each with its user and key, and exits 1', async () => {
-    const wallet = await walletWithOwnTables();
+  it('reports a changed newBalance, a removed entry, inserted forgeries and a balance changed by hand, each with its user and key, and exits 1', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const cleanups = testCleanups(onTestFinished);
+    const wallet = await walletWithOwnTables(cleanups);
     const { ddb, config } = { ddb: wallet.clients.ddb, config: wallet.config };
     const untouched = await userWithEntries(wallet);
 
@@ -161,8 +168,12 @@ describe('npm run verify, the ledger audit', () => {
     expect(cli.output()).toMatch(/ledger NOT verified: \d+ discrepancies/);
   });
 
-  it('verifies transfers, holds, captures, releases and reversals clean, and reports a changed newHeld and a hold removed from the user by hand', async () => {
-    const wallet = await walletWithOwnTables();
+  it('verifies transfers, holds, captures, releases and reversals clean, and reports a changed newHeld and a hold removed from the user by hand', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const cleanups = testCleanups(onTestFinished);
+    const wallet = await walletWithOwnTables(cleanups);
     const [payer, recipient] = [await createUser(wallet, '100'), await createUser(wallet, '5')];
     const hold = uniqueKey('hold');
     const transfer = uniqueKey('transfer');
@@ -192,8 +203,12 @@ describe('npm run verify, the ledger audit', () => {
     expect(findings(report, recipient)).toEqual([]);
   });
 
-  it('rebuilds each user’s open holds from its entries: a holds map removed by hand, an expiry stretched, a rejection’s recorded state changed are reported', async () => {
-    const wallet = await walletWithOwnTables();
+  it('rebuilds each user’s open holds from its entries: a holds map removed by hand, an expiry stretched, a rejection’s recorded state changed are reported', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const cleanups = testCleanups(onTestFinished);
+    const wallet = await walletWithOwnTables(cleanups);
     const [removed, stretched, rejected] = [
       await createUser(wallet, '100'),
       await createUser(wallet, '100'),
@@ -240,8 +255,9 @@ describe('npm run verify, the ledger audit', () => {
     expect(findings(report, rejected)).toEqual([`new_balance ${refusal}`]);
   });
 
-  it('reports entries written before the hash chain as unchained, not as discrepancies', async () => {
-    const wallet = await walletWithOwnTables();
+  it('reports entries written before the hash chain as unchained, not as discrepancies', async ({ expect, onTestFinished }) => {
+    const cleanups = testCleanups(onTestFinished);
+    const wallet = await walletWithOwnTables(cleanups);
     const userId = await createUser(wallet, '100');
     // What the worker wrote before the chain existed: the entry and the user, no hash, no chainHash.
     const legacyKey = uniqueKey('legacy');
@@ -269,8 +285,12 @@ describe('npm run verify, the ledger audit', () => {
     const report = await audit(wallet);
     expect(report).toMatchObject({ users: 1, applied: 2, unchained: 1, discrepancyCount: 0 });
   });
-  it('replays each wallet’s status from its entries: opened, frozen, drained and closed verifies clean; a closed wallet made active by hand and a frozen one unfrozen by hand are reported', async () => {
-    const wallet = await walletWithOwnTables();
+  it('replays each wallet’s status from its entries: opened, frozen, drained and closed verifies clean; a closed wallet made active by hand and a frozen one unfrozen by hand are reported', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const cleanups = testCleanups(onTestFinished);
+    const wallet = await walletWithOwnTables(cleanups);
     const walletThrough = async (steps: Record<string, unknown>[]) => {
       const userId = `w-${randomUUID()}`;
       for (const step of [{ type: 'open', currency: 'EUR' }, ...steps]) {

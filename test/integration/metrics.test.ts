@@ -1,20 +1,20 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { findFreePort } from '../../src/net/ports.js';
 import { createLogger } from '../../src/logger.js';
 import { createOperations } from '../../src/observability/operations.js';
 import { createWallet } from '../../src/wallet.js';
-import { useCleanups } from '../support/cleanups.js';
+import { testCleanups } from '../support/cleanups.js';
 import { eventually } from '../support/eventually.js';
 import { ReplyCollector } from '../support/reply-collector.js';
 import { runScript } from '../support/child-process.js';
 import { TcpProxy } from '../../scripts/support/tcp-proxy.js';
 import { createUser, envFor, testConfig, uniqueKey } from '../support/wallet.js';
 
-const cleanups = useCleanups();
+type Cleanups = ReturnType<typeof testCleanups>;
 
 /** A worker with its operations server on a free port, EMF lines kept in `emfLines`. */
-async function observedWallet(overrides: Record<string, string> = {}) {
+async function observedWallet(cleanups: Cleanups, overrides: Record<string, string> = {}) {
   const config = testConfig({ WALLET_METRICS_PORT: String(await findFreePort()), WALLET_READY_PROBE_SECONDS: '1', ...overrides });
   const logger = createLogger(config.logLevel, 'test');
   const emfLines: string[] = [];
@@ -45,9 +45,15 @@ async function status(url: string): Promise<{ code: number; body: Record<string,
   return { code: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
-describe("the worker's metrics and health endpoints", () => {
-  it('counts commands sent through the queue by type, status and reason on /metrics, and writes the same figures as EMF lines', async () => {
-    const { wallet, operations, url, emfLines } = await observedWallet({
+// The cases run side by side, each with a wallet, queues and ports of its own: their time is waits on
+// replies, probes and a worker process, which overlap instead of adding up. Each has its own cleanups.
+describe.concurrent("the worker's metrics and health endpoints", () => {
+  it('counts commands sent through the queue by type, status and reason on /metrics, and writes the same figures as EMF lines', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const cleanups = testCleanups(onTestFinished);
+    const { wallet, operations, url, emfLines } = await observedWallet(cleanups, {
       WALLET_METRICS_EMF: 'true',
       WALLET_METRICS_EMF_INTERVAL_SECONDS: '3600',
     });
@@ -129,11 +135,15 @@ describe("the worker's metrics and health endpoints", () => {
     expect(emfValue('MessagesInFlight')).toBe(0);
   });
 
-  it('answers /healthz always and /readyz 503 while DynamoDB is unreachable, 200 again once it is back', async () => {
+  it('answers /healthz always and /readyz 503 while DynamoDB is unreachable, 200 again once it is back', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const cleanups = testCleanups(onTestFinished);
     const config = testConfig();
     const proxy = await TcpProxy.start(config.endpoints.dynamodb ?? '');
     cleanups.defer(() => proxy.close());
-    const { wallet, url } = await observedWallet({ AWS_ENDPOINT_URL_DYNAMODB: proxy.endpoint });
+    const { wallet, url } = await observedWallet(cleanups, { AWS_ENDPOINT_URL_DYNAMODB: proxy.endpoint });
     const userId = await createUser(wallet, '10');
 
     await eventually('ready', async () => ((await status(`${url}/readyz`)).code === 200 ? true : undefined));
@@ -168,7 +178,8 @@ describe("the worker's metrics and health endpoints", () => {
     expect(sample(after, 'wallet_dead_lettered_total')).toBeUndefined();
   });
 
-  it('is served by scripts/worker.ts on WALLET_METRICS_PORT, which still exits 0 on SIGTERM', async () => {
+  it('is served by scripts/worker.ts on WALLET_METRICS_PORT, which still exits 0 on SIGTERM', async ({ expect, onTestFinished }) => {
+    const cleanups = testCleanups(onTestFinished);
     const config = testConfig();
     const wallet = await createWallet({ config, logger: createLogger('silent') });
     cleanups.defer(() => wallet.close());

@@ -34,8 +34,12 @@ async function expectLedgers(...users: [string, string][]) {
   for (const [userId, opening] of users) expect((await checkLedger(wallet, userId, opening)).problems, userId).toEqual([]);
 }
 
-describe('transfer', () => {
-  it('moves money from the payer to the recipient in one write; the reply speaks of the payer only, the recipient’s history lists it', async () => {
+// The suites and their cases run side by side: each case has users of its own, and its time is
+// waiting on replies from the worker, which overlap instead of adding up. Each case uses its own `expect`.
+describe.concurrent('transfer', () => {
+  it('moves money from the payer to the recipient in one write; the reply speaks of the payer only, the recipient’s history lists it', async ({
+    expect,
+  }) => {
     const [payer, recipient] = [await createUser(wallet, '100'), await createUser(wallet, '5')];
     const reply = await send({ userId: payer, type: 'transfer', amount: '30.50', toUserId: recipient });
     expect(reply).toMatchObject({
@@ -63,7 +67,9 @@ describe('transfer', () => {
     await expectLedgers([payer, '100'], [recipient, '5']);
   });
 
-  it('refuses a transfer to the payer itself as invalid, to an unknown user as recipient_not_found, and beyond the available money as insufficient_funds', async () => {
+  it('refuses a transfer to the payer itself as invalid, to an unknown user as recipient_not_found, and beyond the available money as insufficient_funds', async ({
+    expect,
+  }) => {
     const payer = await createUser(wallet, '10');
     // The producer's own check refuses it first; sent raw, the worker answers invalid_command.
     await expect(
@@ -100,8 +106,8 @@ describe('transfer', () => {
   });
 });
 
-describe('hold, capture and release', () => {
-  it('reserves money without moving it, captures part of it, and makes the rest available again', async () => {
+describe.concurrent('hold, capture and release', () => {
+  it('reserves money without moving it, captures part of it, and makes the rest available again', async ({ expect }) => {
     const userId = await createUser(wallet, '100');
     const hold = await send({ userId, type: 'hold', amount: '40' });
     expect(hold).toMatchObject({ status: 'applied', newBalance: '100.00', available: '60.00', expiresAt: expect.any(String) });
@@ -132,7 +138,7 @@ describe('hold, capture and release', () => {
     await expectLedgers([userId, '100']);
   });
 
-  it('captures all of a hold by default and releases another', async () => {
+  it('captures all of a hold by default and releases another', async ({ expect }) => {
     const userId = await createUser(wallet, '50');
     const first = await send({ userId, type: 'hold', amount: '10', expiresInSeconds: 3600 });
     const second = await send({ userId, type: 'hold', amount: '15' });
@@ -151,7 +157,7 @@ describe('hold, capture and release', () => {
     await expectLedgers([userId, '50']);
   });
 
-  it('answers hold_not_found for another user’s hold (revealing nothing) and for an unknown one', async () => {
+  it('answers hold_not_found for another user’s hold (revealing nothing) and for an unknown one', async ({ expect }) => {
     const [owner, other] = [await createUser(wallet, '20'), await createUser(wallet, '20')];
     const hold = await send({ userId: owner, type: 'hold', amount: '5' });
     const foreign = await send({ userId: other, type: 'capture', holdKey: hold.idempotentKey });
@@ -166,7 +172,7 @@ describe('hold, capture and release', () => {
     await expect(balanceOf(owner)).resolves.toMatchObject({ held: '5.00' });
   });
 
-  it('lets an expired hold reserve nothing, and refuses to capture or release it as hold_expired', async () => {
+  it('lets an expired hold reserve nothing, and refuses to capture or release it as hold_expired', async ({ expect }) => {
     const userId = await createUser(wallet, '10');
     const hold = await send({ userId, type: 'hold', amount: '8', expiresInSeconds: 1 });
     await eventually('the hold to expire', async () => ((await balanceOf(userId)).held === '0.00' ? true : undefined));
@@ -177,8 +183,8 @@ describe('hold, capture and release', () => {
   });
 });
 
-describe('reverse', () => {
-  it('undoes a credit, a debit and a capture, fully by default or in parts, never beyond the original amount', async () => {
+describe.concurrent('reverse', () => {
+  it('undoes a credit, a debit and a capture, fully by default or in parts, never beyond the original amount', async ({ expect }) => {
     const userId = await createUser(wallet, '100');
     const credit = await send({ userId, type: 'credit', amount: '20' });
     await expect(send({ userId, type: 'reverse', originalKey: credit.idempotentKey })).resolves.toMatchObject({
@@ -212,7 +218,7 @@ describe('reverse', () => {
     await expectLedgers([userId, '100']);
   });
 
-  it('moves a reversed transfer back from the recipient, and refuses when the recipient no longer has it', async () => {
+  it('moves a reversed transfer back from the recipient, and refuses when the recipient no longer has it', async ({ expect }) => {
     const [payer, recipient] = [await createUser(wallet, '50'), await createUser(wallet, '0')];
     const transfer = await send({ userId: payer, type: 'transfer', amount: '20', toUserId: recipient });
     await expect(send({ userId: payer, type: 'reverse', originalKey: transfer.idempotentKey, amount: '5' })).resolves.toMatchObject({
@@ -228,7 +234,9 @@ describe('reverse', () => {
     await expectLedgers([payer, '50'], [recipient, '0']);
   });
 
-  it('answers original_not_found for another user’s or an unknown original, and not_reversible for a rejected one or a type that moves no money', async () => {
+  it('answers original_not_found for another user’s or an unknown original, and not_reversible for a rejected one or a type that moves no money', async ({
+    expect,
+  }) => {
     const [userId, other] = [await createUser(wallet, '10'), await createUser(wallet, '10')];
     const credit = await send({ userId, type: 'credit', amount: '1' });
     await expect(send({ userId: other, type: 'reverse', originalKey: credit.idempotentKey })).resolves.toMatchObject({
@@ -250,8 +258,8 @@ describe('reverse', () => {
   });
 });
 
-describe('the rules hold for every new type', () => {
-  it('keeps every new rejection sticky: redelivered after the state changed, the same outcome replays (rule 3)', async () => {
+describe.concurrent('the rules hold for every new type', () => {
+  it('keeps every new rejection sticky: redelivered after the state changed, the same outcome replays (rule 3)', async ({ expect }) => {
     const [payer, recipient] = [await createUser(wallet, '1'), await createUser(wallet, '0')];
     const transfer = { idempotentKey: uniqueKey('sticky-transfer'), userId: payer, type: 'transfer', amount: '5', toUserId: recipient };
     const capture = { idempotentKey: uniqueKey('sticky-capture'), userId: payer, type: 'capture', holdKey: uniqueKey('later-hold') };
@@ -263,7 +271,9 @@ describe('the rules hold for every new type', () => {
     expect(again).toEqual(first.map((reply) => ({ ...reply, replayed: true })));
   });
 
-  it('refuses the same key with any field of any type changed as idempotency_key_reused, leaving the original untouched (rule 4)', async () => {
+  it('refuses the same key with any field of any type changed as idempotency_key_reused, leaving the original untouched (rule 4)', async ({
+    expect,
+  }) => {
     const [userId, other, third] = [await createUser(wallet, '100'), await createUser(wallet, '100'), await createUser(wallet, '100')];
     const hold = await send({ userId, type: 'hold', amount: '1', expiresInSeconds: 600 });
     const originals: Record<string, unknown>[] = [
@@ -304,7 +314,7 @@ describe('the rules hold for every new type', () => {
     await expect(send({ ...sameHold, amount: '2.00', expiresInSeconds: 604_800 })).resolves.toEqual({ ...placed, replayed: true });
   });
 
-  it('never tells a user another user’s balance (rule 12): every reply carries its own user’s balance only', async () => {
+  it('never tells a user another user’s balance (rule 12): every reply carries its own user’s balance only', async ({ expect }) => {
     const [payer, recipient] = [await createUser(wallet, '70'), await createUser(wallet, '13.37')];
     const all = [
       await send({ userId: payer, type: 'transfer', amount: '10', toUserId: recipient }),
@@ -319,7 +329,7 @@ describe('the rules hold for every new type', () => {
     await expectLedgers([payer, '70'], [recipient, '13.37']);
   });
 
-  it('works for users created by other tools with only the seed’s attributes (no holds, nothing held)', async () => {
+  it('works for users created by other tools with only the seed’s attributes (no holds, nothing held)', async ({ expect }) => {
     const userId = await createUser(wallet, '12');
     await expect(balanceOf(userId)).resolves.toEqual({
       userId,

@@ -6,12 +6,10 @@ import type { Reply } from '../../src/messages/reply.js';
 import { ReplyTooLargeError } from '../../src/errors.js';
 import { publishReplies } from '../../src/queue/reply-publisher.js';
 import type { Wallet } from '../../src/wallet.js';
-import { useCleanups } from '../support/cleanups.js';
+import { testCleanups } from '../support/cleanups.js';
 import { eventually } from '../support/eventually.js';
 import { ReplyCollector } from '../support/reply-collector.js';
 import { createUser, uniqueKey } from '../support/wallet.js';
-
-const cleanups = useCleanups();
 
 /** A command body just under the worker's 256 KiB limit, made of thousands of unknown fields (zod names each one). */
 function bodyWithUnknownKeys(idempotentKey: string, userId: string): string {
@@ -30,8 +28,11 @@ async function drained(wallet: Wallet): Promise<void> {
   expect(await queueDepth(wallet.clients.sqs, wallet.queueUrls.deadLetter)).toBe(0);
 }
 
-describe('replies are always publishable (SPEC rule 8)', () => {
-  it('answers a body of thousands of unknown keys with a small invalid_command reply', async () => {
+// The cases run side by side, each on queues of its own: each waits on long polls and replies,
+// which overlap instead of adding up. Each has its own cleanups and `expect`.
+describe.concurrent('replies are always publishable (SPEC rule 8)', () => {
+  it('answers a body of thousands of unknown keys with a small invalid_command reply', async ({ expect, onTestFinished }) => {
+    const cleanups = testCleanups(onTestFinished);
     const wallet = await cleanups.wallet();
     const replies = new ReplyCollector(wallet.clients.sqs, wallet.queueUrls.reply);
     const key = uniqueKey('unknown-keys');
@@ -47,7 +48,11 @@ describe('replies are always publishable (SPEC rule 8)', () => {
     await drained(wallet);
   });
 
-  it('answers a batch of such bodies and a valid command in one batch, each once, without retrying the applied command', async () => {
+  it('answers a batch of such bodies and a valid command in one batch, each once, without retrying the applied command', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const cleanups = testCleanups(onTestFinished);
     const wallet = await cleanups.wallet({ WALLET_BATCH_SIZE: '10' });
     const replies = new ReplyCollector(wallet.clients.sqs, wallet.queueUrls.reply);
     const userId = await createUser(wallet, '10');
@@ -66,7 +71,11 @@ describe('replies are always publishable (SPEC rule 8)', () => {
     expect(replies.replies).toHaveLength(badKeys.length + 1);
   });
 
-  it('refuses a user id holding U+FFFE as invalid_command instead of applying a command whose reply SQS would refuse', async () => {
+  it('refuses a user id holding U+FFFE as invalid_command instead of applying a command whose reply SQS would refuse', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const cleanups = testCleanups(onTestFinished);
     const wallet = await cleanups.wallet();
     const replies = new ReplyCollector(wallet.clients.sqs, wallet.queueUrls.reply);
     const userId = await createUser(wallet, '10', `user-\ufffe-${uniqueKey()}`);
@@ -85,30 +94,35 @@ describe('replies are always publishable (SPEC rule 8)', () => {
     await drained(wallet);
   });
 
-  it.each([
+  it.for([
     ['U+FFFF', '\\uffff'],
     ['an unpaired surrogate', '\\ud800'],
-  ])('deletes a command whose key holds %s without applying it or blocking the queue', async (_, jsonEscape) => {
-    const wallet = await cleanups.wallet();
-    const userId = await createUser(wallet, '10');
-    const body = JSON.stringify({ idempotentKey: `${uniqueKey('bad-key')}-X`, userId, amount: '1', type: 'credit' }).replace(
-      '-X"',
-      `-${jsonEscape}"`,
-    );
-    await sendRaw(wallet, body);
-    const control = uniqueKey('control');
-    await wallet.publishTransaction({ idempotentKey: control, userId, type: 'credit', amount: '2' });
-    const replies = new ReplyCollector(wallet.clients.sqs, wallet.queueUrls.reply);
-    wallet.startWorker({ pollers: 1 });
+  ])(
+    'deletes a command whose key holds %s without applying it or blocking the queue',
+    async ([, jsonEscape], { expect, onTestFinished }) => {
+      const cleanups = testCleanups(onTestFinished);
+      const wallet = await cleanups.wallet();
+      const userId = await createUser(wallet, '10');
+      const body = JSON.stringify({ idempotentKey: `${uniqueKey('bad-key')}-X`, userId, amount: '1', type: 'credit' }).replace(
+        '-X"',
+        `-${jsonEscape}"`,
+      );
+      await sendRaw(wallet, body);
+      const control = uniqueKey('control');
+      await wallet.publishTransaction({ idempotentKey: control, userId, type: 'credit', amount: '2' });
+      const replies = new ReplyCollector(wallet.clients.sqs, wallet.queueUrls.reply);
+      wallet.startWorker({ pollers: 1 });
 
-    await replies.waitForKey(control);
-    await drained(wallet);
-    await expect(wallet.getCurrentBalance({ userId })).resolves.toMatchObject({ balance: '12.00' });
-    await replies.drain();
-    expect(replies.replies).toHaveLength(1);
-  });
+      await replies.waitForKey(control);
+      await drained(wallet);
+      await expect(wallet.getCurrentBalance({ userId })).resolves.toMatchObject({ balance: '12.00' });
+      await replies.drain();
+      expect(replies.replies).toHaveLength(1);
+    },
+  );
 
-  it('refuses an oversized reply on its own and still publishes the rest of its batch', async () => {
+  it('refuses an oversized reply on its own and still publishes the rest of its batch', async ({ expect, onTestFinished }) => {
+    const cleanups = testCleanups(onTestFinished);
     const wallet = await cleanups.wallet();
     const replies = new ReplyCollector(wallet.clients.sqs, wallet.queueUrls.reply);
     const reply = (idempotentKey: string, message = 'x'): Reply => ({
@@ -134,7 +148,8 @@ describe('replies are always publishable (SPEC rule 8)', () => {
     for (const key of keys) await replies.waitForKey(key);
   });
 
-  it('refuses a published command with thousands of unknown fields with a bounded list of issues', async () => {
+  it('refuses a published command with thousands of unknown fields with a bounded list of issues', async ({ expect, onTestFinished }) => {
+    const cleanups = testCleanups(onTestFinished);
     const wallet = await cleanups.wallet();
     const input = JSON.parse(bodyWithUnknownKeys(uniqueKey('publish'), 'u')) as unknown;
     const error = await wallet.publishTransaction(input).catch((caught: unknown) => caught);

@@ -10,7 +10,7 @@ import {
   type BatchResultErrorEntry,
   type SendMessageBatchCommandInput,
 } from '@aws-sdk/client-sqs';
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { STSClient } from '@aws-sdk/client-sts';
 import { createStsClient } from '../../src/clients.js';
 import { ReplyTimeoutError } from '../../src/errors.js';
@@ -18,7 +18,7 @@ import { createProducer, type Producer } from '../../src/producer/index.js';
 import { CREATOR_TAG, listenerQueueName, startReplyListener } from '../../src/queue/reply-listener.js';
 import { resolveCallerIdentity } from '../../src/queue/reply-queue-policy.js';
 import { createWallet, type Wallet } from '../../src/wallet.js';
-import { useCleanups } from '../support/cleanups.js';
+import { testCleanups } from '../support/cleanups.js';
 import { eventually } from '../support/eventually.js';
 import { capturingLogger } from '../support/log-capture.js';
 import { ReplyCollector } from '../support/reply-collector.js';
@@ -26,12 +26,15 @@ import { createUser, testConfig, uniqueKey } from '../support/wallet.js';
 
 /** Issue 23, F1 and F10: who may write to, read from and be refused by the reply queues. */
 
-const cleanups = useCleanups();
+type Cleanups = ReturnType<typeof testCleanups>;
 /** What the embedded SQS emulator stamps as SenderId on every message: its one account. */
 const EMULATOR_SENDER_ID = '000000000000';
 const KEY_ARN = 'arn:aws:kms:us-east-1:000000000000:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 
-async function walletWithLog(overrides: Record<string, string> = {}): Promise<{ wallet: Wallet; lines: Record<string, unknown>[] }> {
+async function walletWithLog(
+  cleanups: Cleanups,
+  overrides: Record<string, string> = {},
+): Promise<{ wallet: Wallet; lines: Record<string, unknown>[] }> {
   const { logger, lines } = capturingLogger('info');
   const wallet = await createWallet({ config: testConfig(overrides), logger });
   cleanups.defer(() => wallet.close());
@@ -51,9 +54,16 @@ function aReply(idempotentKey: string, userId: string) {
   });
 }
 
-describe('a waiting process’s own reply queue (F1)', () => {
-  it('is created with a policy that refuses requests without TLS, sends from anyone but the worker, and reads by anyone but its creator, and with the configured KMS key', async () => {
-    const wallet = (await walletWithLog({ WALLET_WORKER_SENDER_IDS: 'AROAWORKERROLE', WALLET_REPLY_QUEUE_KMS_KEY: KEY_ARN })).wallet;
+// The cases run side by side, each on queues of its own: their time is long polls and waits for
+// replies (or for none), which overlap instead of adding up. Each has its own cleanups and `expect`.
+describe.concurrent('a waiting process’s own reply queue (F1)', () => {
+  it('is created with a policy that refuses requests without TLS, sends from anyone but the worker, and reads by anyone but its creator, and with the configured KMS key', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const cleanups = testCleanups(onTestFinished);
+    const wallet = (await walletWithLog(cleanups, { WALLET_WORKER_SENDER_IDS: 'AROAWORKERROLE', WALLET_REPLY_QUEUE_KMS_KEY: KEY_ARN }))
+      .wallet;
     const sts = createStsClient(wallet.config);
     cleanups.defer(() => sts.destroy());
     const identity = await resolveCallerIdentity(sts, wallet.config, wallet.logger);
@@ -88,8 +98,12 @@ describe('a waiting process’s own reply queue (F1)', () => {
     );
   });
 
-  it('drops a reply whose SenderId is not the configured worker’s (on the emulator every sender is the one account 000000000000, so a worker id the emulator never stamps stands for a forger)', async () => {
-    const { wallet, lines } = await walletWithLog({ WALLET_WORKER_SENDER_IDS: 'AROAWORKERROLE' });
+  it('drops a reply whose SenderId is not the configured worker’s (on the emulator every sender is the one account 000000000000, so a worker id the emulator never stamps stands for a forger)', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const cleanups = testCleanups(onTestFinished);
+    const { wallet, lines } = await walletWithLog(cleanups, { WALLET_WORKER_SENDER_IDS: 'AROAWORKERROLE' });
     const listener = await startReplyListener({ sqs: wallet.clients.sqs, config: wallet.config, logger: wallet.logger });
     cleanups.defer(() => listener.stop());
     const pending = listener.expect('forged-1', { timeoutMs: 30_000 });
@@ -114,8 +128,12 @@ describe('a waiting process’s own reply queue (F1)', () => {
     expect(settled).toBe(false);
   });
 
-  it('hands over a reply whose SenderId is the configured worker’s (here the emulator’s one account)', async () => {
-    const { wallet } = await walletWithLog({ WALLET_WORKER_SENDER_IDS: EMULATOR_SENDER_ID });
+  it('hands over a reply whose SenderId is the configured worker’s (here the emulator’s one account)', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const cleanups = testCleanups(onTestFinished);
+    const { wallet } = await walletWithLog(cleanups, { WALLET_WORKER_SENDER_IDS: EMULATOR_SENDER_ID });
     const listener = await startReplyListener({ sqs: wallet.clients.sqs, config: wallet.config, logger: wallet.logger });
     cleanups.defer(() => listener.stop());
     const pending = listener.expect('genuine-1', { timeoutMs: 30_000 });
@@ -130,9 +148,10 @@ describe('a waiting process’s own reply queue (F1)', () => {
   });
 });
 
-describe('the producer client’s own reply queue (F1): the gateway’s policy, not a second one', () => {
+describe.concurrent('the producer client’s own reply queue (F1): the gateway’s policy, not a second one', () => {
   /** A service's client: its own endpoint and credentials; the producer asks STS who it is through the same endpoint. */
   function producerFor(
+    cleanups: Cleanups,
     wallet: Wallet,
     replyQueueSecurity: { workerSenderIds?: string[]; kmsKey?: string },
     logger = wallet.logger,
@@ -165,9 +184,13 @@ describe('the producer client’s own reply queue (F1): the gateway’s policy, 
     );
   }
 
-  it('is created with the waiting process’s policy (no TLS refused, sends only from the worker, reads only by its creator), the KMS key and the creator tag', async () => {
-    const { wallet } = await walletWithLog();
-    const producer = producerFor(wallet, { workerSenderIds: ['AROAWORKERROLE'], kmsKey: KEY_ARN });
+  it('is created with the waiting process’s policy (no TLS refused, sends only from the worker, reads only by its creator), the KMS key and the creator tag', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const cleanups = testCleanups(onTestFinished);
+    const { wallet } = await walletWithLog(cleanups);
+    const producer = producerFor(cleanups, wallet, { workerSenderIds: ['AROAWORKERROLE'], kmsKey: KEY_ARN });
     const waiting = producer.request(
       { idempotentKey: uniqueKey('producer-policy'), userId: 'u', type: 'credit', amount: '1.00' },
       { timeoutMs: 60_000 },
@@ -192,10 +215,14 @@ describe('the producer client’s own reply queue (F1): the gateway’s policy, 
     expect(Tags[CREATOR_TAG]).toBe(EMULATOR_SENDER_ID);
   });
 
-  it('drops a forged reply to a request (on the emulator every sender is the one account 000000000000, so a worker id the emulator never stamps stands for a forger; the policy’s Deny itself is not enforced there)', async () => {
-    const { wallet } = await walletWithLog();
+  it('drops a forged reply to a request (on the emulator every sender is the one account 000000000000, so a worker id the emulator never stamps stands for a forger; the policy’s Deny itself is not enforced there)', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const cleanups = testCleanups(onTestFinished);
+    const { wallet } = await walletWithLog(cleanups);
     const { logger, lines } = capturingLogger('info');
-    const producer = producerFor(wallet, { workerSenderIds: ['AROAWORKERROLE'] }, logger);
+    const producer = producerFor(cleanups, wallet, { workerSenderIds: ['AROAWORKERROLE'] }, logger);
     const key = uniqueKey('producer-forged');
     const waiting = producer.request({ idempotentKey: key, userId: 'victim', type: 'credit', amount: '1.00' }, { timeoutMs: 5_000 });
     waiting.catch(() => undefined);
@@ -226,8 +253,12 @@ describe('the producer client’s own reply queue (F1): the gateway’s policy, 
     );
   });
 
-  it('makes no reply queue when STS cannot say who the producer is: the request fails instead of waiting on a queue open to the account', async () => {
-    const { wallet } = await walletWithLog();
+  it('makes no reply queue when STS cannot say who the producer is: the request fails instead of waiting on a queue open to the account', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const cleanups = testCleanups(onTestFinished);
+    const { wallet } = await walletWithLog(cleanups);
     const sts = new STSClient({
       region: 'us-east-1',
       endpoint: wallet.config.endpoints.sqs,
@@ -240,7 +271,7 @@ describe('the producer client’s own reply queue (F1): the gateway’s policy, 
       },
       { step: 'initialize', name: 'noSts', priority: 'high' },
     );
-    const producer = producerFor(wallet, { workerSenderIds: ['AROAWORKERROLE'] }, wallet.logger, sts);
+    const producer = producerFor(cleanups, wallet, { workerSenderIds: ['AROAWORKERROLE'] }, wallet.logger, sts);
     await expect(
       producer.request({ idempotentKey: uniqueKey('producer-no-sts'), userId: 'u', type: 'credit', amount: '1.00' }),
     ).rejects.toThrow('injected: STS unreachable');
@@ -251,9 +282,13 @@ describe('the producer client’s own reply queue (F1): the gateway’s policy, 
   });
 });
 
-describe('a ReplyTo queue that refuses the worker (F10)', () => {
-  it('gets its reply on the default reply queue at once, logged, instead of the command being retried to the DLQ', async () => {
-    const { wallet, lines } = await walletWithLog();
+describe.concurrent('a ReplyTo queue that refuses the worker (F10)', () => {
+  it('gets its reply on the default reply queue at once, logged, instead of the command being retried to the DLQ', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const cleanups = testCleanups(onTestFinished);
+    const { wallet, lines } = await walletWithLog(cleanups);
     const userId = await createUser(wallet, '5.00');
     const { QueueUrl: refusing = '' } = await wallet.clients.sqs.send(
       new CreateQueueCommand({ QueueName: listenerQueueName(wallet.config.queues.reply) }),
@@ -297,8 +332,12 @@ describe('a ReplyTo queue that refuses the worker (F10)', () => {
     expect(lines.filter((line) => line.msg === 'reply not published; the command will be redelivered')).toEqual([]);
   });
 
-  it('moves one reply of a batch to the default reply queue when SQS refuses only that entry (Failed, SenderFault, KMS access denied), and sends the rest to the ReplyTo queue', async () => {
-    const { wallet, lines } = await walletWithLog();
+  it('moves one reply of a batch to the default reply queue when SQS refuses only that entry (Failed, SenderFault, KMS access denied), and sends the rest to the ReplyTo queue', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const cleanups = testCleanups(onTestFinished);
+    const { wallet, lines } = await walletWithLog(cleanups);
     const userId = await createUser(wallet, '5.00');
     const { QueueUrl: replyTo = '' } = await wallet.clients.sqs.send(
       new CreateQueueCommand({ QueueName: listenerQueueName(wallet.config.queues.reply) }),
@@ -332,8 +371,12 @@ describe('a ReplyTo queue that refuses the worker (F10)', () => {
     expect(lines.filter((line) => line.msg === 'reply not published; the command will be redelivered')).toEqual([]);
   });
 
-  it('retries the command whose reply entry SQS failed for its own reasons (Failed, not SenderFault): the reply comes to the ReplyTo queue on redelivery', async () => {
-    const { wallet, lines } = await walletWithLog();
+  it('retries the command whose reply entry SQS failed for its own reasons (Failed, not SenderFault): the reply comes to the ReplyTo queue on redelivery', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const cleanups = testCleanups(onTestFinished);
+    const { wallet, lines } = await walletWithLog(cleanups);
     const userId = await createUser(wallet, '5.00');
     const { QueueUrl: replyTo = '' } = await wallet.clients.sqs.send(
       new CreateQueueCommand({ QueueName: listenerQueueName(wallet.config.queues.reply) }),

@@ -10,18 +10,16 @@ import {
   SendMessageCommand,
   type Message,
 } from '@aws-sdk/client-sqs';
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { ReplyTimeoutError, ReplyWaitCancelledError } from '../../src/errors.js';
 import { HEARTBEAT_TAG, listenerQueueName, OWNER_TAG } from '../../src/queue/reply-listener.js';
 import type { Wallet } from '../../src/wallet.js';
 import { postJson, startApi } from '../support/api-server.js';
-import { useCleanups } from '../support/cleanups.js';
+import { testCleanups } from '../support/cleanups.js';
 import { eventually } from '../support/eventually.js';
 import { createTestWallet, createUser, testConfig, uniqueKey } from '../support/wallet.js';
 import { createWallet } from '../../src/wallet.js';
 import { createLogger } from '../../src/logger.js';
-
-const cleanups = useCleanups();
 
 /** Reads one message (with its attributes) from a queue, or undefined after a short long poll. */
 async function receiveOne(wallet: Wallet, queueUrl: string, waitSeconds = 5): Promise<Message | undefined> {
@@ -59,8 +57,15 @@ async function sendRaw(wallet: Wallet, command: object, attributes: Record<strin
   );
 }
 
-describe('request and reply', () => {
-  it('gives two waiters that use one key for two users each their own reply and nothing of the other', async () => {
+// The cases run side by side, each with queues of its own (the sweeps are confined to a wallet's own
+// reply-queue prefix): their time is mostly long polls and heartbeats, which overlap instead of adding up.
+// Each case has its own cleanups and uses its own `expect`.
+describe.concurrent('request and reply', () => {
+  it('gives two waiters that use one key for two users each their own reply and nothing of the other', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const cleanups = testCleanups(onTestFinished);
     const wallet = await cleanups.wallet();
     wallet.startWorker();
     const pairs = await Promise.all(
@@ -94,7 +99,11 @@ describe('request and reply', () => {
     );
   });
 
-  it('sends a reply whose ReplyTo is outside the reply-queue prefix to the default reply queue, with its CorrelationId', async () => {
+  it('sends a reply whose ReplyTo is outside the reply-queue prefix to the default reply queue, with its CorrelationId', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const cleanups = testCleanups(onTestFinished);
     const wallet = await cleanups.wallet();
     const userId = await createUser(wallet, '5.00');
     const { QueueUrl: elsewhere = '' } = await wallet.clients.sqs.send(
@@ -124,7 +133,8 @@ describe('request and reply', () => {
     expect(await queueDepth(wallet, elsewhere)).toBe(0);
   });
 
-  it('sends a reply to an accepted ReplyTo queue, and to the default one once that queue is gone', async () => {
+  it('sends a reply to an accepted ReplyTo queue, and to the default one once that queue is gone', async ({ expect, onTestFinished }) => {
+    const cleanups = testCleanups(onTestFinished);
     const wallet = await cleanups.wallet();
     const userId = await createUser(wallet, '5.00');
     const { QueueUrl: own = '' } = await wallet.clients.sqs.send(
@@ -150,7 +160,8 @@ describe('request and reply', () => {
     expect(JSON.parse(fallback.Body ?? '')).toMatchObject({ idempotentKey: key, status: 'applied', replayed: false });
   });
 
-  it('answers 200 concurrent wait=true requests through the gateway', async () => {
+  it('answers 200 concurrent wait=true requests through the gateway', async ({ expect, onTestFinished }) => {
+    const cleanups = testCleanups(onTestFinished);
     const wallet = await cleanups.wallet({ WALLET_POLLERS: '4' });
     wallet.startWorker();
     const api = await startApi(wallet);
@@ -172,7 +183,8 @@ describe('request and reply', () => {
     expect(Date.now() - started).toBeLessThan(20_000);
   });
 
-  it('gives two gateways on one command queue each only their own replies', async () => {
+  it('gives two gateways on one command queue each only their own replies', async ({ expect, onTestFinished }) => {
+    const cleanups = testCleanups(onTestFinished);
     const first = await cleanups.wallet({ WALLET_POLLERS: '4' });
     // A second process: its own wallet (own clients, own reply listener) on the same queues.
     const second = await createWallet({
@@ -205,7 +217,8 @@ describe('request and reply', () => {
     expect(await queueDepth(first, first.queueUrls.reply)).toBe(0);
   });
 
-  it('deletes its own reply queue on close and sweeps an abandoned idle one', async () => {
+  it('deletes its own reply queue on close and sweeps an abandoned idle one', async ({ expect, onTestFinished }) => {
+    const cleanups = testCleanups(onTestFinished);
     const wallet = await createTestWallet({ WALLET_REPLY_QUEUE_IDLE_SECONDS: '60' });
     cleanups.defer(() => wallet.close());
     const prefix = `${wallet.config.queues.reply}-gw-`;
@@ -250,7 +263,8 @@ describe('request and reply', () => {
     ).toEqual([`${prefix}alive`, `${prefix}foreign`]);
   });
 
-  it("keeps a live process's reply queue alive past the idle time while other processes sweep", async () => {
+  it("keeps a live process's reply queue alive past the idle time while other processes sweep", async ({ expect, onTestFinished }) => {
+    const cleanups = testCleanups(onTestFinished);
     const first = await cleanups.wallet({ WALLET_REPLY_QUEUE_IDLE_SECONDS: '2' });
     const second = await createWallet({ config: { ...first.config }, logger: createLogger('silent') });
     cleanups.defer(() => second.close());
@@ -287,7 +301,8 @@ describe('request and reply', () => {
     expect(reply).toMatchObject({ status: 'applied' });
   });
 
-  it('drops a reply whose waiter gave up instead of leaving it on the queue', async () => {
+  it('drops a reply whose waiter gave up instead of leaving it on the queue', async ({ expect, onTestFinished }) => {
+    const cleanups = testCleanups(onTestFinished);
     const wallet = await cleanups.wallet();
     const userId = await createUser(wallet, '1.00');
     // No worker yet: the first wait times out, and its reply arrives later with nobody waiting.
@@ -308,7 +323,8 @@ describe('request and reply', () => {
     expect(await queueDepth(wallet, wallet.queueUrls.reply)).toBe(0);
   });
 
-  it('waits on a FIFO reply queue of its own when the reply queue is FIFO', async () => {
+  it('waits on a FIFO reply queue of its own when the reply queue is FIFO', async ({ expect, onTestFinished }) => {
+    const cleanups = testCleanups(onTestFinished);
     const prefix = uniqueKey('f').slice(0, 20);
     const wallet = await cleanups.wallet({
       WALLET_COMMAND_QUEUE: `${prefix}-commands.fifo`,
@@ -331,7 +347,8 @@ describe('request and reply', () => {
     ]);
   });
 
-  it('ends the wait of an HTTP client that disconnects', async () => {
+  it('ends the wait of an HTTP client that disconnects', async ({ expect, onTestFinished }) => {
+    const cleanups = testCleanups(onTestFinished);
     const wallet = await cleanups.wallet();
     const waits: Promise<unknown>[] = [];
     // The gateway's wallet, recording how each wait ends (no worker runs: no reply will come).

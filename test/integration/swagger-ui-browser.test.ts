@@ -2,7 +2,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { Wallet } from '../../src/wallet.js';
 import { startApi, type RunningApi } from '../support/api-server.js';
 import { hs256Token, TEST_JWT_SECRET } from '../support/tokens.js';
@@ -22,27 +22,34 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
-describe('Swagger UI', () => {
+// One browser for both suites, which run side by side (each gateway and wallet of its own): a chromium
+// start is seconds of CPU, and each page gets a browser context of its own (newPage), shared with nobody.
+let browser: Browser;
+beforeAll(async () => {
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe.concurrent('Swagger UI', () => {
   let wallet: Wallet;
   let api: RunningApi;
-  let browser: Browser;
   let screenshots: string;
 
   beforeAll(async () => {
     wallet = await createTestWallet({ WALLET_API_DOCS: 'true' });
     api = await startApi(wallet);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     screenshots = await mkdtemp(join(tmpdir(), 'wallet-docs-'));
   });
 
   afterAll(async () => {
-    await browser?.close();
     await api?.close();
     await wallet?.close();
     if (screenshots) await rm(screenshots, { recursive: true, force: true });
   });
 
-  it('renders the API title and every operation at /docs from locally served assets', async () => {
+  it('renders the API title and every operation at /docs from locally served assets', async ({ expect }) => {
     const page = await browser.newPage();
     const foreignRequests: string[] = [];
     page.on('request', (request) => {
@@ -66,24 +73,21 @@ describe('Swagger UI', () => {
   });
 });
 
-describe('Swagger UI with authentication', () => {
+describe.concurrent('Swagger UI with authentication', () => {
   let wallet: Wallet;
   let api: RunningApi;
-  let browser: Browser;
 
   beforeAll(async () => {
     wallet = await createTestWallet({ WALLET_API_DOCS: 'true', WALLET_API_JWT_SECRET: TEST_JWT_SECRET });
     api = await startApi(wallet);
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   });
 
   afterAll(async () => {
-    await browser?.close();
     await api?.close();
     await wallet?.close();
   });
 
-  it('takes a bearer token through "Authorize" and sends it with "Try it out"', async () => {
+  it('takes a bearer token through "Authorize" and sends it with "Try it out"', async ({ expect }) => {
     const userId = await createUser(wallet, '12.34');
     const token = await hs256Token({ sub: userId });
     const page = await browser.newPage();

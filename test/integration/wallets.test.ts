@@ -39,8 +39,11 @@ async function open(currency: string, extra: Record<string, unknown> = {}): Prom
 
 const balanceOf = (userId: string) => wallet.getCurrentBalance({ userId });
 
-describe('opening a wallet', () => {
-  it('opens at 0, active, in its currency; history lists the open with its metadata; the reply has no amount', async () => {
+// These suites and their cases run side by side: each case has users of its own, and its time is
+// waiting on replies from the worker, which overlap instead of adding up. Each case uses its own
+// `expect`. The last suite is not concurrent: its audit of the whole tables starts once the rest is done.
+describe.concurrent('opening a wallet', () => {
+  it('opens at 0, active, in its currency; history lists the open with its metadata; the reply has no amount', async ({ expect }) => {
     const userId = `w-${randomUUID()}`;
     const reply = await send({ userId, type: 'open', currency: 'EUR', metadata: { customer: 'c-981', tier: 'gold' } });
     expect(reply).toMatchObject({
@@ -72,7 +75,9 @@ describe('opening a wallet', () => {
     ]);
   });
 
-  it('refuses an id that exists as wallet_exists, sticky, revealing nothing of the wallet; the same open again replays', async () => {
+  it('refuses an id that exists as wallet_exists, sticky, revealing nothing of the wallet; the same open again replays', async ({
+    expect,
+  }) => {
     const userId = await open('USD');
     await send({ userId, type: 'credit', amount: '12.50' });
     const key = uniqueKey('reopen');
@@ -86,7 +91,7 @@ describe('opening a wallet', () => {
     expect(await send({ userId: legacy, type: 'open', currency: 'USD' })).toMatchObject({ reason: 'wallet_exists' });
   });
 
-  it('an unknown currency is invalid_command; commands for an id never opened stay user_not_found', async () => {
+  it('an unknown currency is invalid_command; commands for an id never opened stay user_not_found', async ({ expect }) => {
     // Sent raw: the library's own check refuses it before it reaches the queue.
     const key = uniqueKey('open-xyz');
     await expect(wallet.publishTransaction({ idempotentKey: key, userId: 'w-x', type: 'open', currency: 'XYZ' })).rejects.toThrow(
@@ -108,8 +113,8 @@ describe('opening a wallet', () => {
   });
 });
 
-describe('currencies', () => {
-  it('writes every amount and balance with exactly the exponent: JPY 0, USD 2, KWD 3', async () => {
+describe.concurrent('currencies', () => {
+  it('writes every amount and balance with exactly the exponent: JPY 0, USD 2, KWD 3', async ({ expect }) => {
     const [yen, dollar, dinar] = [await open('JPY'), await open('USD'), await open('KWD')];
     expect(await send({ userId: yen, type: 'credit', amount: '1000' })).toMatchObject({
       amount: '1000',
@@ -132,7 +137,9 @@ describe('currencies', () => {
     expect(items[0]).toMatchObject({ amount: '1000', newBalance: '1000', currency: 'JPY' });
   });
 
-  it('refuses amounts finer than the currency as amount_not_representable, a named other currency and a transfer across currencies as currency_mismatch', async () => {
+  it('refuses amounts finer than the currency as amount_not_representable, a named other currency and a transfer across currencies as currency_mismatch', async ({
+    expect,
+  }) => {
     const [yen, dollar] = [await open('JPY'), await open('USD')];
     await send({ userId: dollar, type: 'credit', amount: '100' });
     expect(await send({ userId: yen, type: 'credit', amount: '10.5' })).toMatchObject({
@@ -159,7 +166,9 @@ describe('currencies', () => {
     await expect(balanceOf(yen)).resolves.toMatchObject({ balance: '0' });
   });
 
-  it('reads an item without currency or status as an active wallet in WALLET_DEFAULT_CURRENCY, without rewriting it', async () => {
+  it('reads an item without currency or status as an active wallet in WALLET_DEFAULT_CURRENCY, without rewriting it', async ({
+    expect,
+  }) => {
     const legacy = await createUser(wallet, '10');
     expect(await send({ userId: legacy, type: 'credit', amount: '1.5' })).toMatchObject({
       status: 'applied',
@@ -170,8 +179,10 @@ describe('currencies', () => {
   });
 });
 
-describe('freezing', () => {
-  it('refuses debit, transfer as payer, hold and capture with wallet_frozen; credits, incoming transfers, releases and reversals still apply; unfreeze restores', async () => {
+describe.concurrent('freezing', () => {
+  it('refuses debit, transfer as payer, hold and capture with wallet_frozen; credits, incoming transfers, releases and reversals still apply; unfreeze restores', async ({
+    expect,
+  }) => {
     const [userId, other] = [await open('USD'), await open('USD')];
     const credit = uniqueKey('credit');
     await send({ idempotentKey: credit, userId, type: 'credit', amount: '50' });
@@ -205,8 +216,8 @@ describe('freezing', () => {
   });
 });
 
-describe('closing', () => {
-  it('is wallet_not_empty while money is left, held or not; closes once it is all gone', async () => {
+describe.concurrent('closing', () => {
+  it('is wallet_not_empty while money is left, held or not; closes once it is all gone', async ({ expect }) => {
     const userId = await open('EUR');
     await send({ userId, type: 'credit', amount: '3' });
     expect(await send({ userId, type: 'close' })).toMatchObject({ status: 'rejected', reason: 'wallet_not_empty' });
@@ -217,7 +228,9 @@ describe('closing', () => {
     expect(await send({ userId, type: 'close' })).toMatchObject({ status: 'applied', newBalance: '0.00' });
   });
 
-  it('closes an empty wallet for good: every command is wallet_closed, a transfer to it recipient_closed; history, statements and the audit stay clean', async () => {
+  it('closes an empty wallet for good: every command is wallet_closed, a transfer to it recipient_closed; history, statements and the audit stay clean', async ({
+    expect,
+  }) => {
     const [userId, payer] = [await open('EUR'), await open('EUR')];
     await send({ userId: payer, type: 'credit', amount: '20' });
     const credit = uniqueKey('credit');
