@@ -240,7 +240,7 @@ export function useLeanSqs(sdk: SQSClient, options: LeanSqsOptions): void {
     });
   }
 
-  const sdkSend = sdk.send.bind(sdk) as (command: unknown, options?: unknown) => Promise<unknown>;
+  const sdkSend = sdk.send.bind(sdk) as (command: unknown, options?: unknown, callback?: unknown) => Promise<unknown>;
   const sdkDestroy = sdk.destroy.bind(sdk);
   sdk.destroy = () => {
     sdkDestroy();
@@ -248,7 +248,8 @@ export function useLeanSqs(sdk: SQSClient, options: LeanSqsOptions): void {
   };
   sdk.send = ((command: unknown, sendOptions?: unknown, callback?: unknown) => {
     const operation = leanOperation(command);
-    if (!operation || typeof sendOptions === 'function' || callback) return sdkSend(command, sendOptions);
+    // The callback form is the SDK's, whole: only promise sends of the three calls take the lean path.
+    if (!operation || typeof sendOptions === 'function' || callback) return sdkSend(command, sendOptions, callback);
     const typed = command as LeanCommand;
     const abortSignal = (sendOptions as { abortSignal?: AbortSignal } | undefined)?.abortSignal;
     const lean: Handler = async (args) => {

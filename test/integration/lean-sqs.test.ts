@@ -144,6 +144,15 @@ describe.each(emulators)('the lean SQS client on $name', (emulator) => {
     expect(fallback).not.toHaveBeenCalled();
   });
 
+  it('answers a send in the callback form (any command) through the SDK, callback and all', async () => {
+    const queueUrl = await queue();
+    const receive = new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 0 });
+    const output = await new Promise((resolve, reject) => {
+      lean.send(receive, {}, (error, data) => (error ? reject(error) : resolve(data)));
+    });
+    expect(output).toMatchObject({ $metadata: { httpStatusCode: 200 } });
+  });
+
   it('gives the same empty receive', async () => {
     const queueUrl = await queue();
     const receive = new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 0 });
