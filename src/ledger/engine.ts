@@ -49,7 +49,9 @@ export interface EngineDeps {
   random?: () => number;
 }
 
+/** The records a command that is not a reversal reads before its round's read: none. */
 const NO_RECORDS: ReadonlyMap<string, TransactionRecord | null> = new Map();
+
 /** How long a stop waits for store calls in flight before it gives up on them. */
 const STOP_GRACE_MS = 5_000;
 /** A round never takes more than this many commands, so one slow round cannot hold the whole backlog. */

@@ -146,7 +146,7 @@ export function recordAttributes(record: TransactionRecord, amount: (money: Cent
   return item;
 }
 
-/** The optional record attributes stored as they are (the amounts among them go through `amount`). */
+/** The optional record attributes stored as they are; the optional amounts (amount, reversedAmount, openHolds) go through `amount`. */
 const STORED_AS_IS = [
   'request',
   'toUserId',

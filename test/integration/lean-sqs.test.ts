@@ -299,47 +299,36 @@ describe.each(emulators)('the lean SQS client on $name', (emulator) => {
 
 describe('staged SQS faults and counters (the chaos harness, the tests) on the lean path', () => {
   const endpoint = () => inject('endpoints').sqs;
+  let plain: SQSClient;
+  beforeAll(() => {
+    plain = sdkClient(endpoint());
+  });
+  afterAll(() => plain.destroy());
   const fresh = async () => {
     const { lean, fallback } = leanClient(endpoint());
-    const { QueueUrl } = await sdkClient(endpoint()).send(new CreateQueueCommand({ QueueName: `lean-staged-${randomUUID().slice(0, 8)}` }));
+    const { QueueUrl } = await plain.send(new CreateQueueCommand({ QueueName: `lean-staged-${randomUUID().slice(0, 8)}` }));
     return { lean, fallback, queueUrl: QueueUrl as string };
   };
   const entries = [{ Id: 'one', MessageBody: 'staged' }];
   const queued = async (queueUrl: string) =>
-    (await sdkClient(endpoint()).send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 })))
-      .Messages ?? [];
+    (await plain.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }))).Messages ?? [];
 
-  it('a fault staged before the call fails the lean send and nothing is sent', async () => {
+  // The harness's random draw picks the kind: below 0.5 the fault comes before the call, above it after.
+  it.each([
+    { when: 'before', draw: 0, error: 'RequestThrottled', left: [], outcome: 'nothing is sent' },
+    { when: 'after', draw: 0.9, error: 'TimeoutError', left: ['staged'], outcome: 'the message is on the queue' },
+  ])('a fault staged $when the call fails the lean send: $outcome', async ({ when, draw, error, left }) => {
     const { lean, fallback, queueUrl } = await fresh();
     const faults: string[] = [];
     injectSqsFaults(
       lean,
       1,
-      () => 0,
+      () => draw,
       (kind, command) => faults.push(`${kind} ${command}`),
     );
-    await expect(lean.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }))).rejects.toMatchObject({
-      name: 'RequestThrottled',
-    });
-    expect(faults).toEqual(['sqs-before SendMessageBatchCommand']);
-    expect(await queued(queueUrl)).toEqual([]);
-    expect(fallback).not.toHaveBeenCalled();
-  });
-
-  it('a fault staged after the call fails the lean send that took effect: the message is on the queue', async () => {
-    const { lean, fallback, queueUrl } = await fresh();
-    const faults: string[] = [];
-    injectSqsFaults(
-      lean,
-      1,
-      () => 0.9,
-      (kind, command) => faults.push(`${kind} ${command}`),
-    );
-    await expect(lean.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }))).rejects.toMatchObject({
-      name: 'TimeoutError',
-    });
-    expect(faults).toEqual(['sqs-after SendMessageBatchCommand']);
-    expect((await queued(queueUrl)).map((message) => message.Body)).toEqual(['staged']);
+    await expect(lean.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }))).rejects.toMatchObject({ name: error });
+    expect(faults).toEqual([`sqs-${when} SendMessageBatchCommand`]);
+    expect((await queued(queueUrl)).map((message) => message.Body)).toEqual(left);
     expect(fallback).not.toHaveBeenCalled();
   });
 
@@ -364,9 +353,7 @@ describe('staged SQS faults and counters (the chaos harness, the tests) on the l
     countDeliveries(lean, (count) => {
       delivered += count;
     });
-    await sdkClient(endpoint()).send(
-      new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: [...entries, { Id: 'two', MessageBody: 'staged' }] }),
-    );
+    await plain.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: [...entries, { Id: 'two', MessageBody: 'staged' }] }));
     const { Messages = [] } = await lean.send(
       new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }),
     );
