@@ -254,12 +254,13 @@ export async function startReplyListener({ sqs, config, logger: parentLogger, id
           someoneWaits = new Promise<void>((resolveNext) => (wakePolls = resolveNext));
         }
       });
+      // Callers await `reply` only after publishing: a stop, a timeout or a cancel that ends the wait
+      // before then must not be an unhandled rejection (it would end a process with Node's defaults).
+      // The caller still gets the rejection when it awaits.
+      reply.catch(() => undefined);
       return {
         reply,
-        cancel() {
-          reply.catch(() => undefined);
-          cancel();
-        },
+        cancel,
       };
     },
     async stop() {

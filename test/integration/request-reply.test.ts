@@ -12,7 +12,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { describe, it } from 'vitest';
 import { ReplyTimeoutError, ReplyWaitCancelledError } from '../../src/errors.js';
-import { HEARTBEAT_TAG, listenerQueueName, OWNER_TAG } from '../../src/queue/reply-listener.js';
+import { HEARTBEAT_TAG, listenerQueueName, OWNER_TAG, startReplyListener } from '../../src/queue/reply-listener.js';
 import type { Wallet } from '../../src/wallet.js';
 import { postJson, startApi } from '../support/api-server.js';
 import { testCleanups } from '../support/cleanups.js';
@@ -345,6 +345,27 @@ describe.concurrent('request and reply', () => {
     expect(await queueNames(wallet, `${prefix}-replies-gw-`)).toEqual([
       expect.stringMatching(new RegExp(`^${prefix}-replies-gw-[0-9a-f]{12}\\.fifo$`)),
     ]);
+  });
+
+  it('ends a wait nobody awaits yet (a request still publishing) when its listener stops: its caller gets the rejection, the process no unhandled one', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const cleanups = testCleanups(onTestFinished);
+    const wallet = await cleanups.wallet();
+    const listener = await startReplyListener({ sqs: wallet.clients.sqs, config: wallet.config, logger: wallet.logger });
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    cleanups.defer(() => {
+      process.off('unhandledRejection', onUnhandled);
+    });
+    // As a producer's request does: the wait first, then the publish, and only after it an await of the reply.
+    const pending = listener.expect(randomUUID(), { timeoutMs: 60_000 });
+    await listener.stop();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(unhandled).toEqual([]);
+    await expect(pending.reply).rejects.toBeInstanceOf(ReplyWaitCancelledError);
   });
 
   it('ends the wait of an HTTP client that disconnects', async ({ expect, onTestFinished }) => {
