@@ -311,14 +311,20 @@ describe.concurrent('request and reply', () => {
       { waitForReply: true, timeoutMs: 200 },
     );
     await expect(late).rejects.toBeInstanceOf(ReplyTimeoutError);
+    const [own] =
+      (await wallet.clients.sqs.send(new ListQueuesCommand({ QueueNamePrefix: `${wallet.config.queues.reply}-gw-` }))).QueueUrls ?? [];
     wallet.startWorker();
+    // The listener polls only while someone waits. The late command leaves the command queue only after
+    // its reply is published: from then on the next wait's first poll finds that reply, whichever reply
+    // lands first (without this, the next reply could end the polls before the late one landed).
+    await eventually('the late command answered', async () =>
+      (await queueDepth(wallet, wallet.queueUrls.command)) === 0 ? true : undefined,
+    );
     const { reply } = await wallet.publishTransaction(
       { idempotentKey: uniqueKey('next'), userId, amount: '1', type: 'credit' },
       { waitForReply: true, timeoutMs: 20_000 },
     );
     expect(reply).toMatchObject({ userId, status: 'applied' });
-    const [own] =
-      (await wallet.clients.sqs.send(new ListQueuesCommand({ QueueNamePrefix: `${wallet.config.queues.reply}-gw-` }))).QueueUrls ?? [];
     await eventually('the late reply to be read and dropped', async () => ((await queueDepth(wallet, own ?? '')) === 0 ? true : undefined));
     expect(await queueDepth(wallet, wallet.queueUrls.reply)).toBe(0);
   });
